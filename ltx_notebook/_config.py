@@ -1,0 +1,157 @@
+"""Settings: where the service is, which key to use, where videos and the store live.
+
+One :class:`Settings` object per process, changed only through
+:func:`configure`. The key is held in a :class:`Secret` so that no repr, log
+line or exception can print it by accident.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+from ._errors import register_secret
+
+__all__ = ["Secret", "Settings", "configure", "get_settings"]
+
+DEFAULT_BASE_URL = "https://api.segmind.com/v1"
+SEGMIND_UPLOAD_URL = "https://workflows-api.segmind.com/upload-asset"
+
+
+class Secret:
+    """A string that never shows itself: ``str``/``repr`` give a masked form."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+        register_secret(value)
+
+    def get(self) -> str:
+        return self._value
+
+    @property
+    def masked(self) -> str:
+        return f"{self._value[:2]}…{self._value[-2:]}" if len(self._value) > 8 else "***"
+
+    def __repr__(self) -> str:
+        return f"Secret({self.masked!r})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+    def __reduce__(self) -> object:  # refuse to be pickled into a file somewhere
+        raise TypeError("a Secret cannot be pickled")
+
+
+def v2_base(base_url: str) -> str:
+    """The v2 prefix, derived as the official SDK does: a trailing ``/vN`` becomes ``/v2``."""
+    base = base_url.rstrip("/")
+    if "/" in base and base.rsplit("/", 1)[1].startswith("v"):
+        base = base.rsplit("/", 1)[0]
+    return base + "/v2"
+
+
+def upload_url(base_url: str) -> str:
+    """Where local images are uploaded: Segmind's storage API, or the same host elsewhere.
+
+    The real service keeps uploads on a separate host; any other base URL (the
+    emulator, a proxy) is expected to serve ``/upload-asset`` itself.
+    """
+    parts = urlparse(base_url)
+    if parts.hostname and parts.hostname.endswith("segmind.com"):
+        return SEGMIND_UPLOAD_URL
+    return urlunparse((parts.scheme, parts.netloc, "/upload-asset", "", "", ""))
+
+
+@dataclass(frozen=True)
+class Settings:
+    api_key: Secret | None = field(default=None)
+    base_url: str = DEFAULT_BASE_URL
+    media_dir: Path = Path("ltx_media")
+    store_path: Path = Path("ltx_media/ltx-jobs.sqlite")
+
+    @property
+    def v2_url(self) -> str:
+        return v2_base(self.base_url)
+
+    @property
+    def upload_url(self) -> str:
+        return upload_url(self.base_url)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        env = os.environ
+        key = env.get("SEGMIND_API_KEY") or None
+        media = Path(env.get("LTX_NOTEBOOK_MEDIA_DIR") or "ltx_media")
+        store = Path(env.get("LTX_NOTEBOOK_STORE") or media / "ltx-jobs.sqlite")
+        return cls(
+            api_key=Secret(key) if key else None,
+            base_url=(env.get("SEGMIND_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
+            media_dir=media,
+            store_path=store,
+        )
+
+    def describe(self) -> dict[str, str]:
+        """The effective settings with the key masked, for ``%ltx config`` and logs."""
+        return {
+            "base_url": self.base_url,
+            "v2_url": self.v2_url,
+            "api_key": self.api_key.masked if self.api_key else "(not set)",
+            "media_dir": str(self.media_dir),
+            "store_path": str(self.store_path),
+        }
+
+
+_settings: Settings | None = None
+_listeners: list = []
+
+
+def get_settings() -> Settings:
+    global _settings
+    if _settings is None:
+        _settings = Settings.from_env()
+    return _settings
+
+
+def on_change(callback) -> None:  # type: ignore[no-untyped-def]
+    """Call *callback()* after every :func:`configure` (the session drops cached clients)."""
+    _listeners.append(callback)
+
+
+def configure(
+    api_key: str | None = None,
+    base_url: str | None = None,
+    media_dir: str | os.PathLike[str] | None = None,
+    store_path: str | os.PathLike[str] | None = None,
+) -> Settings:
+    """Change the settings in force; only what is given changes.
+
+    Defaults come from ``SEGMIND_API_KEY``, ``SEGMIND_BASE_URL``,
+    ``LTX_NOTEBOOK_MEDIA_DIR`` and ``LTX_NOTEBOOK_STORE``. A new ``media_dir``
+    moves the default store with it unless ``store_path`` was set explicitly.
+    """
+    global _settings
+    current = get_settings()
+    changes: dict[str, object] = {}
+    if api_key is not None:
+        changes["api_key"] = Secret(api_key) if api_key else None
+    if base_url is not None:
+        changes["base_url"] = base_url.rstrip("/")
+    if media_dir is not None:
+        changes["media_dir"] = Path(media_dir)
+        if store_path is None and not os.environ.get("LTX_NOTEBOOK_STORE"):
+            changes["store_path"] = Path(media_dir) / "ltx-jobs.sqlite"
+    if store_path is not None:
+        changes["store_path"] = Path(store_path)
+    _settings = replace(current, **changes)  # type: ignore[arg-type]
+    for callback in _listeners:
+        callback()
+    return _settings

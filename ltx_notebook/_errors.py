@@ -1,0 +1,169 @@
+"""The exceptions ltx-notebook raises, caught by meaning.
+
+    LtxError
+    ├── InvalidParams (also ValueError)   bad input, raised before any request is sent
+    ├── ApiError                          the service answered with an error status
+    │   ├── BadRequest                    400: the service refused the parameters
+    │   ├── AuthenticationError           401, 403: missing, wrong or unauthorised key
+    │   ├── NotFound                      404: unknown model, or a request id unknown or expired
+    │   ├── InsufficientCredits           406: not enough credits (or a spend limit)
+    │   ├── RateLimited                   429, still refused after the retries
+    │   └── ServiceError                  5xx, still failing after the retries
+    ├── TransportError                    no answer: connection refused, reset, timed out
+    │   └── SubmitUnknown                 a submit was sent and then the connection failed:
+    │                                     the job may or may not exist (and be billed)
+    ├── JobFailed                         the job ended FAILED (raised only when asked for a
+    │                                     result that does not exist; ``Job.wait`` never raises it)
+    ├── MediaError                        a download was short, corrupt or unreadable
+    └── WaitTimeout (also TimeoutError)   ``Job.wait(timeout=...)`` ran out; the job goes on
+
+Every message is one line that says what happened and what to do. None of them
+ever holds the API key: messages are built from status codes, the service's
+reason and request ids only, and :func:`redact` scrubs anything read off the wire.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ApiError",
+    "AuthenticationError",
+    "BadRequest",
+    "InsufficientCredits",
+    "InvalidParams",
+    "JobFailed",
+    "LtxError",
+    "MediaError",
+    "NotFound",
+    "RateLimited",
+    "ServiceError",
+    "SubmitUnknown",
+    "TransportError",
+    "WaitTimeout",
+]
+
+# Secrets registered by the configuration; scrubbed from every message we build.
+_SECRETS: set[str] = set()
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a secret so :func:`redact` can scrub it from any text."""
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """Return *text* with every registered secret replaced by ``***``."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _one_line(text: str, limit: int = 300) -> str:
+    text = " ".join(redact(str(text)).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class LtxError(Exception):
+    """Base class of every error ltx-notebook raises."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(_one_line(message))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r})"
+
+
+class InvalidParams(LtxError, ValueError):
+    """The parameters are not valid for the model. Nothing was sent."""
+
+    def __init__(self, message: str, *, param: str | None = None) -> None:
+        super().__init__(message)
+        self.param = param
+
+
+class ApiError(LtxError):
+    """The service answered with an error status.
+
+    ``status_code`` is the HTTP status, ``detail`` the service's own reason (if
+    it gave one) and ``request_id`` the job it concerns, when there is one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        detail: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.detail = _one_line(detail) if detail else None
+        self.request_id = request_id
+
+
+class BadRequest(ApiError):
+    """400: the service refused the parameters."""
+
+
+class AuthenticationError(ApiError):
+    """401 or 403: the API key is missing, wrong, or not allowed to do this."""
+
+
+class NotFound(ApiError):
+    """404: the model does not exist, or the request id is unknown or has expired."""
+
+
+class InsufficientCredits(ApiError):
+    """406: not enough credits for this job (or an account spend limit)."""
+
+
+class RateLimited(ApiError):
+    """429: too many requests, still refused after backing off."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class ServiceError(ApiError):
+    """5xx: the service failed, and kept failing after the retries."""
+
+
+class TransportError(LtxError):
+    """The service could not be reached, or the connection broke before an answer."""
+
+
+class SubmitUnknown(TransportError):
+    """A submit was sent, then the connection failed before the answer came.
+
+    The job may exist on the service and be billed, or not. It is not retried
+    (there is no idempotency key, so a retry could bill twice). Look for it in
+    your Segmind console or wait for ``ltx_notebook.history()`` to show it.
+    """
+
+    def __init__(self, message: str, *, job_id: int | None = None) -> None:
+        super().__init__(message)
+        self.job_id = job_id
+
+
+class JobFailed(LtxError):
+    """The job ended FAILED; ``reason`` holds the service's explanation."""
+
+    def __init__(self, message: str, *, request_id: str, reason: str | None) -> None:
+        super().__init__(message)
+        self.request_id = request_id
+        self.reason = reason
+
+
+class MediaError(LtxError):
+    """A video could not be downloaded completely or read back."""
+
+
+class WaitTimeout(LtxError, TimeoutError):
+    """Waiting ran out before the job ended. The job itself keeps going."""
+
+    def __init__(self, message: str, *, request_id: str | None) -> None:
+        super().__init__(message)
+        self.request_id = request_id

@@ -1,0 +1,229 @@
+"""Model schemas, validation and cost estimates: bad input stops here.
+
+Everything in this module is pure: no network, no store. A request is only
+ever built from a :class:`Params` that passed :func:`validate`, so an invalid
+value can never cost credits.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import urlparse
+
+from ._errors import InvalidParams
+
+__all__ = [
+    "MODELS",
+    "PRICES",
+    "ModelSpec",
+    "Params",
+    "PriceTable",
+    "estimate_cost",
+    "validate",
+]
+
+RESOLUTIONS: Final = ("1080p", "2k", "4k")
+FRAME_SIZES: Final = {"1080p": (1920, 1080), "2k": (2560, 1440), "4k": (3840, 2160)}
+IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What a model accepts. ``typical_seconds`` seeds the ETA before any history exists."""
+
+    slug: str
+    durations: tuple[int, ...]
+    default_duration: int
+    resolutions: tuple[str, ...] = RESOLUTIONS
+    default_resolution: str = "1080p"
+    default_audio: bool = True
+    typical_seconds: float = 70.0
+
+    @property
+    def param_names(self) -> tuple[str, ...]:
+        return ("prompt", "duration", "resolution", "generate_audio", "image")
+
+
+MODELS: Final[Mapping[str, ModelSpec]] = {
+    "ltx-2-pro": ModelSpec("ltx-2-pro", durations=(6, 8, 10), default_duration=6),
+    "ltx-2-fast": ModelSpec(
+        "ltx-2-fast", durations=(6, 8, 10), default_duration=8, typical_seconds=47.0
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Params:
+    """Validated parameters of one job. ``payload()`` is exactly what is sent."""
+
+    model: str
+    prompt: str
+    duration: int
+    resolution: str
+    generate_audio: bool
+    image: str | None = None
+
+    @property
+    def image_is_local(self) -> bool:
+        return self.image is not None and not _is_url(self.image)
+
+    def payload(self, image_url: str | None = None) -> dict[str, Any]:
+        """The JSON body of the submit. A local image must be given as its uploaded URL."""
+        body: dict[str, Any] = {
+            "prompt": self.prompt,
+            "duration": self.duration,
+            "resolution": self.resolution,
+            "generate_audio": self.generate_audio,
+        }
+        image = image_url or self.image
+        if image is not None:
+            body["image"] = image
+        return body
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "prompt": self.prompt,
+            "duration": self.duration,
+            "resolution": self.resolution,
+            "generate_audio": self.generate_audio,
+            "image": self.image,
+        }
+
+    def summary(self) -> str:
+        """One line for panels and placeholders."""
+        audio = "audio" if self.generate_audio else "no audio"
+        text = f"{self.model} · {self.duration}s · {self.resolution} · {audio}"
+        if self.image:
+            text += f" · image {Path(self.image).name if self.image_is_local else self.image}"
+        return text
+
+
+def _is_url(value: str) -> bool:
+    return urlparse(value).scheme in ("http", "https")
+
+
+def _choices(values: tuple[Any, ...]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def validate(model: str = "ltx-2-pro", **given: Any) -> Params:
+    """Check *given* against *model*'s schema and fill in defaults.
+
+    Raises :class:`InvalidParams` naming the parameter and what it accepts.
+    """
+    spec = MODELS.get(model)
+    if spec is None:
+        raise InvalidParams(
+            f"unknown model {model!r}; known models: {', '.join(MODELS)}", param="model"
+        )
+    unknown = sorted(set(given) - set(spec.param_names))
+    if unknown:
+        raise InvalidParams(
+            f"unknown parameter {unknown[0]!r} for {model}; "
+            f"known parameters: {', '.join(spec.param_names)}",
+            param=unknown[0],
+        )
+
+    prompt = given.get("prompt")
+    if not isinstance(prompt, str) or not prompt.strip():
+        raise InvalidParams("prompt must be a non-empty string", param="prompt")
+
+    duration = given.get("duration")
+    if duration is None:
+        duration = spec.default_duration
+    if isinstance(duration, str) and duration.strip().isdigit():
+        duration = int(duration)
+    is_int = isinstance(duration, int) and not isinstance(duration, bool)
+    if not is_int or duration not in spec.durations:
+        raise InvalidParams(
+            f"duration must be one of {_choices(spec.durations)} seconds (got {duration!r})",
+            param="duration",
+        )
+
+    resolution = given.get("resolution")
+    if resolution is None:
+        resolution = spec.default_resolution
+    if isinstance(resolution, str):
+        resolution = resolution.strip().lower()
+    if resolution not in spec.resolutions:
+        raise InvalidParams(
+            f"resolution must be one of {_choices(spec.resolutions)} "
+            f"(got {given.get('resolution')!r})",
+            param="resolution",
+        )
+
+    audio = given.get("generate_audio")
+    if audio is None:
+        audio = spec.default_audio
+    if not isinstance(audio, bool):
+        raise InvalidParams(
+            f"generate_audio must be True or False (got {audio!r})", param="generate_audio"
+        )
+
+    image = given.get("image")
+    if image is not None:
+        image = _check_image(image)
+
+    return Params(model, prompt.strip(), duration, resolution, audio, image)
+
+
+def _check_image(image: Any) -> str:
+    if isinstance(image, os.PathLike):
+        image = os.fspath(image)
+    if not isinstance(image, str) or not image.strip():
+        raise InvalidParams(
+            "image must be an http(s) URL or a path to a local image", param="image"
+        )
+    image = image.strip()
+    scheme = urlparse(image).scheme
+    if scheme in ("http", "https"):
+        return image
+    if scheme not in ("", "file") and len(scheme) > 1:  # one letter: a Windows drive
+        raise InvalidParams(
+            f"image must be an http(s) URL or a local file path (got a {scheme}: URL)",
+            param="image",
+        )
+    path = Path(image.removeprefix("file://")).expanduser()
+    if not path.is_file():
+        raise InvalidParams(f"image file not found: {path}", param="image")
+    kind = mimetypes.guess_type(path.name)[0] or ""
+    if path.suffix.lower() not in IMAGE_SUFFIXES or not kind.startswith("image/"):
+        raise InvalidParams(
+            f"image must be one of {', '.join(IMAGE_SUFFIXES)} (got {path.name})", param="image"
+        )
+    return str(path.resolve())
+
+
+@dataclass
+class PriceTable:
+    """US dollars per second of video, by model and resolution: an estimate, never a bill.
+
+    The figures are published third-party rates; the real charge is read from
+    the result's ``metrics.cost`` when the service reports it. Adjust in place:
+    ``ltx_notebook.PRICES.per_second["ltx-2-pro"]["4k"] = 0.3``.
+    """
+
+    per_second: dict[str, dict[str, float]] = field(
+        default_factory=lambda: {
+            "ltx-2-pro": {"1080p": 0.06, "2k": 0.12, "4k": 0.24},
+            "ltx-2-fast": {"1080p": 0.04, "2k": 0.08, "4k": 0.16},
+        }
+    )
+
+    def estimate(self, params: Params) -> float:
+        rates = self.per_second.get(params.model, self.per_second["ltx-2-pro"])
+        return round(rates[params.resolution] * params.duration, 4)
+
+
+PRICES: Final = PriceTable()
+
+
+def estimate_cost(params: Params) -> float:
+    """Estimated cost in US dollars of one run with *params* (see :class:`PriceTable`)."""
+    return PRICES.estimate(params)
