@@ -143,9 +143,12 @@ class SubmitUnknown(TransportError):
     your Segmind console or wait for ``ltx_notebook.history()`` to show it.
     """
 
-    def __init__(self, message: str, *, job_id: int | None = None) -> None:
+    def __init__(
+        self, message: str, *, job_id: int | None = None, request_id: str | None = None
+    ) -> None:
         super().__init__(message)
         self.job_id = job_id
+        self.request_id = request_id
 
 
 class JobFailed(LtxError):
