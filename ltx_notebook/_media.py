@@ -1,0 +1,264 @@
+"""The local copy of every video: download once, verify, probe, poster frame.
+
+Result URLs die (request records after an hour, files some days later), so
+each video is saved as soon as its job completes and the notebook shows the
+local copy. A download is written to ``<name>.part``, checked (byte count,
+then readable as a video) and only then renamed into place, so a file with the
+final name is always a whole, playable video.
+
+This module never talks HTTP: :func:`save_stream` is handed an async iterator
+of bytes by the caller (who got it from the client). Everything else here is
+synchronous and cheap enough to call from a cell.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import mimetypes
+import os
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Final
+
+import av
+from PIL import Image
+
+from ._errors import MediaError
+
+__all__ = ["VideoInfo", "data_uri", "media_path", "poster", "probe", "save_stream"]
+
+POSTER_MAX_WIDTH: Final = 640
+POSTER_QUALITY: Final = 82
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video file holds. ``codec`` is the video codec's FFmpeg name (``h264``)."""
+
+    seconds: float
+    width: int
+    height: int
+    fps: float
+    has_audio: bool
+    file_bytes: int
+    codec: str
+
+
+def media_path(media_dir: str | os.PathLike[str], job_id: int, request_id: str | None) -> Path:
+    """Where job *job_id*'s video lives: ``<media_dir>/ltx-0042-1a2b3c4d.mp4``.
+
+    The local id makes it unique within a store and sorts files in submit
+    order; the request id's head tells apart two stores sharing one folder and
+    lets the name be matched against the Segmind console.
+    """
+    name = f"ltx-{job_id:04d}"
+    head = re.sub(r"[^A-Za-z0-9]", "", request_id or "")[:8]
+    if head:
+        name += f"-{head}"
+    return Path(media_dir) / f"{name}.mp4"
+
+
+async def save_stream(
+    chunks: AsyncIterator[bytes], dest: str | os.PathLike[str], *, expected_size: int | None
+) -> Path:
+    """Write *chunks* to *dest* through ``dest.part``; verify; rename; return *dest*.
+
+    Raises :class:`MediaError` (and leaves no file behind) when the stream is
+    shorter or longer than *expected_size*, or the result is not a readable
+    video. Any other failure of the stream (a dropped connection, a
+    cancellation) also removes the part file and propagates unchanged.
+
+    Chunk writes are plain blocking ``write`` calls on the loop: they only copy
+    into the OS page cache (microseconds per chunk), whereas a thread hop per
+    chunk would cost more than it saves. The slow steps, ``fsync`` and
+    decoding a frame to check the file, run in a worker thread so the loop
+    keeps polling other jobs meanwhile.
+    """
+    dest = Path(dest)
+    part = dest.with_suffix(".part")
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    written = 0
+    try:
+        with open(part, "wb") as out:
+            async for chunk in chunks:
+                written += len(chunk)
+                if expected_size is not None and written > expected_size:
+                    raise MediaError(
+                        f"download of {dest.name} is longer than announced "
+                        f"({written} > {expected_size} bytes); not kept"
+                    )
+                out.write(chunk)
+            await asyncio.to_thread(_flush, out)
+        if expected_size is not None and written != expected_size:
+            raise MediaError(
+                f"download of {dest.name} is incomplete ({written} of {expected_size} bytes); "
+                "not kept"
+            )
+        await asyncio.to_thread(_verify, part, dest.name)
+        os.replace(part, dest)
+        await asyncio.to_thread(_sync_dir, dest.parent)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+    return dest
+
+
+def _flush(out: Any) -> None:
+    out.flush()
+    os.fsync(out.fileno())
+
+
+def _sync_dir(folder: Path) -> None:
+    # Makes the rename itself durable; not possible (nor needed) on Windows.
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _verify(path: Path, name: str) -> None:
+    """Probe *path* and decode its first video frame: headers alone can lie."""
+    probe(path)
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            for _frame in container.decode(stream):
+                return
+    except Exception as exc:
+        raise MediaError(f"{name} is not a readable video: {exc}") from None
+    raise MediaError(f"{name} has a video stream with no decodable frame")
+
+
+def probe(path: str | os.PathLike[str]) -> VideoInfo:
+    """Read *path*'s container headers. :class:`MediaError` if it is not a video."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with av.open(str(path)) as container:
+            if not container.streams.video:
+                raise MediaError(f"{path.name} has no video stream")
+            stream = container.streams.video[0]
+            ctx = stream.codec_context
+            rate = stream.average_rate or stream.guessed_rate or stream.base_rate
+            fps = float(rate) if rate else 0.0
+            if stream.duration is not None and stream.time_base is not None:
+                seconds = float(stream.duration * stream.time_base)
+            elif container.duration is not None:
+                seconds = container.duration / av.time_base
+            elif stream.frames and fps:
+                seconds = stream.frames / fps
+            else:
+                seconds = 0.0
+            return VideoInfo(
+                seconds=round(seconds, 3),
+                width=int(ctx.width),
+                height=int(ctx.height),
+                fps=round(fps, 3),
+                has_audio=bool(container.streams.audio),
+                file_bytes=size,
+                codec=str(ctx.name),
+            )
+    except MediaError:
+        raise
+    except FileNotFoundError:
+        raise MediaError(f"video file not found: {path}") from None
+    except Exception as exc:  # PyAV raises a zoo of FFmpeg errors for a bad file
+        raise MediaError(f"{path.name} is not a readable video: {exc}") from None
+
+
+def poster(
+    path: str | os.PathLike[str],
+    dest: str | os.PathLike[str] | None = None,
+    *,
+    at: float = 0.5,
+    max_width: int = POSTER_MAX_WIDTH,
+) -> Path:
+    """Save one frame of *path* as a JPEG (default ``<video name>.jpg`` beside it).
+
+    *at* is a **fraction of the duration** (0 = first frame, 0.5 = middle,
+    clamped to [0, 1]), so one value suits every clip length. The image is
+    scaled down to at most *max_width* pixels wide: a poster for an HTML
+    ``<video>``, not a still. Written through a temporary name and renamed.
+    """
+    path = Path(path)
+    out = Path(dest) if dest is not None else path.with_suffix(".jpg")
+    image = _frame_at(path, min(max(at, 0.0), 1.0))
+    if image.width > max_width:
+        height = max(1, round(image.height * max_width / image.width))
+        image = image.resize((max_width, height), Image.Resampling.LANCZOS)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(out.name + ".tmp")
+    try:
+        image.convert("RGB").save(tmp, format="JPEG", quality=POSTER_QUALITY, optimize=True)
+        os.replace(tmp, out)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        raise
+    return out
+
+
+def _frame_at(path: Path, fraction: float) -> Image.Image:
+    info = probe(path)
+    target = info.seconds * fraction
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.video[0]
+            if target > 0 and stream.time_base is not None:
+                # Seek to the keyframe before the target, then decode forward to it.
+                container.seek(
+                    int(target / stream.time_base), stream=stream, backward=True, any_frame=False
+                )
+            chosen = None
+            for frame in container.decode(stream):
+                chosen = frame
+                if frame.time is None or frame.time >= target - _half_frame(info.fps):
+                    break
+            if chosen is None:
+                raise MediaError(f"{path.name} has no decodable frame")
+            return chosen.to_image()
+    except MediaError:
+        raise
+    except Exception as exc:
+        raise MediaError(f"cannot read a frame of {path.name}: {exc}") from None
+
+
+def _half_frame(fps: float) -> float:
+    return 0.5 / fps if fps else 0.0
+
+
+def data_uri(path: str | os.PathLike[str], *, max_bytes: int | None) -> str | None:
+    """``data:<mime>;base64,...`` of *path*, or ``None`` if the file is over *max_bytes*.
+
+    The cap is on the file's size (the URI is a third larger); ``None`` means
+    no cap, for an explicit request to embed. The cap keeps embedding bounded
+    by default: fifty embedded videos would make a notebook of hundreds of
+    megabytes. A missing file raises ``FileNotFoundError``.
+    """
+    path = Path(path)
+    if max_bytes is not None and path.stat().st_size > max_bytes:
+        return None
+    mime = _MIME.get(path.suffix.lower()) or mimetypes.guess_type(path.name)[0]
+    data = path.read_bytes()
+    if max_bytes is not None and len(data) > max_bytes:  # grew since the stat
+        return None
+    encoded = base64.b64encode(data).decode("ascii")
+    return f"data:{mime or 'application/octet-stream'};base64,{encoded}"
+
+
+# mimetypes' answers vary by platform (Windows registry); these must not.
+_MIME: Final = {
+    ".mp4": "video/mp4",
+    ".webm": "video/webm",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".png": "image/png",
+}

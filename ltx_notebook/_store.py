@@ -1,0 +1,635 @@
+"""Every job, in one SQLite file that survives kernel restarts.
+
+A row is written *before* the submit is sent (status ``SUBMITTING``), so a
+crash mid-submit is still on record, and updated at each change of state. The
+store knows nothing of HTTP: callers hand it plain values.
+
+Concurrency. The file is shared by the background runtime thread, the main
+thread and possibly several kernels at once, so:
+
+- the journal is WAL (readers never block the writer, nor the writer readers);
+- every operation opens its own short-lived connection (no connection is ever
+  shared between threads or carried across a ``fork``);
+- every write runs in ``BEGIN IMMEDIATE``, so the write lock is taken up front
+  and a read-modify-write (``update`` computing derived timings) can never be
+  interleaved with another writer's; ``busy_timeout`` makes contenders wait
+  instead of failing, and a bounded retry covers the few cases where SQLite
+  reports ``SQLITE_BUSY`` without calling the busy handler (WAL recovery).
+
+Timestamps are stored as **ISO-8601 UTC text with a fixed shape**
+(``2025-01-31T09:05:00.123456+00:00``): readable with any SQLite tool, sorted
+chronologically by plain text order, and parsed by
+``pandas.to_datetime(col, utc=True, format="ISO8601")``. :class:`JobRecord`
+holds them as timezone-aware ``datetime``; ``update`` accepts a ``datetime``,
+an ISO string or epoch seconds.
+
+Schema changes are migrations: :data:`MIGRATIONS` is an ordered list, the file
+records how many were applied in ``PRAGMA user_version``, and opening a store
+applies the rest inside one write transaction. Adding a column means appending
+a migration *and* a field (defaulting to ``None``) to :class:`JobRecord`; a
+test checks the two agree.
+
+No API key is ever written: the store is never given one, ``base_url`` is
+stripped of credentials and query strings, and every text value passes through
+:func:`ltx_notebook._errors.redact` on the way in.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import UTC, datetime
+from enum import Enum, StrEnum
+from pathlib import Path
+from typing import Any, Final, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from ._errors import redact
+from ._params import Params
+
+__all__ = ["MIGRATIONS", "JobRecord", "JobStatus", "Store", "clean_base_url"]
+
+T = TypeVar("T")
+
+BUSY_TIMEOUT_S: Final = 30.0
+
+
+class JobStatus(StrEnum):
+    """Where a job is. The four service states plus what only the client can know."""
+
+    SUBMITTING = "SUBMITTING"  # row written, submit not yet answered
+    QUEUED = "QUEUED"
+    PROCESSING = "PROCESSING"
+    COMPLETED = "COMPLETED"
+    FAILED = "FAILED"
+    EXPIRED = "EXPIRED"  # the service forgot the request (1-hour limit) before we got the result
+    UNKNOWN = "UNKNOWN"  # the submit was sent, the answer never came: it may or may not exist
+    LOST = "LOST"  # 404 before completion, for any other reason
+
+    @property
+    def is_terminal(self) -> bool:
+        """Nothing more will happen to the job by polling.
+
+        ``UNKNOWN`` counts as terminal: without a request id there is nothing
+        to poll. If the id is found later (console), ``update`` it by hand.
+        """
+        return self in _TERMINAL
+
+    @classmethod
+    def terminal(cls) -> frozenset[JobStatus]:
+        return _TERMINAL
+
+    @classmethod
+    def parse(cls, value: str | JobStatus) -> JobStatus:
+        """A status from the service's spelling (any case); ``ValueError`` if unknown."""
+        try:
+            return cls(str(value).strip().upper())
+        except ValueError:
+            known = ", ".join(s.value for s in cls)
+            raise ValueError(f"unknown job status {value!r}; known: {known}") from None
+
+
+_TERMINAL: Final = frozenset(
+    {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.UNKNOWN, JobStatus.LOST}
+)
+
+
+# Each migration is a tuple of statements, run in order inside one transaction
+# (no ``executescript``: it would commit behind our back). Never edit an entry
+# once released; append a new one.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        """
+        CREATE TABLE jobs (
+            id             INTEGER PRIMARY KEY,
+            request_id     TEXT UNIQUE,
+            model          TEXT NOT NULL,
+            prompt         TEXT NOT NULL,
+            duration       INTEGER NOT NULL,
+            resolution     TEXT NOT NULL,
+            generate_audio INTEGER NOT NULL,
+            image          TEXT,
+            params_json    TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            error          TEXT,
+            submitted_at   TEXT,
+            started_at     TEXT,
+            completed_at   TEXT,
+            queue_s        REAL,
+            run_s          REAL,
+            total_s        REAL,
+            metrics_json   TEXT,
+            cost           REAL,
+            cost_estimate  REAL,
+            output_url     TEXT,
+            url_expires_at TEXT,
+            status_url     TEXT,
+            response_url   TEXT,
+            video_path     TEXT,
+            file_bytes     INTEGER,
+            video_seconds  REAL,
+            video_width    INTEGER,
+            video_height   INTEGER,
+            video_fps      REAL,
+            has_audio      INTEGER,
+            poster_path    TEXT,
+            sweep_id       TEXT,
+            tag            TEXT,
+            rating         INTEGER,
+            notes          TEXT,
+            base_url       TEXT,
+            updated_at     TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX jobs_status ON jobs (status)",
+        "CREATE INDEX jobs_eta ON jobs (model, duration, resolution, status, completed_at)",
+        "CREATE INDEX jobs_sweep ON jobs (sweep_id)",
+    ),
+)
+
+SCHEMA_VERSION: Final = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    """One row of the ``jobs`` table. Times are timezone-aware UTC datetimes."""
+
+    id: int
+    request_id: str | None
+    model: str
+    prompt: str
+    duration: int
+    resolution: str
+    generate_audio: bool
+    image: str | None
+    params_json: str
+    status: JobStatus
+    error: str | None = None
+    submitted_at: datetime | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    queue_s: float | None = None
+    run_s: float | None = None
+    total_s: float | None = None
+    metrics_json: str | None = None
+    cost: float | None = None
+    cost_estimate: float | None = None
+    output_url: str | None = None
+    url_expires_at: datetime | None = None
+    status_url: str | None = None
+    response_url: str | None = None
+    video_path: Path | None = None
+    file_bytes: int | None = None
+    video_seconds: float | None = None
+    video_width: int | None = None
+    video_height: int | None = None
+    video_fps: float | None = None
+    has_audio: bool | None = None
+    poster_path: Path | None = None
+    sweep_id: str | None = None
+    tag: str | None = None
+    rating: int | None = None
+    notes: str | None = None
+    base_url: str | None = None
+    updated_at: datetime | None = None
+
+    @property
+    def params(self) -> Params:
+        """The job's parameters. Not re-validated: a local image may have moved since."""
+        return Params(
+            model=self.model,
+            prompt=self.prompt,
+            duration=self.duration,
+            resolution=self.resolution,
+            generate_audio=self.generate_audio,
+            image=self.image,
+        )
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        """The JSON body that was (or is about to be) sent."""
+        return json.loads(self.params_json)
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return json.loads(self.metrics_json) if self.metrics_json else {}
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status.is_terminal
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any] | sqlite3.Row) -> JobRecord:
+        # Columns this version does not know (a newer schema) are ignored, so an
+        # older ltx-notebook can still read a store a newer one has migrated.
+        row = dict(row)
+        values = {name: row[name] for name in _FIELD_NAMES if name in row}
+        values["status"] = JobStatus.parse(values["status"])
+        for name in _BOOL_COLUMNS:
+            if values.get(name) is not None:
+                values[name] = bool(values[name])
+        for name in _PATH_COLUMNS:
+            if values.get(name) is not None:
+                values[name] = Path(values[name])
+        for name in _TIME_COLUMNS:
+            if values.get(name) is not None:
+                values[name] = _to_datetime(values[name])
+        return cls(**values)
+
+
+_FIELD_NAMES: Final = tuple(f.name for f in fields(JobRecord))
+_BOOL_COLUMNS: Final = ("generate_audio", "has_audio")
+_PATH_COLUMNS: Final = ("video_path", "poster_path")
+_JSON_COLUMNS: Final = ("params_json", "metrics_json")
+_TIME_COLUMNS: Final = (
+    "submitted_at",
+    "started_at",
+    "completed_at",
+    "url_expires_at",
+    "updated_at",
+)
+# Friendlier names update() also takes: the dict, stored as its JSON column.
+_ALIASES: Final = {"metrics": "metrics_json", "payload": "params_json"}
+# Set by the store itself; update() refuses them.
+_READ_ONLY: Final = frozenset({"id", "updated_at"})
+
+
+def _seconds(value: datetime | str | float | None) -> float | None:
+    return None if value is None else _to_datetime(value).timestamp()
+
+
+def _span(start: float | None, end: float | None) -> float | None:
+    return None if start is None or end is None else round(end - start, 6)
+
+
+def _fetch(conn: sqlite3.Connection, id: int | None) -> JobRecord:
+    # Re-read inside the same transaction rather than RETURNING, which needs
+    # SQLite 3.35 and some Python builds still link an older one.
+    return JobRecord.from_row(conn.execute("SELECT * FROM jobs WHERE id = ?", (id,)).fetchone())
+
+
+def clean_base_url(url: str | None) -> str | None:
+    """*url* without credentials, query or fragment: which service, never how we logged in."""
+    if not url:
+        return None
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.port:
+        host = f"{host}:{parts.port}"
+    return redact(urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", "")))
+
+
+def _to_datetime(value: datetime | str | float) -> datetime:
+    """A UTC-aware datetime from what callers hand us (naive means local, as in Python)."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).astimezone(UTC)
+    return datetime.fromtimestamp(float(value), UTC)
+
+
+def _to_iso(value: datetime | str | float) -> str:
+    # One fixed shape (always microseconds, always +00:00) so text order is time order.
+    return _to_datetime(value).isoformat(timespec="microseconds")
+
+
+def _marks(n: int) -> str:
+    return ", ".join(["?"] * n)
+
+
+def _is_transient(exc: sqlite3.OperationalError) -> bool:
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
+
+
+class Store:
+    """The job table in one SQLite file (created with its parent folders).
+
+    Safe to use from several threads and several processes at once. ``clock``
+    returns epoch seconds (``time.time``); tests inject a fake one.
+    """
+
+    def __init__(self, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time):
+        self.path = Path(path).expanduser()
+        self._clock = clock
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._columns: tuple[str, ...] = ()
+        self._retry(self._open)
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"
+
+    # -- plumbing -------------------------------------------------------------
+
+    @contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        # isolation_level=None: no implicit transactions, we issue BEGIN ourselves.
+        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            yield conn
+        finally:
+            conn.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:  # some errors roll back by themselves
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _retry(self, operation: Callable[[], T]) -> T:
+        # Nothing is committed when SQLITE_BUSY escapes (the transaction rolled
+        # back), so running the whole operation again is safe.
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        delay = 0.01
+        while True:
+            try:
+                return operation()
+            except sqlite3.OperationalError as exc:
+                if not _is_transient(exc) or time.monotonic() > deadline:
+                    raise
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.5)
+
+    def _open(self) -> None:
+        with self._connect() as conn:
+            # Persistent in the file; outside any transaction, as SQLite requires.
+            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            if str(mode).lower() != "wal":  # e.g. a filesystem without shared memory
+                raise sqlite3.OperationalError(f"cannot use WAL journal on {self.path}: {mode}")
+        with self._write() as conn:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            for statements in MIGRATIONS[version:]:
+                for sql in statements:
+                    conn.execute(sql)
+            if version < SCHEMA_VERSION:
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            self._columns = tuple(r["name"] for r in conn.execute("PRAGMA table_info(jobs)"))
+
+    @property
+    def schema_version(self) -> int:
+        with self._connect() as conn:
+            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        return self._columns
+
+    def _check_columns(self, names: Iterable[str], *, writing: bool) -> None:
+        for name in names:
+            if name not in self._columns or (writing and name in _READ_ONLY):
+                allowed = sorted(set(self._columns) - (_READ_ONLY if writing else set()))
+                raise ValueError(f"unknown job field {name!r}; known: {', '.join(allowed)}")
+
+    def _to_sql(self, name: str, value: Any) -> Any:
+        if value is None:
+            return None
+        if name == "status":
+            return JobStatus.parse(value).value
+        if name in _TIME_COLUMNS:
+            return _to_iso(value)
+        if name in _JSON_COLUMNS and not isinstance(value, str):
+            value = json.dumps(value, sort_keys=True, default=str)
+        if isinstance(value, Enum):
+            value = value.value
+        if isinstance(value, bool):
+            return int(value)
+        if isinstance(value, os.PathLike):
+            value = os.fspath(value)
+        if name == "base_url":
+            return clean_base_url(str(value))
+        if isinstance(value, str):
+            return redact(value)
+        return value
+
+    def _where(self, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+        self._check_columns(filters, writing=False)
+        clauses: list[str] = []
+        args: list[Any] = []
+        for name, value in filters.items():
+            if value is None:
+                clauses.append(f"{name} IS NULL")
+            elif isinstance(value, list | tuple | set | frozenset):
+                values = [self._to_sql(name, v) for v in value]
+                if not values:
+                    clauses.append("0")
+                else:
+                    clauses.append(f"{name} IN ({_marks(len(values))})")
+                    args.extend(values)
+            else:
+                clauses.append(f"{name} = ?")
+                args.append(self._to_sql(name, value))
+        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+
+    def _select(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        def run() -> list[sqlite3.Row]:
+            with self._connect() as conn:
+                return conn.execute(sql, list(args)).fetchall()
+
+        return self._retry(run)
+
+    # -- writes ---------------------------------------------------------------
+
+    def create(
+        self,
+        params: Params,
+        *,
+        cost_estimate: float | None,
+        base_url: str | None,
+        tag: str | None = None,
+        sweep_id: str | None = None,
+        payload: Mapping[str, Any] | None = None,
+    ) -> JobRecord:
+        """Record a job about to be submitted (status ``SUBMITTING``) and return it.
+
+        *payload* is the exact body to be sent when it differs from
+        ``params.payload()`` (a local image replaced by its uploaded URL).
+        """
+        now = _to_datetime(self._clock())
+        values: dict[str, Any] = {
+            **params.as_dict(),
+            "params_json": dict(payload) if payload is not None else params.payload(),
+            "status": JobStatus.SUBMITTING,
+            "submitted_at": now,
+            "cost_estimate": cost_estimate,
+            "base_url": base_url,
+            "tag": tag,
+            "sweep_id": sweep_id,
+            "updated_at": now,
+        }
+        names = list(values)
+        sql = f"INSERT INTO jobs ({', '.join(names)}) VALUES ({_marks(len(names))})"
+        args = [self._to_sql(n, values[n]) for n in names]
+
+        def run() -> JobRecord:
+            with self._write() as conn:
+                return _fetch(conn, conn.execute(sql, args).lastrowid)
+
+        return self._retry(run)
+
+    def update(self, id: int, /, **changes: Any) -> JobRecord:
+        """Change some fields of job *id*; return the row as it now is.
+
+        Field names are checked against the schema (``ValueError``); dicts
+        given for ``*_json`` fields are serialised (``metrics=`` and
+        ``payload=`` are accepted for ``metrics_json`` and ``params_json``);
+        times may be ``datetime``, ISO text or epoch seconds. A move to ``PROCESSING``
+        sets ``started_at`` (first time only); a move to a terminal status sets
+        ``completed_at`` and fills ``queue_s``/``run_s``/``total_s`` from the
+        timestamps, unless they are given. ``KeyError`` if there is no such job.
+        """
+        for alias, column in _ALIASES.items():
+            if alias in changes and alias not in self._columns:
+                if column in changes:
+                    raise ValueError(f"give {alias!r} or {column!r}, not both")
+                changes[column] = changes.pop(alias)
+        self._check_columns(changes, writing=True)
+        if "status" in changes:
+            changes["status"] = JobStatus.parse(changes["status"])
+
+        def run() -> JobRecord:
+            with self._write() as conn:
+                row = conn.execute("SELECT * FROM jobs WHERE id = ?", (id,)).fetchone()
+                if row is None:
+                    raise KeyError(f"no job with id {id} in {self.path}")
+                values = self._derive(dict(row), dict(changes))
+                names = list(values)
+                sql = f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"
+                conn.execute(sql, [*(self._to_sql(n, values[n]) for n in names), id])
+                return _fetch(conn, id)
+
+        return self._retry(run)
+
+    def delete(self, id: int, /) -> bool:
+        """Remove job *id*'s row; ``True`` if there was one.
+
+        Only for a submit the service surely refused (nothing exists, nothing
+        billed): a job that may exist must stay on record.
+        """
+
+        def run() -> bool:
+            with self._write() as conn:
+                return conn.execute("DELETE FROM jobs WHERE id = ?", (id,)).rowcount > 0
+
+        return self._retry(run)
+
+    def _derive(self, row: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
+        now = _to_datetime(self._clock())
+        changes["updated_at"] = now
+        status = changes.get("status")
+        if status is None:
+            return changes
+        merged = {**row, **changes}
+        if status is JobStatus.PROCESSING and merged["started_at"] is None:
+            changes["started_at"] = merged["started_at"] = now
+        if status.is_terminal:
+            if merged["completed_at"] is None:
+                changes["completed_at"] = merged["completed_at"] = now
+            submitted, started, done = (
+                _seconds(merged[name]) for name in ("submitted_at", "started_at", "completed_at")
+            )
+            derived = {
+                "queue_s": _span(submitted, started),
+                "run_s": _span(started, done),
+                "total_s": _span(submitted, done),
+            }
+            for name, value in derived.items():
+                if name not in changes and value is not None:
+                    changes[name] = max(0.0, value)
+        return changes
+
+    # -- reads ----------------------------------------------------------------
+
+    def get(self, id: int) -> JobRecord | None:
+        rows = self._select("SELECT * FROM jobs WHERE id = ?", (id,))
+        return JobRecord.from_row(rows[0]) if rows else None
+
+    def get_by_request_id(self, request_id: str) -> JobRecord | None:
+        rows = self._select("SELECT * FROM jobs WHERE request_id = ?", (request_id,))
+        return JobRecord.from_row(rows[0]) if rows else None
+
+    def find(self, *, limit: int | None = None, **filters: Any) -> list[JobRecord]:
+        """Jobs whose columns equal *filters*, newest first.
+
+        ``None`` matches NULL; a list, tuple or set matches any of its values.
+        """
+        where, args = self._where(filters)
+        sql = f"SELECT * FROM jobs{where} ORDER BY id DESC"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return [JobRecord.from_row(r) for r in self._select(sql, args)]
+
+    def count(self, **filters: Any) -> int:
+        where, args = self._where(filters)
+        return int(self._select(f"SELECT COUNT(*) FROM jobs{where}", args)[0][0])
+
+    def unfinished(self, *, base_url: str | None = None) -> list[JobRecord]:
+        """Jobs the service knows (a request id) that have not ended, oldest first.
+
+        What ``%ltx resume`` re-attaches. Give *base_url* to keep only the jobs
+        of one service (the emulator's jobs mean nothing to the real API).
+        """
+        terminal = sorted(s.value for s in _TERMINAL)
+        sql = (
+            "SELECT * FROM jobs WHERE request_id IS NOT NULL "
+            f"AND status NOT IN ({_marks(len(terminal))})"
+        )
+        args: list[Any] = list(terminal)
+        if base_url is not None:
+            sql += " AND base_url = ?"
+            args.append(clean_base_url(base_url))
+        return [JobRecord.from_row(r) for r in self._select(sql + " ORDER BY id", args)]
+
+    def durations(
+        self,
+        model: str,
+        duration: int,
+        resolution: str,
+        limit: int = 50,
+        *,
+        base_url: str | None = None,
+    ) -> list[float]:
+        """``total_s`` of the most recent completed jobs with these params, newest first.
+
+        With *base_url*, only jobs of that service count: an emulator's timings
+        say nothing about the real service's.
+        """
+        service = " AND base_url = ?" if base_url is not None else ""
+        args: list[Any] = [model, duration, resolution, JobStatus.COMPLETED.value]
+        if base_url is not None:
+            args.append(clean_base_url(base_url))
+        rows = self._select(
+            "SELECT total_s FROM jobs WHERE model = ? AND duration = ? AND resolution = ? "
+            f"AND status = ? AND total_s IS NOT NULL{service} "
+            "ORDER BY completed_at DESC, id DESC LIMIT ?",
+            (*args, int(limit)),
+        )
+        return [float(r[0]) for r in rows]
+
+    def rows(self, **filters: Any) -> list[dict[str, Any]]:
+        """Every matching row as a plain dict of column values, newest first (for DataFrames).
+
+        Times stay ISO-8601 text; booleans are ``bool``; JSON stays text.
+        """
+        where, args = self._where(filters)
+        out = []
+        for row in self._select(f"SELECT * FROM jobs{where} ORDER BY id DESC", args):
+            item = dict(row)
+            for name in _BOOL_COLUMNS:
+                if item.get(name) is not None:
+                    item[name] = bool(item[name])
+            out.append(item)
+        return out
