@@ -1,0 +1,127 @@
+"""The final output of a job as plain HTML, so the saved notebook keeps it.
+
+Widget state is not saved by most front ends, so a finished cell shows a
+``<video>`` element with a *relative* ``src`` and a poster image: it plays in
+JupyterLab and Notebook 7 tomorrow, long after the service's URL expired, and
+nbviewer or GitHub still show the poster. Bytes are embedded only on request
+(or for ``auto`` where local files cannot be served) and under a size cap, so
+a large sweep never bloats the notebook file.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from enum import StrEnum
+from pathlib import Path
+
+from . import _frontend, _media
+from ._store import JobRecord, JobStatus
+
+__all__ = ["Embed", "job_html", "placeholder_html", "video_html"]
+
+DEFAULT_EMBED_CAP = 20 * 1024 * 1024
+POSTER_EMBED_CAP = 512 * 1024
+
+
+class Embed(StrEnum):
+    AUTO = "auto"
+    ALWAYS = "always"
+    NEVER = "never"
+
+
+def _src(path: Path, base_dir: Path | None) -> str:
+    base = Path(base_dir or Path.cwd())
+    try:
+        rel = os.path.relpath(path.resolve(), base.resolve())
+    except ValueError:  # another drive on Windows
+        rel = str(path.resolve())
+    return Path(rel).as_posix()
+
+
+def _caption(record: JobRecord) -> str:
+    parts = [record.params.summary()]
+    if record.total_s is not None:
+        parts.append(f"{record.total_s:.0f}s")
+    if record.cost is not None:
+        parts.append(f"${record.cost:.2f}")
+    elif record.cost_estimate is not None:
+        parts.append(f"~${record.cost_estimate:.2f} (estimate)")
+    return " · ".join(parts)
+
+
+def video_html(
+    record: JobRecord,
+    *,
+    embed: Embed | str = Embed.NEVER,
+    embed_cap: int = DEFAULT_EMBED_CAP,
+    base_dir: Path | None = None,
+    width: str = "100%",
+) -> str:
+    """A ``<video controls>`` for a completed job's local file, with its poster.
+
+    ``embed``: ``never`` links the file by relative path, ``always`` inlines the
+    bytes whatever their size, ``auto`` inlines them only when the front end
+    cannot serve local files (VS Code, Colab) and they fit under *embed_cap*.
+    """
+    path = Path(record.video_path) if record.video_path else None
+    if path is None or not path.is_file():
+        return placeholder_html(record)
+    embed = Embed(embed)
+    src = None
+    if embed is Embed.ALWAYS or (embed is Embed.AUTO and not _frontend.detect().serves_files):
+        cap = None if embed is Embed.ALWAYS else embed_cap
+        src = _media.data_uri(path, max_bytes=cap)
+    src = src or _src(path, base_dir)
+    poster = ""
+    if record.poster_path and Path(record.poster_path).is_file():
+        poster_path = Path(record.poster_path)
+        poster_src = (
+            _media.data_uri(poster_path, max_bytes=POSTER_EMBED_CAP)
+            if src.startswith("data:")
+            else None
+        ) or _src(poster_path, base_dir)
+        poster = f' poster="{html.escape(poster_src)}"'
+    title = html.escape(record.prompt)
+    return (
+        f'<figure class="ltx-video" style="margin:0;max-width:{width}">'
+        f'<video controls preload="metadata" playsinline{poster} '
+        f'src="{html.escape(src)}" title="{title}" '
+        f'style="width:100%;max-width:960px;display:block;background:#000"></video>'
+        f'<figcaption style="font:12px/1.4 sans-serif;opacity:.75;margin-top:4px">'
+        f"{html.escape(record.request_id or '')} · {html.escape(_caption(record))}"
+        f"</figcaption></figure>"
+    )
+
+
+def placeholder_html(record: JobRecord) -> str:
+    """What a job shows when there is no local video (yet, or any more)."""
+    if record.status is JobStatus.COMPLETED:
+        why = (
+            f"The video file {html.escape(record.video_path)} is missing."
+            if record.video_path
+            else "The video has not been downloaded."
+        )
+        hint = "Run <code>%ltx show ID</code> to fetch it again while the service still keeps it."
+    elif record.status.is_terminal:
+        why = f"The job ended {record.status.value}."
+        if record.error:
+            why += f" {html.escape(record.error)}"
+        hint = ""
+    else:
+        why = f"The job is {record.status.value}."
+        hint = "Run <code>%ltx resume</code> to follow it again."
+    return (
+        '<div class="ltx-placeholder" style="border:1px dashed #888;border-radius:6px;'
+        'padding:10px 14px;font:13px/1.5 sans-serif;max-width:960px">'
+        f"<b>LTX job {html.escape(record.request_id or str(record.id))}</b><br>"
+        f"{html.escape(record.params.summary())}<br>"
+        f"<i>{html.escape(record.prompt)}</i><br>{why} {hint}</div>"
+    )
+
+
+def job_html(record: JobRecord, **kwargs: object) -> str:
+    """The saved output for a job in any state."""
+    if record.status is JobStatus.COMPLETED and record.video_path:
+        return video_html(record, **kwargs)  # type: ignore[arg-type]
+    return placeholder_html(record)

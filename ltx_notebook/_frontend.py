@@ -1,0 +1,56 @@
+"""What is on the other end of the kernel: which decides waiting and embedding.
+
+Kernels are not told who drives them, so this reads the traces front ends
+leave in the kernel's environment. Jupyter Server (JupyterLab, Notebook 7)
+sets ``JPY_SESSION_NAME``; VS Code and Colab set their own variables; nbclient,
+nbconvert and papermill set none of these, and terminal IPython has no kernel.
+"""
+
+from __future__ import annotations
+
+import os
+from enum import StrEnum
+
+__all__ = ["Frontend", "detect"]
+
+
+class Frontend(StrEnum):
+    JUPYTER = "jupyter"  # JupyterLab / Notebook 7 through Jupyter Server
+    VSCODE = "vscode"
+    COLAB = "colab"
+    HEADLESS = "headless"  # nbclient, nbconvert, papermill: nobody watching live
+    TERMINAL = "terminal"  # IPython in a terminal: no widgets, no HTML
+
+    @property
+    def interactive(self) -> bool:
+        """A person watches live outputs, so a cell may return before the job ends."""
+        return self in (Frontend.JUPYTER, Frontend.VSCODE, Frontend.COLAB)
+
+    @property
+    def serves_files(self) -> bool:
+        """Relative file URLs next to the notebook load in this front end."""
+        return self in (Frontend.JUPYTER, Frontend.HEADLESS)
+
+    @property
+    def has_widgets(self) -> bool:
+        return self is not Frontend.TERMINAL
+
+
+def detect() -> Frontend:
+    env = os.environ
+    if env.get("LTX_NOTEBOOK_FRONTEND"):  # an explicit override, for tests and odd set-ups
+        return Frontend(env["LTX_NOTEBOOK_FRONTEND"])
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        return Frontend.TERMINAL
+    shell = get_ipython()
+    if shell is None or "ZMQInteractiveShell" not in type(shell).__name__:
+        return Frontend.TERMINAL
+    if "COLAB_RELEASE_TAG" in env:
+        return Frontend.COLAB
+    if "VSCODE_PID" in env or "VSCODE_CWD" in env:
+        return Frontend.VSCODE
+    if "JPY_SESSION_NAME" in env:
+        return Frontend.JUPYTER
+    return Frontend.HEADLESS
