@@ -34,8 +34,9 @@ from ._errors import (
     TransportError,
     WaitTimeout,
 )
-from ._frame import history_frame
-from ._jobs import Job, Session, default_session
+from ._frame import history_frame as _history_frame
+from ._jobs import Job, Session
+from ._jobs import default_session as _default_session
 from ._params import MODELS, PRICES, Params, estimate_cost, validate
 from ._store import JobStatus
 
@@ -100,27 +101,27 @@ def generate(
         generate_audio=generate_audio,
         image=image,
     )
-    return default_session().submit(params, tag=tag)
+    return _default_session().submit(params, tag=tag)
 
 
 def history(**filters: Any) -> pd.DataFrame:
     """Every recorded job as a DataFrame, newest first; ``history(status="FAILED")`` filters."""
-    return history_frame(default_session().store, **filters)
+    return _history_frame(_default_session().store, **filters)
 
 
 def get_job(key: int | str) -> Job:
     """A past job by local id or request id, rebuilt from the store."""
-    return default_session().get(key)
+    return _default_session().get(key)
 
 
 def resume() -> list[Job]:
     """Re-attach to jobs left unfinished (after a kernel restart): they poll and download again."""
-    return default_session().resume()
+    return _default_session().resume()
 
 
 def credits() -> dict[str, float]:
     """The account's credits, as the service reports them."""
-    session = default_session()
+    session = _default_session()
 
     async def read() -> dict[str, float]:
         reply = await session._get_client().credits()

@@ -29,7 +29,6 @@ from . import _display, _media
 from ._client import Client
 from ._config import Settings, get_settings, on_change
 from ._errors import (
-    ApiError,
     JobFailed,
     LtxError,
     MediaError,
@@ -389,7 +388,7 @@ class Session:
                     error="the service no longer knows this request (results expire after 1 hour)",
                 )
                 return
-            except (ApiError, LtxError) as exc:
+            except LtxError as exc:
                 # Retries are exhausted for this poll, but the job is not lost: try later.
                 await self._update(job, error=f"polling: {exc}")
                 await asyncio.sleep(job.schedule.cap)
@@ -399,30 +398,39 @@ class Session:
             except ValueError:
                 # A state this version does not know: not an end, so keep polling.
                 continue
-            if status is not job.status or reply.metrics != (job.record.metrics or {}):
-                fields: dict[str, Any] = {"status": status, "metrics": reply.metrics or None}
-                if job.record.error and job.record.error.startswith("polling:"):
-                    fields["error"] = None
-                if status is JobStatus.FAILED:
-                    fields["error"] = reply.error or "the service reported FAILED without a reason"
-                await self._update(job, **fields)
+            fields: dict[str, Any] = {"status": status, "metrics": reply.metrics or None}
+            if job.record.error and job.record.error.startswith("polling:"):
+                fields["error"] = None
             if status is JobStatus.COMPLETED:
-                await self._fetch_result(job)
+                # COMPLETED is written together with the result, so a crash in between
+                # leaves a job that resume() simply polls again.
+                await self._update(job, **await self._result_fields(job, fields))
                 return
+            if status is JobStatus.FAILED:
+                fields["error"] = reply.error or "the service reported FAILED without a reason"
+            if status is not job.status or reply.metrics != (job.record.metrics or {}):
+                await self._update(job, **fields)
             if status.is_terminal:
                 return
 
-    async def _fetch_result(self, job: Job) -> None:
+    async def _result_fields(self, job: Job, fields: dict[str, Any]) -> dict[str, Any]:
         reply = await self._get_client().result(job.request_id)
-        metrics = {**(job.record.metrics or {}), **(reply.metrics or {})}
-        fields: dict[str, Any] = {
+        metrics = {**(job.record.metrics or {}), **(fields.get("metrics") or {})}
+        metrics.update(reply.metrics or {})
+        fields = {
+            **fields,
             "output_url": reply.output_url,
             "metrics": metrics or None,
             "url_expires_at": (job.record.submitted_at or datetime.now(UTC)) + RESULT_TTL,
         }
         if isinstance(metrics.get("cost"), int | float):
             fields["cost"] = float(metrics["cost"])
-        await self._update(job, **fields)
+        queued = metrics.get("queue_time")
+        submitted = job.record.submitted_at
+        if job.record.started_at is None and submitted and isinstance(queued, int | float):
+            # PROCESSING can pass between two polls; the service's own figure says when.
+            fields["started_at"] = submitted + timedelta(seconds=float(queued))
+        return fields
 
     async def _download(self, job: Job) -> None:
         url = job.output_url

@@ -1,0 +1,59 @@
+"""Settings: environment defaults, configure(), and a key that never shows itself."""
+
+from __future__ import annotations
+
+import pickle
+from pathlib import Path
+
+import pytest
+
+import ltx_notebook
+from ltx_notebook import _config
+from ltx_notebook._config import Secret, Settings, upload_url, v2_base
+
+
+@pytest.fixture(autouse=True)
+def fresh_settings(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(_config, "_settings", None)
+    yield
+
+
+def test_v2_is_derived_as_the_sdk_does() -> None:
+    assert v2_base("https://api.segmind.com/v1") == "https://api.segmind.com/v2"
+    assert v2_base("http://127.0.0.1:8000/v1/") == "http://127.0.0.1:8000/v2"
+    assert v2_base("https://proxy.example/segmind") == "https://proxy.example/segmind/v2"
+
+
+def test_uploads_go_to_segmind_storage_or_the_same_host() -> None:
+    assert upload_url("https://api.segmind.com/v1").startswith("https://workflows-api.segmind.com")
+    assert upload_url("http://127.0.0.1:9/v1") == "http://127.0.0.1:9/upload-asset"
+
+
+def test_environment_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("SEGMIND_API_KEY", "sk-env-key-123456")
+    monkeypatch.setenv("SEGMIND_BASE_URL", "http://127.0.0.1:1234/v1/")
+    monkeypatch.setenv("LTX_NOTEBOOK_MEDIA_DIR", str(tmp_path / "m"))
+    s = ltx_notebook.get_settings()
+    assert s.api_key is not None and s.api_key.get() == "sk-env-key-123456"
+    assert s.base_url == "http://127.0.0.1:1234/v1"
+    assert s.store_path == tmp_path / "m" / "ltx-jobs.sqlite"
+
+
+def test_configure_changes_only_what_it_is_given(tmp_path: Path) -> None:
+    ltx_notebook.configure(base_url="http://a/v1", api_key="sk-first-key-0000")
+    ltx_notebook.configure(media_dir=tmp_path)
+    s = ltx_notebook.get_settings()
+    assert s.base_url == "http://a/v1" and s.api_key.get() == "sk-first-key-0000"
+    assert s.media_dir == tmp_path and s.store_path == tmp_path / "ltx-jobs.sqlite"
+    ltx_notebook.configure(store_path=tmp_path / "elsewhere.sqlite")
+    assert ltx_notebook.get_settings().media_dir == tmp_path
+
+
+def test_the_key_never_shows_itself() -> None:
+    key = "sk-secret-abcdef123456"
+    s = Settings(api_key=Secret(key))
+    for text in (repr(s), str(s), repr(s.api_key), str(s.describe()), f"{s.api_key}"):
+        assert key not in text
+    with pytest.raises(TypeError):
+        pickle.dumps(s.api_key)
+    assert ltx_notebook.LtxError(f"boom {key}").args[0] == "boom ***"
