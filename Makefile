@@ -1,0 +1,54 @@
+# Two commands on a fresh machine with only python3 and make:
+#   make demo   runs notebooks/quickstart.ipynb against the local emulator
+#   make test   runs the whole suite
+# The environment (.venv) is created from uv.lock on first use; uv itself is
+# bootstrapped with pip into .tools so nothing is installed outside the checkout.
+
+PYTHON ?= python3
+UV_VERSION := 0.13.9
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+STAMP := $(VENV)/.synced
+export UV_PROJECT_ENVIRONMENT := $(VENV)
+export UV_PYTHON_DOWNLOADS := never
+
+.PHONY: env demo test lint format lab emulator bench clean
+
+env: $(STAMP)
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+$(STAMP): pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --all-extras --python $(PYTHON)
+	@touch $@
+
+demo: $(STAMP)
+	$(VENV)/bin/ltx-notebook demo
+
+test: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+lab: $(STAMP)
+	$(VENV)/bin/ltx-notebook lab
+
+emulator: $(STAMP)
+	$(VENV)/bin/ltx-notebook emulator --port 8000
+
+bench: $(STAMP)
+	$(VENV)/bin/python -m benchmarks
+
+clean:
+	rm -rf build test-artifacts .pytest_cache .ruff_cache
