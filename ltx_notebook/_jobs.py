@@ -64,6 +64,8 @@ class Job:
         self._done = threading.Event()
         self._listeners: list[Listener] = []
         self._stop = threading.Event()
+        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[Job]]] = []
+        self._waiters_lock = threading.Lock()
         self.schedule: PollSchedule | None = None
         if record.status.is_terminal and (record.video_path or record.status != "COMPLETED"):
             self._done.set()
@@ -147,7 +149,17 @@ class Job:
         return self
 
     def __await__(self) -> Generator[Any, None, Job]:
-        return asyncio.get_running_loop().run_in_executor(None, self.wait).__await__()
+        return self.wait_async().__await__()
+
+    async def wait_async(self) -> Job:
+        """Wait on *any* event loop (the kernel's, the runtime's) without a thread per job."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Job] = loop.create_future()
+        with self._waiters_lock:
+            if self._done.is_set():
+                return self
+            self._waiters.append((loop, future))
+        return await future
 
     def stop_waiting(self) -> None:
         """Stop polling this job. The service has no cancel: the job still runs (and bills)."""
@@ -180,7 +192,12 @@ class Job:
         self._notify()
 
     def _finish(self) -> None:
-        self._done.set()
+        with self._waiters_lock:
+            self._done.set()
+            waiters, self._waiters = self._waiters, []
+        for loop, future in waiters:
+            if not loop.is_closed():
+                loop.call_soon_threadsafe(_resolve, future, self)
         self._notify()
 
     def _notify(self) -> None:
@@ -197,6 +214,11 @@ class Job:
         if self.status is JobStatus.COMPLETED:
             return 1.0
         return self.schedule.progress(self.elapsed) if self.schedule else None
+
+
+def _resolve(future: asyncio.Future[Job], job: Job) -> None:
+    if not future.done():
+        future.set_result(job)
 
 
 class Session:
