@@ -1,0 +1,61 @@
+"""Fixtures shared by the whole suite: a real emulator on loopback and sessions pointed at it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ltx_notebook import Session, Settings
+from ltx_notebook._config import Secret
+from ltx_notebook.emulator import Emulator, EmulatorConfig
+
+API_KEY = "sk-test-0123456789abcdef"
+
+# Tests never reach the real service, whatever the developer's shell holds.
+for name in ("SEGMIND_API_KEY", "SEGMIND_BASE_URL", "LTX_NOTEBOOK_MEDIA_DIR", "LTX_NOTEBOOK_STORE"):
+    os.environ.pop(name, None)
+
+
+@pytest.fixture(scope="session")
+def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One render cache for the session, so the same clip is synthesised once."""
+    return tmp_path_factory.mktemp("renders")
+
+
+def make_emulator(render_cache: Path, **overrides: object) -> Emulator:
+    options: dict[str, object] = {
+        "speed": 100.0,
+        "render_scale": 0.1,
+        "api_key": API_KEY,
+        "seed": 7,
+        "data_dir": render_cache,
+        "preset": "ultrafast",
+    }
+    options.update(overrides)
+    return Emulator(EmulatorConfig(**options))  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def emulator(render_cache: Path) -> Iterator[Emulator]:
+    with make_emulator(render_cache) as emu:
+        yield emu
+
+
+@pytest.fixture
+def settings(emulator: Emulator, tmp_path: Path) -> Settings:
+    return Settings(
+        api_key=Secret(API_KEY),
+        base_url=emulator.base_url,
+        media_dir=tmp_path / "media",
+        store_path=tmp_path / "media" / "jobs.sqlite",
+    )
+
+
+@pytest.fixture
+def session(settings: Settings) -> Iterator[Session]:
+    s = Session(settings)
+    yield s
+    s.runtime.stop()
