@@ -195,12 +195,66 @@ def _emulator(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "demo",
+        help="run notebooks/quickstart.ipynb headless against a local emulator",
+        description="Start an emulator, execute the quickstart notebook against it with "
+        "nbclient, and write the executed notebook, an HTML export and the videos to --out.",
+    )
+    p.add_argument("--notebook", type=Path, default=Path("notebooks/quickstart.ipynb"))
+    p.add_argument("--out", type=Path, default=Path("build"), help="output folder (build/)")
+    p.add_argument("--speed", type=_positive, default=10.0, help="emulator speed (10)")
+    p.set_defaults(func=_demo)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from ._demo import run_demo
+
+    if not args.notebook.is_file():
+        print(f"ltx-notebook demo: no notebook at {args.notebook}", file=sys.stderr)
+        return 2
+    return run_demo(args.notebook, args.out, speed=args.speed)
+
+
+def _add_lab(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    p = subparsers.add_parser(
+        "lab",
+        help="open JupyterLab wired to a local emulator",
+        description="Start an emulator and JupyterLab with SEGMIND_BASE_URL and "
+        "SEGMIND_API_KEY pointing at it, so %%%%ltx works with no real key.",
+    )
+    p.add_argument("--speed", type=_positive, default=5.0, help="emulator speed (5)")
+    p.add_argument("--dir", type=Path, default=Path("notebooks"), help="JupyterLab root")
+    p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
+    p.set_defaults(func=_lab)
+
+
+def _lab(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    from .emulator import Emulator, EmulatorConfig
+
+    key = "lab-emulator-key"
+    with Emulator(EmulatorConfig(speed=args.speed, api_key=key)) as emulator:
+        env = {**os.environ, "SEGMIND_BASE_URL": emulator.base_url, "SEGMIND_API_KEY": key}
+        print(f"emulator: {emulator.base_url} (speed {args.speed:g})", flush=True)
+        command = [sys.executable, "-m", "jupyterlab", *args.lab_args]
+        try:
+            return subprocess.call(command, cwd=args.dir, env=env)
+        except KeyboardInterrupt:
+            return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ltx-notebook", description="LTX-2 video generation in Jupyter, and its tools."
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_emulator(subparsers)
+    _add_demo(subparsers)
+    _add_lab(subparsers)
     return parser
 
 
