@@ -47,12 +47,14 @@ class PollSchedule:
         *,
         prior: float,
         dense: float = 0.5,
+        fallback: float = 1.0,
         cap: float = 10.0,
     ) -> PollSchedule:
         """Build a schedule from past durations, or from *prior* when there are too few.
 
-        Without history the window is wide and polled once a second (the SDK's
-        pace), because the prior is only the service's advertised typical time.
+        Without history the window is wide and polled every *fallback* seconds
+        (the SDK's pace), because the prior is only the service's advertised
+        typical time.
         """
         durations = sorted(d for d in history if d > 0)
         if len(durations) >= MIN_HISTORY:
@@ -69,7 +71,7 @@ class PollSchedule:
         return cls(
             window_start=0.6 * prior,
             window_end=1.6 * prior,
-            dense=max(dense, 1.0),
+            dense=fallback,
             expected=None,
             cap=cap,
         )
