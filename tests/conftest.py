@@ -19,6 +19,16 @@ for name in ("SEGMIND_API_KEY", "SEGMIND_BASE_URL", "LTX_NOTEBOOK_MEDIA_DIR", "L
     os.environ.pop(name, None)
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run browser tests last.
+
+    Playwright's sync API keeps an asyncio loop running in the main thread for
+    as long as its (session-wide) browser lives; any later ``asyncio.run`` or
+    anyio test in that thread would fail with "another loop is running".
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One render cache for the session, so the same clip is synthesised once."""
