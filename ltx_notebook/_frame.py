@@ -1,4 +1,4 @@
-"""DataFrames over the job store: ``history()`` now, comparisons later.
+"""DataFrames over the job store: ``history()`` and ``compare()``.
 
 Columns are typed so that filtering and grouping behave: timestamps are
 timezone-aware datetimes, counts are nullable integers (a job still running
@@ -7,6 +7,7 @@ has no width yet), and enumerations are categoricals.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import pandas as pd
@@ -14,7 +15,7 @@ import pandas as pd
 from ._params import MODELS, RESOLUTIONS
 from ._store import JobStatus, Store
 
-__all__ = ["history_frame"]
+__all__ = ["compare", "history_frame"]
 
 # The columns every history frame starts with, in order; any others follow.
 LEADING = [
@@ -68,3 +69,129 @@ def history_frame(store: Store, **filters: Any) -> pd.DataFrame:
 
 def _to_bool(value: Any) -> Any:
     return pd.NA if value is None or value is pd.NA else bool(value)
+
+
+DEFAULT_BY = ("resolution", "duration")
+DEFAULT_METRICS = ("total_s", "queue_s", "run_s", "cost")
+PLOT_EXTRA = "pip install 'ltx-notebook[plot]'"
+
+
+def compare(
+    frame: Any = None,
+    by: str | Sequence[str] = DEFAULT_BY,
+    metrics: str | Sequence[str] = DEFAULT_METRICS,
+    plot: bool = False,
+    *,
+    store: Store | None = None,
+) -> Any:
+    """Summarise jobs by parameter: how many, how often they succeed, how long, how much.
+
+    *frame* is a ``history()`` frame (filter it first to compare a subset), a
+    Sweep (its ``frame()``), or None for the whole history of *store* (the
+    default session's when not given). One row per combination of *by*, with
+
+    - ``count``: every job in the group; ``completed``, ``terminal``: how many
+      ended COMPLETED, and ended at all;
+    - ``success_rate``: completed / terminal (NA while none has ended);
+    - ``<metric>_median`` and ``<metric>_p90`` for each of *metrics*, over the
+      COMPLETED jobs only (a failure's timing says nothing about a clip's).
+      ``cost`` is the service's ``metrics.cost`` where known, else the
+      estimate, as the store reports it.
+
+    With *plot*, draws median bars with p90 whiskers, one panel per metric
+    (matplotlib, the ``[plot]`` extra) and returns the array of Axes.
+    """
+    if frame is None:
+        if store is None:
+            from ._jobs import default_session
+
+            store = default_session().store
+        frame = history_frame(store)
+    elif not isinstance(frame, pd.DataFrame) and callable(getattr(frame, "frame", None)):
+        frame = frame.frame()
+    if not isinstance(frame, pd.DataFrame):
+        raise TypeError(f"compare() takes a history DataFrame, a Sweep or None, not {frame!r}")
+    keys = [by] if isinstance(by, str) else list(by)
+    names = [metrics] if isinstance(metrics, str) else list(metrics)
+    columns = set(frame.columns) | set(frame.index.names)
+    for name in [*keys, *names, "status"]:
+        if name not in columns:
+            raise ValueError(
+                f"compare(): no column {name!r}; known: {', '.join(sorted(map(str, columns)))}"
+            )
+    if not keys:
+        raise ValueError("compare(): give at least one column to group by")
+    for name in names:
+        if not pd.api.types.is_numeric_dtype(frame[name]):
+            raise ValueError(f"compare(): metric {name!r} is not numeric")
+
+    data = frame.reset_index() if any(k in frame.index.names for k in keys) else frame
+    data = data.copy()
+    if "cost" in names and "cost_estimate" in data:
+        data["cost"] = data["cost"].astype("Float64").fillna(data["cost_estimate"])
+    status = data["status"].astype("string")
+    terminal_states = [s.value for s in JobStatus.terminal()]
+    data["_completed"] = (status == JobStatus.COMPLETED.value).fillna(False).astype(int)
+    data["_terminal"] = status.isin(terminal_states).fillna(False).astype(int)
+    groups = data.groupby(keys, observed=True, dropna=False, sort=True)
+    out = pd.DataFrame(
+        {
+            "count": groups.size(),
+            "completed": groups["_completed"].sum(),
+            "terminal": groups["_terminal"].sum(),
+        }
+    )
+    for name in ("count", "completed", "terminal"):
+        out[name] = out[name].astype("Int64")
+    rate = out["completed"].astype("Float64") / out["terminal"].astype("Float64")
+    out["success_rate"] = rate.where(out["terminal"] > 0, pd.NA).astype("Float64")
+    done = data[data["_completed"] == 1]
+    done_groups = done.groupby(keys, observed=True, dropna=False, sort=True)
+    for name in names:
+        values = done_groups[name]
+        out[f"{name}_median"] = _numeric(values.median(), out.index)
+        out[f"{name}_p90"] = _numeric(values.quantile(0.9), out.index)
+    out.attrs["by"] = keys
+    out.attrs["metrics"] = names
+    if plot:
+        return _plot(out, keys, names)
+    return out
+
+
+def _numeric(series: pd.Series, index: pd.Index) -> pd.Series:
+    # Groups with no completed job are absent from the per-metric results: NA, not 0.
+    return series.astype("Float64").reindex(index)
+
+
+def _plot(summary: pd.DataFrame, keys: list[str], names: list[str]) -> Any:
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:
+        raise ImportError(
+            f"compare(plot=True) needs matplotlib: {PLOT_EXTRA} (or pip install matplotlib)"
+        ) from exc
+    labels = [
+        " · ".join(str(v) for v in (key if isinstance(key, tuple) else (key,)))
+        for key in summary.index
+    ]
+    fig, axes = plt.subplots(
+        1,
+        len(names),
+        figsize=(max(4.0, 1.1 * len(labels)) * len(names) / 1.5, 3.4),
+        squeeze=False,
+        layout="constrained",
+    )
+    positions = list(range(len(labels)))
+    for ax, name in zip(axes[0], names, strict=True):
+        median = summary[f"{name}_median"].astype("float64").fillna(0.0).to_numpy()
+        p90 = summary[f"{name}_p90"].astype("float64").fillna(0.0).to_numpy()
+        ax.bar(positions, median, color="#2563eb", alpha=0.85, label="median")
+        ax.vlines(positions, median, p90, color="#1e3a8a", linewidth=1.5, label="p90")
+        ax.scatter(positions, p90, marker="_", s=120, color="#1e3a8a")
+        ax.set_xticks(positions, labels, rotation=30 if len(labels) > 3 else 0, ha="right")
+        unit = "$" if name.startswith("cost") else "s" if name.endswith("_s") else ""
+        ax.set_title(f"{name} ({unit})" if unit else name, fontsize=10)
+        ax.grid(axis="y", alpha=0.3)
+    axes[0][0].legend(fontsize=8)
+    fig.suptitle(f"by {' · '.join(keys)} (completed jobs)", fontsize=10)
+    return axes[0]

@@ -1,0 +1,260 @@
+"""One compact panel for a whole sweep: counts, a progress bar, a row per job.
+
+One panel, not one per job: a 24-job sweep with 24 job panels would bury the
+notebook. Built like the job panel (stock ipywidgets ``HTML`` + ``Button``,
+styled only with the front end's CSS variables with fallbacks, so it follows
+light and dark themes). Traits are set from the runtime thread, which
+ipywidgets allows; updates are throttled so a busy sweep does not flood the
+front end with messages, and a ticker keeps elapsed times moving.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+import time
+from typing import TYPE_CHECKING
+
+import ipywidgets as widgets
+
+from .._store import JobStatus
+from ._panel import STATE_COLOURS
+
+if TYPE_CHECKING:
+    from .._sweep import Sweep, SweepItem
+
+__all__ = ["SweepPanel", "render_html", "text_line", "text_table"]
+
+_GREY = "#6b7280"
+_AMBER = "#b45309"
+COLOURS: dict[str, str] = {
+    **{status.value: colour for status, colour in STATE_COLOURS.items()},
+    "PENDING": _GREY,
+    "SUBMITTING": _GREY,
+    "DOWNLOADING": STATE_COLOURS[JobStatus.PROCESSING],
+    "REFUSED": _AMBER,
+    "SKIPPED": _GREY,
+}
+
+# Self-contained (not the job panel's stylesheet), scoped under .ltx-sweep, so either
+# panel can change its look without breaking the other.
+_CSS = """
+<style>
+.ltx-sweep{font-family:var(--jp-ui-font-family,var(--vscode-font-family,system-ui,sans-serif));
+ font-size:13px;line-height:1.45;color:var(--jp-ui-font-color1,var(--vscode-foreground,inherit));
+ border:1px solid var(--jp-border-color2,var(--vscode-panel-border,rgba(128,128,128,.35)));
+ border-radius:6px;padding:8px 12px;max-width:760px;box-sizing:border-box;
+ background:var(--jp-layout-color1,var(--vscode-editor-background,transparent))}
+.ltx-sweep .ltx-row{display:flex;gap:6px 10px;align-items:center;flex-wrap:wrap}
+.ltx-sweep .ltx-pills{display:flex;gap:4px 6px;flex-wrap:wrap;align-items:center;margin-top:4px}
+.ltx-sweep .ltx-pill{color:#fff;border-radius:999px;padding:1px 9px;font-size:11px;
+ font-weight:600;letter-spacing:.04em}
+.ltx-sweep .ltx-pill.ltx-small{font-size:10px;padding:0 7px}
+.ltx-sweep .ltx-muted{color:var(--jp-ui-font-color2,var(--vscode-descriptionForeground,#888))}
+.ltx-sweep .ltx-id{
+ font-family:var(--jp-code-font-family,var(--vscode-editor-font-family,monospace));font-size:11px;user-select:all;-webkit-user-select:all;cursor:text}
+.ltx-sweep .ltx-track{height:6px;border-radius:3px;margin:7px 0 5px;overflow:hidden;
+ background:var(--jp-layout-color3,var(--vscode-editorWidget-background,rgba(128,128,128,.25)))}
+.ltx-sweep .ltx-fill{height:100%;border-radius:3px;transition:width .8s linear}
+.ltx-sweep .ltx-error{color:var(--jp-error-color1,var(--vscode-errorForeground,#dc2626));
+ margin-top:4px;white-space:pre-wrap}
+.ltx-sweep .ltx-note{font-size:12px}
+.ltx-sweep .ltx-scroll{max-height:320px;overflow-y:auto;margin-top:6px}
+.ltx-sweep table{border-collapse:collapse;width:100%;font-size:12px}
+.ltx-sweep th{text-align:left;font-weight:600;position:sticky;top:0;
+ background:var(--jp-layout-color1,var(--vscode-editor-background,Canvas));
+ color:var(--jp-ui-font-color2,var(--vscode-descriptionForeground,#888))}
+.ltx-sweep th,.ltx-sweep td{padding:2px 8px 2px 0;vertical-align:middle;
+ border-bottom:1px solid var(--jp-border-color3,var(--vscode-panel-border,rgba(128,128,128,.15)))}
+.ltx-sweep td.ltx-num{text-align:right;font-variant-numeric:tabular-nums}
+.ltx-sweep .ltx-prompt{max-width:260px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+</style>
+"""
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def _value(item: SweepItem, name: str) -> str:
+    value = getattr(item.params, name)
+    if name == "generate_audio":
+        return "audio" if value else "no audio"
+    if name == "duration":
+        return f"{value}s"
+    return "" if value is None else str(value)
+
+
+def _pill(state: str, *, small: bool = False) -> str:
+    colour = COLOURS.get(state, _GREY)
+    cls = "ltx-pill ltx-small" if small else "ltx-pill"
+    return f'<span class="{cls}" style="background:{colour}">{html.escape(state)}</span>'
+
+
+def _item_elapsed(item: SweepItem) -> str:
+    return _clock(item.job.elapsed) if item.job is not None else "—"
+
+
+def render_html(sweep: Sweep, *, live: bool = True) -> str:
+    """The panel's HTML for *sweep* now (pure; also the Sweep's static ``_repr_html_``)."""
+    counts = sweep.counts()
+    total = sweep.size
+    finished = sweep.finished_count()
+    fraction = 1.0 if total == 0 else finished / total
+    head = [f"sweep <span class='ltx-id'>{html.escape(sweep.sweep_id)}</span>"]
+    if sweep.dry_run:
+        head.append("dry run: nothing sent")
+    head.append(f"{finished}/{total} done")
+    head.append(f"~${sweep.estimated_cost:.2f} estimated")
+    if sweep.started_at is not None:
+        head.append(f"{_clock(sweep.elapsed)} elapsed")
+    if not sweep.dry_run:
+        head.append(f"{sweep.effective_concurrency}/{sweep.concurrency} at a time")
+    pills = "".join(_pill(state) + f"<span>{n}</span>" for state, n in counts.items())
+    colour = COLOURS["COMPLETED"] if sweep.done and sweep.error is None else COLOURS["PROCESSING"]
+    parts = [
+        _CSS,
+        '<div class="ltx-sweep">',
+        f'<div class="ltx-row">{" · ".join(head)}</div>',
+        f'<div class="ltx-pills">{pills}</div>',
+    ]
+    if not sweep.dry_run:
+        parts.append(
+            f'<div class="ltx-track"><div class="ltx-fill" style="width:{100 * fraction:.1f}%;'
+            f'background:{colour}"></div></div>'
+        )
+    if sweep.note and not sweep.done:
+        parts.append(f'<div class="ltx-muted ltx-note">{html.escape(sweep.note)}</div>')
+    if sweep.error is not None:
+        parts.append(f'<div class="ltx-error">stopped: {html.escape(str(sweep.error))}</div>')
+    elif sweep.stopped and not sweep.done:
+        parts.append(
+            '<div class="ltx-muted ltx-note">Stopped: nothing more is submitted. Jobs already '
+            "submitted cannot be cancelled on the service; they run to the end.</div>"
+        )
+    columns = sweep.varying or ["duration", "resolution"]
+    header = "".join(f"<th>{html.escape(c)}</th>" for c in ["#", *columns])
+    if sweep.dry_run:
+        header += "<th>est. $</th>"
+    else:
+        header += "<th>state</th><th>elapsed</th><th>request id</th>"
+    rows = []
+    for item in sweep.items:
+        state = item.refresh()
+        cells = [f'<td class="ltx-num">{item.index + 1}</td>']
+        for name in columns:
+            text = html.escape(_value(item, name))
+            cls = ' class="ltx-prompt"' if name == "prompt" else ""
+            cells.append(f"<td{cls} title='{text}'>{text}</td>")
+        if sweep.dry_run:
+            cells.append(f'<td class="ltx-num">{item.estimate:.2f}</td>')
+        else:
+            rid = item.job.request_id if item.job is not None else None
+            error = (item.job.error if item.job is not None else None) or item.error
+            title = f" title='{html.escape(error)}'" if error else ""
+            cells.append(f"<td{title}>{_pill(state, small=True)}</td>")
+            cells.append(f'<td class="ltx-num">{_item_elapsed(item)}</td>')
+            cells.append(f'<td class="ltx-id">{html.escape(rid or "—")}</td>')
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    parts.append(
+        f'<div class="ltx-scroll"><table><thead><tr>{header}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
+    )
+    if live and not sweep.done and not sweep.dry_run:
+        parts.append(
+            '<div class="ltx-muted ltx-note">Runs in the background; keep working. '
+            "<code>.wait()</code> blocks until it is done.</div>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def text_line(sweep: Sweep) -> str:
+    """One plain-text progress line for terminals and front ends without widgets."""
+    counts = " ".join(f"{state}={n}" for state, n in sweep.counts().items())
+    line = (
+        f"[ltx sweep {sweep.sweep_id}] {sweep.finished_count()}/{sweep.size} done "
+        f"{_clock(sweep.elapsed)} · {counts}"
+    )
+    if sweep.note and not sweep.done:
+        line += f" · {sweep.note}"
+    if sweep.error is not None:
+        line += f" · stopped: {sweep.error}"
+    return line
+
+
+def text_table(sweep: Sweep) -> str:
+    """The whole sweep as plain text, one line per combination."""
+    lines = [text_line(sweep)]
+    for item in sweep.items:
+        values = " ".join(_value(item, n) for n in sweep.varying) or item.params.summary()
+        rid = item.job.request_id if item.job is not None else "-"
+        lines.append(
+            f"  {item.index + 1:>3} {values:<40} {item.refresh():<11} "
+            f"{_item_elapsed(item):>5} {rid or '-'}"
+        )
+    return "\n".join(lines)
+
+
+class SweepPanel(widgets.VBox):
+    """A panel that follows a sweep until it is done; ``close()`` detaches it.
+
+    ``body.value`` holds the rendered HTML and ``text`` the plain-text line;
+    the *Stop sweep* button submits nothing more (running jobs go on).
+    """
+
+    def __init__(self, sweep: Sweep, *, tick: float = 1.0, min_interval: float = 0.25) -> None:
+        self.sweep = sweep
+        self.body = widgets.HTML()
+        self.text = ""
+        self.stop_button = widgets.Button(
+            description="Stop sweep",
+            icon="stop",
+            tooltip="Submit nothing more. Jobs already submitted cannot be cancelled on the "
+            "service: they run (and are billed) to the end.",
+            layout=widgets.Layout(width="auto"),
+        )
+        self.stop_button.on_click(self._on_stop)
+        super().__init__([self.body, self.stop_button], layout=widgets.Layout(margin="2px 0"))
+        self.add_class("ltx-sweep-panel")
+        self._tick = tick
+        self._min_interval = min_interval
+        self._last = 0.0
+        self._dirty = False
+        self._lock = threading.Lock()
+        self._halt = threading.Event()
+        sweep.add_listener(self._on_change)
+        if not sweep.done:
+            threading.Thread(target=self._ticker, name="ltx-sweep-tick", daemon=True).start()
+
+    def _render(self) -> None:
+        with self._lock:  # the ticker and the runtime thread may both render
+            self._dirty = False
+            self._last = time.monotonic()
+            self.body.value = render_html(self.sweep)
+            self.text = text_line(self.sweep)
+            if self.sweep.done or self.sweep.stopped or self.sweep.dry_run:
+                self.stop_button.layout.display = "none"
+            if self.sweep.done:
+                self._halt.set()
+
+    def _on_change(self, sweep: Sweep) -> None:
+        if sweep.done or time.monotonic() - self._last >= self._min_interval:
+            self._render()
+        else:
+            self._dirty = True  # the ticker draws it shortly
+
+    def _ticker(self) -> None:
+        while not self._halt.wait(min(self._tick, self._min_interval * 2)):
+            if self._dirty or time.monotonic() - self._last >= self._tick:
+                self._render()
+
+    def _on_stop(self, _button: widgets.Button | None = None) -> None:
+        self.sweep.stop()
+        self._render()
+
+    def close(self) -> None:
+        self._halt.set()
+        self.sweep.remove_listener(self._on_change)
+        super().close()

@@ -1,0 +1,51 @@
+"""Sweep fixtures: a fast emulator (speed 200), and a way to make a session on any emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ltx_notebook import Session, Settings
+from ltx_notebook._client import Client
+from ltx_notebook._config import Secret
+from ltx_notebook._retry import RetryPolicy
+from ltx_notebook.emulator import Emulator
+from tests.conftest import API_KEY, make_emulator
+
+FAST = {"speed": 200.0}
+
+
+@pytest.fixture
+def emulator(render_cache: Path) -> Iterator[Emulator]:
+    # Overrides the suite's emulator: sweeps run many jobs, so run them faster.
+    with make_emulator(render_cache, **FAST) as emu:
+        yield emu
+
+
+def session_on(emu: Emulator, folder: Path, *, key: str = API_KEY) -> Session:
+    return Session(
+        Settings(
+            api_key=Secret(key),
+            base_url=emu.base_url,
+            media_dir=folder / "media",
+            store_path=folder / "media" / "jobs.sqlite",
+        )
+    )
+
+
+def impatient_client(session: Session) -> None:
+    """Give *session* a client that gives up on a 429 after one quick retry.
+
+    So a test sees the sweep's own rate-limit handling (what happens once the
+    client's retries are exhausted) without waiting out the default backoff.
+    """
+    session._client = Client(
+        session.settings, retry=RetryPolicy(max_attempts=2, base=0.01, cap=0.02)
+    )
+    session._client_settings = session.settings
+
+
+def accepted_submits(emu: Emulator) -> int:
+    return sum(emu.engine.count("submit", status=code) for code in (200, 201, 202))
