@@ -1,0 +1,340 @@
+"""The review gallery: a grid of clips played in sync, each rated and noted into the store.
+
+An anywidget: the Python side holds the state as traits (``tiles``, the
+row/column labels, ``ratings``, ``notes``) and one ES module
+(``gallery.js``) draws it. Play, pause and seek are the front end's alone
+(one control bar drives every ``<video>``); a star click or a note edit comes
+back as a change of the ``ratings`` / ``notes`` Dict traits, which the
+observers below write to the store with ``store.update``, so they show in
+``history()``. Python can do the same with :meth:`Gallery.rate` and
+:meth:`Gallery.note`.
+
+Videos are addressed as in ``_display``: by path relative to the kernel's
+working directory (the notebook's folder). Widget output is not rewritten
+by JupyterLab's URL resolver, so each tile also carries its absolute path
+and the front end turns it into a ``/files/`` URL under the server root it
+reads from the page config. Where the front end cannot serve local files
+(VS Code, Colab) ``embed="auto"`` inlines them as data URIs under a budget.
+
+Widget state is not saved with most notebooks, so the display bundle also
+carries ``text/html``: the static grid (posters, ``<video controls>``, labels,
+ratings) that nbviewer, GitHub and nbconvert show instead.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import anywidget
+import traitlets as t
+
+from .. import _frontend, _media
+from .._display import Embed
+from .._report import (
+    STARS,
+    Grid,
+    collect,
+    format_value,
+    layout,
+    missing_reason,
+    param_title,
+    poster_file,
+    relative_src,
+    static_grid_html,
+    tile_heading,
+    tile_stats,
+    video_file,
+)
+from .._store import JobRecord, Store
+from ._panel import STATE_COLOURS
+
+if TYPE_CHECKING:
+    from .._jobs import Job, Session
+
+__all__ = ["GALLERY_EMBED_CAP", "Gallery", "gallery"]
+
+log = logging.getLogger("ltx_notebook")
+_HERE: Final = Path(__file__).parent
+# Total bytes of video one gallery inlines when it embeds; the rest is linked.
+GALLERY_EMBED_CAP: Final = 64 * 1024 * 1024
+
+
+class Gallery(anywidget.AnyWidget):
+    """A grid of jobs' videos with one play/pause/seek control, star ratings and notes.
+
+    Made by :func:`gallery`. ``ratings`` maps a job's local id (as text) to
+    1–5 or ``None``; ``notes`` maps it to text. Changing either (from the
+    front end or Python) writes the store.
+    """
+
+    _esm = _HERE / "gallery.js"
+    _css = _HERE / "gallery.css"
+
+    tiles = t.List(t.Dict()).tag(sync=True)
+    rows = t.List(t.Unicode()).tag(sync=True)
+    cols = t.List(t.Unicode()).tag(sync=True)
+    row_param = t.Unicode(None, allow_none=True).tag(sync=True)
+    col_param = t.Unicode(None, allow_none=True).tag(sync=True)
+    ratings = t.Dict().tag(sync=True)
+    notes = t.Dict().tag(sync=True)
+    width = t.Unicode("100%").tag(sync=True)
+    message = t.Unicode("").tag(sync=True)
+    _home = t.Unicode("").tag(sync=True)
+
+    def __init__(
+        self,
+        records: list[JobRecord],
+        store: Store,
+        *,
+        row: str | None = "resolution",
+        col: str | None = "duration",
+        width: str = "100%",
+        embed: Embed | str = Embed.AUTO,
+        embed_cap: int = GALLERY_EMBED_CAP,
+        base_dir: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.embed = Embed(embed)
+        self.embed_cap = embed_cap
+        self.base_dir = base_dir
+        self._row, self._col = row, col
+        self._records = list(records)
+        self._lock = threading.Lock()
+        self._srcs: dict[str, str] = {}
+        self._grid: Grid = layout(self._records, row, col)
+        super().__init__(width=width, _home=Path.home().as_posix())
+        self._apply(self._records)
+
+    # -- state ----------------------------------------------------------------
+
+    @property
+    def records(self) -> list[JobRecord]:
+        """The jobs shown, as last read from the store."""
+        return list(self._records)
+
+    @property
+    def grid(self) -> Grid:
+        return self._grid
+
+    def refresh(self) -> Gallery:
+        """Re-read every job from the store (a sweep that was still running, new ratings)."""
+        fresh = [self.store.get(r.id) or r for r in self._records]
+        self._apply(fresh)
+        return self
+
+    def _apply(self, records: list[JobRecord]) -> None:
+        with self._lock:
+            self._records = records
+            self._grid = grid = layout(records, self._row, self._col)
+            budget = [self.embed_cap]
+            self._srcs = {}
+            tiles = []
+            for r, _row_value in enumerate(grid.rows):
+                for c, _col_value in enumerate(grid.cols):
+                    tiles.extend(self._tile(rec, r, c, budget) for rec in grid.cell(r, c))
+            with self.hold_sync():
+                self.row_param, self.col_param = grid.row, grid.col
+                self.rows = [format_value(grid.row, v) for v in grid.rows] if grid.row else []
+                self.cols = [format_value(grid.col, v) for v in grid.cols] if grid.col else []
+                self.tiles = tiles
+                self._syncing = True
+                try:
+                    self.ratings = {str(rec.id): rec.rating for rec in records}
+                    self.notes = {str(rec.id): rec.notes or "" for rec in records}
+                finally:
+                    self._syncing = False
+
+    def _embeds(self) -> bool:
+        if self.embed is Embed.ALWAYS:
+            return True
+        return self.embed is Embed.AUTO and not _frontend.detect().serves_files
+
+    def _tile(self, record: JobRecord, r: int, c: int, budget: list[int]) -> dict[str, Any]:
+        video = video_file(record)
+        poster = poster_file(record)
+        src = poster_src = None
+        if video is not None:
+            src = relative_src(video, self.base_dir)
+            size = video.stat().st_size
+            if self._embeds() and size <= budget[0]:
+                budget[0] -= size
+                src = _media.data_uri(video, max_bytes=None)
+                if poster is not None:
+                    poster_src = _media.data_uri(poster, max_bytes=512 * 1024)
+        if poster is not None and poster_src is None:
+            poster_src = relative_src(poster, self.base_dir)
+        if video is not None and src is not None:
+            self._srcs[video.resolve().as_posix()] = src
+        if poster is not None and poster_src is not None:
+            self._srcs[poster.resolve().as_posix()] = poster_src
+        aspect = (
+            record.video_width / record.video_height
+            if record.video_width and record.video_height
+            else 16 / 9
+        )
+        return {
+            "id": record.id,
+            "key": str(record.id),
+            "row": r,
+            "col": c,
+            "heading": tile_heading(record),
+            "prompt": record.prompt,
+            "stats": tile_stats(record),
+            "status": record.status.value,
+            "colour": STATE_COLOURS.get(record.status, "#6b7280"),
+            "request_id": record.request_id or "",
+            "src": src,
+            "paths": _candidates(video),
+            "poster": poster_src,
+            "poster_paths": _candidates(poster),
+            "missing": missing_reason(record),
+            "duration": record.video_seconds or float(record.duration),
+            "aspect": round(aspect, 4),
+        }
+
+    # -- ratings and notes ------------------------------------------------------
+
+    _syncing = False
+
+    def rate(self, job_id: int, stars: int | None) -> None:
+        """Rate job *job_id* 1–5 (``None`` clears), as a star click does."""
+        self.ratings = {**self.ratings, str(job_id): stars}
+
+    def note(self, job_id: int, text: str | None) -> None:
+        """Set job *job_id*'s notes, as editing its note box does."""
+        self.notes = {**self.notes, str(job_id): text or ""}
+
+    @t.validate("ratings")
+    def _valid_ratings(self, proposal: Any) -> dict[str, int | None]:
+        out: dict[str, int | None] = {}
+        for key, value in dict(proposal["value"]).items():
+            if value is not None and (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 1 <= value <= STARS
+                or int(value) != value
+            ):
+                raise t.TraitError(f"rating of job {key} must be 1–{STARS} or None, not {value!r}")
+            out[str(key)] = None if value is None else int(value)
+        return out
+
+    @t.observe("ratings")
+    def _ratings_changed(self, change: dict[str, Any]) -> None:
+        self._write_changes(change, "rating", lambda v: v)
+
+    @t.observe("notes")
+    def _notes_changed(self, change: dict[str, Any]) -> None:
+        self._write_changes(change, "notes", lambda v: (str(v).strip() or None) if v else None)
+
+    def _write_changes(self, change: dict[str, Any], field: str, clean: Any) -> None:
+        if self._syncing:
+            return
+        old, new = change["old"] or {}, change["new"] or {}
+        known = {str(r.id): r for r in self._records}
+        for key in sorted(set(old) | set(new), key=str):
+            if old.get(key) == new.get(key):
+                continue
+            value = clean(new.get(key))
+            if key not in known:
+                self.message = f"job {key} is not in this gallery"
+                continue
+            try:
+                record = self.store.update(int(key), **{field: value})
+            except Exception as exc:  # shown in the widget, never lost silently
+                log.exception("gallery could not save %s of job %s", field, key)
+                self.message = f"could not save {field} of job {key}: {exc}"
+                return
+            self._records = [record if r.id == record.id else r for r in self._records]
+            if field == "rating":
+                what = f"rating {'★' * value}" if value else "rating cleared"
+            else:
+                what = "note saved" if value else "note cleared"
+            self.message = f"#{key}: {what}"
+
+    # -- display ----------------------------------------------------------------
+
+    def static_html(self) -> str:
+        """The grid as plain HTML with posters, for the saved notebook (no widget needed)."""
+        srcs = self._srcs
+
+        def src_for(path: Path) -> str | None:
+            return srcs.get(path.resolve().as_posix()) or relative_src(path, self.base_dir)
+
+        title = ""
+        if self._grid.row or self._grid.col:
+            by = " × ".join(param_title(p) for p in (self._grid.row, self._grid.col) if p)
+            title = f"<div style='font-weight:600;margin:4px 8px'>LTX gallery · {html.escape(by)}"
+            title += f" · {len(self._records)} clips</div>"
+        return title + static_grid_html(self._grid, video_src=src_for, poster_src=src_for)
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is None:
+            return None
+        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
+        data = {**data, "text/plain": repr(self), "text/html": self.static_html()}
+        return data, metadata
+
+    def __repr__(self) -> str:
+        by = " × ".join(p for p in (self._row, self._col) if p) or "flat"
+        return f"<Gallery {len(self._records)} clips · {by}>"
+
+    # -- following running jobs -----------------------------------------------
+
+    def _follow(self, jobs: list[Job]) -> None:
+        pending = [job for job in jobs if not job.done]
+        for job in pending:
+
+            def on_change(changed: Job, job: Job = job) -> None:
+                if changed.done:
+                    changed.remove_listener(on_change)
+                    try:
+                        self.refresh()
+                    except Exception:
+                        log.exception("gallery refresh after job %s failed", job.id)
+
+            job.add_listener(on_change)
+
+
+def _candidates(path: Path | None) -> list[str]:
+    """Absolute POSIX spellings of *path* (as given and with links resolved)."""
+    if path is None:
+        return []
+    return list(dict.fromkeys([path.absolute().as_posix(), path.resolve().as_posix()]))
+
+
+def gallery(
+    jobs_or_frame: Any,
+    row: str | None = "resolution",
+    col: str | None = "duration",
+    *,
+    session: Session | None = None,
+    width: str = "100%",
+    embed: Embed | str = Embed.AUTO,
+    embed_cap: int = GALLERY_EMBED_CAP,
+) -> Gallery:
+    """A grid of the jobs' videos, played in sync, each rated and noted into the store.
+
+    *jobs_or_frame*: a list of Jobs, a Sweep, a ``history()`` DataFrame (rows
+    by local id), or local ids. Rows group by the *row* parameter's values,
+    columns by *col*'s (any job field: ``prompt``, ``generate_audio``,
+    ``tag``…); ``None`` for both gives a flat grid. *width* is a CSS width
+    for the whole grid; tiles scale to it. *embed*: ``never`` links files by
+    relative path, ``always`` inlines them (up to *embed_cap* bytes in all),
+    ``auto`` inlines only where the front end cannot serve local files.
+    """
+    from .._jobs import Job
+
+    store, records = collect(jobs_or_frame, session=session)
+    widget = Gallery(
+        records, store, row=row, col=col, width=width, embed=embed, embed_cap=embed_cap
+    )
+    if isinstance(jobs_or_frame, Job):
+        widget._follow([jobs_or_frame])
+    elif isinstance(jobs_or_frame, list | tuple) or hasattr(jobs_or_frame, "wait"):  # a Sweep
+        widget._follow([j for j in jobs_or_frame if isinstance(j, Job)])
+    return widget
