@@ -34,11 +34,15 @@ from ._errors import (
     TransportError,
     WaitTimeout,
 )
+from ._frame import compare
 from ._frame import history_frame as _history_frame
 from ._jobs import Job, Session
 from ._jobs import default_session as _default_session
 from ._params import MODELS, PRICES, Params, estimate_cost, validate
+from ._report import export_report
 from ._store import JobStatus
+from ._sweep import ConfirmationRequired, Sweep, sweep
+from .widgets import gallery
 
 __version__ = "0.1.0"
 
@@ -48,6 +52,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequest",
+    "ConfirmationRequired",
     "InsufficientCredits",
     "InvalidParams",
     "Job",
@@ -62,17 +67,22 @@ __all__ = [
     "Session",
     "Settings",
     "SubmitUnknown",
+    "Sweep",
     "TransportError",
     "WaitTimeout",
     "__version__",
+    "compare",
     "configure",
     "credits",
     "estimate_cost",
+    "export_report",
+    "gallery",
     "generate",
     "get_job",
     "get_settings",
     "history",
     "resume",
+    "sweep",
     "validate",
 ]
 
@@ -134,4 +144,12 @@ def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext ltx_notebook``: register the ``%%ltx`` and ``%ltx`` magics."""
     from ._magics import LtxMagics
 
-    ipython.register_magics(LtxMagics(shell=ipython))
+    configurables = getattr(ipython, "configurables", None)
+    if configurables is not None:
+        # %reload_ext must not leave a stale instance that %config would still update.
+        configurables[:] = [c for c in configurables if type(c).__name__ != "LtxMagics"]
+    magics = LtxMagics(shell=ipython)
+    # IPython 9's Magics registers itself for %config; older versions did not (storemagic).
+    if configurables is not None and magics not in configurables:
+        configurables.append(magics)
+    ipython.register_magics(magics)

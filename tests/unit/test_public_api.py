@@ -33,7 +33,17 @@ def test_every_error_is_an_ltx_error_and_catchable_by_meaning() -> None:
 
 def test_layers_only_import_downwards() -> None:
     """magic → params → jobs → client → store → media → display: no module reaches back up."""
-    order = ["_magics", "_jobs", "_client", "_retry", "_store", "_media", "_params", "_errors"]
+    order = [
+        "_magics",
+        "_sweep",
+        "_jobs",
+        "_client",
+        "_retry",
+        "_store",
+        "_media",
+        "_params",
+        "_errors",
+    ]
     import ast
     from pathlib import Path
 

@@ -1,0 +1,450 @@
+"""``%%ltx`` and ``%ltx``: the notebook face of ltx-notebook.
+
+Parsing is IPython's ``magic_arguments`` (so ``%%ltx?`` shows every option
+and a bad option is a one-line ``UsageError``), defaults are traitlets
+(``%config LtxMagics.duration = 8``), and every check runs before anything is
+sent: a ``UsageError`` never costs credits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import inspect
+import json
+import keyword
+import string
+from collections.abc import Callable
+from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
+from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.display import display
+from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, validate
+
+from . import _display, _frontend
+from ._config import configure, get_settings
+from ._errors import InvalidParams, LtxError
+from ._jobs import Job, Session, default_session
+from ._params import MODELS, RESOLUTIONS, Params, estimate_cost
+from ._params import validate as validate_params
+from ._store import JobStatus
+from .widgets._live import follow
+from .widgets._panel import text_line
+
+__all__ = ["LtxMagics"]
+
+EMBED_MODES = ("auto", "always", "never")
+LINE_USAGE = {
+    "status": "%ltx status [ID]",
+    "history": "%ltx history",
+    "show": "%ltx show ID",
+    "resume": "%ltx resume",
+    "credits": "%ltx credits",
+    "config": "%ltx config",
+    "emulator": "%ltx emulator start [speed=N] [render_scale=F] [preset=NAME] [seed=N] "
+    "[credits=N] | %ltx emulator stop",
+}
+LINE_COMMANDS = tuple(LINE_USAGE)
+# What `%ltx emulator start key=value` may set: the EmulatorConfig fields worth a knob here.
+EMULATOR_OPTIONS: dict[str, type] = {
+    "speed": float,
+    "render_scale": float,
+    "preset": str,
+    "seed": int,
+    "credits": float,
+}
+
+
+def _usage(exc: Exception) -> UsageError:
+    return UsageError(str(exc))
+
+
+@magics_class
+class LtxMagics(Magics):
+    """Generate LTX-2 videos from a cell: the options on the magic line, the prompt below.
+
+    Every default here can be changed with ``%config LtxMagics.<name> = value``.
+    """
+
+    model = Unicode("ltx-2-pro", help="Model used when -m/--model is not given.").tag(config=True)
+    duration = Integer(
+        None, allow_none=True, help="Duration in seconds when -d is not given (None: the model's)."
+    ).tag(config=True)
+    resolution = Unicode(
+        None, allow_none=True, help="Resolution when -r is not given (None: the model's)."
+    ).tag(config=True)
+    audio = Bool(True, help="Generate audio unless --no-audio is given.").tag(config=True)
+    wait = Enum(
+        ("auto", "always", "never"),
+        "auto",
+        help="auto: wait when nobody watches live (nbclient, nbconvert, papermill, terminal "
+        "IPython) and return at once in JupyterLab, Notebook, VS Code and Colab.",
+    ).tag(config=True)
+    embed = Enum(
+        EMBED_MODES,
+        "auto",
+        help="auto: inline the video's bytes only where local files cannot be served (VS Code, "
+        "Colab) and under embed_cap_mb; always; never.",
+    ).tag(config=True)
+    embed_cap_mb = Float(20.0, help="Largest video (MB) that --embed auto inlines.").tag(
+        config=True
+    )
+    media_dir = Unicode(
+        None, allow_none=True, help="Folder for videos and the job store (default ltx_media/)."
+    ).tag(config=True)
+    timeout = Float(
+        None, allow_none=True, help="Longest wait in seconds; the job goes on afterwards."
+    ).tag(config=True)
+
+    def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
+        super().__init__(shell=shell, **kwargs)
+        self.session = session or default_session()
+        self._emulator: Any = None
+        self._settings_before_emulator: dict[str, Any] | None = None
+
+    # -- trait checks: a bad %config is refused at once ---------------------------------
+    @validate("model")
+    def _check_model(self, proposal: dict[str, Any]) -> str:
+        if proposal["value"] not in MODELS:
+            raise TraitError(
+                f"LtxMagics.model must be one of {', '.join(MODELS)} (got {proposal['value']!r})"
+            )
+        return proposal["value"]
+
+    @validate("duration")
+    def _check_duration(self, proposal: dict[str, Any]) -> int | None:
+        value = proposal["value"]
+        allowed = sorted({d for spec in MODELS.values() for d in spec.durations})
+        if value is not None and value not in allowed:
+            raise TraitError(
+                f"LtxMagics.duration must be one of {', '.join(map(str, allowed))} seconds "
+                f"(got {value!r})"
+            )
+        return value
+
+    @validate("resolution")
+    def _check_resolution(self, proposal: dict[str, Any]) -> str | None:
+        value = proposal["value"]
+        if value is not None and value.lower() not in RESOLUTIONS:
+            raise TraitError(
+                f"LtxMagics.resolution must be one of {', '.join(RESOLUTIONS)} (got {value!r})"
+            )
+        return value.lower() if value else value
+
+    @validate("timeout")
+    def _check_timeout(self, proposal: dict[str, Any]) -> float | None:
+        value = proposal["value"]
+        if value is not None and not value > 0:
+            raise TraitError("LtxMagics.timeout must be a positive number of seconds or None")
+        return value
+
+    @validate("embed_cap_mb")
+    def _check_embed_cap(self, proposal: dict[str, Any]) -> float:
+        if not proposal["value"] >= 0:
+            raise TraitError("LtxMagics.embed_cap_mb must be >= 0")
+        return proposal["value"]
+
+    @observe("media_dir")
+    def _media_dir_changed(self, change: dict[str, Any]) -> None:
+        if change["new"]:
+            configure(media_dir=change["new"])
+
+    # -- %%ltx -----------------------------------------------------------------------
+    # magic_arguments prefixes one "%" itself: "%ltx" shows as %%ltx in the usage line.
+    @magic_arguments(name="%ltx")
+    @argument(
+        "-d",
+        "--duration",
+        type=int,
+        metavar="SECONDS",
+        help="Video length: 6, 8 or 10 (default: LtxMagics.duration, else the model's).",
+    )
+    @argument(
+        "-r",
+        "--resolution",
+        metavar="RES",
+        help="1080p, 2k or 4k (default: LtxMagics.resolution, else 1080p).",
+    )
+    @argument(
+        "--audio",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Generate an audio track (default: on; see LtxMagics.audio).",
+    )
+    @argument(
+        "-i",
+        "--image",
+        metavar="URL_OR_PATH",
+        help="First frame: an http(s) URL, or a local image (uploaded before the submit).",
+    )
+    @argument("-m", "--model", metavar="SLUG", help=f"Model: {', '.join(MODELS)}.")
+    @argument("-o", "--out", metavar="NAME", help="Also store the Job in this variable.")
+    @argument(
+        "--wait",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="Block the cell until the video is ready (default: see LtxMagics.wait).",
+    )
+    @argument("--timeout", type=float, metavar="SECONDS", help="Longest wait; the job goes on.")
+    @argument("--tag", metavar="TEXT", help="A label recorded in history().")
+    @argument(
+        "--dry-run",
+        action="store_true",
+        help="Validate and show the exact JSON that would be sent, and its estimated cost; "
+        "send nothing.",
+    )
+    @argument("--embed", choices=EMBED_MODES, help="Inline the video bytes: auto, always, never.")
+    @argument(
+        "--vars",
+        action="store_true",
+        help="Fill {name} in the prompt from the notebook's variables (off by default: "
+        "the prompt is taken verbatim).",
+    )
+    @no_var_expand
+    @cell_magic("ltx")
+    def ltx_cell(self, line: str, cell: str) -> None:
+        """Generate a video from the prompt in the cell body.
+
+        The body, stripped, is the prompt, taken verbatim ($, braces, quotes and #
+        are text) unless --vars is given. In JupyterLab, Notebook, VS Code and Colab
+        the cell returns at once and a panel follows the job; run headless (nbclient,
+        nbconvert, papermill) or in terminal IPython, the cell waits for the video.
+        Ctrl-C or --timeout ends the wait, never the job. Defaults come from
+        %config LtxMagics.<name>; see docs/magic.md.
+        """
+        args = parse_argstring(self.ltx_cell, line)
+        params = self._params_from(args, cell)
+        if args.out is not None and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
+            raise UsageError(f"-o/--out needs a Python variable name (got {args.out!r})")
+        if args.timeout is not None and args.timeout <= 0:
+            raise UsageError("--timeout must be a positive number of seconds")
+        if args.dry_run:
+            self._show_dry_run(params)
+            return
+        try:
+            job = self.session.submit(params, tag=args.tag)
+        except LtxError as exc:
+            raise UsageError(f"{type(exc).__name__}: {exc}") from None
+        if args.out:
+            self.shell.user_ns[args.out] = job
+        self._present(job, wait=args.wait, timeout=args.timeout, embed=args.embed)
+
+    def _params_from(self, args: argparse.Namespace, cell: str) -> Params:
+        prompt = cell.strip()
+        if not prompt:
+            raise UsageError("%%ltx needs a prompt: write it in the cell body, below the magic")
+        if args.vars:
+            prompt = self._fill(prompt)
+        audio = args.audio if args.audio is not None else self.audio
+        try:
+            return validate_params(
+                args.model or self.model,
+                prompt=prompt,
+                duration=args.duration if args.duration is not None else self.duration,
+                resolution=args.resolution or self.resolution,
+                generate_audio=audio,
+                image=args.image,
+            )
+        except InvalidParams as exc:
+            raise _usage(exc) from None
+
+    def _fill(self, prompt: str) -> str:
+        names = [name for _, name, _, _ in string.Formatter().parse(prompt) if name]
+        missing = [n for n in names if n.split(".")[0].split("[")[0] not in self.shell.user_ns]
+        if missing:
+            raise UsageError(f"--vars: no variable named {missing[0]!r} in the notebook")
+        try:
+            return prompt.format_map(self.shell.user_ns)
+        except (KeyError, AttributeError, IndexError, ValueError) as exc:
+            raise UsageError(f"--vars: cannot fill the prompt: {exc}") from None
+
+    def _show_dry_run(self, params: Params) -> None:
+        spec = f"{self.session.settings.v2_url}/{params.model}"
+        body = params.payload()
+        note = ""
+        if params.image_is_local:
+            note = "\n(the local image is uploaded first; its URL replaces the path)"
+        print(
+            f"dry run: nothing sent.\nPOST {spec}\n{json.dumps(body, indent=2)}{note}\n"
+            f"estimated cost: ~${estimate_cost(params):.2f} (an estimate, not a quote)"
+        )
+
+    def _present(
+        self, job: Job, *, wait: bool | None, timeout: float | None, embed: str | None
+    ) -> None:
+        frontend = _frontend.detect()
+        if wait is None:
+            wait = self.wait == "always" or (self.wait == "auto" and not frontend.interactive)
+        follow(
+            job,
+            frontend=frontend,
+            wait=wait,
+            timeout=timeout if timeout is not None else self.timeout,
+            final_html=self._final_html(embed),
+            shell=self.shell,
+        )
+
+    def _final_html(self, embed: str | None) -> Callable[[Job], str]:
+        mode = embed or self.embed
+        cap = int(self.embed_cap_mb * 1024 * 1024)
+        return lambda job: _display.job_html(job.record, embed=mode, embed_cap=cap)
+
+    # -- %ltx ------------------------------------------------------------------------
+    @magic_arguments(name="ltx")
+    @argument("command", choices=LINE_COMMANDS, help="what to do (see above)")
+    @argument("args", nargs=argparse.REMAINDER, help="the command's arguments")
+    @no_var_expand
+    @line_magic("ltx")
+    def ltx_line(self, line: str) -> Any:
+        """Look after jobs: status, history, show, resume, credits, config, emulator.
+
+        %ltx status [ID]        the state of one job (local id or request id), or of the
+                                unfinished ones
+        %ltx history            every job, as a DataFrame (the cell's value)
+        %ltx show ID            display a past job's video again (fetched again if the
+                                file is gone and the service still keeps it)
+        %ltx resume             follow jobs left unfinished by a kernel restart; waits
+                                where %%ltx would wait (headless, terminal)
+        %ltx credits            the account's credits
+        %ltx config             the settings in force (the key masked) and LtxMagics traits
+        %ltx emulator start [speed=N] [render_scale=F] [preset=NAME] [seed=N] [credits=N]
+                                run a local emulator and point this session at it
+        %ltx emulator stop      stop it and restore the previous settings
+        """
+        if not line.strip():
+            raise UsageError("%ltx needs a command: " + ", ".join(LINE_COMMANDS) + " (see %ltx?)")
+        args = parse_argstring(self.ltx_line, line)
+        handler = getattr(self, f"_cmd_{args.command}")
+        try:
+            # Checked up front, so a TypeError raised inside a command is never misread.
+            inspect.signature(handler).bind(*args.args)
+        except TypeError:
+            raise UsageError(f"usage: {LINE_USAGE[args.command]}") from None
+        try:
+            return handler(*args.args)
+        except LtxError as exc:
+            raise UsageError(f"{type(exc).__name__}: {exc}") from None
+
+    def _job(self, key: str) -> Job:
+        return self.session.get(int(key) if key.isdigit() else key)
+
+    def _cmd_status(self, key: str | None = None) -> None:
+        if key is not None:
+            job = self._job(key)
+            line = text_line(job)
+            if job.video_path:
+                line += f" · {job.video_path}"
+            print(line)
+            return
+        records = self.session.store.unfinished()
+        if not records:
+            print("no unfinished jobs")
+        for record in records:
+            print(text_line(self.session.get(record.id)))
+
+    def _cmd_history(self) -> Any:
+        from ._frame import history_frame
+
+        return history_frame(self.session.store)
+
+    def _cmd_show(self, key: str) -> None:
+        job = self._job(key)
+        missing = not (job.video_path and job.video_path.is_file())
+        if job.status is JobStatus.COMPLETED and missing and job.output_url:
+            try:
+                job = self.session.refetch(job)
+                print(f"the local copy is gone: fetching job {job.request_id} again")
+                job.wait(self.timeout)
+            except (LtxError, KeyboardInterrupt) as exc:
+                print(f"stopped fetching it again: {exc or type(exc).__name__}")
+            else:
+                if not (job.video_path and job.video_path.is_file()):
+                    # The failure is recorded on the job; the placeholder below says it too.
+                    print(f"could not fetch it again: {job.error or 'no file'}")
+        _show_final(job, self._final_html(None))
+
+    def _cmd_resume(self) -> None:
+        jobs = self.session.resume()
+        if not jobs:
+            print("nothing to resume: every recorded job has finished")
+            return
+        print(f"resuming {len(jobs)} job(s): " + ", ".join(j.request_id or str(j.id) for j in jobs))
+        for job in jobs:
+            self._present(job, wait=None, timeout=None, embed=None)
+
+    def _cmd_credits(self) -> None:
+        from . import credits
+
+        reply = credits()
+        print(f"credits: {reply['credits']:.4f} · free credits: {reply['free_credits']:.4f}")
+
+    def _cmd_config(self) -> None:
+        settings = self.session.settings.describe()
+        traits = {name: getattr(self, name) for name in sorted(self.trait_names(config=True))}
+        width = max(len(k) for k in [*settings, *(f"LtxMagics.{t}" for t in traits)])
+        for key, value in settings.items():
+            print(f"{key:<{width}}  {value}")
+        print(f"{'front end':<{width}}  {_frontend.detect().value}")
+        for key, value in traits.items():
+            print(f"{'LtxMagics.' + key:<{width}}  {value!r}")
+
+    def _cmd_emulator(self, action: str, *options: str) -> None:
+        if action == "start":
+            self._start_emulator(options)
+        elif action == "stop" and not options:
+            self._stop_emulator()
+        else:
+            raise UsageError(f"usage: {LINE_USAGE['emulator']}")
+
+    def _start_emulator(self, options: tuple[str, ...]) -> None:
+        from .emulator import Emulator, EmulatorConfig
+
+        if self._emulator is not None:
+            print(f"the emulator already runs at {self._emulator.base_url}")
+            return
+        knobs: dict[str, Any] = {"speed": 1.0}
+        for option in options:
+            name, _, value = option.partition("=")
+            name = name.lstrip("-").replace("-", "_")
+            kind = EMULATOR_OPTIONS.get(name)
+            if kind is None or not value:
+                raise UsageError(f"usage: {LINE_USAGE['emulator']}")
+            try:
+                knobs[name] = kind(value)
+            except ValueError:
+                raise UsageError(
+                    f"emulator {name} must be a {kind.__name__} (got {value!r})"
+                ) from None
+        try:
+            config = EmulatorConfig(**knobs)
+        except ValueError as exc:
+            raise UsageError(f"emulator: {exc}") from None
+        settings = get_settings()
+        self._settings_before_emulator = {
+            "base_url": settings.base_url,
+            "api_key": settings.api_key.get() if settings.api_key else "",
+        }
+        emulator = Emulator(config)
+        emulator.start()
+        self._emulator = emulator
+        configure(base_url=emulator.base_url, api_key="emulator-key")
+        print(
+            f"emulator running at {emulator.base_url} (speed {config.speed:g}); "
+            "this session uses it until %ltx emulator stop"
+        )
+
+    def _stop_emulator(self) -> None:
+        if self._emulator is None:
+            print("no emulator is running in this kernel")
+            return
+        self._emulator.stop()
+        self._emulator = None
+        if self._settings_before_emulator:
+            configure(**self._settings_before_emulator)
+            self._settings_before_emulator = None
+        print(f"emulator stopped; settings restored (base_url {get_settings().base_url})")
+
+
+def _show_final(job: Job, final_html: Callable[[Job], str]) -> None:
+    display({"text/html": final_html(job), "text/plain": _display.job_text(job.record)}, raw=True)
