@@ -18,7 +18,7 @@ from pathlib import Path
 from . import _frontend, _media
 from ._store import JobRecord, JobStatus
 
-__all__ = ["Embed", "job_html", "placeholder_html", "video_html"]
+__all__ = ["Embed", "job_html", "job_text", "placeholder_html", "video_html"]
 
 DEFAULT_EMBED_CAP = 20 * 1024 * 1024
 POSTER_EMBED_CAP = 512 * 1024
@@ -98,11 +98,16 @@ def placeholder_html(record: JobRecord) -> str:
     """What a job shows when there is no local video (yet, or any more)."""
     if record.status is JobStatus.COMPLETED:
         why = (
-            f"The video file {html.escape(record.video_path)} is missing."
+            f"The video file {html.escape(str(record.video_path))} is missing."
             if record.video_path
             else "The video has not been downloaded."
         )
-        hint = "Run <code>%ltx show ID</code> to fetch it again while the service still keeps it."
+        if record.error:
+            why += f" The last attempt to fetch it failed: {html.escape(record.error)}"
+        hint = (
+            f"Run <code>%ltx show {record.id}</code> to fetch it again while the service "
+            "still keeps it (one hour after submit)."
+        )
     elif record.status.is_terminal:
         why = f"The job ended {record.status.value}."
         if record.error:
@@ -114,10 +119,23 @@ def placeholder_html(record: JobRecord) -> str:
     return (
         '<div class="ltx-placeholder" style="border:1px dashed #888;border-radius:6px;'
         'padding:10px 14px;font:13px/1.5 sans-serif;max-width:960px">'
-        f"<b>LTX job {html.escape(record.request_id or str(record.id))}</b><br>"
+        f"<b>LTX job {record.id} · {html.escape(record.request_id or 'not submitted')}</b><br>"
         f"{html.escape(record.params.summary())}<br>"
         f"<i>{html.escape(record.prompt)}</i><br>{why} {hint}</div>"
     )
+
+
+def job_text(record: JobRecord) -> str:
+    """The plain-text form of a job's final output (logs, terminals, nbconvert to text)."""
+    head = f"LTX job {record.id} {record.request_id or '-'} {record.status.value}"
+    path = Path(record.video_path) if record.video_path else None
+    if record.status is JobStatus.COMPLETED and path is not None and path.is_file():
+        return f"{head}: {path} ({record.params.summary()})"
+    if record.error:
+        return f"{head}: {record.error} ({record.params.summary()})"
+    if record.status is JobStatus.COMPLETED:
+        return f"{head}: video file missing; %ltx show {record.id} fetches it again"
+    return f"{head} ({record.params.summary()})"
 
 
 def job_html(record: JobRecord, **kwargs: object) -> str:

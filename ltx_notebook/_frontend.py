@@ -9,6 +9,7 @@ nbconvert and papermill set none of these, and terminal IPython has no kernel.
 from __future__ import annotations
 
 import os
+import warnings
 from enum import StrEnum
 
 __all__ = ["Frontend", "detect"]
@@ -37,9 +38,19 @@ class Frontend(StrEnum):
 
 
 def detect() -> Frontend:
+    """The front end this process serves; ``LTX_NOTEBOOK_FRONTEND`` overrides the guess."""
     env = os.environ
-    if env.get("LTX_NOTEBOOK_FRONTEND"):  # an explicit override, for tests and odd set-ups
-        return Frontend(env["LTX_NOTEBOOK_FRONTEND"])
+    override = env.get("LTX_NOTEBOOK_FRONTEND", "").strip().lower()
+    if override:  # an explicit override, for tests and odd set-ups
+        try:
+            return Frontend(override)
+        except ValueError:
+            # A typo must not break every cell: say so once and guess as usual.
+            warnings.warn(
+                f"LTX_NOTEBOOK_FRONTEND={override!r} is not one of "
+                f"{', '.join(f.value for f in Frontend)}; ignored",
+                stacklevel=2,
+            )
     try:
         from IPython import get_ipython
     except ImportError:  # pragma: no cover - IPython is a dependency

@@ -1,0 +1,127 @@
+"""Interactive front ends: the cell returns at once and the job finishes in the background.
+
+The kernel has ``JPY_SESSION_NAME`` in its environment, as Jupyter Server sets
+it for JupyterLab and Notebook 7, so it detects an interactive front end; and
+the emulator runs slowly enough (a clip takes ~3-5 s) that returning early and
+finishing late can be told apart.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ltx_notebook._store import Store
+from ltx_notebook.emulator import Emulator
+from tests.conftest import make_emulator
+from tests.kernel.conftest import Kernel, Message, assert_no_key, kernel_env, start_kernel
+
+pytestmark = pytest.mark.kernel
+
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
+@pytest.fixture(scope="module")
+def slow_emulator(render_cache: Path) -> Iterator[Emulator]:
+    with make_emulator(render_cache, speed=18.0) as emu:  # ltx-2-pro 6 s: ~4 s
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def kernel(slow_emulator: Emulator, root: Path) -> Iterator[Kernel]:
+    k = start_kernel(root, kernel_env(slow_emulator, root, JPY_SESSION_NAME="video.ipynb"))
+    yield k
+    k.shutdown()
+
+
+def store(root: Path) -> Store:
+    return Store(root / "ltx_media" / "ltx-jobs.sqlite")
+
+
+def panel_display(messages: list[Message]) -> Message:
+    shown = [
+        m for m in messages if m["msg_type"] == "display_data" and WIDGET in m["content"]["data"]
+    ]
+    assert len(shown) == 1, [m["msg_type"] for m in messages]
+    return shown[0]
+
+
+def final_updates(messages: list[Message], display_id: str) -> list[Message]:
+    return [
+        m
+        for m in messages
+        if m["msg_type"] == "update_display_data"
+        and m["content"]["transient"].get("display_id") == display_id
+        and "<video" in m["content"]["data"].get("text/html", "")
+    ]
+
+
+def test_the_kernel_knows_it_serves_jupyter(kernel: Kernel) -> None:
+    assert "jupyter" in kernel.ok("%ltx config").stdout.split("front end", 1)[1].split()[0]
+
+
+def test_the_cell_returns_at_once_and_the_video_lands_in_place_while_another_cell_sleeps(
+    kernel: Kernel, slow_emulator: Emulator, root: Path
+) -> None:
+    started = time.monotonic()
+    cell = kernel.run("%%ltx -o bg\na red fox running through fresh snow")
+    returned = time.monotonic() - started
+    assert cell.status == "ok", cell.text()[-2000:]
+    panel = panel_display(cell.own)
+    display_id = panel["content"]["transient"]["display_id"]
+    rid = list(slow_emulator.engine.jobs)[-1]  # the newest job the service knows
+    assert slow_emulator.engine.status_of(rid) in ("QUEUED", "PROCESSING")  # not done yet
+    assert returned < 2.5, returned
+    row = store(root).get_by_request_id(rid)
+    assert row is not None and row.status != "COMPLETED"
+
+    # Another cell blocks the main thread; polling and download go on regardless.
+    sleeper = kernel.run("import time; time.sleep(9); print('slept')", timeout=60)
+    assert sleeper.stdout.strip() == "slept"
+    updates = final_updates(sleeper.messages, display_id)
+    if not updates:  # a slow machine: give the runtime a little longer
+        updates = final_updates(kernel.drain(15), display_id)
+    assert updates, "no update_display_data with the video for the panel"
+    # Addressed to the %%ltx cell, not to whatever cell runs when the job ends.
+    assert updates[-1]["parent_header"]["msg_id"] == cell.msg_id
+    assert rid in updates[-1]["content"]["data"]["text/plain"]
+
+    row = store(root).get_by_request_id(rid)
+    assert row is not None and row.status == "COMPLETED"
+    assert (root / row.video_path).is_file() and (root / row.poster_path).is_file()
+    out = kernel.ok("print(bg.status.value, bg.video_path.is_file())")
+    assert out.stdout.split() == ["COMPLETED", "True"]
+
+
+def test_ctrl_c_ends_the_wait_not_the_job(
+    kernel: Kernel, slow_emulator: Emulator, root: Path
+) -> None:
+    msg_id = kernel.send("%%ltx --wait -o waited\na paper boat drifting on a puddle")
+    # Interrupt once the panel is up, i.e. the cell is waiting on the job.
+    shown = kernel.collect(
+        msg_id, timeout=30, until=lambda run: any(m["msg_type"] == "display_data" for m in run.own)
+    )
+    panel_display(shown.own)
+    rid = list(slow_emulator.engine.jobs)[-1]
+    time.sleep(0.5)
+    kernel.interrupt()
+    cell = kernel.collect(msg_id, timeout=30)
+    cell.messages[:0] = shown.messages
+    assert cell.status == "ok", cell.text()[-2000:]
+    assert "stopped waiting (interrupted)" in cell.stdout
+    assert f"job {rid} keeps running" in cell.stdout
+    assert slow_emulator.engine.status_of(rid) in ("QUEUED", "PROCESSING")
+
+    out = kernel.ok("waited.wait(60); print(waited.status.value)", timeout=90)
+    assert out.stdout.strip() == "COMPLETED"
+    row = store(root).get_by_request_id(rid)
+    assert row is not None and row.status == "COMPLETED" and (root / row.video_path).is_file()
+    assert store(root).count(request_id=rid) == 1
+
+
+def test_the_api_key_never_reaches_the_front_end(kernel: Kernel) -> None:
+    kernel.drain(0.5)
+    assert_no_key(kernel)
