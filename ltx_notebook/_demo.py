@@ -66,7 +66,7 @@ def run_demo(
     print(f"{len(records)} job(s):")
     for r in records:
         seconds = f"{r.total_s:.1f}s" if r.total_s is not None else "-"
-        video = out_dir / r.video_path if r.video_path else "(no file)"
+        video = os.path.relpath(out_dir / r.video_path) if r.video_path else "(no file)"
         print(f"  {r.request_id}  {r.status.value:<10} {seconds:>7}  {video}")
     ok = any(r.status is JobStatus.COMPLETED and r.video_path for r in records)
     if not ok:

@@ -465,8 +465,9 @@ class Session:
         poster = await asyncio.to_thread(_media.poster, dest)
         await self._update(
             job,
-            video_path=str(dest),
-            poster_path=str(poster),
+            # Absolute: the kernel may %cd, and another kernel may share this store.
+            video_path=str(dest.resolve()),
+            poster_path=str(poster.resolve()),
             file_bytes=info.file_bytes,
             video_seconds=info.seconds,
             video_width=info.width,
