@@ -18,7 +18,15 @@ from pathlib import Path
 from . import _frontend, _media
 from ._store import JobRecord, JobStatus
 
-__all__ = ["Embed", "job_html", "job_text", "placeholder_html", "video_html"]
+__all__ = [
+    "Embed",
+    "job_html",
+    "job_text",
+    "placeholder_html",
+    "poster_src",
+    "relative_src",
+    "video_html",
+]
 
 DEFAULT_EMBED_CAP = 20 * 1024 * 1024
 POSTER_EMBED_CAP = 512 * 1024
@@ -30,13 +38,24 @@ class Embed(StrEnum):
     NEVER = "never"
 
 
-def _src(path: Path, base_dir: Path | None) -> str:
+def relative_src(path: Path, base_dir: Path | None = None) -> str:
+    """*path* relative to *base_dir* (default: the working directory), POSIX style."""
     base = Path(base_dir or Path.cwd())
     try:
         rel = os.path.relpath(path.resolve(), base.resolve())
     except ValueError:  # another drive on Windows
         rel = str(path.resolve())
     return Path(rel).as_posix()
+
+
+def poster_src(path: Path, base_dir: Path | None = None) -> str:
+    """A poster as a ``data:`` URI (small JPEGs), else its relative path.
+
+    Inlined because front ends rewrite a relative ``src`` but not ``poster``
+    (JupyterLab serves files under ``/files/``, and asks the wrong URL for a
+    relative poster), and because nbviewer and GitHub have no media folder.
+    """
+    return _media.data_uri(path, max_bytes=POSTER_EMBED_CAP) or relative_src(path, base_dir)
 
 
 def _caption(record: JobRecord) -> str:
@@ -72,16 +91,10 @@ def video_html(
     if embed is Embed.ALWAYS or (embed is Embed.AUTO and not _frontend.detect().serves_files):
         cap = None if embed is Embed.ALWAYS else embed_cap
         src = _media.data_uri(path, max_bytes=cap)
-    src = src or _src(path, base_dir)
+    src = src or relative_src(path, base_dir)
     poster = ""
     if record.poster_path and Path(record.poster_path).is_file():
-        poster_path = Path(record.poster_path)
-        poster_src = (
-            _media.data_uri(poster_path, max_bytes=POSTER_EMBED_CAP)
-            if src.startswith("data:")
-            else None
-        ) or _src(poster_path, base_dir)
-        poster = f' poster="{html.escape(poster_src)}"'
+        poster = f' poster="{html.escape(poster_src(Path(record.poster_path), base_dir))}"'
     title = html.escape(record.prompt)
     return (
         f'<figure class="ltx-video" style="margin:0;max-width:{width}">'

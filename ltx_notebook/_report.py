@@ -273,16 +273,6 @@ def stars_text(rating: int | None) -> str:
     return "★" * rating + "☆" * (STARS - rating)
 
 
-def relative_src(path: Path, base_dir: Path | None = None) -> str:
-    """*path* relative to *base_dir* (default: the working directory), POSIX style."""
-    base = Path(base_dir or Path.cwd())
-    try:
-        rel = os.path.relpath(path.resolve(), base.resolve())
-    except ValueError:  # another drive on Windows
-        rel = str(path.resolve())
-    return Path(rel).as_posix()
-
-
 # -- static HTML --------------------------------------------------------------
 
 STATIC_CSS: Final = """

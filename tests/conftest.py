@@ -35,6 +35,11 @@ def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("renders")
 
 
+def poster_ok(poster: str, base: Path) -> bool:
+    """A saved poster is inlined (a small JPEG data URI) or a file that exists beside *base*."""
+    return poster.startswith("data:image/jpeg;base64,") or (base / poster).is_file()
+
+
 def make_emulator(render_cache: Path, **overrides: object) -> Emulator:
     options: dict[str, object] = {
         "speed": 100.0,

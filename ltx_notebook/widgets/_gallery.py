@@ -33,7 +33,7 @@ import anywidget
 import traitlets as t
 
 from .. import _frontend, _media
-from .._display import Embed
+from .._display import Embed, poster_src, relative_src
 from .._report import (
     STARS,
     Grid,
@@ -43,7 +43,6 @@ from .._report import (
     missing_reason,
     param_title,
     poster_file,
-    relative_src,
     static_grid_html,
     tile_heading,
     tile_stats,
@@ -269,7 +268,11 @@ class Gallery(anywidget.AnyWidget):
             by = " × ".join(param_title(p) for p in (self._grid.row, self._grid.col) if p)
             title = f"<div style='font-weight:600;margin:4px 8px'>LTX gallery · {html.escape(by)}"
             title += f" · {len(self._records)} clips</div>"
-        return title + static_grid_html(self._grid, video_src=src_for, poster_src=src_for)
+
+        def poster_for(path: Path) -> str:
+            return poster_src(path, self.base_dir)
+
+        return title + static_grid_html(self._grid, video_src=src_for, poster_src=poster_for)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         bundle = super()._repr_mimebundle_(**kwargs)
