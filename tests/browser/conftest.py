@@ -2,8 +2,10 @@
 
 Fixtures
 --------
+lab_emulator (session)     an in-process Segmind emulator (speed 7: a 6 s ltx-2-pro job takes
+                           ~10 s; clips at render_scale 0.25) on a loopback socket.
 lab_server_env (session)   dict of extra env vars for the lab server (kernels inherit
-                           them). Override it in a conftest to point kernels at an emulator.
+                           them): SEGMIND_BASE_URL / SEGMIND_API_KEY of `lab_emulator`.
 lab_server_settings (session)  JupyterLab user settings merged over the harness defaults.
 jupyter_lab (session)      a running `LabServer` (.url, .token, .root_dir, .write_notebook())
 lab_server_factory (function)  `start(extra_env=..., settings=...) -> LabServer` for a
@@ -59,9 +61,33 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return rep
 
 
+# The emulator the kernels of the session server talk to: ltx-2-pro 6 s (~70 s on the
+# real service) takes ~10 s at speed 7; clips are rendered at a quarter size (480x270).
+LAB_EMULATOR_SPEED = 7.0
+LAB_EMULATOR_KEY = "sk-lab-0123456789abcdef"
+
+
 @pytest.fixture(scope="session")
-def lab_server_env() -> dict[str, str]:
-    return {}
+def lab_emulator(render_cache: Path) -> Iterator[Any]:
+    """An emulator served from the pytest process on a loopback socket, for the lab's kernels."""
+    from ltx_notebook.emulator import Emulator, EmulatorConfig
+
+    config = EmulatorConfig(
+        speed=LAB_EMULATOR_SPEED,
+        render_scale=0.25,
+        api_key=LAB_EMULATOR_KEY,
+        seed=11,
+        data_dir=render_cache,
+        preset="ultrafast",
+    )
+    with Emulator(config) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="session")
+def lab_server_env(lab_emulator: Any) -> dict[str, str]:
+    """Kernels of the session server use `lab_emulator` (never the real service)."""
+    return {"SEGMIND_BASE_URL": lab_emulator.base_url, "SEGMIND_API_KEY": LAB_EMULATOR_KEY}
 
 
 @pytest.fixture(scope="session")
