@@ -594,16 +594,22 @@ class Sweep:
         except ImportError:  # until widgets/__init__ re-exports it
             from .widgets._gallery import gallery
 
+        row, col = self.axes()
+        kw.setdefault("row", row)
+        kw.setdefault("col", col)
+        kw.setdefault("session", self._session)
+        return gallery(self, **kw)
+
+    def axes(self) -> tuple[str | None, str | None]:
+        """(row, col) for laying the jobs out: the varied params, prompt last.
+
+        Two of them make a grid, one makes a single row, none a flat grid.
+        """
         axes = [k for k in self.varying if k != "prompt"]
         axes += ["prompt"] if "prompt" in self.varying else []
         if len(axes) >= 2:
-            kw.setdefault("row", axes[0])
-            kw.setdefault("col", axes[1])
-        else:
-            kw.setdefault("row", None)
-            kw.setdefault("col", axes[0] if axes else None)
-        kw.setdefault("session", self._session)
-        return gallery(self, **kw)
+            return axes[0], axes[1]
+        return None, (axes[0] if axes else None)
 
     # -- the scheduler -----------------------------------------------------------------
     def _start(self) -> None:

@@ -1,6 +1,6 @@
-"""Following a job in a cell's output, live, then leaving plain HTML behind.
+"""Following a job (or a sweep) in a cell's output, live, then leaving plain HTML behind.
 
-The progress display is shown with a display id. When the job ends, that
+The progress display is shown with a display id. When the subject ends, that
 display is updated in place with the final HTML (video + poster, or a
 placeholder), which is what the saved notebook keeps. When the cell waits, the
 update is sent from the main thread while the cell still runs. When it does
@@ -24,6 +24,7 @@ import contextlib
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from IPython.display import DisplayHandle, display
@@ -35,12 +36,36 @@ from ._panel import JobPanel, render_bar, render_info, render_request, render_st
 
 if TYPE_CHECKING:
     from .._jobs import Job
+    from .._sweep import Sweep
 
-__all__ = ["follow"]
+__all__ = ["follow", "follow_sweep"]
 
 # How often the headless HTML panel is refreshed while a cell waits: each refresh
 # is one update_display_data message, so not more often than a person could read.
 HTML_TICK = 1.0
+INTERRUPTED = "interrupted"
+
+
+@dataclass(frozen=True)
+class Shown:
+    """How one followed subject (a Job, a Sweep) looks in each form.
+
+    The subject has ``done``, ``wait(timeout)`` (raising ``WaitTimeout``) and
+    ``add_listener``/``remove_listener``; everything else differs and is here.
+    """
+
+    subject: Any
+    panel: Callable[[], Any]  # the live widget: has .body (an HTML widget) and .close()
+    live_html: Callable[[bool], str]  # the headless panel; the flag: still waiting
+    text: Callable[[], str]  # one progress line
+    final: Callable[[], dict[str, str]]  # the saved output: text/html + text/plain
+    note: Callable[[str], str]  # why the wait ended early -> what to tell the person
+    summary: Callable[[], str]  # the terminal's closing lines once done
+    hint: str  # how to look it up later
+
+    @property
+    def done(self) -> bool:
+        return bool(self.subject.done)
 
 
 def follow(
@@ -57,82 +82,116 @@ def follow(
     Ending the wait early (``timeout``, Ctrl-C) never stops the job: it keeps
     polling in the background and the display is finished when it ends.
     """
+    shown = Shown(
+        subject=job,
+        panel=lambda: JobPanel(job),
+        live_html=lambda waiting: _panel_html(job, waiting=waiting),
+        text=lambda: text_line(job),
+        final=lambda: {"text/html": final_html(job), "text/plain": _display.job_text(job.record)},
+        note=lambda why: (
+            f"stopped waiting ({why}); job {job.request_id} keeps running on the service and "
+            f"is tracked in the store: %ltx show {job.id} displays the video once it is done, "
+            f"%ltx status {job.request_id}"
+        ),
+        summary=lambda: f"video: {job.video_path}\n" if job.video_path else "",
+        hint=f"%ltx status {job.request_id}",
+    )
+    _follow(shown, frontend=frontend, wait=wait, timeout=timeout, shell=shell)
+
+
+def follow_sweep(
+    sweep: Sweep,
+    *,
+    frontend: Frontend,
+    wait: bool,
+    timeout: float | None,
+    final_html: Callable[[Sweep], str],
+    shell: Any = None,
+) -> None:
+    """Show *sweep* as one compact panel; at the end, its videos as a static grid."""
+    from ._sweep_panel import SweepPanel, render_html, text_table
+    from ._sweep_panel import text_line as sweep_line
+
+    shown = Shown(
+        subject=sweep,
+        panel=lambda: SweepPanel(sweep),
+        live_html=lambda waiting: render_html(sweep, live=waiting),
+        text=lambda: sweep_line(sweep),
+        final=lambda: {"text/html": final_html(sweep), "text/plain": text_table(sweep)},
+        note=lambda why: (
+            f"stopped waiting ({why}); sweep {sweep.sweep_id} keeps submitting and following "
+            f"its jobs in the background: ltx_notebook.history(sweep_id={sweep.sweep_id!r})"
+        ),
+        summary=lambda: text_table(sweep) + "\n",
+        hint=f"ltx_notebook.history(sweep_id={sweep.sweep_id!r})",
+    )
+    _follow(shown, frontend=frontend, wait=wait, timeout=timeout, shell=shell)
+
+
+def _follow(
+    shown: Shown, *, frontend: Frontend, wait: bool, timeout: float | None, shell: Any
+) -> None:
     if frontend is Frontend.TERMINAL:
-        _follow_text(job, wait=wait, timeout=timeout)
+        _follow_text(shown, wait=wait, timeout=timeout)
         return
     if frontend is Frontend.HEADLESS:
-        _follow_html(job, wait=wait, timeout=timeout, final_html=final_html, shell=shell)
+        _follow_html(shown, wait=wait, timeout=timeout, shell=shell)
         return
-    panel = JobPanel(job)
+    panel = shown.panel()
     bundle = panel._repr_mimebundle_()
     # The widget's own text/plain is its repr (a wall of HTML source): useless in a log.
-    bundle["text/plain"] = text_line(job)
+    bundle["text/plain"] = shown.text()
     handle = display(bundle, raw=True, display_id=True)
     assert isinstance(handle, DisplayHandle)
     if wait:
-        why = _wait(job, timeout)
+        why = _wait(shown, timeout)
         if why is None:
-            handle.update(_bundle(job, final_html), raw=True)
+            handle.update(shown.final(), raw=True)
             panel.close()
             return
-        print(_early_note(job, why, "the panel keeps following it"))
-    _finish_later(job, handle, final_html, shell, panel=panel)
+        print(shown.note(why) + "; the panel keeps following it")
+    _finish_later(shown, handle, shell, panel=panel)
 
 
-def _follow_html(
-    job: Job,
-    *,
-    wait: bool,
-    timeout: float | None,
-    final_html: Callable[[Job], str],
-    shell: Any,
-) -> None:
-    handle = display(_panel_bundle(job), raw=True, display_id=True)
+def _follow_html(shown: Shown, *, wait: bool, timeout: float | None, shell: Any) -> None:
+    handle = display(_live_bundle(shown, waiting=True), raw=True, display_id=True)
     assert isinstance(handle, DisplayHandle)
     if wait:
         deadline = None if timeout is None else time.monotonic() + timeout
         try:
-            while not job.done:
+            while not shown.done:
                 step = HTML_TICK
                 if deadline is not None:
                     step = min(step, deadline - time.monotonic())
                     if step <= 0:
                         break
-                _wait_for(job, step)
-                if not job.done:
+                _wait_for(shown, step)
+                if not shown.done:
                     # Elapsed time moves each tick; the saved notebook keeps only the last.
-                    handle.update(_panel_bundle(job), raw=True)
+                    handle.update(_live_bundle(shown, waiting=True), raw=True)
         except KeyboardInterrupt:
-            handle.update(_panel_bundle(job, waiting=False), raw=True)
-            print(
-                _early_note(
-                    job, INTERRUPTED, f"%ltx show {job.id} displays the video once it is done"
-                )
-            )
-            _finish_later(job, handle, final_html, shell)
+            handle.update(_live_bundle(shown, waiting=False), raw=True)
+            print(shown.note(INTERRUPTED))
+            _finish_later(shown, handle, shell)
             return
-        if job.done:
-            handle.update(_bundle(job, final_html), raw=True)
+        if shown.done:
+            handle.update(shown.final(), raw=True)
             return
-        handle.update(_panel_bundle(job, waiting=False), raw=True)
-        print(
-            _early_note(
-                job, _timed_out(timeout), f"%ltx show {job.id} displays the video once it is done"
-            )
-        )
-    _finish_later(job, handle, final_html, shell)
+        handle.update(_live_bundle(shown, waiting=False), raw=True)
+        print(shown.note(_timed_out(timeout)))
+    _finish_later(shown, handle, shell)
 
 
-def _wait_for(job: Job, seconds: float) -> None:
-    """Block up to *seconds* (a tick), however the job stands then."""
+def _wait_for(shown: Shown, seconds: float) -> None:
+    """Block up to *seconds* (a tick), however the subject stands then."""
     with contextlib.suppress(WaitTimeout):
-        job.wait(max(0.0, seconds))
+        shown.subject.wait(max(0.0, seconds))
 
 
-def _wait(job: Job, timeout: float | None) -> str | None:
-    """Wait for *job*; ``None`` when it ended, else why the wait ended first."""
+def _wait(shown: Shown, timeout: float | None) -> str | None:
+    """Wait for the subject; ``None`` when it ended, else why the wait ended first."""
     try:
-        job.wait(timeout)
+        shown.subject.wait(timeout)
     except WaitTimeout:
         return _timed_out(timeout)
     except KeyboardInterrupt:
@@ -140,18 +199,8 @@ def _wait(job: Job, timeout: float | None) -> str | None:
     return None
 
 
-INTERRUPTED = "interrupted"
-
-
 def _timed_out(timeout: float | None) -> str:
     return f"still running after {timeout:g}s"
-
-
-def _early_note(job: Job, why: str, then: str) -> str:
-    return (
-        f"stopped waiting ({why}); job {job.request_id} keeps running on the service and "
-        f"is tracked in the store: {then}, %ltx status {job.request_id}"
-    )
 
 
 def _panel_html(job: Job, *, waiting: bool = True) -> str:
@@ -163,34 +212,23 @@ def _panel_html(job: Job, *, waiting: bool = True) -> str:
     )
 
 
-def _panel_bundle(job: Job, *, waiting: bool = True) -> dict[str, str]:
-    return {"text/html": _panel_html(job, waiting=waiting), "text/plain": text_line(job)}
+def _live_bundle(shown: Shown, *, waiting: bool) -> dict[str, str]:
+    return {"text/html": shown.live_html(waiting), "text/plain": shown.text()}
 
 
-def _bundle(job: Job, final_html: Callable[[Job], str]) -> dict[str, str]:
-    return {"text/html": final_html(job), "text/plain": _display.job_text(job.record)}
-
-
-def _finish_later(
-    job: Job,
-    handle: DisplayHandle,
-    final_html: Callable[[Job], str],
-    shell: Any,
-    *,
-    panel: JobPanel | None = None,
-) -> None:
+def _finish_later(shown: Shown, handle: DisplayHandle, shell: Any, *, panel: Any = None) -> None:
     publisher = getattr(shell, "display_pub", None)
     parent = getattr(publisher, "parent_header", None)
 
-    def on_change(changed: Job) -> None:
-        if not changed.done:
+    def on_change(subject: Any) -> None:
+        if not subject.done:
             return
-        changed.remove_listener(on_change)
-        bundle = _bundle(changed, final_html)
+        subject.remove_listener(on_change)
+        bundle = shown.final()
         if panel is not None:
             panel.body.value = bundle["text/html"]  # seen at once, wherever widgets render
         token = None
-        # The runtime thread has no cell of its own: address the one that showed the job.
+        # The runtime thread has no cell of its own: address the one that showed the subject.
         if parent and hasattr(publisher, "set_thread_parent"):
             token = publisher.set_thread_parent(parent)
         try:
@@ -199,30 +237,24 @@ def _finish_later(
             if token is not None:
                 publisher.reset_thread_parent(token)
 
-    job.add_listener(on_change)
+    shown.subject.add_listener(on_change)
 
 
-def _follow_text(job: Job, *, wait: bool, timeout: float | None) -> None:
+def _follow_text(shown: Shown, *, wait: bool, timeout: float | None) -> None:
     stream = sys.stdout
     if not wait:
-        stream.write(
-            f"{text_line(job)} · follows in the background; %ltx status {job.request_id}\n"
-        )
+        stream.write(f"{shown.text()} · follows in the background; {shown.hint}\n")
         return
     deadline = None if timeout is None else time.monotonic() + timeout
     try:
-        while not job.done:
-            stream.write("\r" + text_line(job))
+        while not shown.done:
+            stream.write("\r" + shown.text())
             stream.flush()
             if deadline is not None and time.monotonic() >= deadline:
-                stream.write(
-                    "\n" + _early_note(job, _timed_out(timeout), f"%ltx show {job.id} later") + "\n"
-                )
+                stream.write("\n" + shown.note(_timed_out(timeout)) + "\n")
                 return
-            _wait_for(job, 0.5 if deadline is None else min(0.5, deadline - time.monotonic()))
+            _wait_for(shown, 0.5 if deadline is None else min(0.5, deadline - time.monotonic()))
     except KeyboardInterrupt:
-        stream.write("\n" + _early_note(job, INTERRUPTED, f"%ltx show {job.id} later") + "\n")
+        stream.write("\n" + shown.note(INTERRUPTED) + "\n")
         return
-    stream.write("\r" + text_line(job) + "\n")
-    if job.video_path:
-        stream.write(f"video: {job.video_path}\n")
+    stream.write("\r" + shown.text() + "\n" + shown.summary())
