@@ -29,7 +29,8 @@ from ._jobs import Job, Session, default_session
 from ._params import MODELS, RESOLUTIONS, Params, estimate_cost
 from ._params import validate as validate_params
 from ._store import JobStatus
-from .widgets._live import follow
+from ._sweep import SWEEP_CONCURRENCY, ConfirmationRequired, parse_grid, split_prompts, sweep
+from .widgets._live import follow, follow_sweep, sweep_html
 from .widgets._panel import text_line
 
 __all__ = ["LtxMagics"]
@@ -201,6 +202,26 @@ class LtxMagics(Magics):
         help="Fill {name} in the prompt from the notebook's variables (off by default: "
         "the prompt is taken verbatim).",
     )
+    @argument(
+        "--sweep",
+        action="append",
+        metavar="NAME=V1,V2",
+        help="Run a grid: each --sweep names a parameter and its values (repeat it for "
+        "more). Several prompts in the body, separated by lines holding only ---, are "
+        "swept too.",
+    )
+    @argument("--zip", action="store_true", help="Pair the --sweep lists instead of crossing them.")
+    @argument(
+        "--yes",
+        action="store_true",
+        help="Run a sweep above the confirmation threshold (8 jobs or $5 estimated).",
+    )
+    @argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help=f"Sweep jobs running at once (default {SWEEP_CONCURRENCY}).",
+    )
     @no_var_expand
     @cell_magic("ltx")
     def ltx_cell(self, line: str, cell: str) -> None:
@@ -214,11 +235,14 @@ class LtxMagics(Magics):
         %config LtxMagics.<name>; see docs/magic.md.
         """
         args = parse_argstring(self.ltx_cell, line)
-        params = self._params_from(args, cell)
         if args.out is not None and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
             raise UsageError(f"-o/--out needs a Python variable name (got {args.out!r})")
         if args.timeout is not None and args.timeout <= 0:
             raise UsageError("--timeout must be a positive number of seconds")
+        if args.sweep or args.zip or args.concurrency is not None or len(split_prompts(cell)) > 1:
+            self._run_sweep(args, cell)
+            return
+        params = self._params_from(args, cell)
         if args.dry_run:
             self._show_dry_run(params)
             return
@@ -229,6 +253,62 @@ class LtxMagics(Magics):
         if args.out:
             self.shell.user_ns[args.out] = job
         self._present(job, wait=args.wait, timeout=args.timeout, embed=args.embed)
+
+    def _run_sweep(self, args: argparse.Namespace, cell: str) -> None:
+        prompts = split_prompts(cell)
+        if not prompts:
+            raise UsageError("%%ltx needs a prompt: write it in the cell body, below the magic")
+        if args.vars:
+            prompts = [self._fill(prompt) for prompt in prompts]
+        if args.embed is not None:
+            raise UsageError("--embed applies to one job; a sweep shows its videos by path")
+        if args.concurrency is not None and args.concurrency < 1:
+            raise UsageError(f"--concurrency must be at least 1 (got {args.concurrency})")
+        # Options and %config defaults hold for every job; --sweep values override them.
+        fixed = {
+            "duration": args.duration if args.duration is not None else self.duration,
+            "resolution": args.resolution or self.resolution,
+            "generate_audio": args.audio if args.audio is not None else self.audio,
+            "image": args.image,
+        }
+        try:
+            grid = {k: v for k, v in fixed.items() if v is not None}
+            grid.update(parse_grid(args.sweep or []))
+            result = sweep(
+                prompts,
+                grid,
+                zip=args.zip,
+                concurrency=SWEEP_CONCURRENCY if args.concurrency is None else args.concurrency,
+                model=args.model or self.model,
+                tag=args.tag,
+                yes=args.yes,
+                dry_run=args.dry_run,
+                session=self.session,
+            )
+        except ConfirmationRequired as exc:
+            display(exc.plan)
+            message = str(exc).replace("yes=True (%%ltx --yes)", "--yes")
+            raise UsageError(message.replace("dry_run=True (--dry-run)", "--dry-run")) from None
+        except LtxError as exc:
+            message = str(exc) if isinstance(exc, InvalidParams) else f"{type(exc).__name__}: {exc}"
+            raise UsageError(message) from None
+        if args.out:
+            self.shell.user_ns[args.out] = result
+        if args.dry_run:
+            display(result)
+            return
+        frontend = _frontend.detect()
+        wait = args.wait
+        if wait is None:
+            wait = self.wait == "always" or (self.wait == "auto" and not frontend.interactive)
+        follow_sweep(
+            result,
+            frontend=frontend,
+            wait=wait,
+            timeout=args.timeout if args.timeout is not None else self.timeout,
+            final_html=sweep_html,
+            shell=self.shell,
+        )
 
     def _params_from(self, args: argparse.Namespace, cell: str) -> Params:
         prompt = cell.strip()

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from .._jobs import Job
     from .._sweep import Sweep
 
-__all__ = ["follow", "follow_sweep"]
+__all__ = ["follow", "follow_sweep", "sweep_html"]
 
 # How often the headless HTML panel is refreshed while a cell waits: each refresh
 # is one update_display_data message, so not more often than a person could read.
@@ -126,6 +126,21 @@ def follow_sweep(
         hint=f"ltx_notebook.history(sweep_id={sweep.sweep_id!r})",
     )
     _follow(shown, frontend=frontend, wait=wait, timeout=timeout, shell=shell)
+
+
+def sweep_html(sweep: Sweep) -> str:
+    """A finished sweep's saved output: its videos as a static grid (posters inlined)."""
+    from .._report import layout, static_grid_html
+
+    row, col = sweep.axes()
+    grid = layout([job.record for job in sweep.jobs], row, col)
+    title = (
+        f"<div style='font-weight:600;margin:4px 8px'>LTX sweep {sweep.sweep_id} · "
+        f"{len(grid.records)} clips</div>"
+    )
+    return title + static_grid_html(
+        grid, video_src=_display.relative_src, poster_src=_display.poster_src
+    )
 
 
 def _follow(
