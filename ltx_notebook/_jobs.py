@@ -140,6 +140,7 @@ class Job:
         *timeout* runs out, :class:`WaitTimeout` (a ``TimeoutError``) is raised
         and the job keeps going in the background.
         """
+        self._follow_again()
         if not self._done.wait(timeout):
             raise WaitTimeout(
                 f"job {self.request_id or self.id} still {self.status.value} after "
@@ -153,6 +154,7 @@ class Job:
 
     async def wait_async(self) -> Job:
         """Wait on *any* event loop (the kernel's, the runtime's) without a thread per job."""
+        self._follow_again()
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Job] = loop.create_future()
         with self._waiters_lock:
@@ -162,8 +164,22 @@ class Job:
         return await future
 
     def stop_waiting(self) -> None:
-        """Stop polling this job. The service has no cancel: the job still runs (and bills)."""
+        """Stop polling this job. The service has no cancel: the job still runs (and bills).
+
+        The job is not ``done``: ``wait()``, ``await job`` or ``ltx_notebook.resume()``
+        follow it again.
+        """
         self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        """Polling was stopped by :meth:`stop_waiting` before the job ended."""
+        return self._stop.is_set() and not self._done.is_set()
+
+    def _follow_again(self) -> None:
+        # Waiting on a job nobody polls would never end: polling is free, so resume it.
+        if self.stopped:
+            self._session._start(self)
 
     def result(self) -> Path:
         """The local video file; waits for it. Raises :class:`JobFailed` if there is none."""
@@ -355,10 +371,10 @@ class Session:
 
     def _start(self, job: Job) -> Job:
         # One driver per job in this process: a second would race on the same file.
+        job._stop.clear()  # a paused driver picks up again on its own
         task = getattr(job, "_task", None)
         if task is None or task.done():
             job._done.clear()
-            job._stop.clear()
             job._task = self.runtime.submit(self._drive(job))  # type: ignore[attr-defined]
         return job
 
@@ -395,10 +411,11 @@ class Session:
     async def _poll(self, job: Job) -> None:
         client = self._get_client()
         assert job.schedule is not None
-        while not job._stop.is_set():
+        while True:
             await asyncio.sleep(job.schedule.next_delay(job.elapsed))
             if job._stop.is_set():
-                return
+                await self._paused(job)
+                continue
             try:
                 reply = await client.status(job.request_id)
             except NotFound:
@@ -434,6 +451,17 @@ class Session:
                 await self._update(job, **fields)
             if status.is_terminal:
                 return
+
+    @staticmethod
+    async def _paused(job: Job) -> None:
+        """Idle, sending nothing, until someone follows the job again.
+
+        Stopping pauses rather than ends the driver, so following again is
+        only clearing a flag: no second driver, and no race with this one.
+        """
+        job._notify()
+        while job._stop.is_set():
+            await asyncio.sleep(0.5)
 
     async def _result_fields(self, job: Job, fields: dict[str, Any]) -> dict[str, Any]:
         reply = await self._get_client().result(job.request_id)

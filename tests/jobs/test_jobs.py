@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import av
@@ -220,3 +221,23 @@ def test_the_key_is_in_no_file_repr_or_message(session: Session, tmp_path: Path)
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert API_KEY.encode() not in path.read_bytes(), path
+
+
+def test_stop_waiting_pauses_polling_and_wait_follows_again(render_cache: Path, settings) -> None:
+    from dataclasses import replace
+
+    with make_emulator(render_cache, speed=20) as emu:
+        s = Session(replace(settings, base_url=emu.base_url))
+        try:
+            job = s.submit(validate(prompt=PROMPT))
+            job.stop_waiting()
+            assert job.stopped and not job.done
+            time.sleep(1.0)  # let the driver reach its pause
+            polls = emu.engine.count("status")
+            time.sleep(1.5)
+            assert emu.engine.count("status") == polls  # paused: nothing is sent
+            assert not job.done  # it still runs on the service: not done
+            assert job.wait(60).status is JobStatus.COMPLETED and job.video_path.is_file()
+            assert not job.stopped
+        finally:
+            s.runtime.stop()
