@@ -36,7 +36,7 @@ class PollSchedule:
     window_end: float
     dense: float
     expected: float | None
-    growth: float = 0.5
+    growth: float = 0.25
     approach: float = 0.3
     cap: float = 10.0
 
