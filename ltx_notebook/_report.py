@@ -280,10 +280,12 @@ STATIC_CSS: Final = """
  color:var(--jp-ui-font-color1,inherit)}
 .ltx-static table.ltx-grid{border-collapse:separate;border-spacing:8px;width:100%;
  table-layout:fixed}
-.ltx-static th{font-weight:600;text-align:center;vertical-align:middle;
+.ltx-static table.ltx-grid tr,.ltx-static table.ltx-grid th,.ltx-static table.ltx-grid td{
+ background:none!important;border:none!important;max-width:none}
+.ltx-static table.ltx-grid th{font-weight:600;text-align:center!important;vertical-align:middle;
  color:var(--jp-ui-font-color2,inherit);padding:2px 6px}
-.ltx-static th.ltx-rowhead{width:7em;text-align:right}
-.ltx-static td{vertical-align:top;padding:0}
+.ltx-static table.ltx-grid th.ltx-rowhead{width:7em;text-align:right!important}
+.ltx-static table.ltx-grid td{vertical-align:top;padding:0;text-align:left!important}
 .ltx-static figure{margin:0 0 8px;border:1px solid var(--jp-border-color2,rgba(128,128,128,.35));
  border-radius:6px;overflow:hidden;background:var(--jp-layout-color1,transparent)}
 .ltx-static video,.ltx-static img{display:block;width:100%;background:#000}

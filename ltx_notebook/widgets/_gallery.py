@@ -275,12 +275,16 @@ class Gallery(anywidget.AnyWidget):
         return title + static_grid_html(self._grid, video_src=src_for, poster_src=poster_for)
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
+        static = {"text/plain": repr(self), "text/html": self.static_html()}
+        if not _frontend.detect().interactive:
+            # Nobody can click it (nbclient, nbconvert, a terminal), and exporters would
+            # pick the widget view and draw nothing offline: only the static grid.
+            return static
         bundle = super()._repr_mimebundle_(**kwargs)
         if bundle is None:
             return None
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        data = {**data, "text/plain": repr(self), "text/html": self.static_html()}
-        return data, metadata
+        return {**data, **static}, metadata
 
     def __repr__(self) -> str:
         by = " × ".join(p for p in (self._row, self._col) if p) or "flat"

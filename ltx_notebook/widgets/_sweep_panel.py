@@ -67,7 +67,9 @@ _CSS = """
 .ltx-sweep th,.ltx-sweep td{padding:2px 8px 2px 0;vertical-align:middle;
  border-bottom:1px solid var(--jp-border-color3,var(--vscode-panel-border,rgba(128,128,128,.15)))}
 .ltx-sweep td.ltx-num{text-align:right;font-variant-numeric:tabular-nums}
-.ltx-sweep .ltx-prompt{max-width:260px;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.ltx-sweep .ltx-prompt{min-width:200px;max-width:380px;white-space:normal;overflow:hidden;
+ text-align:left!important;
+ display:-webkit-box;-webkit-line-clamp:3;-webkit-box-orient:vertical}
 </style>
 """
 
