@@ -226,8 +226,8 @@ def _add_lab(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     )
     p.add_argument("--speed", type=_positive, default=5.0, help="emulator speed (5)")
     p.add_argument("--dir", type=Path, default=Path("notebooks"), help="JupyterLab root")
-    p.add_argument("lab_args", nargs=argparse.REMAINDER, help="passed on to jupyter lab")
-    p.set_defaults(func=_lab)
+    # Any other argument (--port 8899, --no-browser, ...) is passed on to jupyter lab.
+    p.set_defaults(func=_lab, passes_unknown=True)
 
 
 def _lab(args: argparse.Namespace) -> int:
@@ -240,7 +240,7 @@ def _lab(args: argparse.Namespace) -> int:
     with Emulator(EmulatorConfig(speed=args.speed, api_key=key)) as emulator:
         env = {**os.environ, "SEGMIND_BASE_URL": emulator.base_url, "SEGMIND_API_KEY": key}
         print(f"emulator: {emulator.base_url} (speed {args.speed:g})", flush=True)
-        command = [sys.executable, "-m", "jupyterlab", *args.lab_args]
+        command = [sys.executable, "-m", "jupyterlab", *args.unknown]
         try:
             return subprocess.call(command, cwd=args.dir, env=env)
         except KeyboardInterrupt:
@@ -260,7 +260,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown and not getattr(args, "passes_unknown", False):
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
+    args.unknown = unknown
     func: Command | None = getattr(args, "func", None)
     if func is None:
         parser.print_help()
