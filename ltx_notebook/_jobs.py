@@ -16,8 +16,6 @@ keeps paid work safe:
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable
@@ -36,6 +34,7 @@ from ._errors import (
     SubmitUnknown,
     WaitTimeout,
 )
+from ._observe import Completion, Listeners
 from ._params import MODELS, Params, estimate_cost
 from ._runtime import Runtime
 from ._schedule import PollSchedule
@@ -45,7 +44,6 @@ __all__ = ["Job", "Session", "default_session"]
 
 # Records expire an hour after submit on the real service; output files live longer.
 RESULT_TTL = timedelta(hours=1)
-log = logging.getLogger("ltx_notebook")
 Listener = Callable[["Job"], None]
 
 
@@ -61,11 +59,9 @@ class Job:
     def __init__(self, session: Session, record: JobRecord) -> None:
         self._session = session
         self._record = record
-        self._done = threading.Event()
-        self._listeners: list[Listener] = []
+        self._done = Completion()
+        self._listeners: Listeners[Job] = Listeners()
         self._stop = threading.Event()
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[Job]]] = []
-        self._waiters_lock = threading.Lock()
         self.schedule: PollSchedule | None = None
         if record.status.is_terminal and (record.video_path or record.status != "COMPLETED"):
             self._done.set()
@@ -155,13 +151,8 @@ class Job:
     async def wait_async(self) -> Job:
         """Wait on *any* event loop (the kernel's, the runtime's) without a thread per job."""
         self._follow_again()
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Job] = loop.create_future()
-        with self._waiters_lock:
-            if self._done.is_set():
-                return self
-            self._waiters.append((loop, future))
-        return await future
+        await self._done.wait_async()
+        return self
 
     def stop_waiting(self) -> None:
         """Stop polling this job. The service has no cancel: the job still runs (and bills).
@@ -195,33 +186,22 @@ class Job:
 
     # -- observing --------------------------------------------------------
     def add_listener(self, callback: Listener) -> None:
-        """Call *callback(job)* after every change (from the runtime thread)."""
-        self._listeners.append(callback)
-        callback(self)
+        """Call *callback(job)* now and after every change (from the runtime thread)."""
+        self._listeners.add(callback, self)
 
     def remove_listener(self, callback: Listener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(callback)
+        self._listeners.remove(callback)
 
     def _set(self, record: JobRecord) -> None:
         self._record = record
         self._notify()
 
     def _finish(self) -> None:
-        with self._waiters_lock:
-            self._done.set()
-            waiters, self._waiters = self._waiters, []
-        for loop, future in waiters:
-            if not loop.is_closed():
-                loop.call_soon_threadsafe(_resolve, future, self)
+        self._done.set()
         self._notify()
 
     def _notify(self) -> None:
-        for callback in list(self._listeners):
-            try:
-                callback(self)
-            except Exception:  # a broken panel must never stop the job, nor go unseen
-                log.exception("listener %r of job %s failed", callback, self.id)
+        self._listeners.notify(self)
 
     def expected_seconds(self) -> float | None:
         return self.schedule.expected if self.schedule else None
@@ -230,11 +210,6 @@ class Job:
         if self.status is JobStatus.COMPLETED:
             return 1.0
         return self.schedule.progress(self.elapsed) if self.schedule else None
-
-
-def _resolve(future: asyncio.Future[Job], job: Job) -> None:
-    if not future.done():
-        future.set_result(job)
 
 
 class Session:

@@ -52,6 +52,7 @@ from ._errors import (
     TransportError,
     WaitTimeout,
 )
+from ._observe import Completion, Listeners
 from ._params import MODELS, RESOLUTIONS, Params, estimate_cost, validate
 from ._store import JobStatus
 
@@ -361,14 +362,12 @@ class Sweep:
         self.finished_at: float | None = None
         self._last_429 = time.monotonic()  # also the start of the current quiet spell
         self._jobs: list[Job] = []
-        self._listeners: list[Listener] = []
+        self._listeners: Listeners[Sweep] = Listeners()
         self._stop = threading.Event()
         # _complete flips first, listeners see it, and only then are waiters released, so a
         # panel has drawn the final state by the time wait() returns.
         self._complete = dry_run
-        self._finished = threading.Event()
-        self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[Sweep]]] = []
-        self._waiters_lock = threading.Lock()
+        self._finished = Completion()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
         self._future: Any = None
@@ -508,14 +507,7 @@ class Sweep:
 
     async def wait_async(self) -> Sweep:
         """Wait on any event loop without blocking it; same outcome as :meth:`wait`."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[Sweep] = loop.create_future()
-        with self._waiters_lock:
-            if not self._finished.is_set():
-                self._waiters.append((loop, future))
-            else:
-                future.set_result(self)
-        await future
+        await self._finished.wait_async()
         if self.error is not None:
             raise self.error
         return self
@@ -539,20 +531,14 @@ class Sweep:
 
     # -- observing -------------------------------------------------------------------
     def add_listener(self, callback: Listener) -> None:
-        """Call *callback(sweep)* after every change (often from the runtime thread)."""
-        self._listeners.append(callback)
-        callback(self)
+        """Call *callback(sweep)* now and after every change (often from the runtime thread)."""
+        self._listeners.add(callback, self)
 
     def remove_listener(self, callback: Listener) -> None:
-        with contextlib.suppress(ValueError):
-            self._listeners.remove(callback)
+        self._listeners.remove(callback)
 
     def _notify(self) -> None:
-        for callback in list(self._listeners):
-            try:
-                callback(self)
-            except Exception:  # a broken panel must never stop the sweep, nor go unseen
-                log.exception("listener %r of sweep %s failed", callback, self.sweep_id)
+        self._listeners.notify(self)
 
     def _poke(self) -> None:
         loop, wake = self._loop, self._wake
@@ -673,12 +659,7 @@ class Sweep:
             self.finished_at = time.time()
             self._complete = True
             self._notify()
-            with self._waiters_lock:
-                self._finished.set()
-                waiters, self._waiters = self._waiters, []
-            for loop, future in waiters:
-                if not loop.is_closed():
-                    loop.call_soon_threadsafe(_resolve, future, self)
+            self._finished.set()
 
     async def _submit_all(self) -> None:
         refusals = 0
@@ -757,11 +738,6 @@ class Sweep:
         item.refresh()
         self._jobs.append(job)
         job.add_listener(self._on_job)
-
-
-def _resolve(future: asyncio.Future[Sweep], sweep: Sweep) -> None:
-    if not future.done():
-        future.set_result(sweep)
 
 
 def _varying(plan: Sequence[Params]) -> list[str]:
