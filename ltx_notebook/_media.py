@@ -2,7 +2,7 @@
 
 Result URLs die (request records after an hour, files some days later), so
 each video is saved as soon as its job completes and the notebook shows the
-local copy. A download is written to ``<name>.part``, checked (byte count,
+local copy. A download is written to ``<name>.<random>.part``, checked (byte count,
 then readable as a video) and only then renamed into place, so a file with the
 final name is always a whole, playable video.
 
@@ -19,6 +19,7 @@ import contextlib
 import mimetypes
 import os
 import re
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,7 +66,7 @@ def media_path(media_dir: str | os.PathLike[str], job_id: int, request_id: str |
 async def save_stream(
     chunks: AsyncIterator[bytes], dest: str | os.PathLike[str], *, expected_size: int | None
 ) -> Path:
-    """Write *chunks* to *dest* through ``dest.part``; verify; rename; return *dest*.
+    """Write *chunks* to *dest* through a ``.part`` file; verify; rename; return *dest*.
 
     Raises :class:`MediaError` (and leaves no file behind) when the stream is
     shorter or longer than *expected_size*, or the result is not a readable
@@ -79,7 +80,8 @@ async def save_stream(
     keeps polling other jobs meanwhile.
     """
     dest = Path(dest)
-    part = dest.with_suffix(".part")
+    # A name of its own: two kernels resuming the same job may download it at once.
+    part = dest.with_name(f"{dest.stem}.{uuid.uuid4().hex[:8]}.part")
     dest.parent.mkdir(parents=True, exist_ok=True)
     written = 0
     try:

@@ -127,11 +127,11 @@ def test_save_stream_renames_only_at_the_end(tmp_path: Path, mp4_silent: Path) -
     async def watched() -> AsyncIterator[bytes]:
         async for chunk in chunked(data):
             yield chunk
-            seen.append((dest.exists(), dest.with_suffix(".part").exists()))
+            seen.append((dest.exists(), any(dest.parent.glob("*.part"))))
 
     asyncio.run(save_stream(watched(), dest, expected_size=len(data)))
     assert seen and all(state == (False, True) for state in seen)
-    assert dest.exists() and not dest.with_suffix(".part").exists()
+    assert dest.exists() and not any(dest.parent.glob("*.part"))
 
 
 @pytest.mark.parametrize("delta", [+1, +5000, -1, -5000], ids=["short1", "short", "long1", "long"])
@@ -186,7 +186,7 @@ def test_save_stream_cleans_up_when_cancelled(tmp_path: Path, mp4_audio: Path) -
     async def main() -> None:
         task = asyncio.create_task(save_stream(slow(), tmp_path / "v.mp4", expected_size=None))
         await asyncio.sleep(0.05)
-        assert (tmp_path / "v.part").exists()
+        assert any(tmp_path.glob("v.*.part"))
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
