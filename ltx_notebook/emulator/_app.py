@@ -215,31 +215,35 @@ def build_app(engine: Engine) -> Starlette:
             status_code=engine.config.submit_status,
         )
 
-    @endpoint("status")
-    async def status(request: Request) -> Response:
+    def known_job(request: Request) -> Job | Response:
+        """The request's job, or the 401/404 the service answers instead."""
         denied = unauthorized(request)
         if denied is not None:
             return denied
         request_id = request.path_params["request_id"]
         job = engine.lookup(request_id)
-        if job is None:
-            return not_found(request_id)
-        state = job.status(engine.clock())
+        return not_found(request_id) if job is None else job
+
+    def state_reply(job: Job, state: str) -> Response:
+        # FAILED is served as 422 on both routes, the body still saying FAILED.
         return JSONResponse(state_body(job, state), status_code=422 if state == FAILED else 200)
+
+    @endpoint("status")
+    async def status(request: Request) -> Response:
+        job = known_job(request)
+        if isinstance(job, Response):
+            return job
+        return state_reply(job, job.status(engine.clock()))
 
     @endpoint("result")
     async def result(request: Request) -> Response:
-        denied = unauthorized(request)
-        if denied is not None:
-            return denied
-        request_id = request.path_params["request_id"]
-        job = engine.lookup(request_id)
-        if job is None:
-            return not_found(request_id)
+        job = known_job(request)
+        if isinstance(job, Response):
+            return job
         state = job.status(engine.clock())
         if state == COMPLETED:
             return JSONResponse(completed_body(request, job))
-        return JSONResponse(state_body(job, state), status_code=422 if state == FAILED else 200)
+        return state_reply(job, state)
 
     @endpoint("sync")
     async def sync(request: Request) -> Response:
