@@ -58,15 +58,20 @@ def poster_src(path: Path, base_dir: Path | None = None) -> str:
     return _media.data_uri(path, max_bytes=POSTER_EMBED_CAP) or relative_src(path, base_dir)
 
 
-def _caption(record: JobRecord) -> str:
-    parts = [record.params.summary()]
+def timing_and_cost(record: JobRecord) -> list[str]:
+    """``["41 s", "$0.36"]``: wall time and the billed cost, or the estimate, marked so."""
+    parts = []
     if record.total_s is not None:
-        parts.append(f"{record.total_s:.0f}s")
+        parts.append(f"{record.total_s:.0f} s")
     if record.cost is not None:
         parts.append(f"${record.cost:.2f}")
     elif record.cost_estimate is not None:
         parts.append(f"~${record.cost_estimate:.2f} (estimate)")
-    return " · ".join(parts)
+    return parts
+
+
+def _caption(record: JobRecord) -> str:
+    return " · ".join([record.params.summary(), *timing_and_cost(record)])
 
 
 def video_html(

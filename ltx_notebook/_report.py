@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 import pandas as pd
 
 from . import _media
+from ._display import timing_and_cost
 from ._params import RESOLUTIONS
 from ._store import JobRecord, JobStatus, Store
 
@@ -231,14 +232,7 @@ def tile_heading(record: JobRecord) -> str:
 
 def tile_stats(record: JobRecord) -> str:
     """``COMPLETED · 41 s · $0.36``: state, wall time and cost (an estimate is marked)."""
-    parts = [record.status.value]
-    if record.total_s is not None:
-        parts.append(f"{record.total_s:.0f} s")
-    if record.cost is not None:
-        parts.append(f"${record.cost:.2f}")
-    elif record.cost_estimate is not None:
-        parts.append(f"~${record.cost_estimate:.2f} est.")
-    return " · ".join(parts)
+    return " · ".join([record.status.value, *timing_and_cost(record)])
 
 
 def video_file(record: JobRecord) -> Path | None:

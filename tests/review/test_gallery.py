@@ -181,7 +181,7 @@ def test_missing_files_show_a_placeholder_tile(tmp_path: Path, monkeypatch: pyte
     assert "<video" not in page
     assert page.count('class="ltx-missing"') == 3
     assert "No video</b> · job #1 · req-gone-1" in page and "8s · 1080p" in page
-    assert "~$0.48 est." in page
+    assert "~$0.48 (estimate)" in page
 
 
 def test_embed_always_inlines_under_a_budget(clips: Clips, in_root: Path):
