@@ -45,6 +45,10 @@ _CSS = """
  border:1px solid var(--jp-border-color2,var(--vscode-panel-border,rgba(128,128,128,.35)));
  border-radius:6px;padding:8px 12px;max-width:760px;box-sizing:border-box;
  background:var(--jp-layout-color1,var(--vscode-editor-background,transparent))}
+.ltx-sweep-panel{max-width:760px;box-sizing:border-box;margin:2px 0;padding:0 0 10px;
+ border:1px solid var(--jp-border-color2,var(--vscode-panel-border,rgba(128,128,128,.35)));
+ border-radius:6px;background:var(--jp-layout-color1,var(--vscode-editor-background,transparent))}
+.ltx-sweep-panel .ltx-sweep{border:none;background:none;padding-bottom:4px}
 .ltx-sweep .ltx-row{display:flex;gap:6px 10px;align-items:center;flex-wrap:wrap}
 .ltx-sweep .ltx-pills{display:flex;gap:4px 6px;flex-wrap:wrap;align-items:center;margin-top:4px}
 .ltx-sweep .ltx-pill{color:#fff;border-radius:999px;padding:1px 9px;font-size:11px;
@@ -215,7 +219,8 @@ class SweepPanel(widgets.VBox):
             icon="stop",
             tooltip="Submit nothing more. Jobs already submitted cannot be cancelled on the "
             "service: they run (and are billed) to the end.",
-            layout=widgets.Layout(width="auto"),
+            # Inside the box, at its natural width: it is one action, not a banner.
+            layout=widgets.Layout(width="auto", align_self="flex-start", margin="0 12px"),
         )
         self.stop_button.on_click(self._on_stop)
         super().__init__([self.body, self.stop_button], layout=widgets.Layout(margin="2px 0"))
