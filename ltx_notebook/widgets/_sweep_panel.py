@@ -48,7 +48,7 @@ _CSS = """
 .ltx-sweep-panel{max-width:760px;box-sizing:border-box;margin:2px 0;padding:0 0 10px;
  border:1px solid var(--jp-border-color2,var(--vscode-panel-border,rgba(128,128,128,.35)));
  border-radius:6px;background:var(--jp-layout-color1,var(--vscode-editor-background,transparent))}
-.ltx-sweep-panel .ltx-sweep{border:none;background:none;padding-bottom:4px}
+.ltx-sweep-panel .ltx-sweep{border:none;padding-bottom:4px}
 .ltx-sweep .ltx-row{display:flex;gap:6px 10px;align-items:center;flex-wrap:wrap}
 .ltx-sweep .ltx-pills{display:flex;gap:4px 6px;flex-wrap:wrap;align-items:center;margin-top:4px}
 .ltx-sweep .ltx-pill{color:#fff;border-radius:999px;padding:1px 9px;font-size:11px;
