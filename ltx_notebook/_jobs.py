@@ -16,6 +16,7 @@ keeps paid work safe:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import threading
 import time
 from collections.abc import Callable, Generator, Iterable
@@ -62,6 +63,8 @@ class Job:
         self._done = Completion()
         self._listeners: Listeners[Job] = Listeners()
         self._stop = threading.Event()
+        # The driver coroutine's handle: a Task on the runtime loop, or a thread-safe Future.
+        self._task: asyncio.Task[None] | concurrent.futures.Future[None] | None = None
         self.schedule: PollSchedule | None = None
         if record.status.is_terminal and (record.video_path or record.status != "COMPLETED"):
             self._done.set()
@@ -227,6 +230,7 @@ class Session:
         self._store: Store | None = None
         self._jobs: dict[int, Job] = {}
         self._lock = threading.Lock()
+        self._closing: set[asyncio.Task[None]] = set()
 
     @property
     def settings(self) -> Settings:
@@ -244,8 +248,10 @@ class Session:
         settings = self.settings
         if self._client is None or self._client_settings != settings:
             if self._client is not None:
-                old = self._client
-                asyncio.get_running_loop().create_task(old.aclose())
+                # Keep the task referenced until it ends: asyncio holds tasks weakly.
+                closing = asyncio.get_running_loop().create_task(self._client.aclose())
+                self._closing.add(closing)
+                closing.add_done_callback(self._closing.discard)
             self._client = Client(settings)
             self._client_settings = settings
         return self._client
@@ -296,7 +302,7 @@ class Session:
             response_url=submission.response_url,
         )
         job = self._track(record)
-        job._task = asyncio.get_running_loop().create_task(self._drive(job))  # type: ignore[attr-defined]
+        job._task = asyncio.get_running_loop().create_task(self._drive(job))
         return job
 
     def _track(self, record: JobRecord) -> Job:
@@ -347,10 +353,9 @@ class Session:
     def _start(self, job: Job) -> Job:
         # One driver per job in this process: a second would race on the same file.
         job._stop.clear()  # a paused driver picks up again on its own
-        task = getattr(job, "_task", None)
-        if task is None or task.done():
+        if job._task is None or job._task.done():
             job._done.clear()
-            job._task = self.runtime.submit(self._drive(job))  # type: ignore[attr-defined]
+            job._task = self.runtime.submit(self._drive(job))
         return job
 
     # -- driving --------------------------------------------------------------
