@@ -189,13 +189,18 @@ def build_app(engine: Engine) -> Starlette:
         body["metrics"] = job.metrics(engine.clock(), engine.credits)
         return body
 
-    async def admit(request: Request, sync: bool) -> Submitted | Response:
+    async def authorized_json(request: Request) -> Any:
+        """The request's JSON body, or the 401/400 the service answers instead."""
         denied = unauthorized(request)
         if denied is not None:
             return denied
         body = await json_body(request)
-        if body is _NOT_JSON:
-            return _error(400, "Request body is not valid JSON")
+        return _error(400, "Request body is not valid JSON") if body is _NOT_JSON else body
+
+    async def admit(request: Request, sync: bool) -> Submitted | Response:
+        body = await authorized_json(request)
+        if isinstance(body, Response):
+            return body
         outcome = engine.submit(
             request.path_params["model"], body, sync=sync, host_prefix=root(request)
         )
@@ -273,12 +278,9 @@ def build_app(engine: Engine) -> Starlette:
 
     @endpoint("upload")
     async def upload(request: Request) -> Response:
-        denied = unauthorized(request)
-        if denied is not None:
-            return denied
-        body = await json_body(request)
-        if body is _NOT_JSON:
-            return _error(400, "Request body is not valid JSON")
+        body = await authorized_json(request)
+        if isinstance(body, Response):
+            return body
         names = await asyncio.to_thread(engine.upload, body)
         if isinstance(names, Refusal):
             return _refused(names)
