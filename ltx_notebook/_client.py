@@ -245,17 +245,23 @@ class Client:
             raw=data,
         )
 
-    async def status(self, job: Submission | str) -> StatusReply:
-        """``GET`` the job's status. FAILED (served as HTTP 422) is a reply, not an error."""
-        request_id, url = self._job_url(job, "status")
+    async def _read_job(
+        self, job: Submission | str, what: str
+    ) -> tuple[str, httpx.Response, Mapping[str, Any]]:
+        """GET a job's status or result route; a FAILED body under 422 is a reply."""
+        request_id, url = self._job_url(job, what)
         response = await self._send(
             Kind.READ,
-            "status",
+            what,
             lambda: self._build("GET", url),
             request_id=request_id,
             tolerate_failed=True,
         )
-        data = self._reply_body(response, "status", request_id)
+        return request_id, response, self._reply_body(response, what, request_id)
+
+    async def status(self, job: Submission | str) -> StatusReply:
+        """``GET`` the job's status. FAILED (served as HTTP 422) is a reply, not an error."""
+        request_id, response, data = await self._read_job(job, "status")
         status = _text(data.get("status"))
         if not status:
             raise ApiError(
@@ -273,15 +279,7 @@ class Client:
 
     async def result(self, job: Submission | str) -> ResultReply:
         """``GET`` the job's result: output URL, metrics, ``video`` info; FAILED is a reply."""
-        request_id, url = self._job_url(job, "result")
-        response = await self._send(
-            Kind.READ,
-            "result",
-            lambda: self._build("GET", url),
-            request_id=request_id,
-            tolerate_failed=True,
-        )
-        data = self._reply_body(response, "result", request_id)
+        request_id, response, data = await self._read_job(job, "result")
         video = _video_info(data.get("video"))
         output = data.get("output")
         output_url = _output_url(output)
