@@ -5,9 +5,9 @@ display is updated in place with the final HTML (video + poster, or a
 placeholder), which is what the saved notebook keeps. When the cell waits, the
 update is sent from the main thread while the cell still runs. When it does
 not, the update comes from the runtime thread later; ipykernel >= 7 lets that
-thread address the original cell (``set_thread_parent``), and the widget
-panel's own body shows the video too, so the person sees it even where a front
-end ignores late updates.
+thread address the original cell (``set_thread_parent``). Where a front end
+ignores late updates, the widget panel stays, in its finished state, naming the
+saved file and ``%ltx show ID``: never a player whose ``src`` cannot resolve.
 
 Three forms, by front end:
 
@@ -55,7 +55,7 @@ class Shown:
     """
 
     subject: Any
-    panel: Callable[[], Any]  # the live widget: has .body (an HTML widget) and .close()
+    panel: Callable[[], Any]  # the live widget: has .close()
     live_html: Callable[[bool], str]  # the headless panel; the flag: still waiting
     text: Callable[[], str]  # one progress line
     final: Callable[[], dict[str, str]]  # the saved output: text/html + text/plain
@@ -165,7 +165,7 @@ def _follow(
             panel.close()
             return
         print(shown.note(why) + "; the panel keeps following it")
-    _finish_later(shown, handle, shell, panel=panel)
+    _finish_later(shown, handle, shell)
 
 
 def _follow_html(shown: Shown, *, wait: bool, timeout: float | None, shell: Any) -> None:
@@ -231,7 +231,7 @@ def _live_bundle(shown: Shown, *, waiting: bool) -> dict[str, str]:
     return {"text/html": shown.live_html(waiting), "text/plain": shown.text()}
 
 
-def _finish_later(shown: Shown, handle: DisplayHandle, shell: Any, *, panel: Any = None) -> None:
+def _finish_later(shown: Shown, handle: DisplayHandle, shell: Any) -> None:
     publisher = getattr(shell, "display_pub", None)
     parent = getattr(publisher, "parent_header", None)
 
@@ -240,8 +240,8 @@ def _finish_later(shown: Shown, handle: DisplayHandle, shell: Any, *, panel: Any
             return
         subject.remove_listener(on_change)
         bundle = shown.final()
-        if panel is not None:
-            panel.body.value = bundle["text/html"]  # seen at once, wherever widgets render
+        # Not copied into the panel: a widget's HTML gets no URL rewriting, so a
+        # relative <video src> there is a broken player until this update lands.
         token = None
         # The runtime thread has no cell of its own: address the one that showed the subject.
         if parent and hasattr(publisher, "set_thread_parent"):

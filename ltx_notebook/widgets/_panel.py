@@ -13,7 +13,8 @@ The panel's root (the ``VBox``) has the class ``ltx-panel``; inside are
 request id, selected whole by one click), a ``role="progressbar"`` track
 (``.ltx-indeterminate`` while nothing has been learned), ``.ltx-params``,
 ``.ltx-prompt``, ``.ltx-error`` and, under a "Stop waiting" button, the note
-that the service has no cancel.
+that the service has no cancel. A finished panel names the saved file rather
+than holding the video: the cell's output is replaced by plain HTML for that.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
+from .._display import relative_src
 from .._store import JobStatus
 
 if TYPE_CHECKING:
@@ -163,6 +165,15 @@ def render_info(job: Job, *, waiting: bool = True) -> str:
     ]
     if job.error and job.status.is_terminal:
         parts.append(f'<div class="ltx-error">{html.escape(job.error)}</div>')
+    if job.status is JobStatus.COMPLETED and job.video_path is not None:
+        # Replaced by the video in place; this stays only where a front end drops late
+        # updates, and a widget cannot hold a playable relative <video src> itself.
+        where = html.escape(relative_src(job.video_path))
+        again = html.escape(f"%ltx show {job.request_id}")
+        parts.append(
+            f'<div class="ltx-muted ltx-note">Saved as <code>{where}</code>; '
+            f"<code>{again}</code> plays it.</div>"
+        )
     if not waiting and running:
         parts.append(
             '<div class="ltx-muted ltx-note">Stopped waiting. The job still runs on the service '
@@ -186,8 +197,7 @@ class JobPanel(widgets.VBox):
 
     Each part is its own ``HTML`` widget and is re-sent only when its text changes
     (traitlets send nothing for an equal value), so the id and prompt stay selectable
-    while the elapsed time and the bar tick. ``body`` holds the params and prompt; a
-    caller may put the final output there.
+    while the elapsed time and the bar tick. ``body`` holds the params and prompt.
     """
 
     def __init__(self, job: Job, *, tick: float = 1.0) -> None:

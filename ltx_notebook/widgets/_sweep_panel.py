@@ -167,6 +167,12 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
         f'<div class="ltx-scroll"><table><thead><tr>{header}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
+    if sweep.done and not sweep.dry_run:
+        review = f"ltx_notebook.gallery(ltx_notebook.history(sweep_id={sweep.sweep_id!r}))"
+        parts.append(
+            f'<div class="ltx-muted ltx-note">Done; <code>{html.escape(review)}</code> '
+            "reviews the clips side by side.</div>"
+        )
     if live and not sweep.done and not sweep.dry_run:
         parts.append(
             '<div class="ltx-muted ltx-note">Runs in the background; keep working. '

@@ -568,6 +568,25 @@ class Lab:
             )
         )
 
+    def wait_media_loaded(self, locator: Any, *, timeout_ms: float = 20_000) -> dict[str, Any]:
+        """Wait until a <video>/<audio> has its metadata (or an error); fail on an error.
+
+        JupyterLab rewrites a relative ``src`` to its ``/files/`` URL asynchronously,
+        and ``play()`` on an element whose current source failed rejects at once, so
+        a test plays only what has loaded, as a person clicking play would.
+        """
+        handle = locator.element_handle()
+        try:
+            self.page.wait_for_function(
+                "(v) => v.readyState >= 1 || v.error !== null", arg=handle, timeout=timeout_ms
+            )
+        except Exception as exc:
+            raise LabError(f"media never loaded: {self.media_state(locator)}") from exc
+        state = self.media_state(locator)
+        if state["error"] is not None:
+            raise LabError(f"media failed to load: {state}")
+        return state
+
     # --- artifacts ---------------------------------------------------------------------
     def screenshot(self, name: str, *, full_page: bool = False, locator: Any = None) -> Path:
         """Save a PNG under test-artifacts/ (repo root) and return its path."""

@@ -196,6 +196,7 @@ def _wait_video(lab: Lab, i: int, *, timeout_ms: float = JOB_TIMEOUT_MS) -> Any:
 def _check_plays(lab: Lab, video: Any, seconds: float, nb_dir: str) -> dict[str, Any]:
     # The kernel sends a relative src; JupyterLab resolves it against the notebook's folder.
     files = re.escape(f"{lab.server.url}files/{nb_dir}/ltx_media/")
+    lab.wait_media_loaded(video)
     src = video.get_attribute("src") or ""
     assert re.match(files + r"[^/?]+\.mp4(\?|$)", src), src
     assert video.get_attribute("poster")  # loading it: see test_poster_loads_in_lab

@@ -48,6 +48,11 @@ def test_sweep_panel_then_a_playing_grid(lab: Lab, jupyter_lab: LabServer, theme
     assert videos.count() == 4
     headers = _grid(lab).locator("th").all_inner_texts()
     assert {"1080p", "2k"} <= set(headers) and {"6s", "8s"} <= set(headers)
+    # Every tile's relative src resolves to the file beside the notebook, and loads.
+    media = f"{lab.server.url}files/sweep-{theme}/ltx_media/"
+    for i in range(4):
+        state = lab.wait_media_loaded(videos.nth(i))
+        assert state["src"].startswith(media), state
     first = videos.first
     first.scroll_into_view_if_needed()
     first.evaluate("async (v) => { v.muted = true; await v.play(); }")
