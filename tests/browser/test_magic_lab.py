@@ -92,8 +92,15 @@ def _check_running_panel(lab: Lab, i: int, *, determinate: bool) -> str:
     if determinate:
         assert "usually ~0:" in panel.inner_text()
         assert 0 <= int(track.get_attribute("aria-valuenow") or -1) <= 100
-    box = track.bounding_box()
-    assert box and box["height"] >= 4 and box["width"] > 200, box
+    # Measured in the page in one step: the bar's HTML is re-sent when the state
+    # changes, so an element found a moment earlier may already be replaced.
+    box = lab.cell_output(i).evaluate(
+        """(out) => {
+             const r = out.querySelector('[role=progressbar]').getBoundingClientRect();
+             return {width: r.width, height: r.height};
+           }"""
+    )
+    assert box["height"] >= 4 and box["width"] > 200, box
     # The stop button and what it says: the service has no cancel.
     button = lab.cell_output(i).locator("button", has_text="Stop waiting")
     assert button.is_visible()
