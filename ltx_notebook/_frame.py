@@ -37,16 +37,32 @@ LEADING = [
 ]
 HIDDEN = {"params_json", "metrics_json", "status_url", "response_url"}
 DATETIMES = ("submitted_at", "started_at", "completed_at", "url_expires_at", "updated_at")
-INTS = ("id", "duration", "file_bytes", "video_width", "video_height", "rating")
+INTS = ("id", "job_id", "duration", "file_bytes", "video_width", "video_height", "rating")
 FLOATS = ("queue_s", "run_s", "total_s", "cost", "cost_estimate", "video_seconds", "video_fps")
 BOOLS = ("generate_audio", "has_audio")
+CATEGORIES = {
+    "status": [s.value for s in JobStatus],
+    "model": list(MODELS),
+    "resolution": list(RESOLUTIONS),
+}
 
 
 def history_frame(store: Store, **filters: Any) -> pd.DataFrame:
     """One row per job (newest first), filtered by equality on any column."""
     frame = pd.DataFrame.from_records(store.rows(**filters), columns=list(store.columns))
     columns = LEADING + [c for c in frame.columns if c not in LEADING and c not in HIDDEN]
-    frame = frame.reindex(columns=columns)
+    frame = typed(frame.reindex(columns=columns))
+    if "id" in frame:
+        frame = frame.set_index("id")
+    return frame
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give *frame*'s job columns, whichever it has, the types ``history()`` promises.
+
+    Nullable ints, floats and booleans, UTC datetimes, and categoricals for the
+    enums; shared by every frame of jobs so they compare and concatenate alike.
+    """
     for name in DATETIMES:
         if name in frame:
             frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
@@ -59,11 +75,9 @@ def history_frame(store: Store, **filters: Any) -> pd.DataFrame:
     for name in BOOLS:
         if name in frame:
             frame[name] = pd.array(frame[name].map(_to_bool), dtype="boolean")
-    frame["status"] = pd.Categorical(frame["status"], categories=[s.value for s in JobStatus])
-    frame["model"] = pd.Categorical(frame["model"], categories=list(MODELS))
-    frame["resolution"] = pd.Categorical(frame["resolution"], categories=list(RESOLUTIONS))
-    if "id" in frame:
-        frame = frame.set_index("id")
+    for name, categories in CATEGORIES.items():
+        if name in frame:
+            frame[name] = pd.Categorical(frame[name], categories=categories)
     return frame
 
 

@@ -52,8 +52,9 @@ from ._errors import (
     TransportError,
     WaitTimeout,
 )
+from ._frame import history_frame, typed
 from ._observe import Completion, Listeners
-from ._params import MODELS, RESOLUTIONS, Params, estimate_cost, validate
+from ._params import Params, estimate_cost, validate
 from ._store import JobStatus
 
 if TYPE_CHECKING:
@@ -466,13 +467,8 @@ class Sweep:
                 "error",
             ],
         )
-        frame["model"] = pd.Categorical(frame["model"], categories=list(MODELS))
-        frame["duration"] = pd.array(frame["duration"], dtype="Int64")
-        frame["resolution"] = pd.Categorical(frame["resolution"], categories=list(RESOLUTIONS))
-        frame["generate_audio"] = pd.array(frame["generate_audio"], dtype="boolean")
-        frame["cost_estimate"] = pd.array(frame["cost_estimate"], dtype="Float64")
+        frame = typed(frame)
         frame["state"] = pd.Categorical(frame["state"], categories=list(STATES))
-        frame["job_id"] = pd.array(frame["job_id"], dtype="Int64")
         frame.index.name = "#"
         frame.attrs["sweep_id"] = self.sweep_id
         frame.attrs["estimated_cost"] = self.estimated_cost
@@ -480,8 +476,6 @@ class Sweep:
 
     def frame(self) -> pd.DataFrame:
         """This sweep's rows of ``history()`` (typed, as there), oldest first."""
-        from ._frame import history_frame
-
         return history_frame(self._session.store, sweep_id=self.sweep_id).sort_index()
 
     # -- waiting ---------------------------------------------------------------------
