@@ -20,10 +20,10 @@ from pathlib import Path
 
 import httpx
 
-from ltx_notebook import _media
-from ltx_notebook._client import Client
-from ltx_notebook._config import Secret, Settings
-from ltx_notebook._params import validate
+from ltx_notebook._core.config import Secret, Settings
+from ltx_notebook._core.params import validate
+from ltx_notebook._service.client import Client
+from ltx_notebook._storage import media as _media
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 
 KEY = "bench-key-0123456789"

@@ -21,10 +21,10 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from ltx_notebook._client import Client
-from ltx_notebook._config import Secret, Settings
-from ltx_notebook._params import MODELS, validate
-from ltx_notebook._schedule import PollSchedule
+from ltx_notebook._core.config import Secret, Settings
+from ltx_notebook._core.params import MODELS, validate
+from ltx_notebook._jobs.schedule import PollSchedule
+from ltx_notebook._service.client import Client
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 
 KEY = "bench-key-0123456789"

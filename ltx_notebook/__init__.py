@@ -13,12 +13,12 @@ for the Segmind API (see docs/emulator.md).
 
 from __future__ import annotations
 
+import typing as _typing
 from typing import Any
 
-import pandas as pd
-
-from ._config import Settings, configure, get_settings
-from ._errors import (
+from ._core import config as _config
+from ._core.config import Settings, configure, get_settings
+from ._core.errors import (
     ApiError,
     AuthenticationError,
     BadRequest,
@@ -34,15 +34,23 @@ from ._errors import (
     TransportError,
     WaitTimeout,
 )
-from ._frame import compare
-from ._frame import history_frame as _history_frame
-from ._jobs import Job, Session
-from ._jobs import default_session as _default_session
-from ._params import MODELS, PRICES, Params, estimate_cost, validate
-from ._report import export_report
-from ._store import JobStatus
-from ._sweep import ConfirmationRequired, Sweep, sweep
-from .widgets import gallery
+from ._core.params import MODELS, PRICES, Params, estimate_cost, validate
+from ._core.status import JobStatus
+from ._jobs import sweep as _sweep
+from ._jobs.job import Job
+from ._jobs.presenters import PRESENTERS as _PRESENTERS
+from ._jobs.session import Session
+from ._jobs.sweep import ConfirmationRequired, Sweep
+
+if _typing.TYPE_CHECKING:
+    import os
+    from collections.abc import Sequence
+
+    import pandas as pd
+
+    from ._storage.records import JobRecord
+    from ._storage.store import Store
+    from .widgets import Gallery
 
 __version__ = "0.1.0"
 
@@ -87,6 +95,55 @@ __all__ = [
 ]
 
 
+# -- the default session: resolved here and nowhere below -------------------------------
+
+_default: Session | None = None
+
+
+def _default_session() -> Session:
+    """The process's session (created on first use) behind the module-level API and the magic."""
+    global _default
+    if _default is None:
+        _default = Session()
+    return _default
+
+
+def _forget_client() -> None:
+    # A new configuration means a new client (and key) on the next request.
+    if _default is not None:
+        _default.forget_client()
+
+
+_config.on_change(_forget_client)
+
+
+# -- how jobs and sweeps are drawn: the views, imported when first used ------------------
+
+
+def _job_html(record: JobRecord) -> str:
+    from ._view.cell import job_html
+
+    return job_html(record)
+
+
+def _sweep_html(handle: Sweep) -> str:
+    from .widgets._sweep_panel import render_html
+
+    return render_html(handle, live=False)
+
+
+def _sweep_panel(handle: Sweep) -> Any:
+    from .widgets import SweepPanel
+
+    return SweepPanel(handle)
+
+
+_PRESENTERS.job_html = _job_html
+_PRESENTERS.sweep_html = _sweep_html
+_PRESENTERS.sweep_panel = _sweep_panel
+_PRESENTERS.gallery = lambda source, **kw: gallery(source, **kw)
+
+
 def generate(
     prompt: str,
     *,
@@ -116,7 +173,9 @@ def generate(
 
 def history(**filters: Any) -> pd.DataFrame:
     """Every recorded job as a DataFrame, newest first; ``history(status="FAILED")`` filters."""
-    return _history_frame(_default_session().store, **filters)
+    from ._storage.tables import history_frame
+
+    return history_frame(_default_session().store, **filters)
 
 
 def get_job(key: int | str) -> Job:
@@ -129,26 +188,115 @@ def resume() -> list[Job]:
     return _default_session().resume()
 
 
-def credits() -> dict[str, float]:
+def credits() -> dict[str, float | None]:
     """The account's credits, as the service reports them."""
-    session = _default_session()
+    return _default_session().credits()
 
-    async def read() -> dict[str, float]:
-        reply = await session._get_client().credits()
-        return {"credits": reply.credits, "free_credits": reply.free_credits}
 
-    return session.runtime.call(read())
+def sweep(
+    prompts: str | Sequence[str] | None,
+    grid: dict[str, Any] | None = None,
+    *,
+    zip: bool = False,
+    concurrency: int | None = None,
+    model: str = "ltx-2-pro",
+    tag: str | None = None,
+    yes: bool = False,
+    dry_run: bool = False,
+    session: Session | None = None,
+    confirm_jobs: int | None = None,
+    confirm_cost: float | None = None,
+) -> Sweep:
+    """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
+
+    Every combination is validated first (one bad value raises
+    :class:`InvalidParams` and nothing is sent). With *dry_run* the returned
+    Sweep only lists the plan (``plan()``, shown as a table) and nothing is
+    sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
+    cost (defaults 8 jobs, $5) :class:`ConfirmationRequired` is raised unless
+    *yes* is true; it never prompts, so a script or a cell run unattended
+    cannot hang on it. *concurrency* (default 2) caps the jobs running at once.
+    """
+    return _sweep.sweep(
+        prompts,
+        grid,
+        zip=zip,
+        concurrency=_sweep.SWEEP_CONCURRENCY if concurrency is None else concurrency,
+        model=model,
+        tag=tag,
+        yes=yes,
+        dry_run=dry_run,
+        session=session or _default_session(),
+        confirm_jobs=confirm_jobs,
+        confirm_cost=confirm_cost,
+    )
+
+
+def compare(
+    frame: Any = None,
+    by: str | Sequence[str] = ("resolution", "duration"),
+    metrics: str | Sequence[str] = ("total_s", "queue_s", "run_s", "cost"),
+    plot: bool = False,
+    *,
+    store: Store | None = None,
+) -> Any:
+    """Summarise jobs by parameter: how many succeed, how long they take, what they cost.
+
+    *frame* is a ``history()`` frame (filter it first to compare a subset), a
+    Sweep, or None for the whole history. See :func:`ltx_notebook._view.compare.compare`
+    for the columns; with *plot* it draws them (the ``[plot]`` extra).
+    """
+    from ._view.compare import compare as summarise
+
+    if frame is None and store is None:
+        store = _default_session().store
+    return summarise(frame, by, metrics, plot, store=store)
+
+
+def gallery(
+    jobs_or_frame: Any,
+    row: str | None = "resolution",
+    col: str | None = "duration",
+    *,
+    session: Session | None = None,
+    **options: Any,
+) -> Gallery:
+    """A grid of the jobs' videos, played in sync, each rated and noted into the store.
+
+    *jobs_or_frame*: a Sweep, Jobs, a ``history()`` DataFrame or job ids; see
+    :func:`ltx_notebook.widgets.gallery` for *width*, *embed* and *embed_cap*.
+    """
+    from .widgets import gallery as draw
+
+    return draw(jobs_or_frame, row, col, session=session, **options)
+
+
+def export_report(
+    source: Any,
+    path: str | os.PathLike[str],
+    *,
+    session: Session | None = None,
+    **options: Any,
+) -> Any:
+    """Write a self-contained HTML page reviewing *source*'s jobs; return its path.
+
+    Options (*embed*, *title*, *row*, *col*, *embed_cap*): see
+    :func:`ltx_notebook._view.report.export_report`.
+    """
+    from ._view.report import export_report as write
+
+    return write(source, path, session=session, **options)
 
 
 def load_ipython_extension(ipython: Any) -> None:
     """``%load_ext ltx_notebook``: register the ``%%ltx`` and ``%ltx`` magics."""
-    from ._magics import LtxMagics
+    from ._magic.magics import LtxMagics
 
     configurables = getattr(ipython, "configurables", None)
     if configurables is not None:
         # %reload_ext must not leave a stale instance that %config would still update.
         configurables[:] = [c for c in configurables if type(c).__name__ != "LtxMagics"]
-    magics = LtxMagics(shell=ipython)
+    magics = LtxMagics(shell=ipython, session=_default_session())
     # IPython 9's Magics registers itself for %config; older versions did not (storemagic).
     if configurables is not None and magics not in configurables:
         configurables.append(magics)

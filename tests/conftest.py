@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ltx_notebook import Session, Settings
-from ltx_notebook._config import Secret
+from ltx_notebook._core.config import Secret
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 
 API_KEY = "sk-test-0123456789abcdef"

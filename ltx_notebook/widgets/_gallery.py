@@ -32,27 +32,20 @@ from typing import TYPE_CHECKING, Any, Final
 import anywidget
 import traitlets as t
 
-from .. import _frontend, _media
-from .._display import Embed, poster_src, relative_src
-from .._report import (
-    STARS,
-    Grid,
-    collect,
-    format_value,
-    layout,
-    missing_reason,
-    param_title,
-    poster_file,
-    static_grid_html,
-    tile_heading,
-    tile_stats,
-    video_file,
-)
-from .._store import JobRecord, Store
+from .._core.params import format_param
+from .._jobs.job import Job
+from .._storage import media
+from .._storage.records import JobRecord
+from .._storage.store import Store
+from .._view import frontend
+from .._view.cell import POSTER_EMBED_CAP, Embed, poster_src, relative_src
+from .._view.grid import Grid, collect, layout, missing_reason, poster_file, video_file
+from .._view.labels import STARS, param_title, tile_heading, tile_stats
+from .._view.static_grid import static_grid_html
 from ._panel import STATE_COLOURS
 
 if TYPE_CHECKING:
-    from .._jobs import Job, Session
+    from .._jobs.session import Session
 
 __all__ = ["GALLERY_EMBED_CAP", "Gallery", "gallery"]
 
@@ -137,8 +130,8 @@ class Gallery(anywidget.AnyWidget):
                     tiles.extend(self._tile(rec, r, c, budget) for rec in grid.cell(r, c))
             with self.hold_sync():
                 self.row_param, self.col_param = grid.row, grid.col
-                self.rows = [format_value(grid.row, v) for v in grid.rows] if grid.row else []
-                self.cols = [format_value(grid.col, v) for v in grid.cols] if grid.col else []
+                self.rows = [format_param(grid.row, v) for v in grid.rows] if grid.row else []
+                self.cols = [format_param(grid.col, v) for v in grid.cols] if grid.col else []
                 self.tiles = tiles
                 self._syncing = True
                 try:
@@ -150,7 +143,7 @@ class Gallery(anywidget.AnyWidget):
     def _embeds(self) -> bool:
         if self.embed is Embed.ALWAYS:
             return True
-        return self.embed is Embed.AUTO and not _frontend.detect().serves_files
+        return self.embed is Embed.AUTO and not frontend.detect().serves_files
 
     def _tile(self, record: JobRecord, r: int, c: int, budget: list[int]) -> dict[str, Any]:
         video = video_file(record)
@@ -161,9 +154,9 @@ class Gallery(anywidget.AnyWidget):
             size = video.stat().st_size
             if self._embeds() and size <= budget[0]:
                 budget[0] -= size
-                src = _media.data_uri(video, max_bytes=None)
+                src = media.data_uri(video, max_bytes=None)
                 if poster is not None:
-                    poster_src = _media.data_uri(poster, max_bytes=512 * 1024)
+                    poster_src = media.data_uri(poster, max_bytes=POSTER_EMBED_CAP)
         if poster is not None and poster_src is None:
             poster_src = relative_src(poster, self.base_dir)
         if video is not None and src is not None:
@@ -276,7 +269,7 @@ class Gallery(anywidget.AnyWidget):
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         static = {"text/plain": repr(self), "text/html": self.static_html()}
-        if not _frontend.detect().interactive:
+        if not frontend.detect().interactive:
             # Nobody can click it (nbclient, nbconvert, a terminal), and exporters would
             # pick the widget view and draw nothing offline: only the static grid.
             return static
@@ -334,8 +327,6 @@ def gallery(
     relative path, ``always`` inlines them (up to *embed_cap* bytes in all),
     ``auto`` inlines only where the front end cannot serve local files.
     """
-    from .._jobs import Job
-
     store, records = collect(jobs_or_frame, session=session)
     widget = Gallery(
         records, store, row=row, col=col, width=width, embed=embed, embed_cap=embed_cap

@@ -25,13 +25,14 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .._display import relative_src
-from .._store import JobStatus
+from .._core.status import JobStatus
+from .._view.cell import relative_src
+from .._view.labels import clock
 
 if TYPE_CHECKING:
-    from .._jobs import Job
+    from .._jobs.job import Job
 
-__all__ = ["STATE_COLOURS", "JobPanel", "text_line"]
+__all__ = ["STATE_COLOURS", "JobPanel", "job_line"]
 
 # Saturated enough for white text (WCAG AA for 11px bold) on light and dark pages.
 STATE_COLOURS = {
@@ -96,11 +97,6 @@ _CSS = """
 """
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def _look(job: Job) -> tuple[str, str, bool]:
     """(label, colour, running) of *job*; a completed job is DOWNLOADING until done."""
     status = job.status
@@ -116,11 +112,11 @@ def render_status(job: Job) -> str:
     expected = job.expected_seconds()
     timing = " elapsed"
     if expected and running:
-        timing += f" · usually ~{_clock(expected)}"
+        timing += f" · usually ~{clock(expected)}"
     return (
         f'<div class="ltx-row"><span class="ltx-pill" data-state="{html.escape(label)}" '
         f'style="background:{colour}">{html.escape(label)}</span>'
-        f'<span><span class="ltx-elapsed">{_clock(job.elapsed)}</span>'
+        f'<span><span class="ltx-elapsed">{clock(job.elapsed)}</span>'
         f'<span class="ltx-muted">{html.escape(timing)}</span></span></div>'
     )
 
@@ -182,11 +178,11 @@ def render_info(job: Job, *, waiting: bool = True) -> str:
     return "".join(parts)
 
 
-def text_line(job: Job) -> str:
+def job_line(job: Job) -> str:
     """The plain-text progress line for terminals and front ends without widgets."""
     expected = job.expected_seconds()
-    eta = f" (usually ~{_clock(expected)})" if expected and not job.status.is_terminal else ""
-    line = f"[ltx] {job.request_id or '-'} {job.status.value:<10} {_clock(job.elapsed)}{eta}"
+    eta = f" (usually ~{clock(expected)})" if expected and not job.status.is_terminal else ""
+    line = f"[ltx] {job.request_id or '-'} {job.status.value:<10} {clock(job.elapsed)}{eta}"
     if job.error and job.status.is_terminal:
         line += f" · {job.error}"
     return line

@@ -17,13 +17,16 @@ from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
-from .._store import JobStatus
+from .._core.params import format_param
+from .._core.status import JobStatus
+from .._view.labels import clock
 from ._panel import STATE_COLOURS
 
 if TYPE_CHECKING:
-    from .._sweep import Sweep, SweepItem
+    from .._jobs.scheduler import SweepItem
+    from .._jobs.sweep import Sweep
 
-__all__ = ["SweepPanel", "render_html", "text_line", "text_table"]
+__all__ = ["SweepPanel", "render_html", "sweep_line", "text_table"]
 
 _GREY = "#6b7280"
 _AMBER = "#b45309"
@@ -78,18 +81,8 @@ _CSS = """
 """
 
 
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    return f"{seconds // 60}:{seconds % 60:02d}"
-
-
 def _value(item: SweepItem, name: str) -> str:
-    value = getattr(item.params, name)
-    if name == "generate_audio":
-        return "audio" if value else "no audio"
-    if name == "duration":
-        return f"{value}s"
-    return "" if value is None else str(value)
+    return format_param(name, getattr(item.params, name), prompt_chars=None)
 
 
 def _pill(state: str, *, small: bool = False) -> str:
@@ -99,7 +92,7 @@ def _pill(state: str, *, small: bool = False) -> str:
 
 
 def _item_elapsed(item: SweepItem) -> str:
-    return _clock(item.job.elapsed) if item.job is not None else "—"
+    return clock(item.job.elapsed) if item.job is not None else "—"
 
 
 def render_html(sweep: Sweep, *, live: bool = True) -> str:
@@ -114,7 +107,7 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
     head.append(f"{finished}/{total} done")
     head.append(f"~${sweep.estimated_cost:.2f} estimated")
     if sweep.started_at is not None:
-        head.append(f"{_clock(sweep.elapsed)} elapsed")
+        head.append(f"{clock(sweep.elapsed)} elapsed")
     if not sweep.dry_run:
         head.append(f"{sweep.effective_concurrency}/{sweep.concurrency} at a time")
     pills = "".join(_pill(state) + f"<span>{n}</span>" for state, n in counts.items())
@@ -182,12 +175,12 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
     return "".join(parts)
 
 
-def text_line(sweep: Sweep) -> str:
+def sweep_line(sweep: Sweep) -> str:
     """One plain-text progress line for terminals and front ends without widgets."""
     counts = " ".join(f"{state}={n}" for state, n in sweep.counts().items())
     line = (
         f"[ltx sweep {sweep.sweep_id}] {sweep.finished_count()}/{sweep.size} done "
-        f"{_clock(sweep.elapsed)} · {counts}"
+        f"{clock(sweep.elapsed)} · {counts}"
     )
     if sweep.note and not sweep.done:
         line += f" · {sweep.note}"
@@ -198,7 +191,7 @@ def text_line(sweep: Sweep) -> str:
 
 def text_table(sweep: Sweep) -> str:
     """The whole sweep as plain text, one line per combination."""
-    lines = [text_line(sweep)]
+    lines = [sweep_line(sweep)]
     for item in sweep.items:
         values = " ".join(_value(item, n) for n in sweep.varying) or item.params.summary()
         rid = item.job.request_id if item.job is not None else "-"
@@ -246,7 +239,7 @@ class SweepPanel(widgets.VBox):
             self._dirty = False
             self._last = time.monotonic()
             self.body.value = render_html(self.sweep)
-            self.text = text_line(self.sweep)
+            self.text = sweep_line(self.sweep)
             if self.sweep.done or self.sweep.stopped or self.sweep.dry_run:
                 self.stop_button.layout.display = "none"
             if self.sweep.done:

@@ -17,8 +17,8 @@ from _lab import Lab, LabServer
 from playwright.sync_api import expect
 
 from ltx_notebook import Session, Settings, validate
-from ltx_notebook._config import Secret
-from ltx_notebook._store import Store
+from ltx_notebook._core.config import Secret
+from ltx_notebook._storage.store import Store
 from tests.conftest import API_KEY, make_emulator
 
 pytestmark = pytest.mark.browser

@@ -21,8 +21,9 @@ from typing import Any
 import pytest
 from _lab import ARTIFACTS_DIR, Lab, LabServer
 
-from ltx_notebook._params import validate
-from ltx_notebook._store import JobStatus, Store
+from ltx_notebook._core.params import validate
+from ltx_notebook._core.status import JobStatus
+from ltx_notebook._storage.store import Store
 from tests.conftest import poster_ok
 
 pytestmark = pytest.mark.browser
@@ -374,9 +375,9 @@ from pathlib import Path
 from IPython.display import HTML
 from PIL import Image
 
-from ltx_notebook._display import video_html
-from ltx_notebook._params import validate
-from ltx_notebook._store import Store
+from ltx_notebook._view.cell import video_html
+from ltx_notebook._core.params import validate
+from ltx_notebook._storage.store import Store
 
 media = Path("ltx_media")
 media.mkdir(exist_ok=True)

@@ -8,9 +8,9 @@ import httpx
 import pytest
 from scripted_server import KEY, ScriptedServer, serve
 
-from ltx_notebook._client import Client
-from ltx_notebook._config import Secret, Settings
-from ltx_notebook._retry import RetryPolicy
+from ltx_notebook._core.config import Secret, Settings
+from ltx_notebook._service.client import Client
+from ltx_notebook._service.retry import RetryPolicy
 
 
 @pytest.fixture(scope="session")

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 from scripted_server import KEY, Reply, ScriptedServer
 
-from ltx_notebook._client import Client
-from ltx_notebook._errors import (
+from ltx_notebook._core.errors import (
     ApiError,
     AuthenticationError,
     BadRequest,
@@ -19,7 +18,8 @@ from ltx_notebook._errors import (
     RateLimited,
     ServiceError,
 )
-from ltx_notebook._params import validate
+from ltx_notebook._core.params import validate
+from ltx_notebook._service.client import Client
 
 pytestmark = pytest.mark.anyio
 

@@ -8,16 +8,16 @@ import httpx
 import pytest
 from scripted_server import Reply, ScriptedServer, free_port
 
-from ltx_notebook._client import Client
-from ltx_notebook._config import Secret, Settings
-from ltx_notebook._errors import (
+from ltx_notebook._core.config import Secret, Settings
+from ltx_notebook._core.errors import (
     RateLimited,
     ServiceError,
     SubmitUnknown,
     TransportError,
 )
-from ltx_notebook._params import validate
-from ltx_notebook._retry import RetryPolicy
+from ltx_notebook._core.params import validate
+from ltx_notebook._service.client import Client
+from ltx_notebook._service.retry import RetryPolicy
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from ltx_notebook._retry import (
+from ltx_notebook._service.retry import (
     Kind,
     RetryPolicy,
     delay_hint,

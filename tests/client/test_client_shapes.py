@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from scripted_server import KEY, Reply, ScriptedServer
 
-from ltx_notebook._client import Client, Submission, VideoInfo
-from ltx_notebook._config import Settings
-from ltx_notebook._errors import ApiError, AuthenticationError, SubmitUnknown
-from ltx_notebook._params import validate
+from ltx_notebook._core.config import Settings
+from ltx_notebook._core.errors import ApiError, AuthenticationError, SubmitUnknown
+from ltx_notebook._core.params import validate
+from ltx_notebook._service.client import Client
+from ltx_notebook._service.replies import OutputVideo, Submission
 
 pytestmark = pytest.mark.anyio
 
@@ -193,13 +194,13 @@ VIDEO = {
         ({"output": ["https://cdn.example/a.mp4", "https://cdn.example/b.mp4"]},
          "https://cdn.example/a.mp4", None),
         ({"output": {"url": "https://cdn.example/v.mp4"}}, "https://cdn.example/v.mp4",
-         VideoInfo("https://cdn.example/v.mp4")),
+         OutputVideo("https://cdn.example/v.mp4")),
         ({"output": "https://cdn.example/v.mp4", "video": VIDEO}, "https://cdn.example/v.mp4",
-         VideoInfo(**VIDEO)),
-        ({"video": VIDEO}, "https://cdn.example/v.mp4", VideoInfo(**VIDEO)),
+         OutputVideo(**VIDEO)),
+        ({"video": VIDEO}, "https://cdn.example/v.mp4", OutputVideo(**VIDEO)),
         ({"output": [{"url": "https://cdn.example/v.mp4"}]}, "https://cdn.example/v.mp4", None),
         ({"output": VIDEO | {"file_size": "1234"}}, "https://cdn.example/v.mp4",
-         VideoInfo(**VIDEO)),
+         OutputVideo(**VIDEO)),
     ],
 )  # fmt: skip
 async def test_every_output_shape(
@@ -207,7 +208,7 @@ async def test_every_output_shape(
     server: ScriptedServer,
     body: dict[str, object],
     url: str,
-    video: VideoInfo | None,
+    video: OutputVideo | None,
 ) -> None:
     full = {"status": "COMPLETED", "metrics": {"inference_time": 70.2, "cost": 0.63}} | body
     server.on("GET", f"/v2/requests/{RID}", Reply(json=full))

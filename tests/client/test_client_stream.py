@@ -8,8 +8,8 @@ import tracemalloc
 import pytest
 from scripted_server import KEY, Reply, ScriptedServer
 
-from ltx_notebook._client import Client
-from ltx_notebook._errors import NotFound, TransportError
+from ltx_notebook._core.errors import NotFound, TransportError
+from ltx_notebook._service.client import Client
 
 pytestmark = pytest.mark.anyio
 

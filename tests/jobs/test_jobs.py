@@ -20,8 +20,8 @@ from ltx_notebook import (
     WaitTimeout,
     validate,
 )
-from ltx_notebook._config import Secret
-from ltx_notebook._frame import history_frame
+from ltx_notebook._core.config import Secret
+from ltx_notebook._storage.tables import history_frame
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
 

@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from ltx_notebook import JobStatus, Session, validate
-from ltx_notebook._client import Client
-from ltx_notebook._media import probe, save_stream
+from ltx_notebook._service.client import Client
+from ltx_notebook._storage.media import probe, save_stream
 from tests.conftest import make_emulator
 
 PROMPT = "a slow pan across a misty pine forest"

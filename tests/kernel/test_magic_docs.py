@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ltx_notebook._magics import LINE_COMMANDS, LtxMagics
+from ltx_notebook._magic.magics import LINE_COMMANDS, LtxMagics
 
 DOC = (Path(__file__).parents[2] / "docs" / "magic.md").read_text()
 

@@ -14,7 +14,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from ltx_notebook._store import Store
+from ltx_notebook._storage.store import Store
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, poster_ok
 from tests.kernel.conftest import kernel_env

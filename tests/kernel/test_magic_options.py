@@ -229,7 +229,7 @@ def test_config_refuses_a_bad_default_and_accepts_a_good_one(kernel: Kernel) -> 
 
 
 def test_help_lists_every_option_and_subcommand(kernel: Kernel) -> None:
-    from ltx_notebook._magics import LINE_COMMANDS, LtxMagics
+    from ltx_notebook._magic.magics import LINE_COMMANDS, LtxMagics
 
     page = kernel.ok("%%ltx?").page
     assert "%%ltx [-d SECONDS]" in page  # the usage line names the magic as typed

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ltx_notebook._store import Store
+from ltx_notebook._storage.store import Store
 from ltx_notebook.emulator import Emulator
 from tests.conftest import make_emulator
 from tests.kernel.conftest import Kernel, assert_no_key, kernel_env, start_kernel

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ltx_notebook._store import Store
+from ltx_notebook._storage.store import Store
 from ltx_notebook.emulator import Emulator
 from tests.conftest import poster_ok
 from tests.kernel.conftest import Kernel, assert_no_key, kernel_env, start_kernel

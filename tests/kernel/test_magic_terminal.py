@@ -13,8 +13,8 @@ from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
 
 from ltx_notebook import Session
-from ltx_notebook._frontend import Frontend, detect
-from ltx_notebook._magics import LtxMagics
+from ltx_notebook._magic.magics import LtxMagics
+from ltx_notebook._view.frontend import Frontend, detect
 from ltx_notebook.emulator import Emulator
 
 

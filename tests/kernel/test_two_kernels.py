@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from ltx_notebook._store import JobStatus, Store
+from ltx_notebook._core.status import JobStatus
+from ltx_notebook._storage.store import Store
 from ltx_notebook.emulator import Emulator
 from tests.kernel.conftest import kernel_env, start_kernel
 

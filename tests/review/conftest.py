@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from ltx_notebook import Job, Session, Settings, validate
-from ltx_notebook._config import Secret
+from ltx_notebook._core.config import Secret
 from tests.conftest import API_KEY, make_emulator
 
 PROMPTS = ("a lighthouse at dusk, waves crashing", "a red fox running through fresh snow")

@@ -10,9 +10,9 @@ import pytest
 import traitlets
 
 from ltx_notebook import JobStatus, validate
-from ltx_notebook._frame import history_frame
-from ltx_notebook._report import layout
-from ltx_notebook._store import Store
+from ltx_notebook._storage.store import Store
+from ltx_notebook._storage.tables import history_frame
+from ltx_notebook._view.grid import layout
 from ltx_notebook.widgets._gallery import Gallery, gallery
 from tests.conftest import poster_ok
 from tests.review.conftest import Clips

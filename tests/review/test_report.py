@@ -6,8 +6,8 @@ import re
 import warnings
 from pathlib import Path
 
-from ltx_notebook._frame import history_frame
-from ltx_notebook._report import export_report
+from ltx_notebook._storage.tables import history_frame
+from ltx_notebook._view.report import export_report
 from tests.review.conftest import Clips
 from tests.review.test_gallery import Tags
 

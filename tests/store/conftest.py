@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ltx_notebook._store import Store
+from ltx_notebook._storage.store import Store
 
 
 class FakeClock:

@@ -11,9 +11,12 @@ from typing import Any
 
 import pytest
 
-from ltx_notebook import _errors, _store
-from ltx_notebook._params import Params, validate
-from ltx_notebook._store import JobRecord, JobStatus, Store
+from ltx_notebook._core import errors as _errors
+from ltx_notebook._core.params import Params, validate
+from ltx_notebook._core.status import JobStatus
+from ltx_notebook._storage import store as _store
+from ltx_notebook._storage.records import JobRecord
+from ltx_notebook._storage.store import Store
 
 BASE = "http://127.0.0.1:8765/v1"
 

@@ -7,13 +7,14 @@ import sys
 import time
 from pathlib import Path
 
-from ltx_notebook._store import JobStatus, Store
+from ltx_notebook._core.status import JobStatus
+from ltx_notebook._storage.store import Store
 
 WRITER = """
 import sys, time
 from pathlib import Path
-from ltx_notebook._params import validate
-from ltx_notebook._store import Store
+from ltx_notebook._core.params import validate
+from ltx_notebook._storage.store import Store
 
 path, name, n, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), Path(sys.argv[4])
 go.with_name(f"ready-{name}").touch()

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from ltx_notebook import Session, Settings
-from ltx_notebook._client import Client
-from ltx_notebook._config import Secret
-from ltx_notebook._retry import RetryPolicy
+from ltx_notebook._core.config import Secret
+from ltx_notebook._service.client import Client
+from ltx_notebook._service.retry import RetryPolicy
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
 

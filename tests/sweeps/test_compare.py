@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 
 from ltx_notebook import JobStatus, validate
-from ltx_notebook._frame import compare, history_frame
-from ltx_notebook._params import estimate_cost
-from ltx_notebook._store import Store
+from ltx_notebook._core.params import estimate_cost
+from ltx_notebook._storage.store import Store
+from ltx_notebook._storage.tables import history_frame
+from ltx_notebook._view.compare import compare
 
 
 def _add(store: Store, status: JobStatus, *, resolution: str, duration: int, **fields) -> None:

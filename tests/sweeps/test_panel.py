@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ltx_notebook import Session
-from ltx_notebook._sweep import sweep
+from ltx_notebook._jobs.sweep import sweep
 from ltx_notebook.emulator import Emulator
 from ltx_notebook.widgets._sweep_panel import SweepPanel, render_html, text_table
 

@@ -5,13 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ltx_notebook import InvalidParams, Session
-from ltx_notebook._sweep import (
-    ConfirmationRequired,
-    parse_grid,
-    plan_sweep,
-    split_prompts,
-    sweep,
-)
+from ltx_notebook._jobs.plan import plan_sweep
+from ltx_notebook._jobs.sweep import ConfirmationRequired, sweep
+from ltx_notebook._magic.cell import parse_grid, split_prompts
 from ltx_notebook.emulator import Emulator
 
 

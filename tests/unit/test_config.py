@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 import ltx_notebook
-from ltx_notebook import _config
-from ltx_notebook._config import Secret, Settings, upload_url, v2_base
+from ltx_notebook._core import config as _config
+from ltx_notebook._core.config import Secret, Settings, upload_url, v2_base
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from ltx_notebook._schedule import PollSchedule
+from ltx_notebook._jobs.schedule import PollSchedule
 
 
 def polls_until(schedule: PollSchedule, finish: float) -> tuple[int, float]:

@@ -131,7 +131,7 @@ def _add_emulator(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
 
 
 def _emulator(args: argparse.Namespace) -> int:
-    from .emulator import Emulator, EmulatorConfig
+    from ..emulator import Emulator, EmulatorConfig
 
     try:
         config = EmulatorConfig(
@@ -209,7 +209,7 @@ def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from ._demo import run_demo
+    from .demo import run_demo
 
     if not args.notebook.is_file():
         print(f"ltx-notebook demo: no notebook at {args.notebook}", file=sys.stderr)
@@ -234,7 +234,7 @@ def _lab(args: argparse.Namespace) -> int:
     import os
     import subprocess
 
-    from .emulator import Emulator, EmulatorConfig
+    from ..emulator import Emulator, EmulatorConfig
 
     key = "lab-emulator-key"
     with Emulator(EmulatorConfig(speed=args.speed, api_key=key)) as emulator:

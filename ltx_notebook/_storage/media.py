@@ -28,7 +28,7 @@ from typing import Any, Final
 import av
 from PIL import Image
 
-from ._errors import MediaError
+from .._core.errors import MediaError
 
 __all__ = ["VideoInfo", "data_uri", "media_path", "poster", "probe", "save_stream"]
 

@@ -29,16 +29,24 @@ from typing import TYPE_CHECKING, Any
 
 from IPython.display import DisplayHandle, display
 
-from .. import _display
-from .._errors import WaitTimeout
-from .._frontend import Frontend
-from ._panel import JobPanel, render_bar, render_info, render_request, render_status, text_line
+from .._core.errors import WaitTimeout
+from .._view.cell import job_text
+from .._view.frontend import Frontend
+from ..widgets._panel import (
+    JobPanel,
+    job_line,
+    render_bar,
+    render_info,
+    render_request,
+    render_status,
+)
+from ..widgets._sweep_panel import SweepPanel, render_html, sweep_line, text_table
 
 if TYPE_CHECKING:
-    from .._jobs import Job
-    from .._sweep import Sweep
+    from .._jobs.job import Job
+    from .._jobs.sweep import Sweep
 
-__all__ = ["follow", "follow_sweep", "sweep_html"]
+__all__ = ["follow", "follow_sweep"]
 
 # How often the headless HTML panel is refreshed while a cell waits: each refresh
 # is one update_display_data message, so not more often than a person could read.
@@ -86,8 +94,8 @@ def follow(
         subject=job,
         panel=lambda: JobPanel(job),
         live_html=lambda waiting: _panel_html(job, waiting=waiting),
-        text=lambda: text_line(job),
-        final=lambda: {"text/html": final_html(job), "text/plain": _display.job_text(job.record)},
+        text=lambda: job_line(job),
+        final=lambda: {"text/html": final_html(job), "text/plain": job_text(job.record)},
         note=lambda why: (
             f"stopped waiting ({why}); job {job.request_id} keeps running on the service and "
             f"is tracked in the store: %ltx show {job.id} displays the video once it is done, "
@@ -109,9 +117,6 @@ def follow_sweep(
     shell: Any = None,
 ) -> None:
     """Show *sweep* as one compact panel; at the end, its videos as a static grid."""
-    from ._sweep_panel import SweepPanel, render_html, text_table
-    from ._sweep_panel import text_line as sweep_line
-
     shown = Shown(
         subject=sweep,
         panel=lambda: SweepPanel(sweep),
@@ -126,21 +131,6 @@ def follow_sweep(
         hint=f"ltx_notebook.history(sweep_id={sweep.sweep_id!r})",
     )
     _follow(shown, frontend=frontend, wait=wait, timeout=timeout, shell=shell)
-
-
-def sweep_html(sweep: Sweep) -> str:
-    """A finished sweep's saved output: its videos as a static grid (posters inlined)."""
-    from .._report import layout, static_grid_html
-
-    row, col = sweep.axes()
-    grid = layout([job.record for job in sweep.jobs], row, col)
-    title = (
-        f"<div style='font-weight:600;margin:4px 8px'>LTX sweep {sweep.sweep_id} · "
-        f"{len(grid.records)} clips</div>"
-    )
-    return title + static_grid_html(
-        grid, video_src=_display.relative_src, poster_src=_display.poster_src
-    )
 
 
 def _follow(

@@ -1,10 +1,11 @@
 """The async HTTP client of the Segmind API: small typed replies, one error boundary.
 
 Every call goes through :meth:`Client._send`, which applies the retry rules
-of :mod:`._retry` and turns every failure into an :mod:`._errors` type in
-:func:`_map_failure`, the only place where HTTP statuses and httpx exceptions
-become ours. The client never touches the disk or the store: downloads are
-handed out as async iterators of bytes.
+of :mod:`.retry` and turns every failure into an ``_core.errors`` type in
+:func:`.failures.map_failure`, the only place where HTTP statuses and httpx
+exceptions become ours. Answers are read into :mod:`.replies`. The client never
+touches the disk or the store: downloads are handed out as async iterators of
+bytes.
 
 The API key is sent (``x-api-key``) only to the API's own origin and to the
 upload service's origin; media URLs elsewhere (a CDN, S3) never see it, and
@@ -15,146 +16,53 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import json
 import logging
 import mimetypes
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple, Self
+from typing import Any, Self
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
-from ._config import Settings
-from ._errors import (
-    ApiError,
-    AuthenticationError,
-    BadRequest,
-    InsufficientCredits,
-    LtxError,
-    NotFound,
-    RateLimited,
-    ServiceError,
-    SubmitUnknown,
-    TransportError,
+from .._core.config import Settings
+from .._core.errors import ApiError, AuthenticationError, SubmitUnknown, TransportError
+from .._core.params import Params
+from .failures import (
+    buffer_error,
+    host,
+    is_failed_body,
+    json_body,
+    map_failure,
+    request_id_in,
+    snippet,
 )
-from ._params import Params
-from ._retry import Kind, RetryPolicy, retryable_exception, retryable_status, surely_not_sent
+from .replies import (
+    Credits,
+    MediaStream,
+    ResultReply,
+    StatusReply,
+    Submission,
+    SyncRun,
+    count,
+    number,
+    read_result,
+    read_status,
+    text,
+)
+from .retry import Kind, RetryPolicy, retryable_exception, retryable_status
 
-__all__ = [
-    "Client",
-    "Credits",
-    "MediaStream",
-    "ResultReply",
-    "StatusReply",
-    "Submission",
-    "SyncRun",
-    "VideoInfo",
-]
+__all__ = ["Client"]
 
 log = logging.getLogger("ltx_notebook.client")
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 SYNC_READ_TIMEOUT = 900.0  # a v1 run blocks for the whole render (~70 s typical, more at 4k)
 MAX_REDIRECTS = 5
-ERROR_BODY_LIMIT = 64 * 1024  # an error page is read this far, never more
 NO_KEY = "no API key: set SEGMIND_API_KEY or call ltx_notebook.configure(api_key=...)"
-TERMINAL = frozenset({"COMPLETED", "FAILED"})
-
-
-# -- replies ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Submission:
-    """A v2 job the service accepted. ``status_url``/``response_url`` are absolute."""
-
-    request_id: str
-    status_url: str
-    response_url: str
-    raw: Mapping[str, Any] = field(repr=False, compare=False)
-
-
-@dataclass(frozen=True)
-class StatusReply:
-    """One poll: ``status`` is QUEUED, PROCESSING, COMPLETED or FAILED (upper case)."""
-
-    request_id: str | None
-    status: str
-    metrics: Mapping[str, Any]
-    error: str | None
-    raw: Mapping[str, Any] = field(repr=False, compare=False)
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status in TERMINAL
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """The ``video`` object some results carry beside (or instead of) ``output``."""
-
-    url: str | None
-    content_type: str | None = None
-    file_name: str | None = None
-    file_size: int | None = None
-
-
-@dataclass(frozen=True)
-class ResultReply:
-    """The final answer of a job. ``output_url`` is None when the job FAILED."""
-
-    request_id: str | None
-    status: str
-    output_url: str | None
-    metrics: Mapping[str, Any]
-    error: str | None
-    video: VideoInfo | None
-    raw: Mapping[str, Any] = field(repr=False, compare=False)
-
-    @property
-    def cost(self) -> float | None:
-        """The charge the service reported in ``metrics.cost``, if any."""
-        value = self.metrics.get("cost")
-        return float(value) if isinstance(value, int | float) else None
-
-
-@dataclass(frozen=True)
-class Credits:
-    """The account's balance; either figure is None when the service left it out."""
-
-    credits: float | None
-    free_credits: float | None
-    raw: Mapping[str, Any] = field(repr=False, compare=False)
-
-
-class MediaStream(NamedTuple):
-    """An open download: ``size, content_type, chunks = stream``.
-
-    ``expected_size`` is the ``Content-Length`` (None if unknown or if the body
-    is content-encoded, since the length would then not be the file's).
-    """
-
-    expected_size: int | None
-    content_type: str | None
-    chunks: AsyncIterator[bytes]
-
-
-@dataclass(frozen=True)
-class SyncRun:
-    """An open v1 sync run: the video's bytes, streamed, and the credits left."""
-
-    expected_size: int | None
-    content_type: str | None
-    chunks: AsyncIterator[bytes] = field(repr=False)
-    remaining_credits: float | None = None
-
-
-# -- the client ---------------------------------------------------------------
 
 
 class Client:
@@ -223,8 +131,8 @@ class Client:
         response = await self._send(
             Kind.SUBMIT, f"submit to {params.model}", lambda: self._build("POST", url, json=body)
         )
-        data = _json_body(response)
-        request_id = _text(data.get("request_id") or data.get("id")) if data else None
+        data = json_body(response)
+        request_id = text(data.get("request_id") or data.get("id")) if data else None
         if not request_id:
             raise SubmitUnknown(
                 f"the submit to {params.model} was accepted (HTTP {response.status_code}) "
@@ -232,8 +140,8 @@ class Client:
                 "look for it in your Segmind console before submitting again"
             )
         assert data is not None
-        status_url = _text(data.get("status_url") or data.get("poll_url"))
-        response_url = _text(data.get("response_url"))
+        status_url = text(data.get("status_url") or data.get("poll_url"))
+        response_url = text(data.get("response_url"))
         return Submission(
             request_id=request_id,
             status_url=urljoin(str(response.url), status_url)
@@ -262,47 +170,26 @@ class Client:
     async def status(self, job: Submission | str) -> StatusReply:
         """``GET`` the job's status. FAILED (served as HTTP 422) is a reply, not an error."""
         request_id, response, data = await self._read_job(job, "status")
-        status = _text(data.get("status"))
-        if not status:
+        reply = read_status(data, request_id)
+        if reply is None:
             raise ApiError(
                 f"the status answer for {request_id} has no status field; try again later",
                 status_code=response.status_code,
                 request_id=request_id,
             )
-        return StatusReply(
-            request_id=_text(data.get("request_id")) or request_id,
-            status=status.upper(),
-            metrics=_mapping(data.get("metrics")),
-            error=_error_text(data),
-            raw=data,
-        )
+        return reply
 
     async def result(self, job: Submission | str) -> ResultReply:
         """``GET`` the job's result: output URL, metrics, ``video`` info; FAILED is a reply."""
         request_id, response, data = await self._read_job(job, "result")
-        video = _video_info(data.get("video"))
-        output = data.get("output")
-        output_url = _output_url(output)
-        if video is None and isinstance(output, Mapping):
-            video = _video_info(output)
-        if output_url is None and video is not None:
-            output_url = video.url
-        status = _text(data.get("status")) or ("COMPLETED" if output_url else "")
-        if not status:
+        reply = read_result(data, request_id)
+        if reply is None:
             raise ApiError(
                 f"the result for {request_id} has neither status nor output; try again later",
                 status_code=response.status_code,
                 request_id=request_id,
             )
-        return ResultReply(
-            request_id=_text(data.get("request_id")) or request_id,
-            status=status.upper(),
-            output_url=output_url,
-            metrics=_mapping(data.get("metrics")),
-            error=_error_text(data),
-            video=video,
-            raw=data,
-        )
+        return reply
 
     # -- v1 and account ---------------------------------------------------------
 
@@ -338,7 +225,7 @@ class Client:
                 expected_size=_expected_size(response),
                 content_type=response.headers.get("content-type"),
                 chunks=_chunks(response, billed=True),
-                remaining_credits=_float(response.headers.get("x-remaining-credits")),
+                remaining_credits=number(response.headers.get("x-remaining-credits")),
             )
         finally:
             await response.aclose()
@@ -350,7 +237,7 @@ class Client:
         response = await self._send(Kind.READ, "credits", lambda: self._build("GET", url))
         data = self._reply_body(response, "credits", None)
         free = data.get("free-credits", data.get("free_credits"))
-        return Credits(credits=_float(data.get("credits")), free_credits=_float(free), raw=data)
+        return Credits(credits=number(data.get("credits")), free_credits=number(free), raw=data)
 
     async def upload(self, path: str | os.PathLike[str]) -> str:
         """Upload a local image to the service's storage; return its URL.
@@ -409,7 +296,7 @@ class Client:
             current = urljoin(str(response.url), location)
         else:
             raise TransportError(
-                f"the download from {_host(url)} redirected more than {MAX_REDIRECTS} times; "
+                f"the download from {host(url)} redirected more than {MAX_REDIRECTS} times; "
                 "check the output URL"
             )
         try:
@@ -479,11 +366,11 @@ class Client:
     def _reply_body(
         self, response: httpx.Response, op: str, request_id: str | None
     ) -> Mapping[str, Any]:
-        data = _json_body(response)
+        data = json_body(response)
         if data is None:
             raise ApiError(
                 f"the {op} answer (HTTP {response.status_code}) is not a JSON object: "
-                f"{_snippet(response.text)}; try again later",
+                f"{snippet(response.text)}; try again later",
                 status_code=response.status_code,
                 request_id=request_id,
             )
@@ -517,123 +404,25 @@ class Client:
                     delay = await policy.wait(attempt)
                     _log_retry(op, type(exc).__name__, delay, attempt, policy)
                     continue
-                raise _map_failure(
+                raise map_failure(
                     kind, op, exc=exc, attempts=attempt, request_id=request_id, retry=policy
                 ) from exc
             if response.is_success or (redirects and response.is_redirect):
                 return response
             if stream:
-                response = await _buffer_error(response)
-            if tolerate_failed and response.status_code == 422 and _is_failed_body(response):
+                response = await buffer_error(response)
+            if tolerate_failed and response.status_code == 422 and is_failed_body(response):
                 return response
-            names_a_job = _request_id_in(response) is not None
+            names_a_job = request_id_in(response) is not None
             if attempt < policy.max_attempts and retryable_status(
                 kind, response.status_code, names_a_job=names_a_job
             ):
                 delay = await policy.wait(attempt, response.headers)
                 _log_retry(op, f"HTTP {response.status_code}", delay, attempt, policy)
                 continue
-            raise _map_failure(
+            raise map_failure(
                 kind, op, response=response, attempts=attempt, request_id=request_id, retry=policy
             )
-
-
-# -- the error boundary ---------------------------------------------------------
-
-
-def _map_failure(
-    kind: Kind,
-    op: str,
-    *,
-    response: httpx.Response | None = None,
-    exc: httpx.RequestError | None = None,
-    attempts: int,
-    request_id: str | None,
-    retry: RetryPolicy,
-) -> LtxError:
-    """The one place an HTTP status or an httpx exception becomes an ltx-notebook error.
-
-    Messages are built from the operation, the status code, the service's
-    reason and the request id only: never from headers or the request, so the
-    key cannot leak (and :func:`._errors.redact` scrubs the rest).
-    """
-    tries = f" after {attempts} attempts" if attempts > 1 else ""
-    submit = kind is not Kind.READ
-    if exc is not None:
-        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-        host = _host(str(exc.request.url)) if _has_request(exc) else "the service"
-        if submit and not surely_not_sent(exc):
-            return SubmitUnknown(
-                f"the {op} was sent but the connection failed before the answer ({what}): "
-                "the job may exist and may be billed; look for it in your Segmind console "
-                "(or ltx_notebook.history()) before submitting again"
-            )
-        sent = "; nothing was sent" if submit else ""
-        return TransportError(
-            f"could not complete the {op} with {host}{tries} ({what}){sent}; "
-            "check the network and SEGMIND_BASE_URL, then try again"
-        )
-
-    assert response is not None
-    code = response.status_code
-    reason = _reason(response)
-    rid = request_id or _request_id_in(response)
-    because = f": {_snippet(reason, 160)}" if reason else ""
-    about = f" for request {rid}" if rid else ""
-    common: dict[str, Any] = {"status_code": code, "detail": reason, "request_id": rid}
-
-    named = _request_id_in(response) is not None
-    if submit and code > 500 and not retryable_status(kind, code, names_a_job=named):
-        # 504 on a v2 submit, any gateway error on a v1 run, or a 502/503 that
-        # names a job: the service may have started the job behind the gateway.
-        job = f" (request id {rid})" if rid else ""
-        return SubmitUnknown(
-            f"the {op} got HTTP {code}{because} after it was sent: the job{job} may exist "
-            "and may be billed; look for it in your Segmind console (or ltx_notebook.history()) "
-            "before submitting again",
-            request_id=rid,
-        )
-    if code == 400:
-        return BadRequest(
-            f"the service refused the {op} (HTTP 400){because}; check the parameters", **common
-        )
-    if code in (401, 403):
-        return AuthenticationError(
-            f"the service rejected the API key (HTTP {code}) on {op}{because}; check "
-            "SEGMIND_API_KEY or call ltx_notebook.configure(api_key=...)",
-            **common,
-        )
-    if code == 404:
-        return NotFound(
-            f"not found (HTTP 404) on {op}{about}{because}; check the model name or request id "
-            "(request records expire after 1 hour)",
-            **common,
-        )
-    if code == 406:
-        return InsufficientCredits(
-            f"the service refused the {op} for lack of credits (HTTP 406){because}; top up "
-            "your Segmind account or raise its spend limit",
-            **common,
-        )
-    if code == 429:
-        wait = retry.hint(response.headers)
-        when = f"in {wait:.0f} s" if wait is not None else "in a minute"
-        return RateLimited(
-            f"rate limited (HTTP 429) on {op}{tries}{because}; try again {when}",
-            retry_after=wait,
-            **common,
-        )
-    if code >= 500:
-        if submit and code == 500:
-            # The reference notes a submit's 500 is usually a bad parameter value
-            # refused before a job exists; not resent, reported as a service error.
-            hint = "check the parameter values, then try again"
-        else:
-            hint = "the service is having trouble; try again later"
-        return ServiceError(
-            f"service error (HTTP {code}) on {op}{about}{tries}{because}; {hint}", **common
-        )
-    return ApiError(f"unexpected HTTP {code} on {op}{about}{because}", **common)
 
 
 # -- helpers ----------------------------------------------------------------------
@@ -650,14 +439,6 @@ def _log_retry(op: str, what: str, delay: float, attempt: int, policy: RetryPoli
     )
 
 
-def _has_request(exc: httpx.RequestError) -> bool:
-    try:
-        exc.request  # noqa: B018  the property raises when no request is attached
-    except RuntimeError:
-        return False
-    return True
-
-
 def _origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
@@ -665,142 +446,11 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     return scheme, (parts.hostname or "").lower(), port
 
 
-def _host(url: str) -> str:
-    return urlsplit(url).netloc.rsplit("@", 1)[-1] or "the service"
-
-
-async def _buffer_error(response: httpx.Response) -> httpx.Response:
-    """A streamed error answer, read to at most ``ERROR_BODY_LIMIT`` and closed."""
-    data = bytearray()
-    try:
-        async for chunk in response.aiter_bytes():
-            data += chunk
-            if len(data) >= ERROR_BODY_LIMIT:
-                break
-    except httpx.HTTPError:
-        pass  # a broken error page still has its status code
-    finally:
-        await response.aclose()
-    # The bytes are already decoded: drop the headers that describe the wire form.
-    headers = [
-        (k, v)
-        for k, v in response.headers.multi_items()
-        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-    ]
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=bytes(data[:ERROR_BODY_LIMIT]),
-        request=response.request,
-    )
-
-
-def _json_body(response: httpx.Response) -> Mapping[str, Any] | None:
-    try:
-        data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return data if isinstance(data, dict) else None
-
-
-def _is_failed_body(response: httpx.Response) -> bool:
-    data = _json_body(response)
-    return data is not None and str(data.get("status", "")).upper() == "FAILED"
-
-
-def _request_id_in(response: httpx.Response) -> str | None:
-    data = _json_body(response)
-    return _text(data.get("request_id")) if data else None
-
-
-def _reason(response: httpx.Response) -> str | None:
-    """The service's own reason: ``{"error": ...}`` (or message/detail), else the plain text."""
-    data = _json_body(response)
-    if data is not None:
-        for key in ("error", "message", "detail"):
-            value = data.get(key)
-            if value:
-                return value if isinstance(value, str) else json.dumps(value)
-        return None
-    try:
-        text = response.text.strip()
-    except (UnicodeDecodeError, LookupError):
-        return None
-    return _snippet(text, 300) or None
-
-
-def _error_text(data: Mapping[str, Any]) -> str | None:
-    value = data.get("error")
-    if not value:
-        return None
-    return value if isinstance(value, str) else json.dumps(value)
-
-
-def _snippet(text: str, limit: int = 160) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _text(value: Any) -> str | None:
-    if isinstance(value, str) and value:
-        return value
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return None
-
-
-def _float(value: Any) -> float | None:
-    if isinstance(value, bool) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _int(value: Any) -> int | None:
-    number = _float(value)
-    return int(number) if number is not None and number >= 0 else None
-
-
-def _mapping(value: Any) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _output_url(output: Any) -> str | None:
-    """``output`` as a URL string, a list of URLs (the first), or an object with ``url``."""
-    if isinstance(output, str):
-        return output or None
-    if isinstance(output, list):
-        for item in output:
-            url = _output_url(item)
-            if url:
-                return url
-        return None
-    if isinstance(output, Mapping):
-        return _output_url(output.get("url"))
-    return None
-
-
-def _video_info(value: Any) -> VideoInfo | None:
-    if isinstance(value, str) and value:
-        return VideoInfo(url=value)
-    if not isinstance(value, Mapping):
-        return None
-    info = VideoInfo(
-        url=_output_url(value.get("url")),
-        content_type=_text(value.get("content_type")),
-        file_name=_text(value.get("file_name")),
-        file_size=_int(value.get("file_size")),
-    )
-    return info if any((info.url, info.content_type, info.file_name, info.file_size)) else None
-
-
 def _expected_size(response: httpx.Response) -> int | None:
     encoding = response.headers.get("content-encoding", "identity").strip().lower()
     if encoding not in ("", "identity"):
         return None
-    return _int(response.headers.get("content-length"))
+    return count(response.headers.get("content-length"))
 
 
 async def _chunks(response: httpx.Response, *, billed: bool) -> AsyncIterator[bytes]:
@@ -818,6 +468,6 @@ async def _chunks(response: httpx.Response, *, billed: bool) -> AsyncIterator[by
             else "download the output URL again"
         )
         raise TransportError(
-            f"the download from {_host(str(response.url))} broke after {received} bytes "
+            f"the download from {host(str(response.url))} broke after {received} bytes "
             f"({what}); {then}"
         ) from exc

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
-from ._errors import register_secret
+from .errors import register_secret
 
 __all__ = ["Secret", "Settings", "configure", "get_settings"]
 

@@ -31,7 +31,7 @@ test checks the two agree.
 
 No API key is ever written: the store is never given one, ``base_url`` is
 stripped of credentials and query strings, and every text value passes through
-:func:`ltx_notebook._errors.redact` on the way in.
+:func:`ltx_notebook._core.errors.redact` on the way in.
 """
 
 from __future__ import annotations
@@ -43,225 +43,33 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
-from datetime import UTC, datetime
-from enum import Enum, StrEnum
+from datetime import datetime
+from enum import Enum
 from pathlib import Path
 from typing import Any, Final, TypeVar
-from urllib.parse import urlsplit, urlunsplit
 
-from ._errors import redact
-from ._params import Params
+from .._core.errors import redact
+from .._core.params import Params
+from .._core.status import JobStatus
+from .records import (
+    BOOL_COLUMNS,
+    TIME_COLUMNS,
+    JobRecord,
+    clean_base_url,
+    to_datetime,
+    to_iso,
+)
+from .schema import MIGRATIONS, SCHEMA_VERSION
 
-__all__ = ["MIGRATIONS", "JobRecord", "JobStatus", "Store", "clean_base_url"]
+__all__ = ["Store"]
 
 T = TypeVar("T")
 
 BUSY_TIMEOUT_S: Final = 30.0
 
 
-class JobStatus(StrEnum):
-    """Where a job is. The four service states plus what only the client can know."""
-
-    SUBMITTING = "SUBMITTING"  # row written, submit not yet answered
-    QUEUED = "QUEUED"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    EXPIRED = "EXPIRED"  # the service forgot the request (1-hour limit) before we got the result
-    UNKNOWN = "UNKNOWN"  # the submit was sent, the answer never came: it may or may not exist
-    LOST = "LOST"  # 404 before completion, for any other reason
-
-    @property
-    def is_terminal(self) -> bool:
-        """Nothing more will happen to the job by polling.
-
-        ``UNKNOWN`` counts as terminal: without a request id there is nothing
-        to poll. If the id is found later (console), ``update`` it by hand.
-        """
-        return self in _TERMINAL
-
-    @classmethod
-    def terminal(cls) -> frozenset[JobStatus]:
-        return _TERMINAL
-
-    @classmethod
-    def parse(cls, value: str | JobStatus) -> JobStatus:
-        """A status from the service's spelling (any case); ``ValueError`` if unknown."""
-        try:
-            return cls(str(value).strip().upper())
-        except ValueError:
-            known = ", ".join(s.value for s in cls)
-            raise ValueError(f"unknown job status {value!r}; known: {known}") from None
-
-
-_TERMINAL: Final = frozenset(
-    {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.EXPIRED, JobStatus.UNKNOWN, JobStatus.LOST}
-)
-
-
-# Each migration is a tuple of statements, run in order inside one transaction
-# (no ``executescript``: it would commit behind our back). Never edit an entry
-# once released; append a new one.
-MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
-    (
-        """
-        CREATE TABLE jobs (
-            id             INTEGER PRIMARY KEY,
-            request_id     TEXT UNIQUE,
-            model          TEXT NOT NULL,
-            prompt         TEXT NOT NULL,
-            duration       INTEGER NOT NULL,
-            resolution     TEXT NOT NULL,
-            generate_audio INTEGER NOT NULL,
-            image          TEXT,
-            params_json    TEXT NOT NULL,
-            status         TEXT NOT NULL,
-            error          TEXT,
-            submitted_at   TEXT,
-            started_at     TEXT,
-            completed_at   TEXT,
-            queue_s        REAL,
-            run_s          REAL,
-            total_s        REAL,
-            metrics_json   TEXT,
-            cost           REAL,
-            cost_estimate  REAL,
-            output_url     TEXT,
-            url_expires_at TEXT,
-            status_url     TEXT,
-            response_url   TEXT,
-            video_path     TEXT,
-            file_bytes     INTEGER,
-            video_seconds  REAL,
-            video_width    INTEGER,
-            video_height   INTEGER,
-            video_fps      REAL,
-            has_audio      INTEGER,
-            poster_path    TEXT,
-            sweep_id       TEXT,
-            tag            TEXT,
-            rating         INTEGER,
-            notes          TEXT,
-            base_url       TEXT,
-            updated_at     TEXT NOT NULL
-        )
-        """,
-        "CREATE INDEX jobs_status ON jobs (status)",
-        "CREATE INDEX jobs_eta ON jobs (model, duration, resolution, status, completed_at)",
-        "CREATE INDEX jobs_sweep ON jobs (sweep_id)",
-    ),
-)
-
-SCHEMA_VERSION: Final = len(MIGRATIONS)
-
-
-@dataclass(frozen=True)
-class JobRecord:
-    """One row of the ``jobs`` table. Times are timezone-aware UTC datetimes."""
-
-    id: int
-    request_id: str | None
-    model: str
-    prompt: str
-    duration: int
-    resolution: str
-    generate_audio: bool
-    image: str | None
-    params_json: str
-    status: JobStatus
-    error: str | None = None
-    submitted_at: datetime | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    queue_s: float | None = None
-    run_s: float | None = None
-    total_s: float | None = None
-    metrics_json: str | None = None
-    cost: float | None = None
-    cost_estimate: float | None = None
-    output_url: str | None = None
-    url_expires_at: datetime | None = None
-    status_url: str | None = None
-    response_url: str | None = None
-    video_path: Path | None = None
-    file_bytes: int | None = None
-    video_seconds: float | None = None
-    video_width: int | None = None
-    video_height: int | None = None
-    video_fps: float | None = None
-    has_audio: bool | None = None
-    poster_path: Path | None = None
-    sweep_id: str | None = None
-    tag: str | None = None
-    rating: int | None = None
-    notes: str | None = None
-    base_url: str | None = None
-    updated_at: datetime | None = None
-
-    @property
-    def params(self) -> Params:
-        """The job's parameters. Not re-validated: a local image may have moved since."""
-        return Params(
-            model=self.model,
-            prompt=self.prompt,
-            duration=self.duration,
-            resolution=self.resolution,
-            generate_audio=self.generate_audio,
-            image=self.image,
-        )
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        """The JSON body that was (or is about to be) sent."""
-        return json.loads(self.params_json)
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        return json.loads(self.metrics_json) if self.metrics_json else {}
-
-    @property
-    def is_terminal(self) -> bool:
-        return self.status.is_terminal
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any] | sqlite3.Row) -> JobRecord:
-        # Columns this version does not know (a newer schema) are ignored, so an
-        # older ltx-notebook can still read a store a newer one has migrated.
-        row = dict(row)
-        values = {name: row[name] for name in _FIELD_NAMES if name in row}
-        values["status"] = JobStatus.parse(values["status"])
-        for name in _BOOL_COLUMNS:
-            if values.get(name) is not None:
-                values[name] = bool(values[name])
-        for name in _PATH_COLUMNS:
-            if values.get(name) is not None:
-                values[name] = Path(values[name])
-        for name in _TIME_COLUMNS:
-            if values.get(name) is not None:
-                values[name] = _to_datetime(values[name])
-        return cls(**values)
-
-
-_FIELD_NAMES: Final = tuple(f.name for f in fields(JobRecord))
-_BOOL_COLUMNS: Final = ("generate_audio", "has_audio")
-_PATH_COLUMNS: Final = ("video_path", "poster_path")
-_JSON_COLUMNS: Final = ("params_json", "metrics_json")
-_TIME_COLUMNS: Final = (
-    "submitted_at",
-    "started_at",
-    "completed_at",
-    "url_expires_at",
-    "updated_at",
-)
-# Friendlier names update() also takes: the dict, stored as its JSON column.
-_ALIASES: Final = {"metrics": "metrics_json", "payload": "params_json"}
-# Set by the store itself; update() refuses them.
-_READ_ONLY: Final = frozenset({"id", "updated_at"})
-
-
 def _seconds(value: datetime | str | float | None) -> float | None:
-    return None if value is None else _to_datetime(value).timestamp()
+    return None if value is None else to_datetime(value).timestamp()
 
 
 def _span(start: float | None, end: float | None) -> float | None:
@@ -274,29 +82,11 @@ def _fetch(conn: sqlite3.Connection, id: int | None) -> JobRecord:
     return JobRecord.from_row(conn.execute("SELECT * FROM jobs WHERE id = ?", (id,)).fetchone())
 
 
-def clean_base_url(url: str | None) -> str | None:
-    """*url* without credentials, query or fragment: which service, never how we logged in."""
-    if not url:
-        return None
-    parts = urlsplit(url.strip())
-    host = parts.hostname or ""
-    if parts.port:
-        host = f"{host}:{parts.port}"
-    return redact(urlunsplit((parts.scheme, host, parts.path.rstrip("/"), "", "")))
-
-
-def _to_datetime(value: datetime | str | float) -> datetime:
-    """A UTC-aware datetime from what callers hand us (naive means local, as in Python)."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC)
-    if isinstance(value, str):
-        return datetime.fromisoformat(value).astimezone(UTC)
-    return datetime.fromtimestamp(float(value), UTC)
-
-
-def _to_iso(value: datetime | str | float) -> str:
-    # One fixed shape (always microseconds, always +00:00) so text order is time order.
-    return _to_datetime(value).isoformat(timespec="microseconds")
+_JSON_COLUMNS: Final = ("params_json", "metrics_json")
+# Friendlier names update() also takes: the dict, stored as its JSON column.
+_ALIASES: Final = {"metrics": "metrics_json", "payload": "params_json"}
+# Set by the store itself; update() refuses them.
+_READ_ONLY: Final = frozenset({"id", "updated_at"})
 
 
 def _marks(n: int) -> str:
@@ -399,8 +189,8 @@ class Store:
             return None
         if name == "status":
             return JobStatus.parse(value).value
-        if name in _TIME_COLUMNS:
-            return _to_iso(value)
+        if name in TIME_COLUMNS:
+            return to_iso(value)
         if name in _JSON_COLUMNS and not isinstance(value, str):
             value = json.dumps(value, sort_keys=True, default=str)
         if isinstance(value, Enum):
@@ -458,7 +248,7 @@ class Store:
         *payload* is the exact body to be sent when it differs from
         ``params.payload()`` (a local image replaced by its uploaded URL).
         """
-        now = _to_datetime(self._clock())
+        now = to_datetime(self._clock())
         values: dict[str, Any] = {
             **params.as_dict(),
             "params_json": dict(payload) if payload is not None else params.payload(),
@@ -527,7 +317,7 @@ class Store:
         return self._retry(run)
 
     def _derive(self, row: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        now = _to_datetime(self._clock())
+        now = to_datetime(self._clock())
         changes["updated_at"] = now
         status = changes.get("status")
         if status is None:
@@ -582,7 +372,7 @@ class Store:
         What ``%ltx resume`` re-attaches. Give *base_url* to keep only the jobs
         of one service (the emulator's jobs mean nothing to the real API).
         """
-        terminal = sorted(s.value for s in _TERMINAL)
+        terminal = sorted(s.value for s in JobStatus.terminal())
         sql = (
             "SELECT * FROM jobs WHERE request_id IS NOT NULL "
             f"AND status NOT IN ({_marks(len(terminal))})"
@@ -628,7 +418,7 @@ class Store:
         out = []
         for row in self._select(f"SELECT * FROM jobs{where} ORDER BY id DESC", args):
             item = dict(row)
-            for name in _BOOL_COLUMNS:
+            for name in BOOL_COLUMNS:
                 if item.get(name) is not None:
                     item[name] = bool(item[name])
             out.append(item)

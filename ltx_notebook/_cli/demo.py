@@ -28,8 +28,9 @@ def run_demo(
     from nbclient import NotebookClient
     from nbconvert import HTMLExporter
 
-    from ._store import JobStatus, Store
-    from .emulator import Emulator, EmulatorConfig
+    from .._core.status import JobStatus
+    from .._storage.store import Store
+    from ..emulator import Emulator, EmulatorConfig
 
     out_dir.mkdir(parents=True, exist_ok=True)
     media_dir = out_dir / "ltx_media"

@@ -1,8 +1,7 @@
-"""DataFrames over the job store: ``history()`` and ``compare()``.
+"""``compare()``: jobs summarised by parameter, as a table or a chart.
 
-Columns are typed so that filtering and grouping behave: timestamps are
-timezone-aware datetimes, counts are nullable integers (a job still running
-has no width yet), and enumerations are categoricals.
+How many ran, how often they succeeded, and the median and p90 of their
+timings and cost, per combination of the parameters asked for.
 """
 
 from __future__ import annotations
@@ -12,78 +11,12 @@ from typing import Any
 
 import pandas as pd
 
-from ._params import MODELS, RESOLUTIONS
-from ._store import JobStatus, Store
+from .._core.config import get_settings
+from .._core.status import JobStatus
+from .._storage.store import Store
+from .._storage.tables import history_frame
 
-__all__ = ["compare", "history_frame"]
-
-# The columns every history frame starts with, in order; any others follow.
-LEADING = [
-    "request_id",
-    "model",
-    "prompt",
-    "duration",
-    "resolution",
-    "generate_audio",
-    "image",
-    "status",
-    "error",
-    "submitted_at",
-    "completed_at",
-    "total_s",
-    "cost",
-    "output_url",
-    "video_path",
-]
-HIDDEN = {"params_json", "metrics_json", "status_url", "response_url"}
-DATETIMES = ("submitted_at", "started_at", "completed_at", "url_expires_at", "updated_at")
-INTS = ("id", "job_id", "duration", "file_bytes", "video_width", "video_height", "rating")
-FLOATS = ("queue_s", "run_s", "total_s", "cost", "cost_estimate", "video_seconds", "video_fps")
-BOOLS = ("generate_audio", "has_audio")
-CATEGORIES = {
-    "status": [s.value for s in JobStatus],
-    "model": list(MODELS),
-    "resolution": list(RESOLUTIONS),
-}
-
-
-def history_frame(store: Store, **filters: Any) -> pd.DataFrame:
-    """One row per job (newest first), filtered by equality on any column."""
-    frame = pd.DataFrame.from_records(store.rows(**filters), columns=list(store.columns))
-    columns = LEADING + [c for c in frame.columns if c not in LEADING and c not in HIDDEN]
-    frame = typed(frame.reindex(columns=columns))
-    if "id" in frame:
-        frame = frame.set_index("id")
-    return frame
-
-
-def typed(frame: pd.DataFrame) -> pd.DataFrame:
-    """Give *frame*'s job columns, whichever it has, the types ``history()`` promises.
-
-    Nullable ints, floats and booleans, UTC datetimes, and categoricals for the
-    enums; shared by every frame of jobs so they compare and concatenate alike.
-    """
-    for name in DATETIMES:
-        if name in frame:
-            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
-    for name in INTS:
-        if name in frame:
-            frame[name] = pd.array(frame[name], dtype="Int64")
-    for name in FLOATS:
-        if name in frame:
-            frame[name] = pd.array(frame[name], dtype="Float64")
-    for name in BOOLS:
-        if name in frame:
-            frame[name] = pd.array(frame[name].map(_to_bool), dtype="boolean")
-    for name, categories in CATEGORIES.items():
-        if name in frame:
-            frame[name] = pd.Categorical(frame[name], categories=categories)
-    return frame
-
-
-def _to_bool(value: Any) -> Any:
-    return pd.NA if value is None or value is pd.NA else bool(value)
-
+__all__ = ["compare"]
 
 DEFAULT_BY = ("resolution", "duration")
 DEFAULT_METRICS = ("total_s", "queue_s", "run_s", "cost")
@@ -116,11 +49,7 @@ def compare(
     (matplotlib, the ``[plot]`` extra) and returns the array of Axes.
     """
     if frame is None:
-        if store is None:
-            from ._jobs import default_session
-
-            store = default_session().store
-        frame = history_frame(store)
+        frame = history_frame(store or Store(get_settings().store_path))
     elif not isinstance(frame, pd.DataFrame) and callable(getattr(frame, "frame", None)):
         frame = frame.frame()
     if not isinstance(frame, pd.DataFrame):

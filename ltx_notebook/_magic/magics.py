@@ -22,20 +22,24 @@ from IPython.core.magic_arguments import argument, magic_arguments, parse_argstr
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, validate
 
-from . import _display, _frontend
-from ._config import configure, get_settings
-from ._errors import InvalidParams, LtxError
-from ._jobs import Job, Session, default_session
-from ._params import MODELS, RESOLUTIONS, Params, estimate_cost
-from ._params import validate as validate_params
-from ._store import JobStatus
-from ._sweep import SWEEP_CONCURRENCY, ConfirmationRequired, parse_grid, split_prompts, sweep
-from .widgets._live import follow, follow_sweep, sweep_html
-from .widgets._panel import text_line
+from .._core.config import configure
+from .._core.errors import InvalidParams, LtxError
+from .._core.params import MODELS, RESOLUTIONS, Params, estimate_cost
+from .._core.params import validate as validate_params
+from .._core.status import JobStatus
+from .._jobs.job import Job
+from .._jobs.session import Session
+from .._jobs.sweep import SWEEP_CONCURRENCY, ConfirmationRequired, sweep
+from .._view import frontend as _frontend
+from .._view.cell import Embed, job_html, job_text, sweep_html
+from ..widgets._panel import job_line
+from .cell import parse_grid, split_prompts
+from .emulator import EMULATOR_USAGE, InKernelEmulator
+from .live import follow, follow_sweep
 
 __all__ = ["LtxMagics"]
 
-EMBED_MODES = ("auto", "always", "never")
+EMBED_MODES = tuple(mode.value for mode in Embed)
 LINE_USAGE = {
     "status": "%ltx status [ID]",
     "history": "%ltx history",
@@ -43,18 +47,9 @@ LINE_USAGE = {
     "resume": "%ltx resume",
     "credits": "%ltx credits",
     "config": "%ltx config",
-    "emulator": "%ltx emulator start [speed=N] [render_scale=F] [preset=NAME] [seed=N] "
-    "[credits=N] | %ltx emulator stop",
+    "emulator": EMULATOR_USAGE,
 }
 LINE_COMMANDS = tuple(LINE_USAGE)
-# What `%ltx emulator start key=value` may set: the EmulatorConfig fields worth a knob here.
-EMULATOR_OPTIONS: dict[str, type] = {
-    "speed": float,
-    "render_scale": float,
-    "preset": str,
-    "seed": int,
-    "credits": float,
-}
 
 
 def _usage(exc: Exception) -> UsageError:
@@ -100,9 +95,10 @@ class LtxMagics(Magics):
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
-        self.session = session or default_session()
-        self._emulator: Any = None
-        self._settings_before_emulator: dict[str, Any] | None = None
+        # The extension hands in the package's default session; one made here directly
+        # (a test, an embedding application) gets a session of its own.
+        self.session = session or Session()
+        self._emulator = InKernelEmulator()
 
     # -- trait checks: a bad %config is refused at once ---------------------------------
     @validate("model")
@@ -368,7 +364,7 @@ class LtxMagics(Magics):
     def _final_html(self, embed: str | None) -> Callable[[Job], str]:
         mode = embed or self.embed
         cap = int(self.embed_cap_mb * 1024 * 1024)
-        return lambda job: _display.job_html(job.record, embed=mode, embed_cap=cap)
+        return lambda job: job_html(job.record, embed=Embed(mode), embed_cap=cap)
 
     # -- %ltx ------------------------------------------------------------------------
     @magic_arguments(name="ltx")
@@ -412,7 +408,7 @@ class LtxMagics(Magics):
     def _cmd_status(self, key: str | None = None) -> None:
         if key is not None:
             job = self._job(key)
-            line = text_line(job)
+            line = job_line(job)
             if job.video_path:
                 line += f" · {job.video_path}"
             print(line)
@@ -421,10 +417,10 @@ class LtxMagics(Magics):
         if not records:
             print("no unfinished jobs")
         for record in records:
-            print(text_line(self.session.get(record.id)))
+            print(job_line(self.session.get(record.id)))
 
     def _cmd_history(self) -> Any:
-        from ._frame import history_frame
+        from .._storage.tables import history_frame
 
         return history_frame(self.session.store)
 
@@ -454,9 +450,7 @@ class LtxMagics(Magics):
             self._present(job, wait=None, timeout=None, embed=None)
 
     def _cmd_credits(self) -> None:
-        from . import credits
-
-        reply = credits()
+        reply = self.session.credits()
         print(f"credits: {reply['credits']:.4f} · free credits: {reply['free_credits']:.4f}")
 
     def _cmd_config(self) -> None:
@@ -471,60 +465,12 @@ class LtxMagics(Magics):
 
     def _cmd_emulator(self, action: str, *options: str) -> None:
         if action == "start":
-            self._start_emulator(options)
+            self._emulator.start(options)
         elif action == "stop" and not options:
-            self._stop_emulator()
+            self._emulator.stop()
         else:
-            raise UsageError(f"usage: {LINE_USAGE['emulator']}")
-
-    def _start_emulator(self, options: tuple[str, ...]) -> None:
-        from .emulator import Emulator, EmulatorConfig
-
-        if self._emulator is not None:
-            print(f"the emulator already runs at {self._emulator.base_url}")
-            return
-        knobs: dict[str, Any] = {"speed": 1.0}
-        for option in options:
-            name, _, value = option.partition("=")
-            name = name.lstrip("-").replace("-", "_")
-            kind = EMULATOR_OPTIONS.get(name)
-            if kind is None or not value:
-                raise UsageError(f"usage: {LINE_USAGE['emulator']}")
-            try:
-                knobs[name] = kind(value)
-            except ValueError:
-                raise UsageError(
-                    f"emulator {name} must be a {kind.__name__} (got {value!r})"
-                ) from None
-        try:
-            config = EmulatorConfig(**knobs)
-        except ValueError as exc:
-            raise UsageError(f"emulator: {exc}") from None
-        settings = get_settings()
-        self._settings_before_emulator = {
-            "base_url": settings.base_url,
-            "api_key": settings.api_key.get() if settings.api_key else "",
-        }
-        emulator = Emulator(config)
-        emulator.start()
-        self._emulator = emulator
-        configure(base_url=emulator.base_url, api_key="emulator-key")
-        print(
-            f"emulator running at {emulator.base_url} (speed {config.speed:g}); "
-            "this session uses it until %ltx emulator stop"
-        )
-
-    def _stop_emulator(self) -> None:
-        if self._emulator is None:
-            print("no emulator is running in this kernel")
-            return
-        self._emulator.stop()
-        self._emulator = None
-        if self._settings_before_emulator:
-            configure(**self._settings_before_emulator)
-            self._settings_before_emulator = None
-        print(f"emulator stopped; settings restored (base_url {get_settings().base_url})")
+            raise UsageError(f"usage: {EMULATOR_USAGE}")
 
 
 def _show_final(job: Job, final_html: Callable[[Job], str]) -> None:
-    display({"text/html": final_html(job), "text/plain": _display.job_text(job.record)}, raw=True)
+    display({"text/html": final_html(job), "text/plain": job_text(job.record)}, raw=True)

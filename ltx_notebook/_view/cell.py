@@ -14,9 +14,18 @@ import html
 import os
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING, Final
 
-from . import _frontend, _media
-from ._store import JobRecord, JobStatus
+from .._core.status import JobStatus
+from .._storage import media as _media
+from .._storage.records import JobRecord
+from . import frontend as _frontend
+from .grid import layout
+from .labels import timing_and_cost
+from .static_grid import static_grid_html
+
+if TYPE_CHECKING:
+    from .._jobs.sweep import Sweep
 
 __all__ = [
     "Embed",
@@ -25,11 +34,13 @@ __all__ = [
     "placeholder_html",
     "poster_src",
     "relative_src",
+    "sweep_html",
     "video_html",
 ]
 
-DEFAULT_EMBED_CAP = 20 * 1024 * 1024
-POSTER_EMBED_CAP = 512 * 1024
+DEFAULT_EMBED_CAP: Final = 20 * 1024 * 1024
+# Posters this small are inlined wherever they are shown, outside any video budget.
+POSTER_EMBED_CAP: Final = 512 * 1024
 
 
 class Embed(StrEnum):
@@ -56,18 +67,6 @@ def poster_src(path: Path, base_dir: Path | None = None) -> str:
     relative poster), and because nbviewer and GitHub have no media folder.
     """
     return _media.data_uri(path, max_bytes=POSTER_EMBED_CAP) or relative_src(path, base_dir)
-
-
-def timing_and_cost(record: JobRecord) -> list[str]:
-    """``["41 s", "$0.36"]``: wall time and the billed cost, or the estimate, marked so."""
-    parts = []
-    if record.total_s is not None:
-        parts.append(f"{record.total_s:.0f} s")
-    if record.cost is not None:
-        parts.append(f"${record.cost:.2f}")
-    elif record.cost_estimate is not None:
-        parts.append(f"~${record.cost_estimate:.2f} (estimate)")
-    return parts
 
 
 def _caption(record: JobRecord) -> str:
@@ -161,3 +160,14 @@ def job_html(record: JobRecord, **kwargs: object) -> str:
     if record.status is JobStatus.COMPLETED and record.video_path:
         return video_html(record, **kwargs)  # type: ignore[arg-type]
     return placeholder_html(record)
+
+
+def sweep_html(sweep: Sweep) -> str:
+    """A finished sweep's saved output: its videos as a static grid (posters inlined)."""
+    row, col = sweep.axes()
+    grid = layout([job.record for job in sweep.jobs], row, col)
+    title = (
+        f"<div style='font-weight:600;margin:4px 8px'>LTX sweep {sweep.sweep_id} · "
+        f"{len(grid.records)} clips</div>"
+    )
+    return title + static_grid_html(grid, video_src=relative_src, poster_src=poster_src)

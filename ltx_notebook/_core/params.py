@@ -10,20 +10,22 @@ from __future__ import annotations
 import mimetypes
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlparse
 
-from ._errors import InvalidParams
+from .errors import InvalidParams
 
 __all__ = [
     "MODELS",
+    "PARAM_NAMES",
     "PRICES",
     "ModelSpec",
     "Params",
     "PriceTable",
     "estimate_cost",
+    "format_param",
     "validate",
 ]
 
@@ -46,7 +48,7 @@ class ModelSpec:
 
     @property
     def param_names(self) -> tuple[str, ...]:
-        return ("prompt", "duration", "resolution", "generate_audio", "image")
+        return tuple(name for name in PARAM_NAMES if name != "model")
 
 
 MODELS: Final[Mapping[str, ModelSpec]] = {
@@ -86,22 +88,43 @@ class Params:
         return body
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "model": self.model,
-            "prompt": self.prompt,
-            "duration": self.duration,
-            "resolution": self.resolution,
-            "generate_audio": self.generate_audio,
-            "image": self.image,
-        }
+        return {name: getattr(self, name) for name in PARAM_NAMES}
 
     def summary(self) -> str:
         """One line for panels and placeholders."""
-        audio = "audio" if self.generate_audio else "no audio"
-        text = f"{self.model} · {self.duration}s · {self.resolution} · {audio}"
+        names = ("model", "duration", "resolution", "generate_audio")
+        text = " · ".join(format_param(name, getattr(self, name)) for name in names)
         if self.image:
             text += f" · image {Path(self.image).name if self.image_is_local else self.image}"
         return text
+
+
+# Every column, table, grid axis and label that lists parameters reads this one tuple.
+PARAM_NAMES: Final = tuple(f.name for f in fields(Params))
+PROMPT_LABEL_CHARS: Final = 48
+
+
+def format_param(
+    name: str | None, value: Any, *, prompt_chars: int | None = PROMPT_LABEL_CHARS
+) -> str:
+    """A parameter value as a short label: ``6s``, ``1080p``, ``audio``, a clipped prompt.
+
+    *prompt_chars* clips a prompt to that many characters (None: never).
+    """
+    if value is None:
+        return "—"
+    if name in ("duration", "video_seconds") and isinstance(value, int | float):
+        return f"{value:g}s"
+    if isinstance(value, bool):
+        if name in ("generate_audio", "has_audio"):
+            return "audio" if value else "no audio"
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    text = str(value)
+    if name == "prompt" and prompt_chars is not None and len(text) > prompt_chars:
+        text = text[: prompt_chars - 1].rstrip() + "…"
+    return text
 
 
 def _is_url(value: str) -> bool:

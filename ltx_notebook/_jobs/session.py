@@ -1,10 +1,6 @@
-"""Jobs: the life of one generation, from submit to a verified local video.
+"""The session: settings, client, store and runtime wired together; it drives every job.
 
-A :class:`Job` is a handle: data (read from the store, which is the truth)
-plus a private back-reference to the :class:`Session` that drives it. The
-driving happens in one coroutine, :meth:`Session._drive`, on the background
-runtime; the handle only reads and waits. The order of the steps is what
-keeps paid work safe:
+The order of a job's steps is what keeps paid work safe:
 
 1. a store row is written *before* the submit is sent;
 2. the request id is written the moment the service answers;
@@ -16,203 +12,28 @@ keeps paid work safe:
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import threading
 import time
-from collections.abc import Callable, Generator, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-from . import _display, _media
-from ._client import Client
-from ._config import Settings, get_settings, on_change
-from ._errors import (
-    JobFailed,
-    LtxError,
-    MediaError,
-    NotFound,
-    SubmitUnknown,
-    WaitTimeout,
-)
-from ._observe import Completion, Listeners
-from ._params import MODELS, Params, estimate_cost
-from ._runtime import Runtime
-from ._schedule import PollSchedule
-from ._store import JobRecord, JobStatus, Store, clean_base_url
+from .._core.config import Settings, get_settings
+from .._core.errors import LtxError, MediaError, NotFound, SubmitUnknown
+from .._core.params import MODELS, Params, estimate_cost
+from .._core.status import JobStatus
+from .._service.client import Client
+from .._storage import media
+from .._storage.records import JobRecord, clean_base_url
+from .._storage.store import Store
+from .job import Job
+from .runtime import Runtime
+from .schedule import PollSchedule
 
-__all__ = ["Job", "Session", "default_session"]
+__all__ = ["Session"]
 
 # Records expire an hour after submit on the real service; output files live longer.
 RESULT_TTL = timedelta(hours=1)
-Listener = Callable[["Job"], None]
-
-
-class Job:
-    """A handle on one generation job.
-
-    Everything it reports comes from its store row, so a Job rebuilt after a
-    kernel restart knows as much as the one that submitted. ``request_id`` is
-    set as soon as :func:`generate` returns: keep it, it is how a paid result
-    is found again.
-    """
-
-    def __init__(self, session: Session, record: JobRecord) -> None:
-        self._session = session
-        self._record = record
-        self._done = Completion()
-        self._listeners: Listeners[Job] = Listeners()
-        self._stop = threading.Event()
-        # The driver coroutine's handle: a Task on the runtime loop, or a thread-safe Future.
-        self._task: asyncio.Task[None] | concurrent.futures.Future[None] | None = None
-        self.schedule: PollSchedule | None = None
-        if record.status.is_terminal and (record.video_path or record.status != "COMPLETED"):
-            self._done.set()
-
-    # -- what the job is --------------------------------------------------
-    @property
-    def id(self) -> int:
-        """The local id (the store's primary key); exists even before a request id."""
-        return self._record.id
-
-    @property
-    def record(self) -> JobRecord:
-        return self._record
-
-    @property
-    def request_id(self) -> str | None:
-        return self._record.request_id
-
-    @property
-    def status(self) -> JobStatus:
-        return self._record.status
-
-    @property
-    def error(self) -> str | None:
-        return self._record.error
-
-    @property
-    def params(self) -> Params:
-        return self._record.params
-
-    @property
-    def metrics(self) -> dict[str, Any]:
-        return dict(self._record.metrics or {})
-
-    @property
-    def output_url(self) -> str | None:
-        return self._record.output_url
-
-    @property
-    def video_path(self) -> Path | None:
-        path = self._record.video_path
-        return Path(path) if path else None
-
-    @property
-    def done(self) -> bool:
-        """True once the job is terminal and, if COMPLETED, its video is on disk (or failed to)."""
-        return self._done.is_set()
-
-    @property
-    def elapsed(self) -> float:
-        """Seconds since submit (until completion, once completed)."""
-        start = self._record.submitted_at
-        if start is None:
-            return 0.0
-        end = self._record.completed_at or datetime.now(UTC)
-        return max(0.0, (end - start).total_seconds())
-
-    def __repr__(self) -> str:
-        return (
-            f"<Job {self.id} {self.request_id or '(not submitted)'} {self.status.value} "
-            f"{self.params.summary()}>"
-        )
-
-    def _repr_html_(self) -> str:
-        return _display.job_html(self._record)
-
-    # -- waiting ----------------------------------------------------------
-    def wait(self, timeout: float | None = None) -> Job:
-        """Block until the job is terminal (and its video downloaded); return the job.
-
-        A FAILED job does not raise here: check ``status`` and ``error``. If
-        *timeout* runs out, :class:`WaitTimeout` (a ``TimeoutError``) is raised
-        and the job keeps going in the background.
-        """
-        self._follow_again()
-        if not self._done.wait(timeout):
-            raise WaitTimeout(
-                f"job {self.request_id or self.id} still {self.status.value} after "
-                f"{timeout:g}s; it keeps running: call .wait() again or check history()",
-                request_id=self.request_id,
-            )
-        return self
-
-    def __await__(self) -> Generator[Any, None, Job]:
-        return self.wait_async().__await__()
-
-    async def wait_async(self) -> Job:
-        """Wait on *any* event loop (the kernel's, the runtime's) without a thread per job."""
-        self._follow_again()
-        await self._done.wait_async()
-        return self
-
-    def stop_waiting(self) -> None:
-        """Stop polling this job. The service has no cancel: the job still runs (and bills).
-
-        The job is not ``done``: ``wait()``, ``await job`` or ``ltx_notebook.resume()``
-        follow it again.
-        """
-        self._stop.set()
-
-    @property
-    def stopped(self) -> bool:
-        """Polling was stopped by :meth:`stop_waiting` before the job ended."""
-        return self._stop.is_set() and not self._done.is_set()
-
-    def _follow_again(self) -> None:
-        # Waiting on a job nobody polls would never end: polling is free, so resume it.
-        if self.stopped:
-            self._session._start(self)
-
-    def result(self) -> Path:
-        """The local video file; waits for it. Raises :class:`JobFailed` if there is none."""
-        self.wait()
-        if self.status is JobStatus.COMPLETED and self.video_path:
-            return self.video_path
-        raise JobFailed(
-            f"job {self.request_id or self.id} ended {self.status.value}: "
-            f"{self.error or 'no video was produced'}",
-            request_id=self.request_id or "",
-            reason=self.error,
-        )
-
-    # -- observing --------------------------------------------------------
-    def add_listener(self, callback: Listener) -> None:
-        """Call *callback(job)* now and after every change (from the runtime thread)."""
-        self._listeners.add(callback, self)
-
-    def remove_listener(self, callback: Listener) -> None:
-        self._listeners.remove(callback)
-
-    def _set(self, record: JobRecord) -> None:
-        self._record = record
-        self._notify()
-
-    def _finish(self) -> None:
-        self._done.set()
-        self._notify()
-
-    def _notify(self) -> None:
-        self._listeners.notify(self)
-
-    def expected_seconds(self) -> float | None:
-        return self.schedule.expected if self.schedule else None
-
-    def progress(self) -> float | None:
-        if self.status is JobStatus.COMPLETED:
-            return 1.0
-        return self.schedule.progress(self.elapsed) if self.schedule else None
 
 
 class Session:
@@ -255,6 +76,19 @@ class Session:
             self._client = Client(settings)
             self._client_settings = settings
         return self._client
+
+    def forget_client(self) -> None:
+        """Make the next request build a new client (and read the key) from the settings."""
+        self._client_settings = None
+
+    def credits(self) -> dict[str, float | None]:
+        """The account's credits, as the service reports them."""
+
+        async def read() -> dict[str, float | None]:
+            reply = await self._get_client().credits()
+            return {"credits": reply.credits, "free_credits": reply.free_credits}
+
+        return self.runtime.call(read())
 
     # -- submitting ---------------------------------------------------------
     def submit(self, params: Params, *, tag: str | None = None, sweep_id: str | None = None) -> Job:
@@ -466,11 +300,11 @@ class Session:
         url = job.output_url
         if not url:
             raise MediaError(f"job {job.request_id} completed without an output URL")
-        dest = _media.media_path(self.settings.media_dir, job.id, job.request_id or "")
+        dest = media.media_path(self.settings.media_dir, job.id, job.request_id or "")
         async with self._get_client().stream(url) as (size, _type, chunks):
-            await _media.save_stream(chunks, dest, expected_size=size)
-        info = await asyncio.to_thread(_media.probe, dest)
-        poster = await asyncio.to_thread(_media.poster, dest)
+            await media.save_stream(chunks, dest, expected_size=size)
+        info = await asyncio.to_thread(media.probe, dest)
+        poster = await asyncio.to_thread(media.poster, dest)
         await self._update(
             job,
             # Absolute: the kernel may %cd, and another kernel may share this store.
@@ -489,23 +323,3 @@ class Session:
         deadline = None if timeout is None else time.monotonic() + timeout
         for job in jobs:
             job.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
-
-
-_default: Session | None = None
-
-
-def default_session() -> Session:
-    """The process's session (created on first use) used by the module-level API."""
-    global _default
-    if _default is None:
-        _default = Session()
-    return _default
-
-
-def _forget_client() -> None:
-    # A new configuration means a new client (and key) on the next request.
-    if _default is not None:
-        _default._client_settings = None
-
-
-on_change(_forget_client)

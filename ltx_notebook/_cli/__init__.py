@@ -1,0 +1,5 @@
+"""The ``ltx-notebook`` command line: ``emulator``, ``demo`` and ``lab``."""
+
+from .main import main
+
+__all__ = ["main"]

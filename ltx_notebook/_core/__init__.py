@@ -1,0 +1,1 @@
+"""The bottom layer: errors, settings, parameters and statuses. Imports nothing of ours."""

@@ -1,0 +1,212 @@
+"""A handle on one generation job: data from the store, plus the session that drives it.
+
+Like replicate's ``Prediction`` and fal's ``RequestHandle``: ``request_id`` is
+known at once and is all it takes to find a paid result again; ``wait()`` and
+``await job`` block until the video is on disk. The handle only reads and
+waits; driving happens in :meth:`Session._drive <.session.Session._drive>`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable, Generator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from .._core.errors import JobFailed, WaitTimeout
+from .._core.params import Params
+from .._core.status import JobStatus
+from .._storage.records import JobRecord
+from .._storage.store import Store
+from .observe import Completion, Listeners
+from .presenters import PRESENTERS
+from .schedule import PollSchedule
+
+__all__ = ["Driver", "Job"]
+
+Listener = Callable[["Job"], None]
+
+
+class Driver(Protocol):
+    """What a Job needs of its session: where it is recorded, and how to follow it again."""
+
+    @property
+    def store(self) -> Store: ...
+
+    def _start(self, job: Job) -> Job: ...
+
+
+class Job:
+    """A handle on one generation job.
+
+    Everything it reports comes from its store row, so a Job rebuilt after a
+    kernel restart knows as much as the one that submitted. ``request_id`` is
+    set as soon as :func:`generate` returns: keep it, it is how a paid result
+    is found again.
+    """
+
+    def __init__(self, session: Driver, record: JobRecord) -> None:
+        self._session = session
+        self._record = record
+        self._done = Completion()
+        self._listeners: Listeners[Job] = Listeners()
+        self._stop = threading.Event()
+        # The driver coroutine's handle: a Task on the runtime loop, or a thread-safe Future.
+        self._task: asyncio.Task[None] | concurrent.futures.Future[None] | None = None
+        self.schedule: PollSchedule | None = None
+        if record.status.is_terminal and (record.video_path or record.status != "COMPLETED"):
+            self._done.set()
+
+    # -- what the job is --------------------------------------------------
+    @property
+    def id(self) -> int:
+        """The local id (the store's primary key); exists even before a request id."""
+        return self._record.id
+
+    @property
+    def record(self) -> JobRecord:
+        return self._record
+
+    @property
+    def session(self) -> Driver:
+        """The session that follows this job (its store is where the job is recorded)."""
+        return self._session
+
+    @property
+    def request_id(self) -> str | None:
+        return self._record.request_id
+
+    @property
+    def status(self) -> JobStatus:
+        return self._record.status
+
+    @property
+    def error(self) -> str | None:
+        return self._record.error
+
+    @property
+    def params(self) -> Params:
+        return self._record.params
+
+    @property
+    def metrics(self) -> dict[str, Any]:
+        return dict(self._record.metrics or {})
+
+    @property
+    def output_url(self) -> str | None:
+        return self._record.output_url
+
+    @property
+    def video_path(self) -> Path | None:
+        path = self._record.video_path
+        return Path(path) if path else None
+
+    @property
+    def done(self) -> bool:
+        """True once the job is terminal and, if COMPLETED, its video is on disk (or failed to)."""
+        return self._done.is_set()
+
+    @property
+    def elapsed(self) -> float:
+        """Seconds since submit (until completion, once completed)."""
+        start = self._record.submitted_at
+        if start is None:
+            return 0.0
+        end = self._record.completed_at or datetime.now(UTC)
+        return max(0.0, (end - start).total_seconds())
+
+    def __repr__(self) -> str:
+        return (
+            f"<Job {self.id} {self.request_id or '(not submitted)'} {self.status.value} "
+            f"{self.params.summary()}>"
+        )
+
+    def _repr_html_(self) -> str | None:
+        draw = PRESENTERS.job_html
+        return draw(self._record) if draw is not None else None
+
+    # -- waiting ----------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> Job:
+        """Block until the job is terminal (and its video downloaded); return the job.
+
+        A FAILED job does not raise here: check ``status`` and ``error``. If
+        *timeout* runs out, :class:`WaitTimeout` (a ``TimeoutError``) is raised
+        and the job keeps going in the background.
+        """
+        self._follow_again()
+        if not self._done.wait(timeout):
+            raise WaitTimeout(
+                f"job {self.request_id or self.id} still {self.status.value} after "
+                f"{timeout:g}s; it keeps running: call .wait() again or check history()",
+                request_id=self.request_id,
+            )
+        return self
+
+    def __await__(self) -> Generator[Any, None, Job]:
+        return self.wait_async().__await__()
+
+    async def wait_async(self) -> Job:
+        """Wait on *any* event loop (the kernel's, the runtime's) without a thread per job."""
+        self._follow_again()
+        await self._done.wait_async()
+        return self
+
+    def stop_waiting(self) -> None:
+        """Stop polling this job. The service has no cancel: the job still runs (and bills).
+
+        The job is not ``done``: ``wait()``, ``await job`` or ``ltx_notebook.resume()``
+        follow it again.
+        """
+        self._stop.set()
+
+    @property
+    def stopped(self) -> bool:
+        """Polling was stopped by :meth:`stop_waiting` before the job ended."""
+        return self._stop.is_set() and not self._done.is_set()
+
+    def _follow_again(self) -> None:
+        # Waiting on a job nobody polls would never end: polling is free, so resume it.
+        if self.stopped:
+            self._session._start(self)
+
+    def result(self) -> Path:
+        """The local video file; waits for it. Raises :class:`JobFailed` if there is none."""
+        self.wait()
+        if self.status is JobStatus.COMPLETED and self.video_path:
+            return self.video_path
+        raise JobFailed(
+            f"job {self.request_id or self.id} ended {self.status.value}: "
+            f"{self.error or 'no video was produced'}",
+            request_id=self.request_id or "",
+            reason=self.error,
+        )
+
+    # -- observing --------------------------------------------------------
+    def add_listener(self, callback: Listener) -> None:
+        """Call *callback(job)* now and after every change (from the runtime thread)."""
+        self._listeners.add(callback, self)
+
+    def remove_listener(self, callback: Listener) -> None:
+        self._listeners.remove(callback)
+
+    def _set(self, record: JobRecord) -> None:
+        self._record = record
+        self._notify()
+
+    def _finish(self) -> None:
+        self._done.set()
+        self._notify()
+
+    def _notify(self) -> None:
+        self._listeners.notify(self)
+
+    def expected_seconds(self) -> float | None:
+        return self.schedule.expected if self.schedule else None
+
+    def progress(self) -> float | None:
+        if self.status is JobStatus.COMPLETED:
+            return 1.0
+        return self.schedule.progress(self.elapsed) if self.schedule else None

@@ -1,0 +1,277 @@
+"""Submitting a sweep's plan politely: one coroutine on the session's runtime loop.
+
+- at most ``concurrency`` jobs are *active* (submitted and not yet done,
+  download included), so a sweep never floods the account;
+- a submit refused with 429 (:class:`RateLimited`: the client's own retries
+  could not get past it) is never a failure: the scheduler lowers its
+  effective concurrency to what the service is currently accepting, backs off
+  (``retry_after`` when the service gave one, else exponential with jitter)
+  and sends the *same* combination again. A refused submit created nothing
+  and billed nothing, so that is safe;
+- a :class:`SubmitUnknown` (the submit was sent, the answer never came) is
+  recorded as an ``UNKNOWN`` job and never sent again: a resend could bill
+  twice. The sweep goes on with the next combination;
+- errors every later submit would hit too (bad key, no credits, service
+  unreachable) stop the sweep; the jobs already submitted are still followed
+  to the end, and the sweep's ``wait()`` then raises that error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from .._core.errors import (
+    AuthenticationError,
+    InsufficientCredits,
+    LtxError,
+    RateLimited,
+    SubmitUnknown,
+    TransportError,
+)
+from .._core.params import Params
+from .._core.status import (
+    DOWNLOADING,
+    FINAL_SWEEP_STATES,
+    PENDING,
+    REFUSED,
+    SKIPPED,
+    SUBMITTING,
+    JobStatus,
+)
+from .job import Job
+from .session import Session
+
+__all__ = ["Scheduler", "SweepItem"]
+
+log = logging.getLogger("ltx_notebook")
+
+# Sweep-level backoff after a RateLimited: the client has already waited through its own
+# retries, so start from seconds, not fractions of one.
+BACKOFF_BASE: Final = 5.0
+BACKOFF_CAP: Final = 120.0
+# After this long without a 429 the effective concurrency climbs back by one.
+RECOVER_AFTER: Final = 60.0
+# Consecutive refusals (400, 500...) before the sweep concludes the problem is not per-job.
+MAX_REFUSALS: Final = 3
+
+
+@dataclass
+class SweepItem:
+    """One combination of a sweep: its params, estimate, and what became of it."""
+
+    index: int
+    params: Params
+    estimate: float
+    state: str = PENDING
+    job: Job | None = None
+    error: str | None = None
+
+    @property
+    def final(self) -> bool:
+        return self.state in FINAL_SWEEP_STATES and (self.job is None or self.job.done)
+
+    def refresh(self) -> str:
+        job = self.job
+        if job is not None:
+            if job.status is JobStatus.COMPLETED and not job.done:
+                self.state = DOWNLOADING
+            else:
+                self.state = job.status.value
+        return self.state
+
+
+class Scheduler:
+    """Sends *items* in order through *session*; tells *on_change* after every step.
+
+    ``note`` says what it is doing (for the panel), ``error`` why it stopped
+    early, if it did. Every accepted job is handed to *on_job* as it is made.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        items: Sequence[SweepItem],
+        *,
+        concurrency: int,
+        sweep_id: str,
+        tag: str | None,
+        on_change: Callable[[], None],
+        on_job: Callable[[SweepItem, Job], None],
+    ) -> None:
+        self._session = session
+        self._items = items
+        self.concurrency = concurrency
+        self.effective_concurrency = concurrency
+        self._sweep_id = sweep_id
+        self._tag = tag
+        self._on_change = on_change
+        self._on_job = on_job
+        self.rate_limited = 0  # 429s that got past the client's retries to the scheduler
+        self.note: str | None = None
+        self.error: LtxError | None = None
+        self.jobs: list[Job] = []
+        self._last_429 = time.monotonic()  # also the start of the current quiet spell
+        self._stop = threading.Event()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake: asyncio.Event | None = None
+
+    # -- control, from any thread ----------------------------------------------------
+    def stop(self) -> None:
+        self._stop.set()
+        self.poke()
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def poke(self) -> None:
+        """Wake the loop: a job finished (a slot may be free) or stop() was called."""
+        loop, wake = self._loop, self._wake
+        if loop is not None and wake is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(wake.set)
+
+    # -- the loop ----------------------------------------------------------------------
+    async def run(self) -> None:
+        """Submit everything, then wait for every submitted job; never raises."""
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        try:
+            await self._submit_all()
+            self.note = None
+            self._on_change()
+            for job in list(self.jobs):
+                await job.wait_async()
+        except Exception as exc:  # a scheduler bug must end the sweep visibly, not hang wait()
+            log.exception("sweep %s scheduler failed", self._sweep_id)
+            if self.error is None:
+                self.error = LtxError(
+                    f"sweep {self._sweep_id} stopped: {type(exc).__name__}: {exc}"
+                )
+        finally:
+            for item in self._items:
+                if item.state in (PENDING, SUBMITTING):
+                    item.state = SKIPPED
+
+    def _active(self) -> int:
+        return sum(1 for job in self.jobs if not job.done)
+
+    async def _sleep(self, seconds: float) -> None:
+        """Sleep, but wake at once on stop() so stopping never waits out a backoff."""
+        assert self._wake is not None
+        deadline = time.monotonic() + seconds
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), left)
+
+    async def _slot(self) -> None:
+        """Wait until fewer than the effective concurrency of jobs are active."""
+        assert self._wake is not None
+        while not self._stop.is_set():
+            calm = time.monotonic() - self._last_429 >= RECOVER_AFTER
+            if calm and self.effective_concurrency < self.concurrency:
+                # Additive increase: probe one more slot after a quiet spell.
+                self.effective_concurrency += 1
+                self._last_429 = time.monotonic()
+            if self._active() < self.effective_concurrency:
+                return
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), 1.0)
+
+    def _backoff(self, exc: RateLimited, streak: int) -> float:
+        if exc.retry_after is not None:
+            return min(max(0.0, exc.retry_after), BACKOFF_CAP)
+        # Exponential with "equal jitter": never less than half the step, so it does slow down.
+        step = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, streak - 1))
+        return step * (0.5 + random.random() / 2)
+
+    async def _submit_all(self) -> None:
+        refusals = 0
+        for item in self._items:
+            await self._slot()
+            if self._stop.is_set():
+                return
+            item.state = SUBMITTING
+            self._on_change()
+            outcome = await self._submit(item)
+            if outcome == "stop":
+                return
+            refusals = refusals + 1 if outcome == "refused" else 0
+            if refusals >= MAX_REFUSALS:
+                self.error = LtxError(
+                    f"sweep {self._sweep_id} stopped after {refusals} refused submits in a "
+                    f"row; last: {item.error}"
+                )
+                return
+
+    async def _submit(self, item: SweepItem) -> str:
+        """Send one combination until accepted; never twice if it may have arrived."""
+        streak = 0
+        session = self._session
+        while True:
+            try:
+                job = await session.submit_async(
+                    item.params, tag=self._tag, sweep_id=self._sweep_id
+                )
+            except RateLimited as exc:
+                # Refused outright: nothing exists, nothing billed, the same combination may go
+                # again. Slow down: the service accepts no more than what is running now.
+                streak += 1
+                self.rate_limited += 1
+                self._last_429 = time.monotonic()
+                self.effective_concurrency = max(
+                    1, min(self.effective_concurrency - 1, self._active())
+                )
+                delay = self._backoff(exc, streak)
+                self.note = (
+                    f"rate limited (HTTP 429): next submit in {delay:.0f}s, "
+                    f"{self.effective_concurrency} at a time"
+                )
+                self._on_change()
+                await self._sleep(delay)
+                await self._slot()
+                if self._stop.is_set():
+                    item.state = SKIPPED
+                    return "stop"
+                continue
+            except SubmitUnknown as exc:
+                # The job may exist and be billed: record it, never send it again.
+                item.error = str(exc)
+                if exc.job_id is not None:
+                    self._adopt(item, await asyncio.to_thread(session.get, exc.job_id))
+                else:
+                    item.state = JobStatus.UNKNOWN.value
+                self._on_change()
+                return "unknown"
+            except (AuthenticationError, InsufficientCredits, TransportError) as exc:
+                # Every later submit would meet the same wall: stop, keep what was sent.
+                item.state, item.error = REFUSED, str(exc)
+                self.error = exc
+                self._on_change()
+                return "stop"
+            except LtxError as exc:
+                # 400 / 404 / 500 at submit: the service refused this one; nothing exists.
+                item.state, item.error = REFUSED, str(exc)
+                self._on_change()
+                return "refused"
+            self.note = None
+            self._adopt(item, job)
+            return "ok"
+
+    def _adopt(self, item: SweepItem, job: Job) -> None:
+        item.job = job
+        item.refresh()
+        self.jobs.append(job)
+        self._on_job(item, job)

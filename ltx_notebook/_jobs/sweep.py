@@ -1,0 +1,405 @@
+"""Sweeps: one prompt (or several) times a grid of parameters, as one handle.
+
+:func:`sweep` builds the plan (:mod:`.plan`: every combination validated
+before anything is sent), applies the confirmation gate, and returns a
+:class:`Sweep` at once; the :mod:`.scheduler` then submits the plan on the
+session's runtime loop, politely (concurrency, 429s, never a double submit).
+
+Every job of a sweep carries the sweep's ``sweep_id`` (and ``tag``) in the
+store, so ``history(sweep_id=...)`` finds it after a kernel restart.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
+
+from .._core.errors import InvalidParams, LtxError, WaitTimeout
+from .._core.params import PARAM_NAMES, Params, estimate_cost
+from .._core.status import PENDING, SWEEP_STATES
+from .job import Job
+from .observe import Completion, Listeners
+from .plan import plan_sweep, varied_params
+from .presenters import PRESENTERS
+from .scheduler import Scheduler, SweepItem
+from .session import Session
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "SWEEP_CONCURRENCY",
+    "SWEEP_CONFIRM_COST",
+    "SWEEP_CONFIRM_JOBS",
+    "ConfirmationRequired",
+    "Sweep",
+    "SweepItem",
+    "sweep",
+]
+
+# Above either threshold a sweep needs yes=True (the magic's --yes). Module-level so a
+# user can set their own comfort level once: ltx_notebook._jobs.sweep.SWEEP_CONFIRM_JOBS = 20.
+SWEEP_CONFIRM_JOBS = 8
+SWEEP_CONFIRM_COST = 5.0
+# Two at a time keeps a free-tier account (reportedly 5 submits a minute) out of trouble.
+SWEEP_CONCURRENCY = 2
+
+Listener = Callable[["Sweep"], None]
+
+
+class ConfirmationRequired(LtxError):
+    """The sweep is above the confirmation threshold and ``yes=True`` was not given.
+
+    Nothing was sent. ``jobs``, ``estimated_cost`` and ``plan`` (a DataFrame of
+    the combinations) say what would have run.
+    """
+
+    def __init__(
+        self, message: str, *, jobs: int, estimated_cost: float, plan: pd.DataFrame
+    ) -> None:
+        super().__init__(message)
+        self.jobs = jobs
+        self.estimated_cost = estimated_cost
+        self.plan = plan
+
+
+class Sweep:
+    """A running (or planned) sweep: a list-like of its :class:`Job` objects.
+
+    ``len(sweep)``, ``sweep[i]`` and ``for job in sweep`` see the jobs
+    *submitted so far*, in submit order (the plan's order, minus combinations
+    refused or skipped): before the scheduler is done, iteration yields a
+    snapshot and never blocks. ``sweep.size`` is the number of combinations
+    planned; ``sweep.plan()`` lists all of them with their state. Call
+    :meth:`wait` first to iterate over the complete set.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        plan: Sequence[Params],
+        *,
+        concurrency: int = SWEEP_CONCURRENCY,
+        tag: str | None = None,
+        sweep_id: str | None = None,
+        dry_run: bool = False,
+    ) -> None:
+        self._session = session
+        self.sweep_id = sweep_id or f"sw-{uuid.uuid4().hex[:12]}"
+        self.tag = tag
+        self.concurrency = concurrency
+        self.dry_run = dry_run
+        self.items = [SweepItem(i, p, estimate_cost(p)) for i, p in enumerate(plan)]
+        self.varying = varied_params(plan)
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self._listeners: Listeners[Sweep] = Listeners()
+        self._scheduler = Scheduler(
+            session,
+            self.items,
+            concurrency=concurrency,
+            sweep_id=self.sweep_id,
+            tag=tag,
+            on_change=self._notify,
+            on_job=self._on_submitted,
+        )
+        # _complete flips first, listeners see it, and only then are waiters released, so a
+        # panel has drawn the final state by the time wait() returns.
+        self._complete = dry_run
+        self._finished = Completion()
+        self._future: Any = None
+        if dry_run:
+            self._finished.set()
+
+    # -- list-like --------------------------------------------------------------
+    @property
+    def jobs(self) -> list[Job]:
+        """The jobs submitted so far (a snapshot)."""
+        return list(self._scheduler.jobs)
+
+    def __len__(self) -> int:
+        return len(self._scheduler.jobs)
+
+    @overload
+    def __getitem__(self, index: int) -> Job: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Job]: ...
+    def __getitem__(self, index: int | slice) -> Job | list[Job]:
+        return self.jobs[index]
+
+    def __iter__(self) -> Iterator[Job]:
+        return iter(self.jobs)
+
+    @property
+    def size(self) -> int:
+        """How many combinations the sweep planned."""
+        return len(self.items)
+
+    @property
+    def estimated_cost(self) -> float:
+        """Sum of the per-job estimates (see ``PRICES``): an estimate, not a bill."""
+        return round(sum(item.estimate for item in self.items), 4)
+
+    @property
+    def session(self) -> Session:
+        return self._session
+
+    # -- state ---------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        """True once nothing more will be submitted and every submitted job is done."""
+        return self._complete
+
+    @property
+    def stopped(self) -> bool:
+        return self._scheduler.stopped
+
+    @property
+    def effective_concurrency(self) -> int:
+        """How many jobs may run at once now: lowered after a 429, raised again when calm."""
+        return self._scheduler.effective_concurrency
+
+    @property
+    def rate_limited(self) -> int:
+        """429s that got past the client's own retries to the sweep."""
+        return self._scheduler.rate_limited
+
+    @property
+    def note(self) -> str | None:
+        """What the sweep is doing now, for the panel (e.g. waiting out a 429)."""
+        return self._scheduler.note
+
+    @property
+    def error(self) -> LtxError | None:
+        """Why the sweep stopped early, if it did."""
+        return self._scheduler.error
+
+    @property
+    def elapsed(self) -> float:
+        if self.started_at is None:
+            return 0.0
+        return max(0.0, (self.finished_at or time.time()) - self.started_at)
+
+    def counts(self) -> Counter[str]:
+        """How many combinations are in each state (a Counter: absent states count 0).
+
+        States: PENDING, SUBMITTING, QUEUED, PROCESSING, DOWNLOADING, COMPLETED,
+        FAILED, UNKNOWN, EXPIRED, LOST, REFUSED, SKIPPED.
+        """
+        found = Counter(item.refresh() for item in self.items)
+        return Counter({s: found[s] for s in SWEEP_STATES if found[s]})
+
+    def finished_count(self) -> int:
+        return sum(1 for item in self.items if item.final)
+
+    def plan(self) -> pd.DataFrame:
+        """Every combination, in order: params, estimated cost, state, request id, error."""
+        import pandas as pd
+
+        from .._storage.tables import typed
+
+        records = []
+        for item in self.items:
+            job = item.job
+            records.append(
+                {
+                    **item.params.as_dict(),
+                    "cost_estimate": item.estimate,
+                    "state": item.refresh(),
+                    "request_id": job.request_id if job else None,
+                    "job_id": job.id if job else None,
+                    "error": (job.error if job else None) or item.error,
+                }
+            )
+        frame = pd.DataFrame.from_records(
+            records,
+            columns=[
+                *PARAM_NAMES,
+                "cost_estimate",
+                "state",
+                "request_id",
+                "job_id",
+                "error",
+            ],
+        )
+        frame = typed(frame)
+        frame["state"] = pd.Categorical(frame["state"], categories=list(SWEEP_STATES))
+        frame.index.name = "#"
+        frame.attrs["sweep_id"] = self.sweep_id
+        frame.attrs["estimated_cost"] = self.estimated_cost
+        return frame
+
+    def frame(self) -> pd.DataFrame:
+        """This sweep's rows of ``history()`` (typed, as there), oldest first."""
+        from .._storage.tables import history_frame
+
+        return history_frame(self._session.store, sweep_id=self.sweep_id).sort_index()
+
+    # -- waiting ---------------------------------------------------------------------
+    def wait(self, timeout: float | None = None) -> Sweep:
+        """Block until every job is done (videos downloaded); return the sweep.
+
+        FAILED jobs do not raise (check ``counts()``). If the sweep stopped
+        early on an error every submit would hit (bad key, no credits, service
+        unreachable), that error is raised once the submitted jobs are done.
+        If *timeout* runs out, :class:`WaitTimeout` (a ``TimeoutError``) is
+        raised and the sweep goes on.
+        """
+        if not self._finished.wait(timeout):
+            counts = ", ".join(f"{n} {s}" for s, n in self.counts().items())
+            raise WaitTimeout(
+                f"sweep {self.sweep_id} not done after {timeout:g}s ({counts}); it keeps "
+                "going: call .wait() again or look at history(sweep_id=...)",
+                request_id=None,
+            )
+        if self.error is not None:
+            raise self.error
+        return self
+
+    async def wait_async(self) -> Sweep:
+        """Wait on any event loop without blocking it; same outcome as :meth:`wait`."""
+        await self._finished.wait_async()
+        if self.error is not None:
+            raise self.error
+        return self
+
+    def __await__(self) -> Any:
+        return self.wait_async().__await__()
+
+    def stop(self) -> int:
+        """Submit nothing more; return how many combinations will not be sent.
+
+        Jobs already submitted cannot be cancelled: the service has no cancel,
+        they run (and are billed) to the end and are still followed and
+        downloaded. A submit in flight is allowed to finish, never cut off
+        (cutting it off could leave a job that exists but is not on record).
+        """
+        self._scheduler.stop()
+        return sum(1 for item in self.items if item.state == PENDING)
+
+    cancel = stop
+
+    # -- observing -------------------------------------------------------------------
+    def add_listener(self, callback: Listener) -> None:
+        """Call *callback(sweep)* now and after every change (often from the runtime thread)."""
+        self._listeners.add(callback, self)
+
+    def remove_listener(self, callback: Listener) -> None:
+        self._listeners.remove(callback)
+
+    def _notify(self) -> None:
+        self._listeners.notify(self)
+
+    def _on_submitted(self, _item: SweepItem, job: Job) -> None:
+        job.add_listener(self._on_job)
+
+    def _on_job(self, _job: Job) -> None:
+        self._scheduler.poke()
+        self._notify()
+
+    # -- display ---------------------------------------------------------------------
+    def __repr__(self) -> str:
+        counts = ", ".join(f"{n} {s}" for s, n in self.counts().items())
+        kind = "dry run, nothing sent" if self.dry_run else counts
+        return (
+            f"<Sweep {self.sweep_id}: {self.size} jobs ({kind}) · "
+            f"~${self.estimated_cost:.2f} estimated · concurrency {self.concurrency}>"
+        )
+
+    def _repr_html_(self) -> str | None:
+        draw = PRESENTERS.sweep_html
+        return draw(self) if draw is not None else None
+
+    def panel(self) -> Any:
+        """A live :class:`~ltx_notebook.widgets.SweepPanel` following this sweep."""
+        return PRESENTERS.require("sweep_panel")(self)
+
+    def gallery(self, **kw: Any) -> Any:
+        """The jobs' videos side by side, played in sync (see ``ltx_notebook.gallery``).
+
+        Unless given, ``row`` and ``col`` are the parameters the sweep varies
+        (prompt last): two of them make a grid, one makes a single row.
+        """
+        row, col = self.axes()
+        kw.setdefault("row", row)
+        kw.setdefault("col", col)
+        kw.setdefault("session", self._session)
+        return PRESENTERS.require("gallery")(self, **kw)
+
+    def axes(self) -> tuple[str | None, str | None]:
+        """(row, col) for laying the jobs out: the varied params, prompt last.
+
+        Two of them make a grid, one makes a single row, none a flat grid.
+        """
+        axes = [k for k in self.varying if k != "prompt"]
+        axes += ["prompt"] if "prompt" in self.varying else []
+        if len(axes) >= 2:
+            return axes[0], axes[1]
+        return None, (axes[0] if axes else None)
+
+    # -- running ------------------------------------------------------------------
+    def _start(self) -> None:
+        self.started_at = time.time()
+        self._future = self._session.runtime.submit(self._run())
+
+    async def _run(self) -> None:
+        try:
+            await self._scheduler.run()
+        finally:
+            self.finished_at = time.time()
+            self._complete = True
+            self._notify()
+            self._finished.set()
+
+
+def sweep(
+    prompts: str | Sequence[str] | None,
+    grid: Mapping[str, Any] | None = None,
+    *,
+    zip: bool = False,
+    concurrency: int = SWEEP_CONCURRENCY,
+    model: str = "ltx-2-pro",
+    tag: str | None = None,
+    yes: bool = False,
+    dry_run: bool = False,
+    session: Session,
+    confirm_jobs: int | None = None,
+    confirm_cost: float | None = None,
+) -> Sweep:
+    """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
+
+    Every combination is validated first (one bad value raises
+    :class:`InvalidParams` and nothing is sent). With *dry_run* the returned
+    Sweep only lists the plan (``plan()``, shown as a table) and nothing is
+    sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
+    cost (defaults :data:`SWEEP_CONFIRM_JOBS`, :data:`SWEEP_CONFIRM_COST`)
+    :class:`ConfirmationRequired` is raised unless *yes* is true; it never
+    prompts, so a script or a cell run unattended cannot hang on it.
+    """
+    plan = plan_sweep(prompts, grid, zip=zip, model=model)
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise InvalidParams(
+            f"concurrency must be a whole number of at least 1 (got {concurrency!r})",
+            param="concurrency",
+        )
+    handle = Sweep(session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run)
+    if dry_run:
+        return handle
+    max_jobs = SWEEP_CONFIRM_JOBS if confirm_jobs is None else confirm_jobs
+    max_cost = SWEEP_CONFIRM_COST if confirm_cost is None else confirm_cost
+    cost = handle.estimated_cost
+    if not yes and (handle.size > max_jobs or cost > max_cost):
+        raise ConfirmationRequired(
+            f"this sweep would run {handle.size} jobs at an estimated ${cost:.2f} (an estimate; "
+            f"the service bills the real cost), above the confirmation threshold of {max_jobs} "
+            f"jobs or ${max_cost:.2f}; nothing was sent. Pass yes=True (%%ltx --yes) to run it, "
+            "or dry_run=True (--dry-run) to list the grid",
+            jobs=handle.size,
+            estimated_cost=cost,
+            plan=handle.plan(),
+        )
+    handle._start()
+    return handle

@@ -1,0 +1,72 @@
+"""Reading a ``%%ltx`` cell: prompt variants in the body, ``--sweep`` grammar on the line.
+
+Text in, plain values out; checking those values is the params layer's job,
+so a value parsed here is only ever sent after it passed validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from .._core.errors import InvalidParams
+from .._jobs.plan import SWEEPABLE
+
+__all__ = ["parse_grid", "split_prompts"]
+
+
+def split_prompts(text: str) -> list[str]:
+    """Prompt variants of a cell: blocks separated by lines holding only ``---``.
+
+    Blank blocks are dropped; each prompt is stripped (inner newlines kept).
+    """
+    blocks: list[list[str]] = [[]]
+    for line in text.splitlines():
+        if line.strip() == "---":
+            blocks.append([])
+        else:
+            blocks[-1].append(line)
+    return [p for p in ("\n".join(b).strip() for b in blocks) if p]
+
+
+_TRUE = {"true", "yes", "on", "1"}
+_FALSE = {"false", "no", "off", "0"}
+
+
+def _coerce(key: str, text: str) -> Any:
+    # Magic options arrive as text; validate() does the real checking later.
+    text = text.strip()
+    if key == "generate_audio":
+        if text.lower() in _TRUE:
+            return True
+        if text.lower() in _FALSE:
+            return False
+    if key == "duration" and text.lstrip("-").isdigit():
+        return int(text)
+    return text
+
+
+def parse_grid(options: Iterable[str]) -> dict[str, list[Any]]:
+    """``["duration=6,8,10", "resolution=1080p,4k"]`` → ``{"duration": [6, 8, 10], ...}``.
+
+    What the magic's repeated ``--sweep k=v1,v2`` options become. A key given
+    twice has its values appended. Raises :class:`InvalidParams` on a malformed
+    option; values are validated later, with the rest of the plan.
+    """
+    grid: dict[str, list[Any]] = {}
+    for option in options:
+        key, sep, values = option.partition("=")
+        key = key.strip().replace("-", "_")
+        if not sep or not key:
+            raise InvalidParams(
+                f"--sweep takes name=value1,value2 (got {option!r})", param=key or None
+            )
+        if key not in SWEEPABLE:
+            raise InvalidParams(
+                f"cannot sweep {key!r}; sweepable: {', '.join(SWEEPABLE)}", param=key
+            )
+        items = [v for v in values.split(",") if v.strip()]
+        if not items:
+            raise InvalidParams(f"--sweep {key}= has no values", param=key)
+        grid.setdefault(key, []).extend(_coerce(key, v) for v in items)
+    return grid

@@ -1,0 +1,84 @@
+"""``%ltx emulator start|stop``: a local stand-in for the service, inside the kernel.
+
+It points the settings at itself for as long as it runs and puts the previous
+ones back when stopped, so a notebook can be tried with no key and no network.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+from IPython.core.error import UsageError
+
+from .._core.config import configure, get_settings
+
+__all__ = ["EMULATOR_USAGE", "InKernelEmulator"]
+
+EMULATOR_USAGE: Final = (
+    "%ltx emulator start [speed=N] [render_scale=F] [preset=NAME] [seed=N] [credits=N] "
+    "| %ltx emulator stop"
+)
+# What `%ltx emulator start key=value` may set: the EmulatorConfig fields worth a knob here.
+EMULATOR_OPTIONS: Final[dict[str, type]] = {
+    "speed": float,
+    "render_scale": float,
+    "preset": str,
+    "seed": int,
+    "credits": float,
+}
+
+
+class InKernelEmulator:
+    """At most one emulator per magic, and the settings it replaced."""
+
+    def __init__(self) -> None:
+        self._emulator: Any = None
+        self._settings_before: dict[str, Any] | None = None
+
+    def start(self, options: tuple[str, ...]) -> None:
+        from ..emulator import Emulator, EmulatorConfig
+
+        if self._emulator is not None:
+            print(f"the emulator already runs at {self._emulator.base_url}")
+            return
+        knobs: dict[str, Any] = {"speed": 1.0}
+        for option in options:
+            name, _, value = option.partition("=")
+            name = name.lstrip("-").replace("-", "_")
+            kind = EMULATOR_OPTIONS.get(name)
+            if kind is None or not value:
+                raise UsageError(f"usage: {EMULATOR_USAGE}")
+            try:
+                knobs[name] = kind(value)
+            except ValueError:
+                raise UsageError(
+                    f"emulator {name} must be a {kind.__name__} (got {value!r})"
+                ) from None
+        try:
+            config = EmulatorConfig(**knobs)
+        except ValueError as exc:
+            raise UsageError(f"emulator: {exc}") from None
+        settings = get_settings()
+        self._settings_before = {
+            "base_url": settings.base_url,
+            "api_key": settings.api_key.get() if settings.api_key else "",
+        }
+        emulator = Emulator(config)
+        emulator.start()
+        self._emulator = emulator
+        configure(base_url=emulator.base_url, api_key="emulator-key")
+        print(
+            f"emulator running at {emulator.base_url} (speed {config.speed:g}); "
+            "this session uses it until %ltx emulator stop"
+        )
+
+    def stop(self) -> None:
+        if self._emulator is None:
+            print("no emulator is running in this kernel")
+            return
+        self._emulator.stop()
+        self._emulator = None
+        if self._settings_before:
+            configure(**self._settings_before)
+            self._settings_before = None
+        print(f"emulator stopped; settings restored (base_url {get_settings().base_url})")

@@ -1,0 +1,1 @@
+"""Talking to the service: the async HTTP client, its replies, and its retry rules."""

@@ -1,0 +1,214 @@
+"""The error boundary: the one place an HTTP answer or an httpx exception becomes ours.
+
+Messages are built from the operation, the status code, the service's reason
+and the request id only: never from headers or the request, so the key cannot
+leak (and :func:`~ltx_notebook._core.errors.redact` scrubs the rest).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import httpx
+
+from .._core.errors import (
+    ApiError,
+    AuthenticationError,
+    BadRequest,
+    InsufficientCredits,
+    LtxError,
+    NotFound,
+    RateLimited,
+    ServiceError,
+    SubmitUnknown,
+    TransportError,
+)
+from .replies import text
+from .retry import Kind, RetryPolicy, retryable_status, surely_not_sent
+
+__all__ = [
+    "buffer_error",
+    "host",
+    "is_failed_body",
+    "json_body",
+    "map_failure",
+    "request_id_in",
+    "snippet",
+]
+
+ERROR_BODY_LIMIT: Final = 64 * 1024  # an error page is read this far, never more
+
+
+def map_failure(
+    kind: Kind,
+    op: str,
+    *,
+    response: httpx.Response | None = None,
+    exc: httpx.RequestError | None = None,
+    attempts: int,
+    request_id: str | None,
+    retry: RetryPolicy,
+) -> LtxError:
+    """The one place an HTTP status or an httpx exception becomes an ltx-notebook error.
+
+    Messages are built from the operation, the status code, the service's
+    reason and the request id only: never from headers or the request, so the
+    key cannot leak (and ``redact`` scrubs the rest).
+    """
+    tries = f" after {attempts} attempts" if attempts > 1 else ""
+    submit = kind is not Kind.READ
+    if exc is not None:
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        where = host(str(exc.request.url)) if has_request(exc) else "the service"
+        if submit and not surely_not_sent(exc):
+            return SubmitUnknown(
+                f"the {op} was sent but the connection failed before the answer ({what}): "
+                "the job may exist and may be billed; look for it in your Segmind console "
+                "(or ltx_notebook.history()) before submitting again"
+            )
+        sent = "; nothing was sent" if submit else ""
+        return TransportError(
+            f"could not complete the {op} with {where}{tries} ({what}){sent}; "
+            "check the network and SEGMIND_BASE_URL, then try again"
+        )
+
+    assert response is not None
+    code = response.status_code
+    why = reason(response)
+    rid = request_id or request_id_in(response)
+    because = f": {snippet(why, 160)}" if why else ""
+    about = f" for request {rid}" if rid else ""
+    common: dict[str, Any] = {"status_code": code, "detail": why, "request_id": rid}
+
+    named = request_id_in(response) is not None
+    if submit and code > 500 and not retryable_status(kind, code, names_a_job=named):
+        # 504 on a v2 submit, any gateway error on a v1 run, or a 502/503 that
+        # names a job: the service may have started the job behind the gateway.
+        job = f" (request id {rid})" if rid else ""
+        return SubmitUnknown(
+            f"the {op} got HTTP {code}{because} after it was sent: the job{job} may exist "
+            "and may be billed; look for it in your Segmind console (or ltx_notebook.history()) "
+            "before submitting again",
+            request_id=rid,
+        )
+    if code == 400:
+        return BadRequest(
+            f"the service refused the {op} (HTTP 400){because}; check the parameters", **common
+        )
+    if code in (401, 403):
+        return AuthenticationError(
+            f"the service rejected the API key (HTTP {code}) on {op}{because}; check "
+            "SEGMIND_API_KEY or call ltx_notebook.configure(api_key=...)",
+            **common,
+        )
+    if code == 404:
+        return NotFound(
+            f"not found (HTTP 404) on {op}{about}{because}; check the model name or request id "
+            "(request records expire after 1 hour)",
+            **common,
+        )
+    if code == 406:
+        return InsufficientCredits(
+            f"the service refused the {op} for lack of credits (HTTP 406){because}; top up "
+            "your Segmind account or raise its spend limit",
+            **common,
+        )
+    if code == 429:
+        wait = retry.hint(response.headers)
+        when = f"in {wait:.0f} s" if wait is not None else "in a minute"
+        return RateLimited(
+            f"rate limited (HTTP 429) on {op}{tries}{because}; try again {when}",
+            retry_after=wait,
+            **common,
+        )
+    if code >= 500:
+        if submit and code == 500:
+            # The reference notes a submit's 500 is usually a bad parameter value
+            # refused before a job exists; not resent, reported as a service error.
+            hint = "check the parameter values, then try again"
+        else:
+            hint = "the service is having trouble; try again later"
+        return ServiceError(
+            f"service error (HTTP {code}) on {op}{about}{tries}{because}; {hint}", **common
+        )
+    return ApiError(f"unexpected HTTP {code} on {op}{about}{because}", **common)
+
+
+def has_request(exc: httpx.RequestError) -> bool:
+    try:
+        exc.request  # noqa: B018  the property raises when no request is attached
+    except RuntimeError:
+        return False
+    return True
+
+
+def host(url: str) -> str:
+    return urlsplit(url).netloc.rsplit("@", 1)[-1] or "the service"
+
+
+async def buffer_error(response: httpx.Response) -> httpx.Response:
+    """A streamed error answer, read to at most ``ERROR_BODY_LIMIT`` and closed."""
+    data = bytearray()
+    try:
+        async for chunk in response.aiter_bytes():
+            data += chunk
+            if len(data) >= ERROR_BODY_LIMIT:
+                break
+    except httpx.HTTPError:
+        pass  # a broken error page still has its status code
+    finally:
+        await response.aclose()
+    # The bytes are already decoded: drop the headers that describe the wire form.
+    headers = [
+        (k, v)
+        for k, v in response.headers.multi_items()
+        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
+    ]
+    return httpx.Response(
+        response.status_code,
+        headers=headers,
+        content=bytes(data[:ERROR_BODY_LIMIT]),
+        request=response.request,
+    )
+
+
+def json_body(response: httpx.Response) -> Mapping[str, Any] | None:
+    try:
+        data = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def is_failed_body(response: httpx.Response) -> bool:
+    data = json_body(response)
+    return data is not None and str(data.get("status", "")).upper() == "FAILED"
+
+
+def request_id_in(response: httpx.Response) -> str | None:
+    data = json_body(response)
+    return text(data.get("request_id")) if data else None
+
+
+def reason(response: httpx.Response) -> str | None:
+    """The service's own reason: ``{"error": ...}`` (or message/detail), else the plain text."""
+    data = json_body(response)
+    if data is not None:
+        for key in ("error", "message", "detail"):
+            value = data.get(key)
+            if value:
+                return value if isinstance(value, str) else json.dumps(value)
+        return None
+    try:
+        text = response.text.strip()
+    except (UnicodeDecodeError, LookupError):
+        return None
+    return snippet(text, 300) or None
+
+
+def snippet(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

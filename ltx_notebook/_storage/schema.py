@@ -1,0 +1,68 @@
+"""The job table's schema, as an ordered list of migrations.
+
+The file records how many were applied in ``PRAGMA user_version``, and
+opening a store applies the rest inside one write transaction. Adding a column
+means appending a migration *and* a field (defaulting to ``None``) to
+:class:`~.records.JobRecord`; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = ["MIGRATIONS", "SCHEMA_VERSION"]
+
+# Each migration is a tuple of statements, run in order inside one transaction
+# (no ``executescript``: it would commit behind our back). Never edit an entry
+# once released; append a new one.
+MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
+    (
+        """
+        CREATE TABLE jobs (
+            id             INTEGER PRIMARY KEY,
+            request_id     TEXT UNIQUE,
+            model          TEXT NOT NULL,
+            prompt         TEXT NOT NULL,
+            duration       INTEGER NOT NULL,
+            resolution     TEXT NOT NULL,
+            generate_audio INTEGER NOT NULL,
+            image          TEXT,
+            params_json    TEXT NOT NULL,
+            status         TEXT NOT NULL,
+            error          TEXT,
+            submitted_at   TEXT,
+            started_at     TEXT,
+            completed_at   TEXT,
+            queue_s        REAL,
+            run_s          REAL,
+            total_s        REAL,
+            metrics_json   TEXT,
+            cost           REAL,
+            cost_estimate  REAL,
+            output_url     TEXT,
+            url_expires_at TEXT,
+            status_url     TEXT,
+            response_url   TEXT,
+            video_path     TEXT,
+            file_bytes     INTEGER,
+            video_seconds  REAL,
+            video_width    INTEGER,
+            video_height   INTEGER,
+            video_fps      REAL,
+            has_audio      INTEGER,
+            poster_path    TEXT,
+            sweep_id       TEXT,
+            tag            TEXT,
+            rating         INTEGER,
+            notes          TEXT,
+            base_url       TEXT,
+            updated_at     TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX jobs_status ON jobs (status)",
+        "CREATE INDEX jobs_eta ON jobs (model, duration, resolution, status, completed_at)",
+        "CREATE INDEX jobs_sweep ON jobs (sweep_id)",
+    ),
+)
+
+SCHEMA_VERSION: Final = len(MIGRATIONS)

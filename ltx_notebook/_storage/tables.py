@@ -1,0 +1,80 @@
+"""The job store as a typed pandas DataFrame: what ``history()`` returns.
+
+Columns are typed so that filtering and grouping behave: timestamps are
+timezone-aware datetimes, counts are nullable integers (a job still running
+has no width yet), and enumerations are categoricals.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from .._core.params import MODELS, PARAM_NAMES, RESOLUTIONS
+from .._core.status import JobStatus
+from .store import Store
+
+__all__ = ["history_frame", "typed"]
+
+# The columns every history frame starts with, in order; any others follow.
+LEADING = [
+    "request_id",
+    *PARAM_NAMES,
+    "status",
+    "error",
+    "submitted_at",
+    "completed_at",
+    "total_s",
+    "cost",
+    "output_url",
+    "video_path",
+]
+HIDDEN = {"params_json", "metrics_json", "status_url", "response_url"}
+DATETIMES = ("submitted_at", "started_at", "completed_at", "url_expires_at", "updated_at")
+INTS = ("id", "job_id", "duration", "file_bytes", "video_width", "video_height", "rating")
+FLOATS = ("queue_s", "run_s", "total_s", "cost", "cost_estimate", "video_seconds", "video_fps")
+BOOLS = ("generate_audio", "has_audio")
+CATEGORIES = {
+    "status": [s.value for s in JobStatus],
+    "model": list(MODELS),
+    "resolution": list(RESOLUTIONS),
+}
+
+
+def history_frame(store: Store, **filters: Any) -> pd.DataFrame:
+    """One row per job (newest first), filtered by equality on any column."""
+    frame = pd.DataFrame.from_records(store.rows(**filters), columns=list(store.columns))
+    columns = LEADING + [c for c in frame.columns if c not in LEADING and c not in HIDDEN]
+    frame = typed(frame.reindex(columns=columns))
+    if "id" in frame:
+        frame = frame.set_index("id")
+    return frame
+
+
+def typed(frame: pd.DataFrame) -> pd.DataFrame:
+    """Give *frame*'s job columns, whichever it has, the types ``history()`` promises.
+
+    Nullable ints, floats and booleans, UTC datetimes, and categoricals for the
+    enums; shared by every frame of jobs so they compare and concatenate alike.
+    """
+    for name in DATETIMES:
+        if name in frame:
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
+    for name in INTS:
+        if name in frame:
+            frame[name] = pd.array(frame[name], dtype="Int64")
+    for name in FLOATS:
+        if name in frame:
+            frame[name] = pd.array(frame[name], dtype="Float64")
+    for name in BOOLS:
+        if name in frame:
+            frame[name] = pd.array(frame[name].map(_to_bool), dtype="boolean")
+    for name, categories in CATEGORIES.items():
+        if name in frame:
+            frame[name] = pd.Categorical(frame[name], categories=categories)
+    return frame
+
+
+def _to_bool(value: Any) -> Any:
+    return pd.NA if value is None or value is pd.NA else bool(value)

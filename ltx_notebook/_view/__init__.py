@@ -1,0 +1,1 @@
+"""What a person sees, as HTML and tables: cells, grids, reports, labels, comparisons."""

@@ -1,0 +1,182 @@
+"""Which jobs a review shows, and how they are laid out in rows and columns.
+
+The gallery widget and the static pages share what is here: which records a
+source names (:func:`collect`), how they are grouped by two parameters
+(:func:`layout`), and where each record's files are, or why they are not.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+from .._core.config import get_settings
+from .._core.params import RESOLUTIONS
+from .._core.status import JobStatus
+from .._jobs.job import Job
+from .._storage.records import JobRecord
+from .._storage.store import Store
+
+if TYPE_CHECKING:
+    from .._jobs.session import Session
+
+__all__ = ["Grid", "collect", "layout", "missing_reason", "poster_file", "video_file"]
+
+_FIELDS: Final = frozenset(f.name for f in fields(JobRecord))
+
+
+def collect(source: Any, *, session: Session | None = None) -> tuple[Store, list[JobRecord]]:
+    """The store and the freshly read records a *source* names, in its order.
+
+    *source*: a history DataFrame (rows by local id, as ``history()`` returns),
+    a Job, a Sweep or any iterable of Jobs, JobRecords or local ids. Records are
+    re-read from the store so ratings and notes are current. The store is
+    *session*'s, else that of the first Job's session, else the one the
+    settings name (the default session's).
+    """
+    # A DataFrame can only exist once pandas is imported: no need to import it to ask.
+    pandas = sys.modules.get("pandas")
+    if pandas is not None and isinstance(source, pandas.DataFrame):
+        ids = source["id"] if "id" in source.columns else source.index
+        items: list[Any] = [int(i) for i in ids]
+    elif isinstance(source, Job | JobRecord | int):
+        items = [source]
+    elif isinstance(source, Iterable) and not isinstance(source, str | bytes):
+        items = list(source)
+    else:
+        raise TypeError(
+            f"expected Jobs, a Sweep, a history DataFrame or job ids, not {type(source).__name__}"
+        )
+    owner = next((i for i in items if isinstance(i, Job)), None)
+    if session is not None:
+        store = session.store
+    elif owner is not None:
+        store = owner.session.store
+    else:
+        store = Store(get_settings().store_path)
+    records: list[JobRecord] = []
+    missing: list[int] = []
+    for item in items:
+        if isinstance(item, Job):
+            records.append(store.get(item.id) or item.record)
+        elif isinstance(item, JobRecord):
+            records.append(store.get(item.id) or item)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            record = store.get(item)
+            if record is None:
+                missing.append(item)
+            else:
+                records.append(record)
+        else:
+            raise TypeError(f"cannot show {type(item).__name__} {item!r}: expected a Job or an id")
+    if missing:
+        raise KeyError(f"no job with id {', '.join(map(str, missing))} in {store.path}")
+    return store, records
+
+
+@dataclass(frozen=True)
+class Grid:
+    """Records laid out by two parameters. A ``None`` parameter has the single value ``None``."""
+
+    row: str | None
+    col: str | None
+    rows: tuple[Any, ...]
+    cols: tuple[Any, ...]
+    cells: Mapping[tuple[int, int], tuple[JobRecord, ...]]
+    records: tuple[JobRecord, ...]
+
+    def cell(self, r: int, c: int) -> tuple[JobRecord, ...]:
+        return self.cells.get((r, c), ())
+
+    def position(self, job_id: int) -> tuple[int, int]:
+        for key, records in self.cells.items():
+            if any(rec.id == job_id for rec in records):
+                return key
+        raise KeyError(job_id)
+
+    @property
+    def flat(self) -> bool:
+        return self.row is None and self.col is None
+
+
+def _check_param(name: str | None) -> None:
+    if name is not None and name not in _FIELDS:
+        raise ValueError(f"cannot group by {name!r}; known fields: {', '.join(sorted(_FIELDS))}")
+
+
+def _ordered(param: str | None, values: Iterable[Any]) -> tuple[Any, ...]:
+    distinct = list(dict.fromkeys(values))
+    known = [v for v in distinct if v is not None]
+    tail = [None] if None in distinct else []
+    if param == "resolution":
+        rank = {r: i for i, r in enumerate(RESOLUTIONS)}
+        known.sort(key=lambda v: (rank.get(v, len(rank)), str(v)))
+    elif all(isinstance(v, bool) for v in known) or all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in known
+    ):
+        known.sort()
+    elif param == "status":
+        order = list(JobStatus)
+        known.sort(key=lambda v: order.index(JobStatus(v)) if v in order else len(order))
+    return tuple(known + tail)
+
+
+def _value(record: JobRecord, param: str | None) -> Any:
+    if param is None:
+        return None
+    value = getattr(record, param)
+    return value.value if isinstance(value, JobStatus) else value
+
+
+def layout(records: Iterable[JobRecord], row: str | None, col: str | None) -> Grid:
+    """Group *records* into a grid: rows by *row*'s values, columns by *col*'s.
+
+    Values are ordered naturally (resolutions 1080p < 2k < 4k, numbers and
+    booleans ascending, anything else in order of first appearance); records
+    sharing a cell keep their order.
+    """
+    _check_param(row)
+    _check_param(col)
+    records = tuple(records)
+    rows = _ordered(row, (_value(r, row) for r in records)) or (None,)
+    cols = _ordered(col, (_value(r, col) for r in records)) or (None,)
+    cells: dict[tuple[int, int], list[JobRecord]] = {}
+    for record in records:
+        key = (rows.index(_value(record, row)), cols.index(_value(record, col)))
+        cells.setdefault(key, []).append(record)
+    return Grid(
+        row=row,
+        col=col,
+        rows=rows,
+        cols=cols,
+        cells={k: tuple(v) for k, v in cells.items()},
+        records=records,
+    )
+
+
+def video_file(record: JobRecord) -> Path | None:
+    """The record's local video if it is on disk."""
+    path = Path(record.video_path) if record.video_path else None
+    return path if path is not None and path.is_file() else None
+
+
+def poster_file(record: JobRecord) -> Path | None:
+    path = Path(record.poster_path) if record.poster_path else None
+    return path if path is not None and path.is_file() else None
+
+
+def missing_reason(record: JobRecord) -> str | None:
+    """Why a tile has no video (``None`` when it has one)."""
+    if video_file(record) is not None:
+        return None
+    if record.status is JobStatus.COMPLETED:
+        if record.video_path:
+            return f"video file {Path(record.video_path).name} is missing"
+        return "video not downloaded (%ltx show ID fetches it while the service keeps it)"
+    if record.status.is_terminal:
+        why = f"job ended {record.status.value}"
+        return f"{why}: {record.error}" if record.error else why
+    return f"job is {record.status.value}"

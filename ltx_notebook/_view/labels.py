@@ -1,0 +1,70 @@
+"""Short texts for a job, shared by every view: the panel, captions, tiles, reports.
+
+One spelling for each: a clock, a time-and-cost pair (an estimate always says
+so), a tile's heading, a star rating. A parameter's own label is
+:func:`~ltx_notebook._core.params.format_param`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Final
+
+from .._storage.records import JobRecord
+
+__all__ = [
+    "STARS",
+    "clock",
+    "param_title",
+    "stars_text",
+    "tile_heading",
+    "tile_stats",
+    "timing_and_cost",
+]
+
+STARS: Final = 5
+
+
+def clock(seconds: float) -> str:
+    """``1:05``: minutes and seconds, for elapsed times."""
+    seconds = int(seconds)
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+def timing_and_cost(record: JobRecord) -> list[str]:
+    """``["41 s", "$0.36"]``: wall time and the billed cost, or the estimate, marked so."""
+    parts = []
+    if record.total_s is not None:
+        parts.append(f"{record.total_s:.0f} s")
+    if record.cost is not None:
+        parts.append(f"${record.cost:.2f}")
+    elif record.cost_estimate is not None:
+        parts.append(f"~${record.cost_estimate:.2f} (estimate)")
+    return parts
+
+
+def param_title(param: str | None) -> str:
+    return "" if param is None else param.replace("_", " ")
+
+
+def tile_heading(record: JobRecord) -> str:
+    """``#12 · 6s · 1080p · audio``: the local id and the parameters of a tile."""
+    parts = [f"#{record.id}", f"{record.duration}s", record.resolution]
+    parts.append("audio" if record.generate_audio else "no audio")
+    if record.model != "ltx-2-pro":
+        parts.insert(1, record.model)
+    if record.image:
+        parts.append(f"image {Path(record.image).name}")
+    return " · ".join(parts)
+
+
+def tile_stats(record: JobRecord) -> str:
+    """``COMPLETED · 41 s · $0.36``: state, wall time and cost (an estimate is marked)."""
+    return " · ".join([record.status.value, *timing_and_cost(record)])
+
+
+def stars_text(rating: int | None) -> str:
+    if not rating:
+        return "unrated"
+    rating = max(0, min(STARS, int(rating)))
+    return "★" * rating + "☆" * (STARS - rating)
