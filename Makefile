@@ -28,14 +28,15 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 demo: $(STAMP)
 	$(VENV)/bin/ltx-notebook demo
 
-test: $(STAMP)
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+test: lint
 	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
+# Style, types, and the layer rule (pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format .

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import pkgutil
 
 import ltx_notebook
@@ -29,37 +28,3 @@ def test_every_error_is_an_ltx_error_and_catchable_by_meaning() -> None:
         obj = getattr(e, name)
         if isinstance(obj, type) and issubclass(obj, Exception):
             assert issubclass(obj, e.LtxError)
-
-
-def test_layers_only_import_downwards() -> None:
-    """magic → params → jobs → client → store → media → display: no module reaches back up."""
-    order = [
-        "_magics",
-        "_sweep",
-        "_jobs",
-        "_client",
-        "_retry",
-        "_store",
-        "_media",
-        "_params",
-        "_errors",
-    ]
-    import ast
-    from pathlib import Path
-
-    root = Path(ltx_notebook.__file__).parent
-    for i, name in enumerate(order):
-        tree = ast.parse((root / f"{name}.py").read_text())
-        imported = {
-            (node.module or "").lstrip(".").split(".")[0]
-            for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and node.level >= 1
-        }
-        above = set(order[:i])
-        assert not imported & above, f"{name} imports {imported & above}"
-    client_src = (root / "_client.py").read_text()
-    assert "ipywidgets" not in client_src and "emulator" not in client_src.split('"""', 2)[2]
-    for module in pkgutil.walk_packages([str(root / "emulator")], "ltx_notebook.emulator."):
-        src = importlib.util.find_spec(module.name).origin
-        text = Path(src).read_text()
-        assert "from .._client" not in text and "from ltx_notebook._client" not in text
