@@ -8,8 +8,10 @@ line or exception can print it by accident.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from .errors import register_secret
@@ -47,7 +49,7 @@ class Secret:
     def __hash__(self) -> int:
         return hash(self._value)
 
-    def __reduce__(self) -> object:  # refuse to be pickled into a file somewhere
+    def __reduce__(self) -> str | tuple[Any, ...]:  # refuse to be pickled into a file
         raise TypeError("a Secret cannot be pickled")
 
 
@@ -111,7 +113,7 @@ class Settings:
 
 
 _settings: Settings | None = None
-_listeners: list = []
+_listeners: list[Callable[[], None]] = []
 
 
 def get_settings() -> Settings:
@@ -121,7 +123,7 @@ def get_settings() -> Settings:
     return _settings
 
 
-def on_change(callback) -> None:  # type: ignore[no-untyped-def]
+def on_change(callback: Callable[[], None]) -> None:
     """Call *callback()* after every :func:`configure` (the session drops cached clients)."""
     _listeners.append(callback)
 
@@ -140,7 +142,7 @@ def configure(
     """
     global _settings
     current = get_settings()
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     if api_key is not None:
         changes["api_key"] = Secret(api_key) if api_key else None
     if base_url is not None:
@@ -151,7 +153,7 @@ def configure(
             changes["store_path"] = Path(media_dir) / "ltx-jobs.sqlite"
     if store_path is not None:
         changes["store_path"] = Path(store_path)
-    _settings = replace(current, **changes)  # type: ignore[arg-type]
+    _settings = replace(current, **changes)
     for callback in _listeners:
         callback()
     return _settings

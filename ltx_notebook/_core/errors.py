@@ -122,8 +122,16 @@ class InsufficientCredits(ApiError):
 class RateLimited(ApiError):
     """429: too many requests, still refused after backing off."""
 
-    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
-        super().__init__(message, **kw)  # type: ignore[arg-type]
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status_code: int = 429,
+        detail: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        super().__init__(message, status_code=status_code, detail=detail, request_id=request_id)
         self.retry_after = retry_after
 
 

@@ -203,16 +203,16 @@ def _check_image(image: Any) -> str:
         raise InvalidParams(
             "image must be an http(s) URL or a path to a local image", param="image"
         )
-    image = image.strip()
-    scheme = urlparse(image).scheme
+    text = str(image).strip()
+    scheme = urlparse(text).scheme
     if scheme in ("http", "https"):
-        return image
+        return text
     if scheme not in ("", "file") and len(scheme) > 1:  # one letter: a Windows drive
         raise InvalidParams(
             f"image must be an http(s) URL or a local file path (got a {scheme}: URL)",
             param="image",
         )
-    path = Path(image.removeprefix("file://")).expanduser()
+    path = Path(text.removeprefix("file://")).expanduser()
     if not path.is_file():
         raise InvalidParams(f"image file not found: {path}", param="image")
     kind = mimetypes.guess_type(path.name)[0] or ""

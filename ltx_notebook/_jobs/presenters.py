@@ -31,10 +31,10 @@ class Presenters:
     gallery: Callable[..., Any] | None = None
 
     def require(self, name: str) -> Callable[..., Any]:
-        draw = getattr(self, name)
+        draw: Callable[..., Any] | None = getattr(self, name)
         if draw is None:
             raise LtxError(f"no {name.replace('_', ' ')} is installed: import ltx_notebook first")
-        return draw  # type: ignore[no-any-return]  # getattr on a dataclass field is Any
+        return draw
 
 
 PRESENTERS = Presenters()

@@ -194,7 +194,7 @@ class Scheduler:
         if exc.retry_after is not None:
             return min(max(0.0, exc.retry_after), BACKOFF_CAP)
         # Exponential with "equal jitter": never less than half the step, so it does slow down.
-        step = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, streak - 1))
+        step: float = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, streak - 1))
         return step * (0.5 + random.random() / 2)
 
     async def _submit_all(self) -> None:

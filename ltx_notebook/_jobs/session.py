@@ -231,7 +231,7 @@ class Session:
                 await self._paused(job)
                 continue
             try:
-                reply = await client.status(job.request_id)
+                reply = await client.status(_request_id(job))
             except NotFound:
                 expired = job.elapsed >= RESULT_TTL.total_seconds()
                 status = JobStatus.EXPIRED if expired else JobStatus.LOST
@@ -278,7 +278,7 @@ class Session:
             await asyncio.sleep(0.5)
 
     async def _result_fields(self, job: Job, fields: dict[str, Any]) -> dict[str, Any]:
-        reply = await self._get_client().result(job.request_id)
+        reply = await self._get_client().result(_request_id(job))
         metrics = {**(job.record.metrics or {}), **(fields.get("metrics") or {})}
         metrics.update(reply.metrics or {})
         fields = {
@@ -323,3 +323,10 @@ class Session:
         deadline = None if timeout is None else time.monotonic() + timeout
         for job in jobs:
             job.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+
+def _request_id(job: Job) -> str:
+    # A job is driven only once the service has named it; a row without an id never is.
+    if job.request_id is None:
+        raise LtxError(f"job {job.id} has no request id to follow")
+    return job.request_id

@@ -234,12 +234,12 @@ def _finish_later(shown: Shown, handle: DisplayHandle, shell: Any) -> None:
         # relative <video src> there is a broken player until this update lands.
         token = None
         # The runtime thread has no cell of its own: address the one that showed the subject.
-        if parent and hasattr(publisher, "set_thread_parent"):
+        if parent and publisher is not None and hasattr(publisher, "set_thread_parent"):
             token = publisher.set_thread_parent(parent)
         try:
             handle.update(bundle, raw=True)
         finally:
-            if token is not None:
+            if token is not None and publisher is not None:
                 publisher.reset_thread_parent(token)
 
     shown.subject.add_listener(on_change)

@@ -100,18 +100,24 @@ class LtxMagics(Magics):
         self.session = session or Session()
         self._emulator = InKernelEmulator()
 
+    @property
+    def _user_ns(self) -> dict[str, Any]:
+        # Magics are only ever called from a shell; one made without is a programming error.
+        assert self.shell is not None, "LtxMagics needs an IPython shell"
+        ns: dict[str, Any] = self.shell.user_ns
+        return ns
+
     # -- trait checks: a bad %config is refused at once ---------------------------------
     @validate("model")
     def _check_model(self, proposal: dict[str, Any]) -> str:
-        if proposal["value"] not in MODELS:
-            raise TraitError(
-                f"LtxMagics.model must be one of {', '.join(MODELS)} (got {proposal['value']!r})"
-            )
-        return proposal["value"]
+        value: str = proposal["value"]
+        if value not in MODELS:
+            raise TraitError(f"LtxMagics.model must be one of {', '.join(MODELS)} (got {value!r})")
+        return value
 
     @validate("duration")
     def _check_duration(self, proposal: dict[str, Any]) -> int | None:
-        value = proposal["value"]
+        value: int | None = proposal["value"]
         allowed = sorted({d for spec in MODELS.values() for d in spec.durations})
         if value is not None and value not in allowed:
             raise TraitError(
@@ -122,7 +128,7 @@ class LtxMagics(Magics):
 
     @validate("resolution")
     def _check_resolution(self, proposal: dict[str, Any]) -> str | None:
-        value = proposal["value"]
+        value: str | None = proposal["value"]
         if value is not None and value.lower() not in RESOLUTIONS:
             raise TraitError(
                 f"LtxMagics.resolution must be one of {', '.join(RESOLUTIONS)} (got {value!r})"
@@ -131,16 +137,17 @@ class LtxMagics(Magics):
 
     @validate("timeout")
     def _check_timeout(self, proposal: dict[str, Any]) -> float | None:
-        value = proposal["value"]
+        value: float | None = proposal["value"]
         if value is not None and not value > 0:
             raise TraitError("LtxMagics.timeout must be a positive number of seconds or None")
         return value
 
     @validate("embed_cap_mb")
     def _check_embed_cap(self, proposal: dict[str, Any]) -> float:
-        if not proposal["value"] >= 0:
+        value: float = proposal["value"]
+        if not value >= 0:
             raise TraitError("LtxMagics.embed_cap_mb must be >= 0")
-        return proposal["value"]
+        return value
 
     @observe("media_dir")
     def _media_dir_changed(self, change: dict[str, Any]) -> None:
@@ -219,7 +226,7 @@ class LtxMagics(Magics):
         help=f"Sweep jobs running at once (default {SWEEP_CONCURRENCY}).",
     )
     @no_var_expand
-    @cell_magic("ltx")
+    @cell_magic("ltx")  # type: ignore[arg-type]  # IPython types it for plain functions only
     def ltx_cell(self, line: str, cell: str) -> None:
         """Generate a video from the prompt in the cell body.
 
@@ -247,7 +254,7 @@ class LtxMagics(Magics):
         except LtxError as exc:
             raise UsageError(f"{type(exc).__name__}: {exc}") from None
         if args.out:
-            self.shell.user_ns[args.out] = job
+            self._user_ns[args.out] = job
         self._present(job, wait=args.wait, timeout=args.timeout, embed=args.embed)
 
     def _run_sweep(self, args: argparse.Namespace, cell: str) -> None:
@@ -289,7 +296,7 @@ class LtxMagics(Magics):
             message = str(exc) if isinstance(exc, InvalidParams) else f"{type(exc).__name__}: {exc}"
             raise UsageError(message) from None
         if args.out:
-            self.shell.user_ns[args.out] = result
+            self._user_ns[args.out] = result
         if args.dry_run:
             display(result)
             return
@@ -327,11 +334,11 @@ class LtxMagics(Magics):
 
     def _fill(self, prompt: str) -> str:
         names = [name for _, name, _, _ in string.Formatter().parse(prompt) if name]
-        missing = [n for n in names if n.split(".")[0].split("[")[0] not in self.shell.user_ns]
+        missing = [n for n in names if n.split(".")[0].split("[")[0] not in self._user_ns]
         if missing:
             raise UsageError(f"--vars: no variable named {missing[0]!r} in the notebook")
         try:
-            return prompt.format_map(self.shell.user_ns)
+            return prompt.format_map(self._user_ns)
         except (KeyError, AttributeError, IndexError, ValueError) as exc:
             raise UsageError(f"--vars: cannot fill the prompt: {exc}") from None
 
@@ -371,7 +378,7 @@ class LtxMagics(Magics):
     @argument("command", choices=LINE_COMMANDS, help="what to do (see above)")
     @argument("args", nargs=argparse.REMAINDER, help="the command's arguments")
     @no_var_expand
-    @line_magic("ltx")
+    @line_magic("ltx")  # type: ignore[arg-type]  # IPython types it for plain functions only
     def ltx_line(self, line: str) -> Any:
         """Look after jobs: status, history, show, resume, credits, config, emulator.
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import functools
 import logging
 import mimetypes
 import os
@@ -285,7 +286,7 @@ class Client:
             response = await self._send(
                 Kind.READ,
                 "download",
-                lambda target=target: self._build("GET", target, media=True),
+                functools.partial(self._build, "GET", target, media=True),
                 stream=True,
                 redirects=True,
             )

@@ -171,7 +171,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Jittered wait after failed attempt number *attempt* (1 for the first)."""
-        ceiling = min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        ceiling: float = min(self.cap, self.base * 2 ** max(0, attempt - 1))
         return self.random() * ceiling
 
     def delay(

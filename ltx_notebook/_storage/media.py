@@ -226,7 +226,8 @@ def _frame_at(path: Path, fraction: float) -> Image.Image:
                     break
             if chosen is None:
                 raise MediaError(f"{path.name} has no decodable frame")
-            return chosen.to_image()
+            image: Image.Image = chosen.to_image()  # type: ignore[no-untyped-call]  # PyAV is untyped
+            return image
     except MediaError:
         raise
     except Exception as exc:

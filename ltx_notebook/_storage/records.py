@@ -89,7 +89,8 @@ class JobRecord:
     @property
     def payload(self) -> dict[str, Any]:
         """The JSON body that was (or is about to be) sent."""
-        return json.loads(self.params_json)
+        body: dict[str, Any] = json.loads(self.params_json)
+        return body
 
     @property
     def metrics(self) -> dict[str, Any]:

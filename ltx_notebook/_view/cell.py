@@ -155,10 +155,16 @@ def job_text(record: JobRecord) -> str:
     return f"{head} ({record.params.summary()})"
 
 
-def job_html(record: JobRecord, **kwargs: object) -> str:
-    """The saved output for a job in any state."""
+def job_html(
+    record: JobRecord,
+    *,
+    embed: Embed | str = Embed.NEVER,
+    embed_cap: int = DEFAULT_EMBED_CAP,
+    base_dir: Path | None = None,
+) -> str:
+    """The saved output for a job in any state (see :func:`video_html` for *embed*)."""
     if record.status is JobStatus.COMPLETED and record.video_path:
-        return video_html(record, **kwargs)  # type: ignore[arg-type]
+        return video_html(record, embed=embed, embed_cap=embed_cap, base_dir=base_dir)
     return placeholder_html(record)
 
 

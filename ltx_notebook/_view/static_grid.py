@@ -91,16 +91,16 @@ def static_grid_html(
             out.append(f"<thead><tr>{corner}{heads}</tr></thead>")
         out.append("<tbody>")
         for r, row_value in enumerate(grid.rows):
-            cells = []
+            row_cells: list[str] = []
             if grid.row is not None:
-                cells.append(
+                row_cells.append(
                     f'<th class="ltx-rowhead" scope="row">'
                     f"{esc(format_param(grid.row, row_value))}</th>"
                 )
             for c in range(len(grid.cols)):
                 tiles = "".join(_tile_html(rec, video_src, poster_src) for rec in grid.cell(r, c))
-                cells.append(f"<td>{tiles}</td>")
-            out.append(f"<tr>{''.join(cells)}</tr>")
+                row_cells.append(f"<td>{tiles}</td>")
+            out.append(f"<tr>{''.join(row_cells)}</tr>")
         out.append("</tbody>")
     out.append("</table></div>")
     return "".join(out)

@@ -124,7 +124,7 @@ class Gallery(anywidget.AnyWidget):
             self._grid = grid = layout(records, self._row, self._col)
             budget = [self.embed_cap]
             self._srcs = {}
-            tiles = []
+            tiles: list[dict[str, Any]] = []
             for r, _row_value in enumerate(grid.rows):
                 for c, _col_value in enumerate(grid.cols):
                     tiles.extend(self._tile(rec, r, c, budget) for rec in grid.cell(r, c))
