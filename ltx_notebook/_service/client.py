@@ -391,7 +391,7 @@ class Client:
         """Send until success, a final answer, or the retry rules say stop.
 
         Returns a 2xx response (or a redirect if *redirects*, or a 422 FAILED
-        body if *tolerate_failed*); raises an :mod:`._errors` type otherwise.
+        body if *tolerate_failed*); raises an ``_core.errors`` type otherwise.
         """
         policy = self.retry
         attempt = 0
