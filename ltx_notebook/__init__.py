@@ -127,7 +127,7 @@ def _job_html(record: JobRecord) -> str:
 
 
 def _sweep_html(handle: Sweep) -> str:
-    from .widgets._sweep_panel import render_html
+    from ._view.sweep_progress import render_html
 
     return render_html(handle, live=False)
 

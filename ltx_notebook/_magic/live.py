@@ -32,15 +32,14 @@ from IPython.display import DisplayHandle, display
 from .._core.errors import WaitTimeout
 from .._view.cell import job_text
 from .._view.frontend import Frontend
-from ..widgets._panel import (
-    JobPanel,
+from .._view.job_progress import (
     job_line,
     render_bar,
     render_info,
     render_request,
     render_status,
 )
-from ..widgets._sweep_panel import SweepPanel, render_html, sweep_line, text_table
+from .._view.sweep_progress import render_html, sweep_line, text_table
 
 if TYPE_CHECKING:
     from .._jobs.job import Job
@@ -92,7 +91,7 @@ def follow(
     """
     shown = Shown(
         subject=job,
-        panel=lambda: JobPanel(job),
+        panel=lambda: _job_panel(job),
         live_html=lambda waiting: _panel_html(job, waiting=waiting),
         text=lambda: job_line(job),
         final=lambda: {"text/html": final_html(job), "text/plain": job_text(job.record)},
@@ -119,7 +118,7 @@ def follow_sweep(
     """Show *sweep* as one compact panel; at the end, its videos as a static grid."""
     shown = Shown(
         subject=sweep,
-        panel=lambda: SweepPanel(sweep),
+        panel=lambda: _sweep_panel(sweep),
         live_html=lambda waiting: render_html(sweep, live=waiting),
         text=lambda: sweep_line(sweep),
         final=lambda: {"text/html": final_html(sweep), "text/plain": text_table(sweep)},
@@ -131,6 +130,19 @@ def follow_sweep(
         hint=f"ltx_notebook.history(sweep_id={sweep.sweep_id!r})",
     )
     _follow(shown, frontend=frontend, wait=wait, timeout=timeout, shell=shell)
+
+
+def _job_panel(job: Job) -> Any:
+    # ipywidgets is loaded only when a live panel is shown, not by %load_ext.
+    from ..widgets import JobPanel
+
+    return JobPanel(job)
+
+
+def _sweep_panel(sweep: Sweep) -> Any:
+    from ..widgets import SweepPanel
+
+    return SweepPanel(sweep)
 
 
 def _follow(

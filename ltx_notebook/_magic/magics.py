@@ -32,7 +32,7 @@ from .._jobs.session import Session
 from .._jobs.sweep import SWEEP_CONCURRENCY, ConfirmationRequired, sweep
 from .._view import frontend as _frontend
 from .._view.cell import Embed, job_html, job_text, sweep_html
-from ..widgets._panel import job_line
+from .._view.job_progress import job_line
 from .cell import parse_grid, split_prompts
 from .emulator import EMULATOR_USAGE, InKernelEmulator
 from .live import follow, follow_sweep

@@ -23,12 +23,12 @@ import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
-
-import av
-from PIL import Image
+from typing import TYPE_CHECKING, Any, Final
 
 from .._core.errors import MediaError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = ["VideoInfo", "data_uri", "media_path", "poster", "probe", "save_stream"]
 
@@ -128,6 +128,8 @@ def _sync_dir(folder: Path) -> None:
 
 def _verify(path: Path, name: str) -> None:
     """Probe *path* and decode its first video frame: headers alone can lie."""
+    import av  # PyAV (and FFmpeg) load when a video is first read, not at import
+
     probe(path)
     try:
         with av.open(str(path)) as container:
@@ -141,6 +143,8 @@ def _verify(path: Path, name: str) -> None:
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Read *path*'s container headers. :class:`MediaError` if it is not a video."""
+    import av
+
     path = Path(path)
     try:
         size = path.stat().st_size
@@ -190,6 +194,8 @@ def poster(
     scaled down to at most *max_width* pixels wide: a poster for an HTML
     ``<video>``, not a still. Written through a temporary name and renamed.
     """
+    from PIL import Image
+
     path = Path(path)
     out = Path(dest) if dest is not None else path.with_suffix(".jpg")
     image = _frame_at(path, min(max(at, 0.0), 1.0))
@@ -209,6 +215,8 @@ def poster(
 
 
 def _frame_at(path: Path, fraction: float) -> Image.Image:
+    import av
+
     info = probe(path)
     target = info.seconds * fraction
     try:

@@ -40,9 +40,9 @@ from .._storage.store import Store
 from .._view import frontend
 from .._view.cell import POSTER_EMBED_CAP, Embed, poster_src, relative_src
 from .._view.grid import Grid, collect, layout, missing_reason, poster_file, video_file
+from .._view.job_progress import STATE_COLOURS
 from .._view.labels import STARS, param_title, tile_heading, tile_stats
 from .._view.static_grid import static_grid_html
-from ._panel import STATE_COLOURS
 
 if TYPE_CHECKING:
     from .._jobs.session import Session

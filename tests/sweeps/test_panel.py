@@ -6,8 +6,9 @@ import re
 
 from ltx_notebook import Session
 from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook._view.sweep_progress import render_html, text_table
 from ltx_notebook.emulator import Emulator
-from ltx_notebook.widgets._sweep_panel import SweepPanel, render_html, text_table
+from ltx_notebook.widgets._sweep_panel import SweepPanel
 
 
 def test_panel_follows_the_sweep_to_the_end(session: Session, emulator: Emulator) -> None:
