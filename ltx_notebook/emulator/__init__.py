@@ -9,17 +9,8 @@ stingy, rate-limited or faulty on purpose. See ``docs/emulator.md``.
 ...     client = SegmindClient(api_key="any", base_url=emu.base_url)
 """
 
-from ._engine import (
-    MODELS,
-    PRICE_PER_SECOND,
-    ROUTE_KINDS,
-    EmulatorConfig,
-    Engine,
-    Fault,
-    Job,
-    LogEntry,
-    ModelSpec,
-)
+from ._catalog import MODELS, PRICE_PER_SECOND, ModelSpec
+from ._engine import ROUTE_KINDS, EmulatorConfig, Engine, Fault, Job, LogEntry
 from ._server import Emulator
 from ._video import FRAME_SIZES, Renderer, RenderResult, RenderSpec
 

@@ -19,7 +19,8 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from ._engine import COMPLETED, FAILED, MODELS, Engine, Fault, Job, Refusal, Submitted
+from ._catalog import MODELS
+from ._engine import COMPLETED, FAILED, Engine, Fault, Job, Refusal, Submitted
 
 __all__ = ["build_app"]
 

@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final, Literal
 
+from ._catalog import MODELS, RESOLUTION_FACTOR, ModelSpec
 from ._video import RenderResult, RenderSpec
 
 __all__ = [
     "FAULTABLE",
-    "MODELS",
-    "PRICE_PER_SECOND",
-    "RESOLUTIONS",
     "ROUTE_KINDS",
     "Asset",
     "EmulatorConfig",
@@ -36,7 +34,6 @@ __all__ = [
     "Fault",
     "Job",
     "LogEntry",
-    "ModelSpec",
     "Refusal",
     "Submitted",
 ]
@@ -63,12 +60,6 @@ TRANSIENT_CODES: Final = (500, 502, 503, 504)
 
 QUEUED, PROCESSING, COMPLETED, FAILED = "QUEUED", "PROCESSING", "COMPLETED", "FAILED"
 
-RESOLUTIONS: Final = ("1080p", "2k", "4k")
-# Inference slows with the pixel count, less than linearly (as GPU batches do).
-_RESOLUTION_FACTOR: Final = {"1080p": 1.0, "2k": 1.45, "4k": 2.6}
-# Dollars per second of video, ltx-2-pro; other models scale it by ``price_factor``.
-PRICE_PER_SECOND: Final = {"1080p": 0.06, "2k": 0.12, "4k": 0.24}
-
 _NSFW = re.compile(r"\bnsfw\b", re.IGNORECASE)
 _DATA_URL = re.compile(
     r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?);base64,(?P<data>.*)$", re.S
@@ -80,29 +71,6 @@ _EXTENSIONS: Final = {
     "image/webp": ".webp",
     "image/gif": ".gif",
     "image/bmp": ".bmp",
-}
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One model as this emulated service knows it (its own table, not the client's)."""
-
-    slug: str
-    durations: tuple[int, ...]
-    default_duration: int
-    reference_seconds: float  # typical total time at 1080p and the default duration
-    price_factor: float = 1.0
-    resolutions: tuple[str, ...] = RESOLUTIONS
-
-    def price(self, duration: int, resolution: str) -> float:
-        return round(PRICE_PER_SECOND[resolution] * self.price_factor * duration, 4)
-
-
-MODELS: Final[Mapping[str, ModelSpec]] = {
-    "ltx-2-pro": ModelSpec("ltx-2-pro", (6, 8, 10), 6, reference_seconds=70.0),
-    "ltx-2-fast": ModelSpec(
-        "ltx-2-fast", (6, 8, 10), 8, reference_seconds=47.0, price_factor=2 / 3
-    ),
 }
 
 
@@ -541,7 +509,7 @@ class Engine:
         inference = (
             (spec.reference_seconds - 3.25)
             * (params["duration"] / spec.default_duration)
-            * _RESOLUTION_FACTOR[params["resolution"]]
+            * RESOLUTION_FACTOR[params["resolution"]]
         )
         if not params["generate_audio"]:
             inference *= 0.95
