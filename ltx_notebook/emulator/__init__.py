@@ -11,7 +11,8 @@ stingy, rate-limited or faulty on purpose. See ``docs/emulator.md``.
 
 from ._catalog import MODELS, PRICE_PER_SECOND, ModelSpec
 from ._config import EmulatorConfig
-from ._engine import ROUTE_KINDS, Engine, Fault, Job, LogEntry
+from ._engine import Engine, Job
+from ._faults import ROUTE_KINDS, Fault, LogEntry
 from ._server import Emulator
 from ._video import FRAME_SIZES, Renderer, RenderResult, RenderSpec
 

@@ -20,7 +20,8 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ._catalog import MODELS
-from ._engine import COMPLETED, FAILED, Engine, Fault, Job, Refusal, Submitted
+from ._engine import COMPLETED, FAILED, Engine, Job, Refusal, Submitted
+from ._faults import Fault
 
 __all__ = ["build_app"]
 

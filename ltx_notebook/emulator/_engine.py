@@ -20,40 +20,20 @@ from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final
 
 from ._catalog import MODELS, RESOLUTION_FACTOR, ModelSpec
 from ._config import Clock, EmulatorConfig
+from ._faults import Fault, FaultQueue, LogEntry, check_injectable
 from ._video import RenderResult, RenderSpec
 
 __all__ = [
-    "FAULTABLE",
-    "ROUTE_KINDS",
     "Asset",
     "Engine",
-    "Fault",
     "Job",
-    "LogEntry",
     "Refusal",
     "Submitted",
 ]
-
-ROUTE_KINDS: Final = (
-    "submit",
-    "status",
-    "result",
-    "sync",
-    "credits",
-    "upload",
-    "asset",
-    "media",
-    "other",
-)
-# Transient 5xx from --fail-rate hit the API, not the file host: a download
-# that fails at random makes every demo flaky. Faults injected by a test may
-# target any kind.
-FAULTABLE: Final = frozenset({"submit", "status", "result", "sync", "credits", "upload"})
-TRANSIENT_CODES: Final = (500, 502, 503, 504)
 
 QUEUED, PROCESSING, COMPLETED, FAILED = "QUEUED", "PROCESSING", "COMPLETED", "FAILED"
 
@@ -169,47 +149,6 @@ class Submitted:
     job: Job
 
 
-@dataclass
-class Fault:
-    """A queued fault: the next *times* requests of kind *route* get it.
-
-    ``status`` answers with that code (``body``: a dict is sent as JSON, a str
-    as plain text; default ``{"error": "..."}``). ``drop`` lets the request be
-    handled normally (a submit creates its job) and then breaks the connection
-    after the headers and part of the body. ``delay`` waits before answering.
-    """
-
-    route: str = "*"
-    status: int | None = None
-    times: int = 1
-    drop: bool = False
-    delay: float = 0.0
-    body: str | dict[str, Any] | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    model: str | None = None
-    source: Literal["injected", "fail_rate"] = "injected"
-    used: int = 0
-
-    def matches(self, kind: str, model: str | None) -> bool:
-        if self.route not in ("*", kind):
-            return False
-        return self.model is None or self.model == model
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One request as the service saw it. ``time`` is the engine clock's."""
-
-    time: float
-    method: str
-    path: str
-    kind: str
-    status: int
-    model: str | None = None
-    request_id: str | None = None
-    fault: str | None = None
-
-
 @dataclass(frozen=True)
 class Asset:
     name: str
@@ -240,13 +179,14 @@ class Engine:
         seed = self.config.seed
         # Separate streams, so adding a fault does not change every later job's timing.
         self._timing_rng = random.Random(seed)
-        self._fault_rng = random.Random(None if seed is None else seed + 1)
         self._id_rng = random.Random(None if seed is None else seed + 2)
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
         self._media: dict[str, tuple[Path, float]] = {}
         self._assets: dict[str, Asset] = {}
-        self._faults: list[Fault] = []
+        self._faults = FaultQueue(
+            self.config.fail_rate, random.Random(None if seed is None else seed + 1)
+        )
         self._submits: deque[float] = deque()
         self._log: list[LogEntry] = []
         self._credits = float(self.config.credits)
@@ -349,17 +289,10 @@ class Engine:
 
         Faults are consumed in the order injected. See :class:`Fault`.
         """
-        if route != "*" and route not in ROUTE_KINDS:
-            raise ValueError(f"route must be '*' or one of {', '.join(ROUTE_KINDS)}")
-        if status is None and not drop and delay <= 0:
-            raise ValueError("a fault needs a status, drop=True or a delay")
-        if status is not None and not 100 <= status <= 599:
-            raise ValueError("status must be an HTTP status code")
-        if times < 1:
-            raise ValueError("times must be >= 1")
+        check_injectable(route, status, times=times, drop=drop, delay=delay)
         fault = Fault(route, status, times, drop, delay, body, dict(headers or {}), model)
         with self._lock:
-            self._faults.append(fault)
+            self._faults.add(fault)
         return fault
 
     def clear_faults(self) -> None:
@@ -369,17 +302,7 @@ class Engine:
     def take_fault(self, kind: str, model: str | None = None) -> Fault | None:
         """The fault this request gets, if any: a queued one first, else a --fail-rate roll."""
         with self._lock:
-            for fault in self._faults:
-                if fault.matches(kind, model):
-                    fault.used += 1
-                    if fault.used >= fault.times:
-                        self._faults.remove(fault)
-                    return fault
-            rate = self.config.fail_rate
-            if kind in FAULTABLE and rate > 0 and self._fault_rng.random() < rate:
-                code = self._fault_rng.choice(TRANSIENT_CODES)
-                return Fault(kind, code, source="fail_rate")
-        return None
+            return self._faults.take(kind, model)
 
     # ------------------------------------------------------------------ auth & credits
 
