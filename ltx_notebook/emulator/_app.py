@@ -20,8 +20,9 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ._catalog import MODELS
-from ._engine import COMPLETED, FAILED, Engine, Job, Refusal, Submitted
+from ._engine import Engine, Refusal, Submitted
 from ._faults import Fault
+from ._timeline import COMPLETED, FAILED, Job
 
 __all__ = ["build_app"]
 
