@@ -20,9 +20,10 @@ from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
 from ._catalog import MODELS
-from ._engine import Engine, Refusal, Submitted
+from ._engine import Engine, Submitted
 from ._faults import Fault
 from ._timeline import COMPLETED, FAILED, Job
+from ._validation import Refusal
 
 __all__ = ["build_app"]
 

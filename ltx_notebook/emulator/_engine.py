@@ -1,73 +1,39 @@
-"""The emulated service's brain: jobs, states, timing, credits, limits, faults, a request log.
+"""The emulated service's brain: admitting and charging runs, limits, renders, records.
 
-Nothing here does HTTP. Time comes from an injected ``clock`` (seconds, any
-origin, never going back), so tests can drive a job through its whole life
-without sleeping. A job's state is never stored: it is computed from the clock
-and the job's planned times, exactly as a client sees it from outside.
+The engine ties the other pieces together under one lock: the catalogue
+prices a run, validation cleans it, the timeline plans it, faults and the
+request log record what each request met. Nothing here does HTTP. Time comes
+from an injected ``clock`` (seconds, any origin, never going back), so tests
+can drive a job through its whole life without sleeping.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
-import re
 import threading
 import time
 import uuid
 from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
+from ._assets import EXTENSIONS, Asset, decode_data_url
 from ._catalog import MODELS, ModelSpec
 from ._config import Clock, EmulatorConfig
 from ._faults import Fault, FaultQueue, LogEntry, check_injectable
 from ._timeline import Job, planned_seconds
+from ._validation import Refusal, SourceImage, check_submit, policy_block
 from ._video import RenderResult, RenderSpec
 
-__all__ = [
-    "Asset",
-    "Engine",
-    "Refusal",
-    "Submitted",
-]
-
-_NSFW = re.compile(r"\bnsfw\b", re.IGNORECASE)
-_DATA_URL = re.compile(
-    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?);base64,(?P<data>.*)$", re.S
-)
-_PARAMS: Final = ("prompt", "duration", "resolution", "generate_audio", "image")
-_EXTENSIONS: Final = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/webp": ".webp",
-    "image/gif": ".gif",
-    "image/bmp": ".bmp",
-}
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """An answer other than success: the HTTP status, the error text, extra headers."""
-
-    status: int
-    error: str
-    headers: Mapping[str, str] = field(default_factory=dict)
+__all__ = ["Engine", "Submitted"]
 
 
 @dataclass(frozen=True)
 class Submitted:
     job: Job
-
-
-@dataclass(frozen=True)
-class Asset:
-    name: str
-    path: Path
-    content_type: str
 
 
 class Engine:
@@ -93,14 +59,13 @@ class Engine:
         seed = self.config.seed
         # Separate streams, so adding a fault does not change every later job's timing.
         self._timing_rng = random.Random(seed)
+        fault_rng = random.Random(None if seed is None else seed + 1)
         self._id_rng = random.Random(None if seed is None else seed + 2)
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
         self._media: dict[str, tuple[Path, float]] = {}
         self._assets: dict[str, Asset] = {}
-        self._faults = FaultQueue(
-            self.config.fail_rate, random.Random(None if seed is None else seed + 1)
-        )
+        self._faults = FaultQueue(self.config.fail_rate, fault_rng)
         self._submits: deque[float] = deque()
         self._log: list[LogEntry] = []
         self._credits = float(self.config.credits)
@@ -255,7 +220,7 @@ class Engine:
             spec = MODELS.get(model)
             if spec is None:
                 return Refusal(404, f"Model {model} not found")
-            checked = self._validate(spec, body, host_prefix)
+            checked = check_submit(spec, body, host_prefix, self._assets.get)
             if isinstance(checked, Refusal):
                 return checked
             params, image = checked
@@ -288,12 +253,6 @@ class Engine:
         shape = self.config.output_shape
         if shape == "mixed":
             shape = ("string", "list", "object")[int(request_id.replace("-", ""), 16) % 3]
-        policy = None
-        if _NSFW.search(params["prompt"]):
-            policy = (
-                "Content policy violation: the prompt was blocked by the safety filter "
-                "(nsfw). No output was produced."
-            )
         return Job(
             request_id=request_id,
             model=spec.slug,
@@ -303,11 +262,11 @@ class Engine:
             inference_seconds=inference,
             cost=cost,
             sync=sync,
-            policy_block=policy,
+            policy_block=policy_block(params["prompt"]),
             output_shape=shape,
         )
 
-    def _start_render(self, job: Job, image: tuple[bytes | None, str | None]) -> None:
+    def _start_render(self, job: Job, image: SourceImage) -> None:
         data, note = image
         spec = RenderSpec(
             prompt=job.params["prompt"],
@@ -362,106 +321,6 @@ class Engine:
             headers["Retry-After"] = str(max(1, round(reset_in + 0.5)))
         return Refusal(429, f"Rate limit exceeded: {limit} requests per minute allowed", headers)
 
-    def _validate(
-        self, spec: ModelSpec, body: Any, host_prefix: str | None
-    ) -> tuple[dict[str, Any], tuple[bytes | None, str | None]] | Refusal:
-        if not isinstance(body, dict):
-            return Refusal(400, "Request body must be a JSON object")
-        unknown = sorted(set(body) - set(_PARAMS))
-        if unknown:
-            return Refusal(
-                400,
-                f"Unknown parameter '{unknown[0]}' for {spec.slug}; "
-                f"allowed parameters: {', '.join(_PARAMS)}",
-            )
-        prompt = body.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            got = "missing" if prompt is None else f"got {prompt!r}"
-            return Refusal(
-                400, f"Parameter 'prompt' is required and must be a non-empty string ({got})"
-            )
-        params: dict[str, Any] = {"prompt": prompt}
-
-        duration = body.get("duration")
-        allowed_d = ", ".join(str(d) for d in spec.durations)
-        if duration is None:
-            duration = spec.default_duration
-        elif isinstance(duration, float) and duration.is_integer():
-            duration = int(duration)
-        if (
-            isinstance(duration, bool)
-            or not isinstance(duration, int)
-            or duration not in spec.durations
-        ):
-            return Refusal(
-                400,
-                f"Invalid value for parameter 'duration': {duration!r}; "
-                f"allowed values: {allowed_d} (integer seconds)",
-            )
-        params["duration"] = duration
-
-        resolution = body.get("resolution")
-        if resolution is None:
-            resolution = "1080p"
-        if not isinstance(resolution, str) or resolution not in spec.resolutions:
-            return Refusal(
-                400,
-                f"Invalid value for parameter 'resolution': {resolution!r}; "
-                f"allowed values: {', '.join(spec.resolutions)}",
-            )
-        params["resolution"] = resolution
-
-        audio = body.get("generate_audio")
-        if audio is None:
-            audio = True
-        if not isinstance(audio, bool):
-            return Refusal(
-                400,
-                f"Invalid value for parameter 'generate_audio': {audio!r}; "
-                "allowed values: true, false (boolean)",
-            )
-        params["generate_audio"] = audio
-
-        image = body.get("image")
-        found: tuple[bytes | None, str | None] = (None, None)
-        if image is not None:
-            checked = self._image(image, host_prefix)
-            if isinstance(checked, Refusal):
-                return checked
-            params["image"] = image
-            found = checked
-        return params, found
-
-    def _image(
-        self, image: Any, host_prefix: str | None
-    ) -> tuple[bytes | None, str | None] | Refusal:
-        def bad(why: str) -> Refusal:
-            return Refusal(
-                400,
-                f"Invalid value for parameter 'image': {why}; allowed values: an http(s) URL "
-                "of a JPEG/PNG/WebP image, or a data: URL",
-            )
-
-        if not isinstance(image, str) or not image.strip():
-            return bad("expected a URI string")
-        if image.startswith("data:"):
-            decoded = _decode_data_url(image)
-            if decoded is None or not decoded[0].startswith("image/"):
-                return bad("not a base64 image data: URL")
-            return decoded[1], "data: URL"
-        if not re.match(r"^https?://[^/\s]+", image):
-            return bad(f"{image[:60]!r} is not a URI")
-        path = re.sub(r"^https?://[^/]+", "", image).split("?", 1)[0]
-        if path.startswith("/assets/"):
-            asset = self._assets.get(path.removeprefix("/assets/"))
-            if asset is not None:
-                return asset.path.read_bytes(), f"uploaded asset {asset.name}"
-            if host_prefix and image.startswith(host_prefix):
-                return bad("no such uploaded asset")
-        # The emulator has no network: a foreign image is accepted but not fetched.
-        host = re.sub(r"^https?://", "", image).split("/", 1)[0]
-        return None, f"{host} (not fetched)"
-
     # ------------------------------------------------------------------ lookups
 
     def lookup(self, request_id: str) -> Job | None:
@@ -513,7 +372,7 @@ class Engine:
             return Refusal(500, "Uploads are not configured")
         decoded = []
         for i, item in enumerate(urls):
-            found = _decode_data_url(item) if isinstance(item, str) else None
+            found = decode_data_url(item) if isinstance(item, str) else None
             if found is None:
                 return Refusal(400, f"'data_urls'[{i}] is not a base64 data: URL")
             decoded.append(found)
@@ -522,7 +381,7 @@ class Engine:
         for mime, data in decoded:
             with self._lock:
                 token = uuid.UUID(int=self._id_rng.getrandbits(128), version=4)
-            name = f"{token}{_EXTENSIONS.get(mime, '.bin')}"
+            name = f"{token}{EXTENSIONS.get(mime, '.bin')}"
             path = self.assets_dir / name
             path.write_bytes(data)
             with self._lock:
@@ -562,14 +421,3 @@ class Engine:
     @property
     def closed(self) -> bool:
         return self._closed
-
-
-def _decode_data_url(url: str) -> tuple[str, bytes] | None:
-    match = _DATA_URL.match(url)
-    if match is None:
-        return None
-    try:
-        data = base64.b64decode(match.group("data"), validate=False)
-    except (binascii.Error, ValueError):
-        return None
-    return (match.group("mime") or "application/octet-stream").lower(), data
