@@ -9,18 +9,12 @@ stingy, rate-limited or faulty on purpose. See ``docs/emulator.md``.
 ...     client = SegmindClient(api_key="any", base_url=emu.base_url)
 """
 
-from ._engine import (
-    MODELS,
-    PRICE_PER_SECOND,
-    ROUTE_KINDS,
-    EmulatorConfig,
-    Engine,
-    Fault,
-    Job,
-    LogEntry,
-    ModelSpec,
-)
+from ._catalog import MODELS, PRICE_PER_SECOND, ModelSpec
+from ._config import EmulatorConfig
+from ._engine import Engine
+from ._faults import ROUTE_KINDS, Fault, LogEntry
 from ._server import Emulator
+from ._timeline import Job
 from ._video import FRAME_SIZES, Renderer, RenderResult, RenderSpec
 
 __all__ = [

@@ -19,7 +19,11 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, R
 from starlette.routing import Route
 from starlette.types import Message, Receive, Scope, Send
 
-from ._engine import COMPLETED, FAILED, MODELS, Engine, Fault, Job, Refusal, Submitted
+from ._catalog import MODELS
+from ._engine import Engine, Submitted
+from ._faults import Fault
+from ._timeline import COMPLETED, FAILED, Job
+from ._validation import Refusal
 
 __all__ = ["build_app"]
 

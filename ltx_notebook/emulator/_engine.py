@@ -1,307 +1,39 @@
-"""The emulated service's brain: jobs, states, timing, credits, limits, faults, a request log.
+"""The emulated service's brain: admitting and charging runs, limits, renders, records.
 
-Nothing here does HTTP. Time comes from an injected ``clock`` (seconds, any
-origin, never going back), so tests can drive a job through its whole life
-without sleeping. A job's state is never stored: it is computed from the clock
-and the job's planned times, exactly as a client sees it from outside.
+The engine ties the other pieces together under one lock: the catalogue
+prices a run, validation cleans it, the timeline plans it, faults and the
+request log record what each request met. Nothing here does HTTP. Time comes
+from an injected ``clock`` (seconds, any origin, never going back), so tests
+can drive a job through its whole life without sleeping.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import random
-import re
 import threading
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any
 
+from ._assets import EXTENSIONS, Asset, decode_data_url
+from ._catalog import MODELS, ModelSpec
+from ._config import Clock, EmulatorConfig
+from ._faults import Fault, FaultQueue, LogEntry, check_injectable
+from ._timeline import Job, planned_seconds
+from ._validation import Refusal, SourceImage, check_submit, policy_block
 from ._video import RenderResult, RenderSpec
 
-__all__ = [
-    "FAULTABLE",
-    "MODELS",
-    "PRICE_PER_SECOND",
-    "RESOLUTIONS",
-    "ROUTE_KINDS",
-    "Asset",
-    "EmulatorConfig",
-    "Engine",
-    "Fault",
-    "Job",
-    "LogEntry",
-    "ModelSpec",
-    "Refusal",
-    "Submitted",
-]
-
-Clock = Callable[[], float]
-OutputShape = Literal["string", "list", "object", "mixed"]
-
-ROUTE_KINDS: Final = (
-    "submit",
-    "status",
-    "result",
-    "sync",
-    "credits",
-    "upload",
-    "asset",
-    "media",
-    "other",
-)
-# Transient 5xx from --fail-rate hit the API, not the file host: a download
-# that fails at random makes every demo flaky. Faults injected by a test may
-# target any kind.
-FAULTABLE: Final = frozenset({"submit", "status", "result", "sync", "credits", "upload"})
-TRANSIENT_CODES: Final = (500, 502, 503, 504)
-
-QUEUED, PROCESSING, COMPLETED, FAILED = "QUEUED", "PROCESSING", "COMPLETED", "FAILED"
-
-RESOLUTIONS: Final = ("1080p", "2k", "4k")
-# Inference slows with the pixel count, less than linearly (as GPU batches do).
-_RESOLUTION_FACTOR: Final = {"1080p": 1.0, "2k": 1.45, "4k": 2.6}
-# Dollars per second of video, ltx-2-pro; other models scale it by ``price_factor``.
-PRICE_PER_SECOND: Final = {"1080p": 0.06, "2k": 0.12, "4k": 0.24}
-
-_NSFW = re.compile(r"\bnsfw\b", re.IGNORECASE)
-_DATA_URL = re.compile(
-    r"^data:(?P<mime>[\w.+-]+/[\w.+-]+)?(?P<params>(;[^,;]*)*?);base64,(?P<data>.*)$", re.S
-)
-_PARAMS: Final = ("prompt", "duration", "resolution", "generate_audio", "image")
-_EXTENSIONS: Final = {
-    "image/png": ".png",
-    "image/jpeg": ".jpg",
-    "image/webp": ".webp",
-    "image/gif": ".gif",
-    "image/bmp": ".bmp",
-}
-
-
-@dataclass(frozen=True)
-class ModelSpec:
-    """One model as this emulated service knows it (its own table, not the client's)."""
-
-    slug: str
-    durations: tuple[int, ...]
-    default_duration: int
-    reference_seconds: float  # typical total time at 1080p and the default duration
-    price_factor: float = 1.0
-    resolutions: tuple[str, ...] = RESOLUTIONS
-
-    def price(self, duration: int, resolution: str) -> float:
-        return round(PRICE_PER_SECOND[resolution] * self.price_factor * duration, 4)
-
-
-MODELS: Final[Mapping[str, ModelSpec]] = {
-    "ltx-2-pro": ModelSpec("ltx-2-pro", (6, 8, 10), 6, reference_seconds=70.0),
-    "ltx-2-fast": ModelSpec(
-        "ltx-2-fast", (6, 8, 10), 8, reference_seconds=47.0, price_factor=2 / 3
-    ),
-}
-
-
-@dataclass(frozen=True)
-class EmulatorConfig:
-    """Every knob of the emulated service. Times are seconds; see docs/emulator.md."""
-
-    host: str = "127.0.0.1"
-    port: int = 0
-    speed: float = 1.0
-    api_key: str | None = field(default=None, repr=False)
-    credits: float = 100.0
-    max_concurrent: int | None = None
-    rate_limit: int | None = None
-    fail_rate: float = 0.0
-    expire_after: float | None = None
-    output_ttl: float | None = None
-    render_scale: float = 1.0
-    output_shape: OutputShape = "string"
-    submit_status: int = 200
-    include_video: bool = True
-    upload_key: Literal["file_urls", "urls"] = "file_urls"
-    rate_limit_reset_header: bool = False
-    retry_after_header: bool = False
-    seed: int | None = None
-    data_dir: Path | None = None
-    preset: str = "veryfast"
-    fps: int = 24
-    render_workers: int = 2
-
-    def __post_init__(self) -> None:
-        if self.speed <= 0:
-            raise ValueError("speed must be > 0")
-        if not 0.0 <= self.fail_rate <= 1.0:
-            raise ValueError("fail_rate must be within [0, 1]")
-        if not 0.0 < self.render_scale <= 1.0:
-            raise ValueError("render_scale must be within (0, 1]")
-        if self.output_shape not in ("string", "list", "object", "mixed"):
-            raise ValueError("output_shape must be string, list, object or mixed")
-        if self.submit_status not in (200, 201, 202):
-            raise ValueError("submit_status must be 200, 201 or 202")
-        if self.fps not in (24, 25, 30):
-            raise ValueError("fps must be 24, 25 or 30")
-
-    @property
-    def record_ttl(self) -> float:
-        """How long a request record lives: 1 hour of emulated time, unless told otherwise."""
-        return self.expire_after if self.expire_after is not None else 3600.0 / self.speed
-
-    @property
-    def rate_window(self) -> float:
-        """The rolling rate-limit window: one emulated minute."""
-        return 60.0 / self.speed
-
-
-@dataclass
-class Job:
-    """One request record. Its state is a function of the clock: see :meth:`status`."""
-
-    request_id: str
-    model: str
-    params: dict[str, Any]
-    submitted_at: float
-    queue_seconds: float
-    inference_seconds: float
-    cost: float
-    sync: bool = False
-    policy_block: str | None = None
-    output_shape: str = "string"
-    media_name: str | None = None
-    file_size: int | None = None
-    render_done_at: float | None = None
-    render_error: str | None = None
-    render_cached: bool | None = None
-
-    @property
-    def started_at(self) -> float:
-        return self.submitted_at + self.queue_seconds
-
-    @property
-    def planned_end(self) -> float:
-        return self.started_at + self.inference_seconds
-
-    @property
-    def failed_at(self) -> float | None:
-        if self.policy_block is not None:
-            # The safety filter answers early in inference, not at the end.
-            return self.started_at + 0.15 * self.inference_seconds
-        if self.render_error is not None and self.render_done_at is not None:
-            return max(self.planned_end, self.render_done_at)
-        return None
-
-    @property
-    def completed_at(self) -> float | None:
-        if self.failed_at is not None or self.render_done_at is None:
-            return None
-        return max(self.planned_end, self.render_done_at)
-
-    @property
-    def error(self) -> str | None:
-        if self.policy_block is not None:
-            return self.policy_block
-        if self.render_error is not None:
-            return self.render_error
-        return None
-
-    def status(self, now: float) -> str:
-        if now < self.started_at:
-            return QUEUED
-        failed_at = self.failed_at
-        if failed_at is not None:
-            return FAILED if now >= failed_at else PROCESSING
-        done = self.completed_at
-        return COMPLETED if done is not None and now >= done else PROCESSING
-
-    def finished(self, now: float) -> bool:
-        return self.status(now) in (COMPLETED, FAILED)
-
-    def metrics(self, now: float, remaining_credits: float) -> dict[str, Any]:
-        """What ``metrics`` holds at *now*: only what is known so far, in seconds of run time."""
-        state = self.status(now)
-        if state == QUEUED:
-            return {"queue_time": round(now - self.submitted_at, 3)}
-        end = now
-        if state == COMPLETED:
-            end = self.completed_at or now
-        elif state == FAILED:
-            end = self.failed_at or now
-        metrics: dict[str, Any] = {
-            "queue_time": round(self.queue_seconds, 3),
-            "inference_time": round(end - self.started_at, 3),
-        }
-        if state in (COMPLETED, FAILED):
-            metrics["total_time"] = round(end - self.submitted_at, 3)
-            metrics["cost"] = self.cost
-            metrics["remaining_credits"] = round(remaining_credits, 4)
-        return metrics
-
-
-@dataclass(frozen=True)
-class Refusal:
-    """An answer other than success: the HTTP status, the error text, extra headers."""
-
-    status: int
-    error: str
-    headers: Mapping[str, str] = field(default_factory=dict)
+__all__ = ["Engine", "Submitted"]
 
 
 @dataclass(frozen=True)
 class Submitted:
     job: Job
-
-
-@dataclass
-class Fault:
-    """A queued fault: the next *times* requests of kind *route* get it.
-
-    ``status`` answers with that code (``body``: a dict is sent as JSON, a str
-    as plain text; default ``{"error": "..."}``). ``drop`` lets the request be
-    handled normally (a submit creates its job) and then breaks the connection
-    after the headers and part of the body. ``delay`` waits before answering.
-    """
-
-    route: str = "*"
-    status: int | None = None
-    times: int = 1
-    drop: bool = False
-    delay: float = 0.0
-    body: str | dict[str, Any] | None = None
-    headers: Mapping[str, str] = field(default_factory=dict)
-    model: str | None = None
-    source: Literal["injected", "fail_rate"] = "injected"
-    used: int = 0
-
-    def matches(self, kind: str, model: str | None) -> bool:
-        if self.route not in ("*", kind):
-            return False
-        return self.model is None or self.model == model
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    """One request as the service saw it. ``time`` is the engine clock's."""
-
-    time: float
-    method: str
-    path: str
-    kind: str
-    status: int
-    model: str | None = None
-    request_id: str | None = None
-    fault: str | None = None
-
-
-@dataclass(frozen=True)
-class Asset:
-    name: str
-    path: Path
-    content_type: str
 
 
 class Engine:
@@ -327,13 +59,13 @@ class Engine:
         seed = self.config.seed
         # Separate streams, so adding a fault does not change every later job's timing.
         self._timing_rng = random.Random(seed)
-        self._fault_rng = random.Random(None if seed is None else seed + 1)
+        fault_rng = random.Random(None if seed is None else seed + 1)
         self._id_rng = random.Random(None if seed is None else seed + 2)
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
         self._media: dict[str, tuple[Path, float]] = {}
         self._assets: dict[str, Asset] = {}
-        self._faults: list[Fault] = []
+        self._faults = FaultQueue(self.config.fail_rate, fault_rng)
         self._submits: deque[float] = deque()
         self._log: list[LogEntry] = []
         self._credits = float(self.config.credits)
@@ -436,17 +168,10 @@ class Engine:
 
         Faults are consumed in the order injected. See :class:`Fault`.
         """
-        if route != "*" and route not in ROUTE_KINDS:
-            raise ValueError(f"route must be '*' or one of {', '.join(ROUTE_KINDS)}")
-        if status is None and not drop and delay <= 0:
-            raise ValueError("a fault needs a status, drop=True or a delay")
-        if status is not None and not 100 <= status <= 599:
-            raise ValueError("status must be an HTTP status code")
-        if times < 1:
-            raise ValueError("times must be >= 1")
+        check_injectable(route, status, times=times, drop=drop, delay=delay)
         fault = Fault(route, status, times, drop, delay, body, dict(headers or {}), model)
         with self._lock:
-            self._faults.append(fault)
+            self._faults.add(fault)
         return fault
 
     def clear_faults(self) -> None:
@@ -456,17 +181,7 @@ class Engine:
     def take_fault(self, kind: str, model: str | None = None) -> Fault | None:
         """The fault this request gets, if any: a queued one first, else a --fail-rate roll."""
         with self._lock:
-            for fault in self._faults:
-                if fault.matches(kind, model):
-                    fault.used += 1
-                    if fault.used >= fault.times:
-                        self._faults.remove(fault)
-                    return fault
-            rate = self.config.fail_rate
-            if kind in FAULTABLE and rate > 0 and self._fault_rng.random() < rate:
-                code = self._fault_rng.choice(TRANSIENT_CODES)
-                return Fault(kind, code, source="fail_rate")
-        return None
+            return self._faults.take(kind, model)
 
     # ------------------------------------------------------------------ auth & credits
 
@@ -505,7 +220,7 @@ class Engine:
             spec = MODELS.get(model)
             if spec is None:
                 return Refusal(404, f"Model {model} not found")
-            checked = self._validate(spec, body, host_prefix)
+            checked = check_submit(spec, body, host_prefix, self._assets.get)
             if isinstance(checked, Refusal):
                 return checked
             params, image = checked
@@ -533,42 +248,25 @@ class Engine:
     def _new_job(
         self, spec: ModelSpec, params: dict[str, Any], now: float, cost: float, sync: bool
     ) -> Job:
-        rng = self._timing_rng
         request_id = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
-        speed = self.config.speed
-        queue = rng.uniform(1.5, 5.0)
-        # The reference time is the typical total with defaults (audio on), queue included.
-        inference = (
-            (spec.reference_seconds - 3.25)
-            * (params["duration"] / spec.default_duration)
-            * _RESOLUTION_FACTOR[params["resolution"]]
-        )
-        if not params["generate_audio"]:
-            inference *= 0.95
-        inference *= rng.uniform(0.9, 1.1)
+        queue, inference = planned_seconds(spec, params, self._timing_rng, self.config.speed)
         shape = self.config.output_shape
         if shape == "mixed":
             shape = ("string", "list", "object")[int(request_id.replace("-", ""), 16) % 3]
-        policy = None
-        if _NSFW.search(params["prompt"]):
-            policy = (
-                "Content policy violation: the prompt was blocked by the safety filter "
-                "(nsfw). No output was produced."
-            )
         return Job(
             request_id=request_id,
             model=spec.slug,
             params=params,
             submitted_at=now,
-            queue_seconds=queue / speed,
-            inference_seconds=inference / speed,
+            queue_seconds=queue,
+            inference_seconds=inference,
             cost=cost,
             sync=sync,
-            policy_block=policy,
+            policy_block=policy_block(params["prompt"]),
             output_shape=shape,
         )
 
-    def _start_render(self, job: Job, image: tuple[bytes | None, str | None]) -> None:
+    def _start_render(self, job: Job, image: SourceImage) -> None:
         data, note = image
         spec = RenderSpec(
             prompt=job.params["prompt"],
@@ -623,106 +321,6 @@ class Engine:
             headers["Retry-After"] = str(max(1, round(reset_in + 0.5)))
         return Refusal(429, f"Rate limit exceeded: {limit} requests per minute allowed", headers)
 
-    def _validate(
-        self, spec: ModelSpec, body: Any, host_prefix: str | None
-    ) -> tuple[dict[str, Any], tuple[bytes | None, str | None]] | Refusal:
-        if not isinstance(body, dict):
-            return Refusal(400, "Request body must be a JSON object")
-        unknown = sorted(set(body) - set(_PARAMS))
-        if unknown:
-            return Refusal(
-                400,
-                f"Unknown parameter '{unknown[0]}' for {spec.slug}; "
-                f"allowed parameters: {', '.join(_PARAMS)}",
-            )
-        prompt = body.get("prompt")
-        if not isinstance(prompt, str) or not prompt.strip():
-            got = "missing" if prompt is None else f"got {prompt!r}"
-            return Refusal(
-                400, f"Parameter 'prompt' is required and must be a non-empty string ({got})"
-            )
-        params: dict[str, Any] = {"prompt": prompt}
-
-        duration = body.get("duration")
-        allowed_d = ", ".join(str(d) for d in spec.durations)
-        if duration is None:
-            duration = spec.default_duration
-        elif isinstance(duration, float) and duration.is_integer():
-            duration = int(duration)
-        if (
-            isinstance(duration, bool)
-            or not isinstance(duration, int)
-            or duration not in spec.durations
-        ):
-            return Refusal(
-                400,
-                f"Invalid value for parameter 'duration': {duration!r}; "
-                f"allowed values: {allowed_d} (integer seconds)",
-            )
-        params["duration"] = duration
-
-        resolution = body.get("resolution")
-        if resolution is None:
-            resolution = "1080p"
-        if not isinstance(resolution, str) or resolution not in spec.resolutions:
-            return Refusal(
-                400,
-                f"Invalid value for parameter 'resolution': {resolution!r}; "
-                f"allowed values: {', '.join(spec.resolutions)}",
-            )
-        params["resolution"] = resolution
-
-        audio = body.get("generate_audio")
-        if audio is None:
-            audio = True
-        if not isinstance(audio, bool):
-            return Refusal(
-                400,
-                f"Invalid value for parameter 'generate_audio': {audio!r}; "
-                "allowed values: true, false (boolean)",
-            )
-        params["generate_audio"] = audio
-
-        image = body.get("image")
-        found: tuple[bytes | None, str | None] = (None, None)
-        if image is not None:
-            checked = self._image(image, host_prefix)
-            if isinstance(checked, Refusal):
-                return checked
-            params["image"] = image
-            found = checked
-        return params, found
-
-    def _image(
-        self, image: Any, host_prefix: str | None
-    ) -> tuple[bytes | None, str | None] | Refusal:
-        def bad(why: str) -> Refusal:
-            return Refusal(
-                400,
-                f"Invalid value for parameter 'image': {why}; allowed values: an http(s) URL "
-                "of a JPEG/PNG/WebP image, or a data: URL",
-            )
-
-        if not isinstance(image, str) or not image.strip():
-            return bad("expected a URI string")
-        if image.startswith("data:"):
-            decoded = _decode_data_url(image)
-            if decoded is None or not decoded[0].startswith("image/"):
-                return bad("not a base64 image data: URL")
-            return decoded[1], "data: URL"
-        if not re.match(r"^https?://[^/\s]+", image):
-            return bad(f"{image[:60]!r} is not a URI")
-        path = re.sub(r"^https?://[^/]+", "", image).split("?", 1)[0]
-        if path.startswith("/assets/"):
-            asset = self._assets.get(path.removeprefix("/assets/"))
-            if asset is not None:
-                return asset.path.read_bytes(), f"uploaded asset {asset.name}"
-            if host_prefix and image.startswith(host_prefix):
-                return bad("no such uploaded asset")
-        # The emulator has no network: a foreign image is accepted but not fetched.
-        host = re.sub(r"^https?://", "", image).split("/", 1)[0]
-        return None, f"{host} (not fetched)"
-
     # ------------------------------------------------------------------ lookups
 
     def lookup(self, request_id: str) -> Job | None:
@@ -774,7 +372,7 @@ class Engine:
             return Refusal(500, "Uploads are not configured")
         decoded = []
         for i, item in enumerate(urls):
-            found = _decode_data_url(item) if isinstance(item, str) else None
+            found = decode_data_url(item) if isinstance(item, str) else None
             if found is None:
                 return Refusal(400, f"'data_urls'[{i}] is not a base64 data: URL")
             decoded.append(found)
@@ -783,7 +381,7 @@ class Engine:
         for mime, data in decoded:
             with self._lock:
                 token = uuid.UUID(int=self._id_rng.getrandbits(128), version=4)
-            name = f"{token}{_EXTENSIONS.get(mime, '.bin')}"
+            name = f"{token}{EXTENSIONS.get(mime, '.bin')}"
             path = self.assets_dir / name
             path.write_bytes(data)
             with self._lock:
@@ -823,14 +421,3 @@ class Engine:
     @property
     def closed(self) -> bool:
         return self._closed
-
-
-def _decode_data_url(url: str) -> tuple[str, bytes] | None:
-    match = _DATA_URL.match(url)
-    if match is None:
-        return None
-    try:
-        data = base64.b64decode(match.group("data"), validate=False)
-    except (binascii.Error, ValueError):
-        return None
-    return (match.group("mime") or "application/octet-stream").lower(), data

@@ -19,7 +19,8 @@ from types import TracebackType
 import uvicorn
 
 from ._app import build_app
-from ._engine import Clock, EmulatorConfig, Engine
+from ._config import Clock, EmulatorConfig
+from ._engine import Engine
 from ._video import Renderer
 
 __all__ = ["Emulator"]

@@ -11,7 +11,8 @@ import pytest
 from emu_support import FakeClock
 
 from ltx_notebook.emulator import EmulatorConfig, Engine, Job, RenderResult, RenderSpec
-from ltx_notebook.emulator._engine import Refusal, Submitted
+from ltx_notebook.emulator._engine import Submitted
+from ltx_notebook.emulator._validation import Refusal
 
 PROMPT = {"prompt": "a paper boat drifting down a rainy street"}
 

@@ -1,0 +1,71 @@
+"""Every knob of the emulated service, checked once, and the clock it reads time from.
+
+The config is frozen and checked when built, so a bad option fails at start,
+not on the first request that needs it. What each option means is documented
+in docs/emulator.md; only the durations derived from them live here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["Clock", "EmulatorConfig", "OutputShape"]
+
+# Seconds from any origin, never going back: time.monotonic, or a test's fake.
+Clock = Callable[[], float]
+OutputShape = Literal["string", "list", "object", "mixed"]
+
+
+@dataclass(frozen=True)
+class EmulatorConfig:
+    """Every knob of the emulated service. Times are seconds; see docs/emulator.md."""
+
+    host: str = "127.0.0.1"
+    port: int = 0
+    speed: float = 1.0
+    api_key: str | None = field(default=None, repr=False)
+    credits: float = 100.0
+    max_concurrent: int | None = None
+    rate_limit: int | None = None
+    fail_rate: float = 0.0
+    expire_after: float | None = None
+    output_ttl: float | None = None
+    render_scale: float = 1.0
+    output_shape: OutputShape = "string"
+    submit_status: int = 200
+    include_video: bool = True
+    upload_key: Literal["file_urls", "urls"] = "file_urls"
+    rate_limit_reset_header: bool = False
+    retry_after_header: bool = False
+    seed: int | None = None
+    data_dir: Path | None = None
+    preset: str = "veryfast"
+    fps: int = 24
+    render_workers: int = 2
+
+    def __post_init__(self) -> None:
+        if self.speed <= 0:
+            raise ValueError("speed must be > 0")
+        if not 0.0 <= self.fail_rate <= 1.0:
+            raise ValueError("fail_rate must be within [0, 1]")
+        if not 0.0 < self.render_scale <= 1.0:
+            raise ValueError("render_scale must be within (0, 1]")
+        if self.output_shape not in ("string", "list", "object", "mixed"):
+            raise ValueError("output_shape must be string, list, object or mixed")
+        if self.submit_status not in (200, 201, 202):
+            raise ValueError("submit_status must be 200, 201 or 202")
+        if self.fps not in (24, 25, 30):
+            raise ValueError("fps must be 24, 25 or 30")
+
+    @property
+    def record_ttl(self) -> float:
+        """How long a request record lives: 1 hour of emulated time, unless told otherwise."""
+        return self.expire_after if self.expire_after is not None else 3600.0 / self.speed
+
+    @property
+    def rate_window(self) -> float:
+        """The rolling rate-limit window: one emulated minute."""
+        return 60.0 / self.speed

@@ -1,0 +1,119 @@
+"""One emulated job's life, computed from the clock: QUEUED, PROCESSING, then COMPLETED or FAILED.
+
+A job's state is never stored: it follows from the clock and the job's planned
+times (and, once known, when its render finished), exactly as a client sees it
+from outside. So a test moves a fake clock and the job moves with it.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from ._catalog import RESOLUTION_FACTOR, ModelSpec
+
+__all__ = ["COMPLETED", "FAILED", "PROCESSING", "QUEUED", "Job", "planned_seconds"]
+
+QUEUED, PROCESSING, COMPLETED, FAILED = "QUEUED", "PROCESSING", "COMPLETED", "FAILED"
+
+
+def planned_seconds(
+    spec: ModelSpec, params: dict[str, Any], rng: random.Random, speed: float
+) -> tuple[float, float]:
+    """Seconds a new run will queue and then infer, jittered by *rng*, divided by *speed*."""
+    queue = rng.uniform(1.5, 5.0)
+    # The reference time is the typical total with defaults (audio on), queue included.
+    inference = (
+        (spec.reference_seconds - 3.25)
+        * (params["duration"] / spec.default_duration)
+        * RESOLUTION_FACTOR[params["resolution"]]
+    )
+    if not params["generate_audio"]:
+        inference *= 0.95
+    inference *= rng.uniform(0.9, 1.1)
+    return queue / speed, inference / speed
+
+
+@dataclass
+class Job:
+    """One request record. Its state is a function of the clock: see :meth:`status`."""
+
+    request_id: str
+    model: str
+    params: dict[str, Any]
+    submitted_at: float
+    queue_seconds: float
+    inference_seconds: float
+    cost: float
+    sync: bool = False
+    policy_block: str | None = None
+    output_shape: str = "string"
+    media_name: str | None = None
+    file_size: int | None = None
+    render_done_at: float | None = None
+    render_error: str | None = None
+    render_cached: bool | None = None
+
+    @property
+    def started_at(self) -> float:
+        return self.submitted_at + self.queue_seconds
+
+    @property
+    def planned_end(self) -> float:
+        return self.started_at + self.inference_seconds
+
+    @property
+    def failed_at(self) -> float | None:
+        if self.policy_block is not None:
+            # The safety filter answers early in inference, not at the end.
+            return self.started_at + 0.15 * self.inference_seconds
+        if self.render_error is not None and self.render_done_at is not None:
+            return max(self.planned_end, self.render_done_at)
+        return None
+
+    @property
+    def completed_at(self) -> float | None:
+        if self.failed_at is not None or self.render_done_at is None:
+            return None
+        return max(self.planned_end, self.render_done_at)
+
+    @property
+    def error(self) -> str | None:
+        if self.policy_block is not None:
+            return self.policy_block
+        if self.render_error is not None:
+            return self.render_error
+        return None
+
+    def status(self, now: float) -> str:
+        if now < self.started_at:
+            return QUEUED
+        failed_at = self.failed_at
+        if failed_at is not None:
+            return FAILED if now >= failed_at else PROCESSING
+        done = self.completed_at
+        return COMPLETED if done is not None and now >= done else PROCESSING
+
+    def finished(self, now: float) -> bool:
+        return self.status(now) in (COMPLETED, FAILED)
+
+    def metrics(self, now: float, remaining_credits: float) -> dict[str, Any]:
+        """What ``metrics`` holds at *now*: only what is known so far, in seconds of run time."""
+        state = self.status(now)
+        if state == QUEUED:
+            return {"queue_time": round(now - self.submitted_at, 3)}
+        end = now
+        if state == COMPLETED:
+            end = self.completed_at or now
+        elif state == FAILED:
+            end = self.failed_at or now
+        metrics: dict[str, Any] = {
+            "queue_time": round(self.queue_seconds, 3),
+            "inference_time": round(end - self.started_at, 3),
+        }
+        if state in (COMPLETED, FAILED):
+            metrics["total_time"] = round(end - self.submitted_at, 3)
+            metrics["cost"] = self.cost
+            metrics["remaining_credits"] = round(remaining_credits, 4)
+        return metrics
