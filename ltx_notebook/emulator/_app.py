@@ -110,7 +110,7 @@ def build_app(engine: Engine) -> Starlette:
                 fault = engine.take_fault(kind, model)
                 if fault is not None and fault.delay > 0:
                     await asyncio.sleep(fault.delay)
-                tag = None
+                tag: str | None = None
                 if fault is not None and fault.status is not None and not fault.drop:
                     response: Response = _fault_response(fault)
                     tag = fault.source

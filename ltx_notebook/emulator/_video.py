@@ -199,7 +199,9 @@ def _font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont | ImageFont.I
     return ImageFont.load_default(size=size)
 
 
-def _colour_field(width: int, height: int, palette: np.ndarray, rng: np.random.Generator):
+def _colour_field(
+    width: int, height: int, palette: np.ndarray, rng: np.random.Generator
+) -> np.ndarray:
     """A smooth colour field, computed small and upscaled (smooth fields upscale losslessly)."""
     sw, sh = max(8, width // 8), max(8, height // 8)
     y, x = np.mgrid[0:sh, 0:sw].astype(np.float32)
@@ -219,8 +221,8 @@ def _colour_field(width: int, height: int, palette: np.ndarray, rng: np.random.G
 def _cover(image_bytes: bytes, width: int, height: int) -> np.ndarray | None:
     """The image scaled and centre-cropped to fill width x height, or None if unreadable."""
     try:
-        with Image.open(io.BytesIO(image_bytes)) as im:
-            im = im.convert("RGB")
+        with Image.open(io.BytesIO(image_bytes)) as opened:
+            im = opened.convert("RGB")
             scale = max(width / im.width, height / im.height)
             resized = im.resize(
                 (
@@ -275,11 +277,17 @@ def _disc(radius: int, colour: np.ndarray) -> _Sprite:
     return _Sprite.from_rgba(np.asarray(small))
 
 
-def _text_panel(lines: list[str], font, pad: int, fill_alpha: int) -> _Sprite:  # type: ignore[no-untyped-def]
+def _text_panel(
+    lines: list[str],
+    font: ImageFont.FreeTypeFont | ImageFont.ImageFont,
+    pad: int,
+    fill_alpha: int,
+) -> _Sprite:
     probe = ImageDraw.Draw(Image.new("RGBA", (1, 1)))
     boxes = [probe.textbbox((0, 0), line or " ", font=font) for line in lines]
-    line_h = max(b[3] for b in boxes) + pad // 2
-    width = max(b[2] for b in boxes) + 2 * pad
+    # Bounding boxes are whole pixels for these fonts; int() only says so to the checker.
+    line_h = int(max(b[3] for b in boxes)) + pad // 2
+    width = int(max(b[2] for b in boxes)) + 2 * pad
     height = line_h * len(lines) + pad
     panel = Image.new("RGBA", (max(width, 2), max(height, 2)), (0, 0, 0, fill_alpha))
     draw = ImageDraw.Draw(panel)
@@ -346,7 +354,7 @@ class _Scene:
         t = i / self.fps
         w, h = self.width, self.height
         mx, my = self.margin_x, self.margin_y
-        if self.from_image and t < _PUSH_IN_SECONDS:
+        if self.image is not None and t < _PUSH_IN_SECONDS:
             # A slow push-in: frame 0 is the whole image, then the view tightens to
             # the centre. Nearest-neighbour keeps it cheap (bilinear costs 5x).
             p = t / _PUSH_IN_SECONDS
