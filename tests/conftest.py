@@ -12,6 +12,9 @@ from ltx_notebook import Session, Settings
 from ltx_notebook._core.config import Secret
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 
+# The harnesses' fixtures, usable from any test folder (each module documents its own).
+pytest_plugins = ["tests.harness.kernel"]
+
 API_KEY = "sk-test-0123456789abcdef"
 
 # Tests never reach the real service, whatever the developer's shell holds.

@@ -10,15 +10,13 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ltx_notebook._storage.store import Store
 from ltx_notebook.emulator import Emulator
-from tests.conftest import make_emulator
-from tests.kernel.conftest import Kernel, Message, assert_no_key, kernel_env, start_kernel
+from tests.harness.kernel import Kernel, Message, assert_no_key
 
 pytestmark = pytest.mark.kernel
 
@@ -26,16 +24,13 @@ WIDGET = "application/vnd.jupyter.widget-view+json"
 
 
 @pytest.fixture(scope="module")
-def slow_emulator(render_cache: Path) -> Iterator[Emulator]:
-    with make_emulator(render_cache, speed=18.0) as emu:  # ltx-2-pro 6 s: ~4 s
-        yield emu
+def slow_speed() -> float:
+    return 18.0  # ltx-2-pro 6 s: ~4 s
 
 
 @pytest.fixture(scope="module")
-def kernel(slow_emulator: Emulator, root: Path) -> Iterator[Kernel]:
-    k = start_kernel(root, kernel_env(slow_emulator, root, JPY_SESSION_NAME="video.ipynb"))
-    yield k
-    k.shutdown()
+def slow_kernel_env() -> dict[str, str]:
+    return {"JPY_SESSION_NAME": "video.ipynb"}
 
 
 def store(root: Path) -> Store:
@@ -60,15 +55,15 @@ def final_updates(messages: list[Message], display_id: str) -> list[Message]:
     ]
 
 
-def test_the_kernel_knows_it_serves_jupyter(kernel: Kernel) -> None:
-    assert "jupyter" in kernel.ok("%ltx config").stdout.split("front end", 1)[1].split()[0]
+def test_the_kernel_knows_it_serves_jupyter(slow_kernel: Kernel) -> None:
+    assert "jupyter" in slow_kernel.ok("%ltx config").stdout.split("front end", 1)[1].split()[0]
 
 
 def test_the_cell_returns_at_once_and_the_video_lands_in_place_while_another_cell_sleeps(
-    kernel: Kernel, slow_emulator: Emulator, root: Path
+    slow_kernel: Kernel, slow_emulator: Emulator, root: Path
 ) -> None:
     started = time.monotonic()
-    cell = kernel.run("%%ltx -o bg\na red fox running through fresh snow")
+    cell = slow_kernel.run("%%ltx -o bg\na red fox running through fresh snow")
     returned = time.monotonic() - started
     assert cell.status == "ok", cell.text()[-2000:]
     panel = panel_display(cell.own)
@@ -80,12 +75,12 @@ def test_the_cell_returns_at_once_and_the_video_lands_in_place_while_another_cel
     assert row is not None and row.status != "COMPLETED"
 
     # Another cell blocks the main thread; polling and download go on regardless.
-    sleeper = kernel.run("import time; time.sleep(9); print('slept')", timeout=60)
+    sleeper = slow_kernel.run("import time; time.sleep(9); print('slept')", timeout=60)
     assert sleeper.stdout.strip() == "slept"
     seen = cell.messages + sleeper.messages
     updates = final_updates(seen, display_id)
     if not updates:  # a slow machine: give the runtime a little longer
-        seen += kernel.drain(15)
+        seen += slow_kernel.drain(15)
         updates = final_updates(seen, display_id)
     assert updates, "no update_display_data with the video for the panel"
     # The widget itself never holds the player: its HTML gets no URL rewriting, so a
@@ -100,36 +95,36 @@ def test_the_cell_returns_at_once_and_the_video_lands_in_place_while_another_cel
     row = store(root).get_by_request_id(rid)
     assert row is not None and row.status == "COMPLETED"
     assert (root / row.video_path).is_file() and (root / row.poster_path).is_file()
-    out = kernel.ok("print(bg.status.value, bg.video_path.is_file())")
+    out = slow_kernel.ok("print(bg.status.value, bg.video_path.is_file())")
     assert out.stdout.split() == ["COMPLETED", "True"]
 
 
 def test_ctrl_c_ends_the_wait_not_the_job(
-    kernel: Kernel, slow_emulator: Emulator, root: Path
+    slow_kernel: Kernel, slow_emulator: Emulator, root: Path
 ) -> None:
-    msg_id = kernel.send("%%ltx --wait -o waited\na paper boat drifting on a puddle")
+    msg_id = slow_kernel.send("%%ltx --wait -o waited\na paper boat drifting on a puddle")
     # Interrupt once the panel is up, i.e. the cell is waiting on the job.
-    shown = kernel.collect(
+    shown = slow_kernel.collect(
         msg_id, timeout=30, until=lambda run: any(m["msg_type"] == "display_data" for m in run.own)
     )
     panel_display(shown.own)
     rid = list(slow_emulator.engine.jobs)[-1]
     time.sleep(0.5)
-    kernel.interrupt()
-    cell = kernel.collect(msg_id, timeout=30)
+    slow_kernel.interrupt()
+    cell = slow_kernel.collect(msg_id, timeout=30)
     cell.messages[:0] = shown.messages
     assert cell.status == "ok", cell.text()[-2000:]
     assert "stopped waiting (interrupted)" in cell.stdout
     assert f"job {rid} keeps running" in cell.stdout
     assert slow_emulator.engine.status_of(rid) in ("QUEUED", "PROCESSING")
 
-    out = kernel.ok("waited.wait(60); print(waited.status.value)", timeout=90)
+    out = slow_kernel.ok("waited.wait(60); print(waited.status.value)", timeout=90)
     assert out.stdout.strip() == "COMPLETED"
     row = store(root).get_by_request_id(rid)
     assert row is not None and row.status == "COMPLETED" and (root / row.video_path).is_file()
     assert store(root).count(request_id=rid) == 1
 
 
-def test_the_api_key_never_reaches_the_front_end(kernel: Kernel) -> None:
-    kernel.drain(0.5)
-    assert_no_key(kernel)
+def test_the_api_key_never_reaches_the_front_end(slow_kernel: Kernel) -> None:
+    slow_kernel.drain(0.5)
+    assert_no_key(slow_kernel)

@@ -17,7 +17,7 @@ from nbclient import NotebookClient
 from ltx_notebook._storage.store import Store
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, poster_ok
-from tests.kernel.conftest import kernel_env
+from tests.harness.kernel import kernel_env
 
 pytestmark = pytest.mark.kernel
 

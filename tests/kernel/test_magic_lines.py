@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
-from tests.kernel.conftest import Kernel, assert_no_key, kernel_env, start_kernel
+from tests.harness.kernel import Kernel, assert_no_key, kernel_env, start_kernel
 
 pytestmark = pytest.mark.kernel
-
-
-@pytest.fixture(scope="module")
-def kernel(module_emulator: Emulator, root: Path) -> Iterator[Kernel]:
-    k = start_kernel(root, kernel_env(module_emulator, root))
-    yield k
-    k.shutdown()
 
 
 @pytest.fixture(scope="module")

@@ -8,25 +8,17 @@ log, never from the client's word.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from ltx_notebook.emulator import Emulator
-from tests.kernel.conftest import Kernel, assert_no_key, kernel_env, start_kernel
+from tests.harness.kernel import Kernel, assert_no_key
 
 pytestmark = pytest.mark.kernel
 
 VERBATIM = "a {name} costs $5, \"quoted\" and 'single' # not a comment"
-
-
-@pytest.fixture(scope="module")
-def kernel(module_emulator: Emulator, root: Path) -> Iterator[Kernel]:
-    k = start_kernel(root, kernel_env(module_emulator, root))
-    yield k
-    k.shutdown()
 
 
 def request_id(kernel: Kernel, name: str) -> str:

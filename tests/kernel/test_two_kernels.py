@@ -14,7 +14,7 @@ import pytest
 from ltx_notebook._core.status import JobStatus
 from ltx_notebook._storage.store import Store
 from ltx_notebook.emulator import Emulator
-from tests.kernel.conftest import kernel_env, start_kernel
+from tests.harness.kernel import kernel_env, start_kernel
 
 pytestmark = pytest.mark.kernel
 

@@ -4,6 +4,21 @@ Starting a kernel costs seconds on a small machine, so each test module shares
 one kernel (``kernel`` fixture, module scope) and one emulator. Every iopub
 message a kernel ever sends is kept in ``Kernel.messages``, so a module can
 check at the end that the API key never left the kernel.
+
+Registered for the whole suite by ``pytest_plugins`` in tests/conftest.py; a test
+that starts a kernel is marked ``pytest.mark.kernel`` (selected with ``-m kernel``).
+
+Fixtures (all module scope)
+---------------------------
+module_emulator    a fast emulator (a 6 s clip takes under a second).
+root               the kernel's working directory: where a notebook would live.
+kernel             a headless kernel on `module_emulator`, in `root`.
+slow_emulator      an emulator at `slow_speed` (default 10: ltx-2-pro 6 s takes ~7 s),
+                   slow enough that a job is still running while the test acts on it.
+slow_kernel        a kernel on `slow_emulator`, in `root`, with `slow_kernel_env` added
+                   to its environment (default: nothing, i.e. headless).
+
+A module changes the slow pair by overriding ``slow_speed`` or ``slow_kernel_env``.
 """
 
 from __future__ import annotations
@@ -22,8 +37,6 @@ from jupyter_client.manager import KernelManager
 
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
-
-pytestmark = pytest.mark.kernel
 
 Message = dict[str, Any]
 
@@ -232,6 +245,40 @@ def module_emulator(render_cache: Path) -> Iterator[Emulator]:
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The kernel's working directory: where a notebook would live."""
     return tmp_path_factory.mktemp("nb")
+
+
+@pytest.fixture(scope="module")
+def kernel(module_emulator: Emulator, root: Path) -> Iterator[Kernel]:
+    k = start_kernel(root, kernel_env(module_emulator, root))
+    yield k
+    k.shutdown()
+
+
+@pytest.fixture(scope="module")
+def slow_speed() -> float:
+    """The speed of `slow_emulator`: 10 makes an ltx-2-pro 6 s clip take ~7 s."""
+    return 10.0
+
+
+@pytest.fixture(scope="module")
+def slow_emulator(render_cache: Path, slow_speed: float) -> Iterator[Emulator]:
+    with make_emulator(render_cache, speed=slow_speed) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def slow_kernel_env() -> dict[str, str]:
+    """What `slow_kernel` adds to `kernel_env`: nothing, so it is headless."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def slow_kernel(
+    slow_emulator: Emulator, root: Path, slow_kernel_env: dict[str, str]
+) -> Iterator[Kernel]:
+    k = start_kernel(root, kernel_env(slow_emulator, root, **slow_kernel_env))
+    yield k
+    k.shutdown()
 
 
 def start_kernel(cwd: Path, env: dict[str, Any]) -> Kernel:
