@@ -13,13 +13,13 @@ from typing import Any
 
 import nbformat
 import pytest
-from _lab import Lab, LabServer
 from playwright.sync_api import expect
 
 from ltx_notebook import Session, Settings, validate
 from ltx_notebook._core.config import Secret
 from ltx_notebook._storage.store import Store
 from tests.conftest import API_KEY, make_emulator
+from tests.harness.lab import Lab, LabServer
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,8 @@ import textwrap
 from typing import Any
 
 import pytest
-from _lab import Lab, LabServer
+
+from tests.harness.lab import Lab, LabServer
 
 pytestmark = pytest.mark.browser
 

@@ -19,12 +19,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _lab import ARTIFACTS_DIR, Lab, LabServer
 
 from ltx_notebook._core.params import validate
 from ltx_notebook._core.status import JobStatus
 from ltx_notebook._storage.store import Store
 from tests.conftest import poster_ok
+from tests.harness.lab import ARTIFACTS_DIR, Lab, LabServer
 
 pytestmark = pytest.mark.browser
 

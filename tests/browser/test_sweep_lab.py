@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from _lab import Lab, LabServer
+
+from tests.harness.lab import Lab, LabServer
 
 pytestmark = pytest.mark.browser
 

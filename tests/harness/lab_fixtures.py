@@ -1,4 +1,8 @@
-"""Fixtures for the real-browser suite: JupyterLab + Debian's headless Chromium (Playwright).
+"""Fixtures for the real-browser tests: JupyterLab + Debian's headless Chromium (Playwright).
+
+Registered for the whole suite by ``pytest_plugins`` in tests/conftest.py, so a browser
+test lives next to what it shows; it is marked ``pytest.mark.browser`` (selected with
+``-m browser``, and run last: see tests/conftest.py). The driver is tests/harness/lab.py.
 
 Fixtures
 --------
@@ -36,7 +40,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from _lab import (
+
+from tests.harness.lab import (
     ARTIFACTS_DIR,
     CHROMIUM_ARGS,
     CHROMIUM_PATH,
