@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from ltx_notebook._storage.store import Store
-
-
-class FakeClock:
-    def __init__(self, now: float = 1_700_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-    @property
-    def utc(self) -> datetime:
-        return datetime.fromtimestamp(self.now, UTC)
+from tests.harness.clock import FakeClock
 
 
 @pytest.fixture
-def clock() -> FakeClock:  # the tests annotate it as ``Any``: conftest is not importable
+def clock() -> FakeClock:
     return FakeClock()
 
 
