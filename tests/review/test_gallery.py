@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
@@ -15,24 +14,10 @@ from ltx_notebook._storage.tables import history_frame
 from ltx_notebook._view.grid import layout
 from ltx_notebook.widgets._gallery import Gallery, gallery
 from tests.conftest import poster_ok
-from tests.review.conftest import Clips
+from tests.harness.clips import Clips
+from tests.harness.html import Tags
 
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
-
-
-class Tags(HTMLParser):
-    """Every start tag with its attributes."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.tags: list[tuple[str, dict[str, str | None]]] = []
-        self.feed(text)
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.append((tag, dict(attrs)))
-
-    def all(self, name: str) -> list[dict[str, str | None]]:
-        return [attrs for tag, attrs in self.tags if tag == name]
 
 
 def test_grid_groups_rows_by_resolution_and_columns_by_duration(clips: Clips, in_root: Path):

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from ltx_notebook._storage.tables import history_frame
 from ltx_notebook._view.report import export_report
-from tests.review.conftest import Clips
-from tests.review.test_gallery import Tags
+from tests.harness.clips import Clips
+from tests.harness.html import Tags
 
 
 def _srcs(page: str) -> list[str]:

@@ -1,4 +1,8 @@
-"""Four real clips made once per module through the emulator: 2 durations × 2 resolutions."""
+"""Four real clips made once per module through the emulator: 2 durations × 2 resolutions.
+
+Fixtures (registered by ``pytest_plugins`` in tests/conftest.py): ``clips`` (module
+scope: a `Clips`) and ``in_root`` (the test runs from the clips' folder).
+"""
 
 from __future__ import annotations
 
