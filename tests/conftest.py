@@ -57,8 +57,14 @@ def make_emulator(render_cache: Path, **overrides: object) -> Emulator:
 
 
 @pytest.fixture
-def emulator(render_cache: Path) -> Iterator[Emulator]:
-    with make_emulator(render_cache) as emu:
+def emulator_options() -> dict[str, object]:
+    """What `emulator` changes of make_emulator's defaults: a test module may override this."""
+    return {}
+
+
+@pytest.fixture
+def emulator(render_cache: Path, emulator_options: dict[str, object]) -> Iterator[Emulator]:
+    with make_emulator(render_cache, **emulator_options) as emu:
         yield emu
 
 

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from ltx_notebook import Session
 from ltx_notebook._jobs.sweep import sweep
 from ltx_notebook._view.sweep_progress import render_html, text_table
 from ltx_notebook.emulator import Emulator
 from ltx_notebook.widgets._sweep_panel import SweepPanel
+from tests.harness.sweeps import FAST
+
+
+@pytest.fixture
+def emulator_options() -> dict[str, object]:
+    return FAST  # sweeps run many jobs, so run them faster
 
 
 def test_panel_follows_the_sweep_to_the_end(session: Session, emulator: Emulator) -> None:

@@ -9,6 +9,12 @@ from ltx_notebook._jobs.plan import plan_sweep
 from ltx_notebook._jobs.sweep import ConfirmationRequired, sweep
 from ltx_notebook._magic.cell import parse_grid, split_prompts
 from ltx_notebook.emulator import Emulator
+from tests.harness.sweeps import FAST
+
+
+@pytest.fixture
+def emulator_options() -> dict[str, object]:
+    return FAST  # sweeps run many jobs, so run them faster
 
 
 def test_product_runs_prompts_outermost_then_grid_keys_in_order() -> None:

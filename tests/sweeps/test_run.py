@@ -13,8 +13,12 @@ from ltx_notebook._jobs.sweep import Sweep, sweep
 from ltx_notebook._view.compare import compare
 from ltx_notebook.emulator import Emulator
 from tests.conftest import make_emulator
+from tests.harness.sweeps import FAST, accepted_submits, impatient_client, session_on
 
-from .conftest import FAST, accepted_submits, impatient_client, session_on
+
+@pytest.fixture
+def emulator_options() -> dict[str, object]:
+    return FAST  # sweeps run many jobs, so run them faster
 
 
 def test_twelve_jobs_at_concurrency_4_against_max_concurrent_2_all_complete(

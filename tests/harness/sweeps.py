@@ -1,27 +1,24 @@
-"""Sweep fixtures: a fast emulator (speed 200), and a way to make a session on any emulator."""
+"""Sweep helpers: a fast emulator (speed 200), and a way to make a session on any emulator.
+
+Sweeps run many jobs, so a sweep test module runs the suite's ``emulator`` faster::
+
+    @pytest.fixture
+    def emulator_options() -> dict[str, object]:
+        return FAST
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
-
-import pytest
 
 from ltx_notebook import Session, Settings
 from ltx_notebook._core.config import Secret
 from ltx_notebook._service.client import Client
 from ltx_notebook._service.retry import RetryPolicy
 from ltx_notebook.emulator import Emulator
-from tests.conftest import API_KEY, make_emulator
+from tests.conftest import API_KEY
 
-FAST = {"speed": 200.0}
-
-
-@pytest.fixture
-def emulator(render_cache: Path) -> Iterator[Emulator]:
-    # Overrides the suite's emulator: sweeps run many jobs, so run them faster.
-    with make_emulator(render_cache, **FAST) as emu:
-        yield emu
+FAST: dict[str, object] = {"speed": 200.0}
 
 
 def session_on(emu: Emulator, folder: Path, *, key: str = API_KEY) -> Session:
