@@ -6,7 +6,6 @@ import logging
 from pathlib import Path
 
 import pytest
-from scripted_server import KEY, Reply, ScriptedServer
 
 from ltx_notebook._core.errors import (
     ApiError,
@@ -20,6 +19,7 @@ from ltx_notebook._core.errors import (
 )
 from ltx_notebook._core.params import validate
 from ltx_notebook._service.client import Client
+from tests.service.scripted_server import KEY, Reply, ScriptedServer
 
 pytestmark = pytest.mark.anyio
 

@@ -6,10 +6,10 @@ import asyncio
 import tracemalloc
 
 import pytest
-from scripted_server import KEY, Reply, ScriptedServer
 
 from ltx_notebook._core.errors import NotFound, TransportError
 from ltx_notebook._service.client import Client
+from tests.service.scripted_server import KEY, Reply, ScriptedServer
 
 pytestmark = pytest.mark.anyio
 

@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
-from scripted_server import KEY, ScriptedServer, serve
 
 from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._service.client import Client
 from ltx_notebook._service.retry import RetryPolicy
+from tests.service.scripted_server import KEY, ScriptedServer, serve
 
 
 @pytest.fixture(scope="session")

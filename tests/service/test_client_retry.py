@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from scripted_server import Reply, ScriptedServer, free_port
 
 from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._core.errors import (
@@ -18,6 +17,7 @@ from ltx_notebook._core.errors import (
 from ltx_notebook._core.params import validate
 from ltx_notebook._service.client import Client
 from ltx_notebook._service.retry import RetryPolicy
+from tests.service.scripted_server import Reply, ScriptedServer, free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from scripted_server import KEY, Reply, ScriptedServer
 
 from ltx_notebook._core.config import Settings
 from ltx_notebook._core.errors import ApiError, AuthenticationError, SubmitUnknown
 from ltx_notebook._core.params import validate
 from ltx_notebook._service.client import Client
 from ltx_notebook._service.replies import OutputVideo, Submission
+from tests.service.scripted_server import KEY, Reply, ScriptedServer
 
 pytestmark = pytest.mark.anyio
 
