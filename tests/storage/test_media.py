@@ -8,11 +8,11 @@ from collections.abc import AsyncIterator, Iterable
 from pathlib import Path
 
 import pytest
-from media_videos import FPS, HEIGHT, SECONDS, WIDTH
 from PIL import Image, ImageChops
 
 from ltx_notebook._core.errors import MediaError
 from ltx_notebook._storage.media import VideoInfo, data_uri, media_path, poster, probe, save_stream
+from tests.storage.media_videos import FPS, HEIGHT, SECONDS, WIDTH
 
 
 async def chunked(data: bytes, size: int = 4096) -> AsyncIterator[bytes]:

@@ -1,11 +1,32 @@
-"""Fixtures: small real MP4s, made once per session."""
+"""Fixtures: a store on a fresh file with a clock the test moves by hand, and small real MP4s.
+
+The MP4s are made once per session.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from media_videos import make_mp4
+
+from ltx_notebook._storage.store import Store
+from tests.harness.clock import FakeClock
+from tests.storage.media_videos import make_mp4
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def store_path(tmp_path: Path) -> Path:
+    return tmp_path / "nested" / "dir" / "jobs.sqlite"
+
+
+@pytest.fixture
+def store(store_path: Path, clock: FakeClock) -> Store:
+    return Store(store_path, clock=clock)
 
 
 @pytest.fixture(scope="session")
