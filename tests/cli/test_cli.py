@@ -10,9 +10,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from emu_support import KEY
 
 from ltx_notebook._cli import main
+from tests.emulator.emu_support import KEY
 
 
 def launch(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen[str], str]:
