@@ -1,4 +1,4 @@
-"""Small real MP4s made with PyAV (a uniquely named module: tests have no packages)."""
+"""Small real MP4s made with PyAV."""
 
 from __future__ import annotations
 
