@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Final
 
+from .._core.params import format_param
 from .._storage.records import JobRecord
 
 __all__ = [
@@ -49,8 +50,8 @@ def param_title(param: str | None) -> str:
 
 def tile_heading(record: JobRecord) -> str:
     """``#12 · 6s · 1080p · audio``: the local id and the parameters of a tile."""
-    parts = [f"#{record.id}", f"{record.duration}s", record.resolution]
-    parts.append("audio" if record.generate_audio else "no audio")
+    names = ("duration", "resolution", "generate_audio")
+    parts = [f"#{record.id}", *(format_param(n, getattr(record, n)) for n in names)]
     if record.model != "ltx-2-pro":
         parts.insert(1, record.model)
     if record.image:
