@@ -11,25 +11,24 @@ import httpx
 from PIL import Image
 
 from ltx_notebook.emulator import Emulator
+from tests.harness.clock import FakeClock
+
+__all__ = [
+    "KEY",
+    "TERMINAL",
+    "FakeClock",
+    "StartEmulator",
+    "png_bytes",
+    "run_to_completion",
+    "submit",
+    "wait_for",
+]
 
 KEY = "emu-test-key-0123456789"
 TERMINAL = ("COMPLETED", "FAILED")
 
 StartEmulator = Callable[..., Emulator]
 """The ``start`` fixture: ``start(clock=None, **config_overrides) -> Emulator``."""
-
-
-class FakeClock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, start: float = 1000.0) -> None:
-        self.now = start
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def wait_for(
