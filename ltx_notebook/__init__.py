@@ -141,7 +141,6 @@ def _sweep_panel(handle: Sweep) -> Any:
 _PRESENTERS.job_html = _job_html
 _PRESENTERS.sweep_html = _sweep_html
 _PRESENTERS.sweep_panel = _sweep_panel
-_PRESENTERS.gallery = lambda source, **kw: gallery(source, **kw)
 
 
 def generate(
@@ -269,6 +268,9 @@ def gallery(
     from .widgets import gallery as draw
 
     return draw(jobs_or_frame, row, col, session=session, **options)
+
+
+_PRESENTERS.gallery = gallery
 
 
 def export_report(
