@@ -210,14 +210,18 @@ def not_in_history(exc: NotFound, request_id: str) -> NotFound:
 
 
 def read_record(response: httpx.Response, request_id: str) -> HistoryRecord:
-    """The record route's answer: the row itself, or the row under ``data`` and the like."""
+    """The record route's answer: the row itself, or under ``data`` and the like, or in a list.
+
+    The row naming the id asked for is preferred; else the first row read.
+    """
     body = _json(response)
-    record = None
+    candidates: list[Any] = [body]
     if isinstance(body, Mapping):
-        record = read_row(body)
-        for key in RECORD_KEYS:
-            if record is None:
-                record = read_row(body.get(key))
+        candidates += [body.get(key) for key in RECORD_KEYS]
+    rows = [r for c in candidates for r in (c if isinstance(c, list) else [c])]
+    records = [r for r in map(read_row, rows) if r is not None]
+    record = next((r for r in records if r.request_id == request_id), None)
+    record = record or next(iter(records), None)
     if record is None:
         raise ApiError(
             f"the history answer for {request_id} (HTTP {response.status_code}) holds no "

@@ -159,7 +159,7 @@ class HistoryPage:
 
     records: tuple[HistoryRecord, ...]
     page: int
-    per_page: int | None
+    per_page: int
     total: int | None
     has_more: bool | None
     raw: Any = field(repr=False, compare=False)

@@ -95,6 +95,23 @@ async def test_a_record_may_come_wrapped_with_its_inputs_as_a_json_string(
     assert record.charge == 1.44 and record.generation_url is None
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        [row("other"), row()],
+        {"data": [row()]},
+        {"record": row()},
+        {"result": [row(), row("other")]},
+    ],
+    ids=["list", "data-list", "record", "result-list"],
+)
+async def test_a_record_may_come_in_a_list_the_one_asked_for_preferred(
+    client: Client, server: ScriptedServer, body: Any
+) -> None:
+    server.on("GET", f"{LIST}/{RID}", Reply(json=body))
+    assert (await client.history_record(RID)).request_id == RID
+
+
 async def test_an_unknown_record_is_not_found_in_the_history_s_terms_and_not_retried(
     client: Client, server: ScriptedServer
 ) -> None:
