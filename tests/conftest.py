@@ -18,7 +18,13 @@ pytest_plugins = ["tests.harness.clips", "tests.harness.kernel", "tests.harness.
 API_KEY = "sk-test-0123456789abcdef"
 
 # Tests never reach the real service, whatever the developer's shell holds.
-for name in ("SEGMIND_API_KEY", "SEGMIND_BASE_URL", "LTX_NOTEBOOK_MEDIA_DIR", "LTX_NOTEBOOK_STORE"):
+for name in (
+    "SEGMIND_API_KEY",
+    "SEGMIND_BASE_URL",
+    "SEGMIND_HISTORY_URL",
+    "LTX_NOTEBOOK_MEDIA_DIR",
+    "LTX_NOTEBOOK_STORE",
+):
     os.environ.pop(name, None)
 
 

@@ -127,6 +127,12 @@ def _add_emulator(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         "--fps", type=int, choices=(24, 25, 30), default=24, help="frame rate of renders"
     )
     p.add_argument("--render-workers", type=int, default=2, help="render threads")
+    p.add_argument(
+        "--history-envelope",
+        choices=("data", "nested", "list"),
+        default="data",
+        help="shape of request-history pages (/inference-request/...)",
+    )
     p.set_defaults(func=_emulator)
 
 
@@ -157,6 +163,7 @@ def _emulator(args: argparse.Namespace) -> int:
             preset=args.preset,
             fps=args.fps,
             render_workers=max(1, args.render_workers),
+            history_envelope=args.history_envelope,
         )
     except ValueError as exc:
         print(f"ltx-notebook emulator: {exc}", file=sys.stderr)

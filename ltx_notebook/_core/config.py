@@ -20,6 +20,8 @@ __all__ = ["Secret", "Settings", "configure", "get_settings"]
 
 DEFAULT_BASE_URL = "https://api.segmind.com/v1"
 SEGMIND_UPLOAD_URL = "https://workflows-api.segmind.com/upload-asset"
+SEGMIND_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request"
+HISTORY_PREFIX = "/inference-request"
 
 
 class Secret:
@@ -73,12 +75,29 @@ def upload_url(base_url: str) -> str:
     return urlunparse((parts.scheme, parts.netloc, "/upload-asset", "", "", ""))
 
 
+def history_url(base_url: str) -> str:
+    """Where request records are read: Segmind's history host, or the same origin elsewhere.
+
+    The real service keeps its records on a host of their own (the official
+    SDK's ``api.spotprod.segmind.com``); any other base URL (the emulator, a
+    proxy) is expected to serve ``/inference-request/...`` itself, so one URL
+    configures a local service.
+    """
+    parts = urlparse(base_url)
+    name = (parts.hostname or "").lower()
+    if name == "segmind.com" or name.endswith(".segmind.com"):
+        return SEGMIND_HISTORY_URL
+    return urlunparse((parts.scheme, parts.netloc, HISTORY_PREFIX, "", "", ""))
+
+
 @dataclass(frozen=True)
 class Settings:
     api_key: Secret | None = field(default=None)
     base_url: str = DEFAULT_BASE_URL
     media_dir: Path = Path("ltx_media")
     store_path: Path = Path("ltx_media/ltx-jobs.sqlite")
+    # An explicit request-history URL; None derives it from base_url (see history_url()).
+    history_base: str | None = None
 
     @property
     def v2_url(self) -> str:
@@ -87,6 +106,11 @@ class Settings:
     @property
     def upload_url(self) -> str:
         return upload_url(self.base_url)
+
+    @property
+    def history_url(self) -> str:
+        """The request-history prefix: ``{history_url}/request-history/{id}`` and so on."""
+        return self.history_base or history_url(self.base_url)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -99,6 +123,7 @@ class Settings:
             base_url=(env.get("SEGMIND_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
             media_dir=media,
             store_path=store,
+            history_base=(env.get("SEGMIND_HISTORY_URL") or "").rstrip("/") or None,
         )
 
     def describe(self) -> dict[str, str]:
@@ -106,6 +131,7 @@ class Settings:
         return {
             "base_url": self.base_url,
             "v2_url": self.v2_url,
+            "history_url": self.history_url,
             "api_key": self.api_key.masked if self.api_key else "(not set)",
             "media_dir": str(self.media_dir),
             "store_path": str(self.store_path),
@@ -133,12 +159,14 @@ def configure(
     base_url: str | None = None,
     media_dir: str | os.PathLike[str] | None = None,
     store_path: str | os.PathLike[str] | None = None,
+    history_url: str | None = None,
 ) -> Settings:
     """Change the settings in force; only what is given changes.
 
     Defaults come from ``SEGMIND_API_KEY``, ``SEGMIND_BASE_URL``,
-    ``LTX_NOTEBOOK_MEDIA_DIR`` and ``LTX_NOTEBOOK_STORE``. A new ``media_dir``
-    moves the default store with it unless ``store_path`` was set explicitly.
+    ``LTX_NOTEBOOK_MEDIA_DIR``, ``LTX_NOTEBOOK_STORE`` and ``SEGMIND_HISTORY_URL``.
+    A new ``media_dir`` moves the default store with it unless ``store_path``
+    was set explicitly. ``history_url=""`` goes back to deriving it from the base URL.
     """
     global _settings
     current = get_settings()
@@ -153,6 +181,8 @@ def configure(
             changes["store_path"] = Path(media_dir) / "ltx-jobs.sqlite"
     if store_path is not None:
         changes["store_path"] = Path(store_path)
+    if history_url is not None:
+        changes["history_base"] = history_url.rstrip("/") or None
     _settings = replace(current, **changes)
     for callback in _listeners:
         callback()

@@ -62,11 +62,14 @@ class InKernelEmulator:
         self._settings_before = {
             "base_url": settings.base_url,
             "api_key": settings.api_key.get() if settings.api_key else "",
+            "history_url": settings.history_base or "",
         }
         emulator = Emulator(config)
         emulator.start()
         self._emulator = emulator
-        configure(base_url=emulator.base_url, api_key="emulator-key")
+        # history_url="" derives the history from the emulator's URL: an explicit one
+        # would send the emulator's jobs to be looked up on another service.
+        configure(base_url=emulator.base_url, api_key="emulator-key", history_url="")
         print(
             f"emulator running at {emulator.base_url} (speed {config.speed:g}); "
             "this session uses it until %ltx emulator stop"

@@ -8,7 +8,7 @@ touches the disk or the store: downloads are handed out as async iterators of
 bytes.
 
 The API key is sent (``x-api-key``) only to the API's own origin and to the
-upload service's origin; media URLs elsewhere (a CDN, S3) never see it, and
+upload and request-history services' origins; media URLs elsewhere (a CDN, S3) never see it, and
 redirects are followed by hand so that a redirect cannot carry it away.
 """
 
@@ -24,14 +24,15 @@ from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, Unpack
 from urllib.parse import quote, urljoin, urlsplit
 
 import httpx
 
 from .._core.config import Settings
-from .._core.errors import ApiError, AuthenticationError, SubmitUnknown, TransportError
+from .._core.errors import ApiError, AuthenticationError, NotFound, SubmitUnknown, TransportError
 from .._core.params import Params
+from . import history
 from .failures import (
     buffer_error,
     host,
@@ -41,8 +42,11 @@ from .failures import (
     request_id_in,
     snippet,
 )
+from .history import HistoryQuery
 from .replies import (
     Credits,
+    HistoryPage,
+    HistoryRecord,
     MediaStream,
     ResultReply,
     StatusReply,
@@ -85,7 +89,9 @@ class Client:
         self.retry = retry or RetryPolicy()
         self.base_url = settings.base_url.rstrip("/")
         self.v2_url = settings.v2_url
-        self._key_origins = {_origin(self.base_url), _origin(settings.upload_url)}
+        self.history_url = settings.history_url
+        keyed = (self.base_url, settings.upload_url, self.history_url)
+        self._key_origins = {_origin(url) for url in keyed}
         # No default x-api-key header: it is added per request, by origin, so a
         # media host or a redirect target can never receive it.
         self._http = httpx.AsyncClient(
@@ -308,6 +314,33 @@ class Client:
             )
         finally:
             await response.aclose()
+
+    # -- request history ------------------------------------------------------
+
+    async def history_record(self, request_id: str) -> HistoryRecord:
+        """``GET {history}/request-history/{id}``: one of your own requests, of any age."""
+        url = history.record_url(self.history_url, request_id)
+        self._require_key()
+        try:
+            response = await self._send(
+                Kind.READ, "history record", lambda: self._build("GET", url), request_id=request_id
+            )
+        except NotFound as exc:  # told in the history's terms: its records never expire
+            raise history.not_in_history(exc, request_id) from exc
+        return history.read_record(response, request_id)
+
+    async def history_page(self, **query: Unpack[HistoryQuery]) -> HistoryPage:
+        """``GET {history}/request-history``: a page of your requests, failed and running too.
+
+        Keywords: :class:`.history.HistoryQuery`; a window over 31 days is refused unsent.
+        """
+        params = history.page_query(**query)
+        url = history.page_url(self.history_url, params)
+        self._require_key()
+        response = await self._send(Kind.READ, "history page", lambda: self._build("GET", url))
+        return history.read_page(
+            response, page=int(params["page"]), per_page=int(params["per_page"])
+        )
 
     # -- internals --------------------------------------------------------------
 

@@ -9,12 +9,15 @@ absent or malformed, so the client decides once what is an error.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Final, NamedTuple
 
 __all__ = [
     "Credits",
+    "HistoryPage",
+    "HistoryRecord",
     "MediaStream",
     "OutputVideo",
     "ResultReply",
@@ -117,6 +120,60 @@ class SyncRun:
     content_type: str | None
     chunks: AsyncIterator[bytes] = field(repr=False)
     remaining_credits: float | None = None
+
+
+@dataclass(frozen=True)
+class HistoryRecord:
+    """One of the account's requests as its history keeps it: of any age, with its real charge.
+
+    ``status`` is upper case in our spelling (COMPLETED, FAILED; PENDING, QUEUED
+    or PROCESSING as the service gave it); ``charge`` is ``credits_deduction``
+    in USD; ``request_body`` the inputs as sent; ``created``/``updated`` are
+    aware datetimes (UTC). Any of them is None when the service left it out.
+    """
+
+    request_id: str
+    model: str | None
+    status: str | None
+    charge: float | None
+    request_body: Mapping[str, Any]
+    generation_url: str | None
+    latency_ms: float | None
+    created: datetime | None
+    updated: datetime | None
+    error: str | None
+    raw: Mapping[str, Any] = field(repr=False, compare=False)
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    """One page of the request history, each request once (the first row of a repeated id).
+
+    ``total`` (rows the query matches) and ``has_more`` are None when the
+    answer did not say; ``raw`` is the whole parsed body (a mapping or a list).
+    """
+
+    records: tuple[HistoryRecord, ...]
+    page: int
+    per_page: int
+    total: int | None
+    has_more: bool | None
+    raw: Any = field(repr=False, compare=False)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __iter__(self) -> Iterator[HistoryRecord]:
+        return iter(self.records)
+
+    @property
+    def charge(self) -> float:
+        """The sum of the known charges on this page (each request counted once)."""
+        return sum(r.charge for r in self.records if r.charge is not None)
 
 
 def read_status(data: Mapping[str, Any], request_id: str) -> StatusReply | None:

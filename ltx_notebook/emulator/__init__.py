@@ -1,9 +1,10 @@
 """An emulator of Segmind's serverless API for ``ltx-2-pro`` / ``ltx-2-fast``.
 
 It serves the same routes and bodies as the real service (v2 submit / status /
-result, v1 sync, credits, uploads, media with Range support), renders real
-MP4s whose picture and sound depend on the prompt, and can be made slow,
-stingy, rate-limited or faulty on purpose. See ``docs/emulator.md``.
+result, v1 sync, credits, uploads, media with Range support, the request
+history), renders real MP4s whose picture and sound depend on the prompt, and
+can be made slow, stingy, rate-limited or faulty on purpose. See
+``docs/emulator.md``.
 
 >>> with Emulator(EmulatorConfig(speed=50, render_scale=0.1)) as emu:  # doctest: +SKIP
 ...     client = SegmindClient(api_key="any", base_url=emu.base_url)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
@@ -22,6 +23,7 @@ from starlette.types import Message, Receive, Scope, Send
 from ._catalog import MODELS
 from ._engine import Engine, Submitted
 from ._faults import Fault
+from ._history import HistoryQuery, generations_body, history_body, parse_query, record_body
 from ._timeline import COMPLETED, FAILED, Job
 from ._validation import Refusal
 
@@ -206,7 +208,11 @@ def build_app(engine: Engine) -> Starlette:
         if isinstance(body, Response):
             return body
         outcome = engine.submit(
-            request.path_params["model"], body, sync=sync, host_prefix=root(request)
+            request.path_params["model"],
+            body,
+            sync=sync,
+            host_prefix=root(request),
+            key=request.headers.get("x-api-key"),
         )
         if isinstance(outcome, Refusal):
             return _refused(outcome)
@@ -308,6 +314,54 @@ def build_app(engine: Engine) -> Starlette:
         # Starlette's FileResponse answers Range requests (206) and HEAD.
         return FileResponse(path, media_type="video/mp4", content_disposition_type="inline")
 
+    # The request history: the caller's own records, which never expire here.
+
+    def media_url(request: Request) -> Callable[[Job], str | None]:
+        def url(job: Job) -> str | None:
+            return f"{root(request)}media/{job.media_name}" if job.media_name else None
+
+        return url
+
+    def history_query(request: Request, start: str, end: str) -> HistoryQuery | Response:
+        denied = unauthorized(request)
+        if denied is not None:
+            return denied
+        today = datetime.fromtimestamp(engine.wall_time(), UTC).date()
+        query = parse_query(request.query_params, today, start_key=start, end_key=end)
+        return _refused(query) if isinstance(query, Refusal) else query
+
+    @endpoint("history")
+    async def history_record(request: Request) -> Response:
+        denied = unauthorized(request)
+        if denied is not None:
+            return denied
+        request_id = request.path_params["request_id"]
+        found = engine.history_entry(request.headers.get("x-api-key"), request_id)
+        if found is None:
+            return not_found(request_id)
+        shape = engine.config.history_envelope
+        return JSONResponse(record_body(*found, engine.clock(), media_url(request), shape))
+
+    @endpoint("history")
+    async def history_list(request: Request) -> Response:
+        query = history_query(request, "from_date", "to_date")
+        if isinstance(query, Response):
+            return query
+        items = engine.history(request.headers.get("x-api-key"))
+        shape = engine.config.history_envelope
+        body = history_body(items, query, engine.clock(), media_url(request), shape)
+        return JSONResponse(body)
+
+    @endpoint("history")
+    async def generations(request: Request) -> Response:
+        query = history_query(request, "start_date", "end_date")
+        if isinstance(query, Response):
+            return query
+        items = engine.history(request.headers.get("x-api-key"))
+        shape = engine.config.history_envelope
+        body = generations_body(items, query, engine.clock(), media_url(request), shape)
+        return JSONResponse(body)
+
     @endpoint("other")
     async def index(request: Request) -> Response:
         return JSONResponse(
@@ -334,6 +388,9 @@ def build_app(engine: Engine) -> Starlette:
         Route("/upload-asset", upload, methods=["POST"]),
         Route("/assets/{name}", asset, methods=["GET", "HEAD"]),
         Route("/media/{name}", media, methods=["GET", "HEAD"]),
+        Route("/inference-request/request-history/{request_id}", history_record, methods=["GET"]),
+        Route("/inference-request/request-history", history_list, methods=["GET"]),
+        Route("/inference-request/generations", generations, methods=["GET"]),
     ]
     return Starlette(routes=routes, exception_handlers={404: no_route, 405: no_route})
 

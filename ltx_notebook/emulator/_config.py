@@ -10,13 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
-__all__ = ["Clock", "EmulatorConfig", "OutputShape"]
+__all__ = ["HISTORY_ENVELOPES", "Clock", "EmulatorConfig", "HistoryEnvelope", "OutputShape"]
 
 # Seconds from any origin, never going back: time.monotonic, or a test's fake.
 Clock = Callable[[], float]
 OutputShape = Literal["string", "list", "object", "mixed"]
+HistoryEnvelope = Literal["data", "nested", "list"]
+HISTORY_ENVELOPES: Final = ("data", "nested", "list")
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,10 @@ class EmulatorConfig:
     preset: str = "veryfast"
     fps: int = 24
     render_workers: int = 2
+    # The request history (/inference-request/...): its page shape, and the wall
+    # time (Unix seconds) its records are stamped from, the clock's start by default.
+    history_envelope: HistoryEnvelope = "data"
+    start_time: float | None = None
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -59,6 +65,8 @@ class EmulatorConfig:
             raise ValueError("submit_status must be 200, 201 or 202")
         if self.fps not in (24, 25, 30):
             raise ValueError("fps must be 24, 25 or 30")
+        if self.history_envelope not in HISTORY_ENVELOPES:
+            raise ValueError(f"history_envelope must be one of {', '.join(HISTORY_ENVELOPES)}")
 
     @property
     def record_ttl(self) -> float:

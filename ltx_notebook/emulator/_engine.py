@@ -24,6 +24,7 @@ from ._assets import EXTENSIONS, Asset, decode_data_url
 from ._catalog import MODELS, ModelSpec
 from ._config import Clock, EmulatorConfig
 from ._faults import Fault, FaultQueue, LogEntry, check_injectable
+from ._history import Entry, owner_of
 from ._timeline import Job, planned_seconds
 from ._validation import Refusal, SourceImage, check_submit, policy_block
 from ._video import RenderResult, RenderSpec
@@ -70,6 +71,11 @@ class Engine:
         self._log: list[LogEntry] = []
         self._credits = float(self.config.credits)
         self._closed = False
+        # The request history: never expires, unlike the v2 records. Its stamps are
+        # wall time, moved by the engine's clock from where it stood at the start.
+        self._history: dict[str, Entry] = {}
+        start = self.config.start_time
+        self._wall_origin = (time.time() if start is None else start) - clock()
         workers = self.config.render_workers
         self._pool = (
             ThreadPoolExecutor(max_workers=workers, thread_name_prefix="ltx-emulator-render")
@@ -202,11 +208,13 @@ class Engine:
         *,
         sync: bool = False,
         host_prefix: str | None = None,
+        key: str | None = None,
     ) -> Submitted | Refusal:
         """Validate and admit one run; charge it. Refusals create no job and charge nothing.
 
         *host_prefix* is the service's own root URL (``http://host:port/``),
         so an ``image`` pointing at one of its own assets can be recognised.
+        *key* is the caller's: the run's history record is theirs alone.
         """
         with self._lock:
             if self._closed:
@@ -241,6 +249,7 @@ class Engine:
             self._credits -= cost
             job = self._new_job(spec, params, now, cost, sync)
             self._jobs[job.request_id] = job
+            self._history[job.request_id] = Entry(owner_of(key), body, self.wall_time(now))
         if job.policy_block is None:
             self._start_render(job, image)
         return Submitted(job)
@@ -358,6 +367,31 @@ class Engine:
             if entry is None or not entry[0].exists():
                 return None
             return entry[0]
+
+    # ------------------------------------------------------------------ request history
+
+    def wall_time(self, at: float | None = None) -> float:
+        """Unix time at engine-clock reading *at* (default now): what history stamps say."""
+        return self._wall_origin + (self.clock() if at is None else at)
+
+    def history(self, key: str | None) -> list[tuple[Job, Entry]]:
+        """The caller's requests, v1 and v2, expired or not, oldest first; a snapshot."""
+        owner = owner_of(key)
+        with self._lock:
+            return [
+                (self._jobs[rid], entry)
+                for rid, entry in self._history.items()
+                if owner is not None and entry.owner == owner
+            ]
+
+    def history_entry(self, key: str | None, request_id: str) -> tuple[Job, Entry] | None:
+        """One of the caller's requests; None for an unknown id or someone else's."""
+        owner = owner_of(key)
+        with self._lock:
+            entry = self._history.get(request_id)
+            if entry is None or owner is None or entry.owner != owner:
+                return None
+            return self._jobs[request_id], entry
 
     # ------------------------------------------------------------------ uploads
 

@@ -33,11 +33,12 @@ ROUTE_KINDS: Final = (
     "asset",
     "media",
     "other",
+    "history",
 )
 # Transient 5xx from --fail-rate hit the API, not the file host: a download
 # that fails at random makes every demo flaky. Faults injected by a test may
 # target any kind.
-FAULTABLE: Final = frozenset({"submit", "status", "result", "sync", "credits", "upload"})
+FAULTABLE: Final = frozenset({"submit", "status", "result", "sync", "credits", "upload", "history"})
 TRANSIENT_CODES: Final = (500, 502, 503, 504)
 
 

@@ -72,6 +72,23 @@ def test_cli_prints_url_serves_and_stops(tmp_path: Path, sig: signal.Signals) ->
     assert KEY not in err
 
 
+def test_cli_history_envelope(tmp_path: Path) -> None:
+    proc, url = launch(tmp_path, "--history-envelope", "list")
+    try:
+        root = url.removesuffix("/v1")
+        headers = {"x-api-key": KEY}
+        rid = httpx.post(
+            f"{root}/v2/ltx-2-fast", json={"prompt": "kept"}, headers=headers, timeout=10
+        ).json()["request_id"]
+        listing = httpx.get(f"{root}/inference-request/request-history", headers=headers)
+        assert [row["request_id"] for row in listing.json()] == [rid]
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.communicate(timeout=20)
+    with pytest.raises(SystemExit):
+        main(["emulator", "--history-envelope", "xml"])
+
+
 def test_cli_rejects_bad_options(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["emulator", "--fail-rate", "2"])

@@ -9,7 +9,7 @@ import pytest
 
 import ltx_notebook
 from ltx_notebook._core import config as _config
-from ltx_notebook._core.config import Secret, Settings, upload_url, v2_base
+from ltx_notebook._core.config import Secret, Settings, history_url, upload_url, v2_base
 
 
 @pytest.fixture(autouse=True)
@@ -27,6 +27,34 @@ def test_v2_is_derived_as_the_sdk_does() -> None:
 def test_uploads_go_to_segmind_storage_or_the_same_host() -> None:
     assert upload_url("https://api.segmind.com/v1").startswith("https://workflows-api.segmind.com")
     assert upload_url("http://127.0.0.1:9/v1") == "http://127.0.0.1:9/upload-asset"
+
+
+def test_history_is_segmind_s_own_host_or_the_same_origin() -> None:
+    spot = "https://api.spotprod.segmind.com/inference-request"
+    assert history_url("https://api.segmind.com/v1") == spot
+    assert history_url("http://127.0.0.1:9/v1") == "http://127.0.0.1:9/inference-request"
+    assert history_url("https://proxy.example/segmind/v1") == (
+        "https://proxy.example/inference-request"
+    )
+    # A look-alike host is someone else's, not Segmind's.
+    assert history_url("https://notsegmind.com/v1") == "https://notsegmind.com/inference-request"
+    assert Settings(base_url="http://127.0.0.1:9/v1").history_url == (
+        "http://127.0.0.1:9/inference-request"
+    )
+
+
+def test_history_url_is_a_setting_the_environment_and_configure_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEGMIND_HISTORY_URL", "https://records.example/ir/")
+    s = ltx_notebook.get_settings()
+    assert s.history_url == "https://records.example/ir"
+    assert s.describe()["history_url"] == "https://records.example/ir"
+    ltx_notebook.configure(history_url="http://127.0.0.1:5/inference-request")
+    assert ltx_notebook.get_settings().history_url == "http://127.0.0.1:5/inference-request"
+    # An empty value goes back to the derived URL, which follows the base URL.
+    ltx_notebook.configure(history_url="", base_url="http://127.0.0.1:7/v1")
+    assert ltx_notebook.get_settings().history_url == "http://127.0.0.1:7/inference-request"
 
 
 def test_environment_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

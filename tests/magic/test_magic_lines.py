@@ -86,6 +86,7 @@ def test_config_shows_the_settings_with_the_key_masked(
 ) -> None:
     out = kernel.ok("%ltx config").stdout
     assert module_emulator.base_url in out
+    assert module_emulator.url("/inference-request") in out  # the history, derived
     assert "sk…ef" in out and API_KEY not in out
     for trait in ("LtxMagics.duration", "LtxMagics.embed", "LtxMagics.wait"):
         assert trait in out

@@ -59,6 +59,7 @@ class Recorded:
     path: str
     headers: dict[str, str]
     body: bytes
+    query: str = ""
 
     def json(self) -> Any:
         return json.loads(self.body)
@@ -106,7 +107,8 @@ class ScriptedServer:
         method, path = scope["method"], scope["path"]
         headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
         with self._lock:
-            self.requests.append(Recorded(method, path, headers, body))
+            query = scope.get("query_string", b"").decode()
+            self.requests.append(Recorded(method, path, headers, body, query))
         reply = self._next(method, path)
         if reply.delay:
             await asyncio.sleep(reply.delay)
