@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
-from .errors import register_secret
+from .errors import InvalidParams, register_secret
+from .secrets import key_problem
 
 __all__ = ["Secret", "Settings", "configure", "get_settings"]
 
@@ -23,7 +24,10 @@ SEGMIND_UPLOAD_URL = "https://workflows-api.segmind.com/upload-asset"
 
 
 class Secret:
-    """A string that never shows itself: ``str``/``repr`` give a masked form."""
+    """A string that never shows itself: ``str``/``repr`` give a masked form.
+
+    It holds what it is given; :class:`Settings` strips and checks the API key.
+    """
 
     __slots__ = ("_value",)
 
@@ -53,6 +57,27 @@ class Secret:
         raise TypeError("a Secret cannot be pickled")
 
 
+def clean_key(value: str | None, *, source: str = "the API key") -> str | None:
+    """*value* stripped of the whitespace a key file or a paste leaves; ``None`` if blank.
+
+    Raises :class:`InvalidParams` when what is left cannot be sent as an HTTP
+    header. The message names *source* and the kind of character, never a
+    part of the key.
+    """
+    key = (value or "").strip()
+    if not key:
+        return None
+    problem = key_problem(key)
+    if problem:
+        raise InvalidParams(
+            f"{source} contains {problem}, which an HTTP header cannot carry: copy the key "
+            "again from your Segmind console and set SEGMIND_API_KEY or call "
+            "ltx_notebook.configure(api_key=...)",
+            param="api_key",
+        )
+    return key
+
+
 def v2_base(base_url: str) -> str:
     """The v2 prefix, derived as the official SDK does: a trailing ``/vN`` becomes ``/v2``."""
     base = base_url.rstrip("/")
@@ -80,6 +105,12 @@ class Settings:
     media_dir: Path = Path("ltx_media")
     store_path: Path = Path("ltx_media/ltx-jobs.sqlite")
 
+    def __post_init__(self) -> None:
+        if self.api_key is not None:
+            key = clean_key(self.api_key.get())
+            if key != self.api_key.get():
+                object.__setattr__(self, "api_key", Secret(key) if key else None)
+
     @property
     def v2_url(self) -> str:
         return v2_base(self.base_url)
@@ -89,9 +120,10 @@ class Settings:
         return upload_url(self.base_url)
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls, *, read_key: bool = True) -> Settings:
+        """The settings the environment gives; *read_key* False leaves the key unset."""
         env = os.environ
-        key = env.get("SEGMIND_API_KEY") or None
+        key = clean_key(env.get("SEGMIND_API_KEY"), source="SEGMIND_API_KEY") if read_key else None
         media = Path(env.get("LTX_NOTEBOOK_MEDIA_DIR") or "ltx_media")
         store = Path(env.get("LTX_NOTEBOOK_STORE") or media / "ltx-jobs.sqlite")
         return cls(
@@ -141,7 +173,8 @@ def configure(
     moves the default store with it unless ``store_path`` was set explicitly.
     """
     global _settings
-    current = get_settings()
+    # A key given here replaces the environment's, so a bad SEGMIND_API_KEY cannot block it.
+    current = _settings or Settings.from_env(read_key=api_key is None)
     changes: dict[str, Any] = {}
     if api_key is not None:
         changes["api_key"] = Secret(api_key) if api_key else None
