@@ -7,14 +7,17 @@ line or exception can print it by accident.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
-from .errors import InvalidParams, register_secret
+from .errors import InsecureURLWarning, InvalidParams, register_secret
 from .secrets import key_problem
 
 __all__ = ["Secret", "Settings", "configure", "get_settings"]
@@ -78,6 +81,56 @@ def clean_key(value: str | None, *, source: str = "the API key") -> str | None:
     return key
 
 
+def is_loopback(host: str) -> bool:
+    """Whether *host* names this machine: ``localhost`` (RFC 6761), 127.0.0.0/8 or ``::1``.
+
+    ``0.0.0.0`` and ``::`` count too: an emulator bound to every interface is
+    reached through them, and a connection to them stays on this machine.
+    """
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def cleartext_warning(base_url: str) -> None:
+    """Warn (:class:`InsecureURLWarning`) if *base_url* sends the key in clear off this machine.
+
+    A warning rather than a refusal: plain http to another host is sometimes
+    meant (an emulator on a LAN box, a proxy that adds TLS), and the URL is
+    always the user's own choice, never a default. Those who want a refusal
+    turn the warning into an error.
+    """
+    parts = urlparse(base_url)
+    if parts.scheme.lower() != "http" or is_loopback(parts.hostname or ""):
+        return
+    where = parts.netloc.rsplit("@", 1)[-1]  # never echo credentials in the URL
+    warnings.warn(
+        f"the base URL http://{where} is plain http to another machine, so the API key "
+        "would cross the network unencrypted; use https:// (plain http is fine only on "
+        "this machine, as with the emulator)",
+        InsecureURLWarning,
+        stacklevel=_caller_level(),
+    )
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` naming the first caller outside this package (and dataclasses)."""
+    frame = sys._getframe(1)  # cleartext_warning's frame, level 1 for warnings.warn
+    level = 1
+    while frame.f_back is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not (module.split(".")[0] == "ltx_notebook" or module == "dataclasses"):
+            break
+        frame = frame.f_back
+        level += 1
+    return level
+
+
 def v2_base(base_url: str) -> str:
     """The v2 prefix, derived as the official SDK does: a trailing ``/vN`` becomes ``/v2``."""
     base = base_url.rstrip("/")
@@ -110,6 +163,8 @@ class Settings:
             key = clean_key(self.api_key.get())
             if key != self.api_key.get():
                 object.__setattr__(self, "api_key", Secret(key) if key else None)
+        if self.api_key is not None:
+            cleartext_warning(self.base_url)
 
     @property
     def v2_url(self) -> str:

@@ -17,6 +17,8 @@
     ├── MediaError                        a download was short, corrupt or unreadable
     └── WaitTimeout (also TimeoutError)   ``Job.wait(timeout=...)`` ran out; the job goes on
 
+    InsecureURLWarning (a UserWarning)    the key would go to another machine over plain http
+
 Every message is one line that says what happened and what to do. None of them
 ever holds the API key: messages are built from status codes, the service's
 reason and request ids only, and :func:`redact` scrubs anything read off the wire.
@@ -32,6 +34,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequest",
+    "InsecureURLWarning",
     "InsufficientCredits",
     "InvalidParams",
     "JobFailed",
@@ -174,3 +177,11 @@ class WaitTimeout(LtxError, TimeoutError):
     def __init__(self, message: str, *, request_id: str | None) -> None:
         super().__init__(message)
         self.request_id = request_id
+
+
+class InsecureURLWarning(UserWarning):
+    """Plain ``http://`` to another machine: the key would cross the network unencrypted.
+
+    Loopback http (the emulator) is silent. To refuse instead of warning:
+    ``warnings.simplefilter("error", ltx_notebook.InsecureURLWarning)``.
+    """
