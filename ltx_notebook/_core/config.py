@@ -7,14 +7,18 @@ line or exception can print it by accident.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import sys
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
-from .errors import register_secret
+from .errors import InsecureURLWarning, InvalidParams, register_secret
+from .secrets import key_problem
 
 __all__ = ["Secret", "Settings", "configure", "get_settings"]
 
@@ -25,7 +29,10 @@ HISTORY_PREFIX = "/inference-request"
 
 
 class Secret:
-    """A string that never shows itself: ``str``/``repr`` give a masked form."""
+    """A string that never shows itself: ``str``/``repr`` give a masked form.
+
+    It holds what it is given; :class:`Settings` strips and checks the API key.
+    """
 
     __slots__ = ("_value",)
 
@@ -53,6 +60,77 @@ class Secret:
 
     def __reduce__(self) -> str | tuple[Any, ...]:  # refuse to be pickled into a file
         raise TypeError("a Secret cannot be pickled")
+
+
+def clean_key(value: str | None, *, source: str = "the API key") -> str | None:
+    """*value* stripped of the whitespace a key file or a paste leaves; ``None`` if blank.
+
+    Raises :class:`InvalidParams` when what is left cannot be sent as an HTTP
+    header. The message names *source* and the kind of character, never a
+    part of the key.
+    """
+    key = (value or "").strip()
+    if not key:
+        return None
+    problem = key_problem(key)
+    if problem:
+        raise InvalidParams(
+            f"{source} contains {problem}, which an HTTP header cannot carry: copy the key "
+            "again from your Segmind console and set SEGMIND_API_KEY or call "
+            "ltx_notebook.configure(api_key=...)",
+            param="api_key",
+        )
+    return key
+
+
+def is_loopback(host: str) -> bool:
+    """Whether *host* names this machine: ``localhost`` (RFC 6761), 127.0.0.0/8 or ``::1``.
+
+    ``0.0.0.0`` and ``::`` count too: an emulator bound to every interface is
+    reached through them, and a connection to them stays on this machine.
+    """
+    host = host.lower().rstrip(".")
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def cleartext_warning(base_url: str) -> None:
+    """Warn (:class:`InsecureURLWarning`) if *base_url* sends the key in clear off this machine.
+
+    A warning rather than a refusal: plain http to another host is sometimes
+    meant (an emulator on a LAN box, a proxy that adds TLS), and the URL is
+    always the user's own choice, never a default. Those who want a refusal
+    turn the warning into an error.
+    """
+    parts = urlparse(base_url)
+    if parts.scheme.lower() != "http" or is_loopback(parts.hostname or ""):
+        return
+    where = parts.netloc.rsplit("@", 1)[-1]  # never echo credentials in the URL
+    warnings.warn(
+        f"the base URL http://{where} is plain http to another machine, so the API key "
+        "would cross the network unencrypted; use https:// (plain http is fine only on "
+        "this machine, as with the emulator)",
+        InsecureURLWarning,
+        stacklevel=_caller_level(),
+    )
+
+
+def _caller_level() -> int:
+    """The ``stacklevel`` naming the first caller outside this package (and dataclasses)."""
+    frame = sys._getframe(1)  # cleartext_warning's frame, level 1 for warnings.warn
+    level = 1
+    while frame.f_back is not None:
+        module = frame.f_globals.get("__name__", "")
+        if not (module.split(".")[0] == "ltx_notebook" or module == "dataclasses"):
+            break
+        frame = frame.f_back
+        level += 1
+    return level
 
 
 def v2_base(base_url: str) -> str:
@@ -99,6 +177,14 @@ class Settings:
     # An explicit request-history URL; None derives it from base_url (see history_url()).
     history_base: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.api_key is not None:
+            key = clean_key(self.api_key.get())
+            if key != self.api_key.get():
+                object.__setattr__(self, "api_key", Secret(key) if key else None)
+        if self.api_key is not None:
+            cleartext_warning(self.base_url)
+
     @property
     def v2_url(self) -> str:
         return v2_base(self.base_url)
@@ -113,9 +199,10 @@ class Settings:
         return self.history_base or history_url(self.base_url)
 
     @classmethod
-    def from_env(cls) -> Settings:
+    def from_env(cls, *, read_key: bool = True) -> Settings:
+        """The settings the environment gives; *read_key* False leaves the key unset."""
         env = os.environ
-        key = env.get("SEGMIND_API_KEY") or None
+        key = clean_key(env.get("SEGMIND_API_KEY"), source="SEGMIND_API_KEY") if read_key else None
         media = Path(env.get("LTX_NOTEBOOK_MEDIA_DIR") or "ltx_media")
         store = Path(env.get("LTX_NOTEBOOK_STORE") or media / "ltx-jobs.sqlite")
         return cls(
@@ -169,7 +256,8 @@ def configure(
     was set explicitly. ``history_url=""`` goes back to deriving it from the base URL.
     """
     global _settings
-    current = get_settings()
+    # A key given here replaces the environment's, so a bad SEGMIND_API_KEY cannot block it.
+    current = _settings or Settings.from_env(read_key=api_key is None)
     changes: dict[str, Any] = {}
     if api_key is not None:
         changes["api_key"] = Secret(api_key) if api_key else None

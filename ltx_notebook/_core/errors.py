@@ -1,7 +1,7 @@
 """The exceptions ltx-notebook raises, caught by meaning.
 
     LtxError
-    ├── InvalidParams (also ValueError)   bad input, raised before any request is sent
+    ├── InvalidParams (also ValueError)   bad input (or API key), raised before any request is sent
     ├── ApiError                          the service answered with an error status
     │   ├── BadRequest                    400: the service refused the parameters
     │   ├── AuthenticationError           401, 403: missing, wrong or unauthorised key
@@ -17,6 +17,8 @@
     ├── MediaError                        a download was short, corrupt or unreadable
     └── WaitTimeout (also TimeoutError)   ``Job.wait(timeout=...)`` ran out; the job goes on
 
+    InsecureURLWarning (a UserWarning)    the key would go to another machine over plain http
+
 Every message is one line that says what happened and what to do. None of them
 ever holds the API key: messages are built from status codes, the service's
 reason and request ids only, and :func:`redact` scrubs anything read off the wire.
@@ -24,10 +26,15 @@ reason and request ids only, and :func:`redact` scrubs anything read off the wir
 
 from __future__ import annotations
 
+# redact and register_secret live with the rest of the key's hygiene; importing
+# them here also installs the log filter wherever an error can be raised.
+from .secrets import redact, register_secret
+
 __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequest",
+    "InsecureURLWarning",
     "InsufficientCredits",
     "InvalidParams",
     "JobFailed",
@@ -39,24 +46,9 @@ __all__ = [
     "SubmitUnknown",
     "TransportError",
     "WaitTimeout",
+    "redact",
+    "register_secret",
 ]
-
-# Secrets registered by the configuration; scrubbed from every message we build.
-_SECRETS: set[str] = set()
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a secret so :func:`redact` can scrub it from any text."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
-
-
-def redact(text: str) -> str:
-    """Return *text* with every registered secret replaced by ``***``."""
-    for secret in _SECRETS:
-        if secret in text:
-            text = text.replace(secret, "***")
-    return text
 
 
 def _one_line(text: str, limit: int = 300) -> str:
@@ -70,12 +62,19 @@ class LtxError(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(_one_line(message))
 
+    def __str__(self) -> str:
+        # Again when shown: a key registered after this message was built is scrubbed too.
+        return redact(super().__str__())
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}({str(self)!r})"
 
 
 class InvalidParams(LtxError, ValueError):
-    """The parameters are not valid for the model. Nothing was sent."""
+    """The parameters are not valid for the model, or a setting (the API key) is unusable.
+
+    Nothing was sent. ``param`` names the parameter or setting.
+    """
 
     def __init__(self, message: str, *, param: str | None = None) -> None:
         super().__init__(message)
@@ -178,3 +177,11 @@ class WaitTimeout(LtxError, TimeoutError):
     def __init__(self, message: str, *, request_id: str | None) -> None:
         super().__init__(message)
         self.request_id = request_id
+
+
+class InsecureURLWarning(UserWarning):
+    """Plain ``http://`` to another machine: the key would cross the network unencrypted.
+
+    Loopback http (the emulator) is silent. To refuse instead of warning:
+    ``warnings.simplefilter("error", ltx_notebook.InsecureURLWarning)``.
+    """

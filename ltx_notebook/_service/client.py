@@ -30,8 +30,16 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 
 from .._core.config import Settings
-from .._core.errors import ApiError, AuthenticationError, NotFound, SubmitUnknown, TransportError
+from .._core.errors import (
+    ApiError,
+    AuthenticationError,
+    InvalidParams,
+    NotFound,
+    SubmitUnknown,
+    TransportError,
+)
 from .._core.params import Params
+from .._core.secrets import clean_cause, key_problem
 from . import history
 from .failures import (
     buffer_error,
@@ -360,7 +368,17 @@ class Client:
         headers: dict[str, str] = {}
         key = self.settings.api_key
         if key is not None and _origin(url) in self._key_origins:
-            headers["x-api-key"] = key.get()
+            value = key.get()
+            problem = key_problem(value)
+            if problem:
+                # Settings strip and check the key; this catches one altered since.
+                # httpx would refuse it only after connecting, quoting it in its error.
+                raise InvalidParams(
+                    f"the API key contains {problem}, which an HTTP header cannot carry: "
+                    "nothing was sent; set it again with ltx_notebook.configure(api_key=...)",
+                    param="api_key",
+                )
+            headers["x-api-key"] = value
         if media:
             # Ask for the bytes as stored, so Content-Length is the file's size.
             headers["accept-encoding"] = "identity"
@@ -431,16 +449,21 @@ class Client:
         while True:
             attempt += 1
             request = build()
+            error: httpx.RequestError | None = None
             try:
                 response = await self._http.send(request, stream=stream)
             except httpx.RequestError as exc:
-                if attempt < policy.max_attempts and retryable_exception(kind, exc):
+                error = exc
+            if error is not None:
+                if attempt < policy.max_attempts and retryable_exception(kind, error):
                     delay = await policy.wait(attempt)
-                    _log_retry(op, type(exc).__name__, delay, attempt, policy)
+                    _log_retry(op, type(error).__name__, delay, attempt, policy)
                     continue
+                # Raised outside the except block, so the httpx error (which may quote a
+                # header) is not chained as the context; its scrubbed form is the cause.
                 raise map_failure(
-                    kind, op, exc=exc, attempts=attempt, request_id=request_id, retry=policy
-                ) from exc
+                    kind, op, exc=error, attempts=attempt, request_id=request_id, retry=policy
+                ) from clean_cause(error)
             if response.is_success or (redirects and response.is_redirect):
                 return response
             if stream:
@@ -490,18 +513,22 @@ def _expected_size(response: httpx.Response) -> int | None:
 async def _chunks(response: httpx.Response, *, billed: bool) -> AsyncIterator[bytes]:
     """The body as it arrives; a break mid-body becomes a :class:`TransportError`."""
     received = 0
+    broken: httpx.HTTPError | None = None
     try:
         async for chunk in response.aiter_bytes():
             received += len(chunk)
             yield chunk
     except httpx.HTTPError as exc:
-        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        broken = exc
+    if broken is not None:
+        what = f"{type(broken).__name__}: {broken}" if str(broken) else type(broken).__name__
         then = (
             "the run finished and was billed; its video was not received"
             if billed
             else "download the output URL again"
         )
+        # As in _send: raised outside the except block, chained to a scrubbed cause.
         raise TransportError(
             f"the download from {host(str(response.url))} broke after {received} bytes "
             f"({what}); {then}"
-        ) from exc
+        ) from clean_cause(broken)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from pathlib import Path
 
 import pytest
@@ -68,10 +69,10 @@ def test_environment_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
 
 
 def test_configure_changes_only_what_it_is_given(tmp_path: Path) -> None:
-    ltx_notebook.configure(base_url="http://a/v1", api_key="sk-first-key-0000")
+    ltx_notebook.configure(base_url="https://a/v1", api_key="sk-first-key-0000")
     ltx_notebook.configure(media_dir=tmp_path)
     s = ltx_notebook.get_settings()
-    assert s.base_url == "http://a/v1" and s.api_key.get() == "sk-first-key-0000"
+    assert s.base_url == "https://a/v1" and s.api_key.get() == "sk-first-key-0000"
     assert s.media_dir == tmp_path and s.store_path == tmp_path / "ltx-jobs.sqlite"
     ltx_notebook.configure(store_path=tmp_path / "elsewhere.sqlite")
     assert ltx_notebook.get_settings().media_dir == tmp_path
@@ -85,3 +86,58 @@ def test_the_key_never_shows_itself() -> None:
     with pytest.raises(TypeError):
         pickle.dumps(s.api_key)
     assert ltx_notebook.LtxError(f"boom {key}").args[0] == "boom ***"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.example.com/v1",
+        "http://10.0.0.5:8000/v1",
+        "HTTP://Proxy.Internal/segmind",
+    ],
+)
+def test_a_plain_http_base_url_off_this_machine_warns(url: str) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ltx_notebook.configure(base_url=url, api_key="sk-test-0123456789")
+    said = [w for w in caught if "https://" in str(w.message)]
+    assert said, "configure() took a plain-http URL to another machine without a word"
+    (warning,) = said
+    assert issubclass(warning.category, ltx_notebook.InsecureURLWarning)
+    assert warning.filename == __file__  # it points at the caller's line, not ours
+
+
+def test_the_warning_also_comes_from_the_environment_and_never_echoes_credentials(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SEGMIND_API_KEY", "sk-env-key-123456")
+    monkeypatch.setenv("SEGMIND_BASE_URL", "http://user:hunter2@proxy.example:8080/v1")
+    with pytest.warns(UserWarning, match="proxy.example:8080") as caught:
+        ltx_notebook.get_settings()
+    assert "hunter2" not in str(caught[0].message) and "user" not in str(caught[0].message)
+
+
+def test_no_key_no_warning() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Settings(base_url="http://api.example.com/v1")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/v1",
+        "http://127.5.6.7/v1",
+        "http://localhost:9/v1",
+        "http://emu.localhost:9/v1",
+        "http://[::1]:8000/v1",
+        "http://0.0.0.0:8000/v1",
+        "https://api.segmind.com/v1",
+        "https://10.0.0.5/v1",
+    ],
+)
+def test_https_and_loopback_http_are_silent(url: str) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        ltx_notebook.configure(base_url=url, api_key="sk-test-0123456789")
+        Settings(api_key=Secret("sk-test-0123456789"), base_url=url)

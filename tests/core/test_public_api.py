@@ -24,7 +24,8 @@ def test_every_error_is_an_ltx_error_and_catchable_by_meaning() -> None:
     assert issubclass(e.SubmitUnknown, e.TransportError)
     for name in ("AuthenticationError", "InsufficientCredits", "RateLimited", "NotFound"):
         assert issubclass(getattr(e, name), e.ApiError)
+    assert issubclass(e.InsecureURLWarning, UserWarning)
     for name in e.__all__:
         obj = getattr(e, name)
-        if isinstance(obj, type) and issubclass(obj, Exception):
+        if isinstance(obj, type) and issubclass(obj, Exception) and not issubclass(obj, Warning):
             assert issubclass(obj, e.LtxError)

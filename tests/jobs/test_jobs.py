@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from pathlib import Path
 
@@ -20,10 +21,11 @@ from ltx_notebook import (
     WaitTimeout,
     validate,
 )
-from ltx_notebook._core.config import Secret
+from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._storage.tables import history_frame
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
+from tests.harness.secrets import assert_nowhere, exception_text
 
 PROMPT = "a red fox running through fresh snow at sunrise"
 
@@ -221,6 +223,63 @@ def test_the_key_is_in_no_file_repr_or_message(session: Session, tmp_path: Path)
     for path in tmp_path.rglob("*"):
         if path.is_file():
             assert API_KEY.encode() not in path.read_bytes(), path
+
+
+@pytest.mark.parametrize("tail", ["\n", "\r\n", " "], ids=["newline", "crlf", "space"])
+def test_a_key_read_from_a_file_works_and_shows_in_no_file_log_or_message(
+    render_cache: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    tail: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    # A key of this test's own: one registered by another test would be redacted already.
+    key = f"sk-emu-{request.node.callspec.id}-0123456789abcdef"
+    caplog.set_level(logging.DEBUG)  # httpx's and httpcore's debug lines included
+    with make_emulator(render_cache, api_key=key) as emu:
+        s = Session(
+            Settings(
+                api_key=Secret(key + tail),
+                base_url=emu.base_url,
+                media_dir=tmp_path / "media",
+                store_path=tmp_path / "media" / "jobs.sqlite",
+            )
+        )
+        try:
+            done = s.submit(validate(prompt=PROMPT)).wait(60)
+            # A service echoing the key in a FAILED reason, as bytes and escaped.
+            echo = f"refused for {(key + tail).encode()!r} / {key + tail!r}"
+            emu.engine.inject("status", 422, body={"status": "FAILED", "error": echo}, times=9)
+            failed = s.submit(validate(prompt=PROMPT)).wait(60)
+            emu.engine.clear_faults()
+            emu.engine.inject("submit", 401, body={"error": f"bad key {(key + tail)!r}"})
+            with pytest.raises(AuthenticationError) as refused:
+                s.submit(validate(prompt=PROMPT))
+            texts = [repr(done), repr(failed), failed.error or "", repr(s.settings)]
+        finally:
+            s.runtime.stop()
+    assert done.status is JobStatus.COMPLETED and failed.status is JobStatus.FAILED
+    assert "***" in (failed.error or "")
+    files = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]  # the SQLite file raw
+    assert_nowhere(key, caplog.text, exception_text(refused.value), *texts, *files)
+
+
+def test_a_key_that_slipped_past_the_check_leaves_no_row_and_no_trace(
+    session: Session, emulator: Emulator, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    key = "sk-slipped-emu-0123456789abcdef"
+    caplog.set_level(logging.DEBUG)
+    settings = session.settings
+    assert settings.api_key is not None
+    Secret(key)
+    settings.api_key._value = key + "\r\n"  # what a Settings altered after its check holds
+    with pytest.raises(InvalidParams) as info:
+        session.submit(validate(prompt=PROMPT))
+    assert "nothing was sent" in str(info.value)
+    assert emulator.engine.count("submit") == 0
+    assert session.store.find() == []  # refused before sending: no UNKNOWN "may be billed" row
+    files = [p.read_bytes() for p in tmp_path.rglob("*") if p.is_file()]
+    assert_nowhere(key, caplog.text, exception_text(info.value), *files)
 
 
 def test_stop_waiting_pauses_polling_and_wait_follows_again(render_cache: Path, settings) -> None:

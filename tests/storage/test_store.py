@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from ltx_notebook._core import errors as _errors
+from ltx_notebook._core import secrets as _secrets
 from ltx_notebook._core.params import Params, validate
 from ltx_notebook._core.status import JobStatus
 from ltx_notebook._storage import store as _store
@@ -290,7 +291,7 @@ def test_a_registered_key_never_reaches_the_file(
     store_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = "sg_TOPSECRET_0123456789abcdef"
-    monkeypatch.setattr(_errors, "_SECRETS", set())
+    monkeypatch.setattr(_secrets, "_SECRETS", {})
     _errors.register_secret(key)
     store = Store(store_path)
     # Typical writes, plus the ways a key could leak in: a URL with credentials
