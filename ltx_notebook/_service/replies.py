@@ -15,6 +15,7 @@ from typing import Any, Final, NamedTuple
 
 __all__ = [
     "Credits",
+    "MediaPart",
     "MediaStream",
     "OutputVideo",
     "ResultReply",
@@ -105,6 +106,20 @@ class MediaStream(NamedTuple):
     """
 
     expected_size: int | None
+    content_type: str | None
+    chunks: AsyncIterator[bytes]
+
+
+class MediaPart(NamedTuple):
+    """An open download from a byte offset (a ``Range`` request).
+
+    ``offset`` is where ``chunks`` start in the file: the offset asked for when
+    the server answered 206, 0 when it sent the whole file. ``total_size`` is
+    the file's whole size when known (``Content-Range`` or ``Content-Length``).
+    """
+
+    offset: int
+    total_size: int | None
     content_type: str | None
     chunks: AsyncIterator[bytes]
 
