@@ -89,7 +89,7 @@ async def _already_there(
     """The video's fields if another kernel (or a crash after the rename) left it in place."""
     row = await recorded()
     if row is not None and row.video_path and Path(row.video_path).is_file():
-        return {}  # recorded already: nothing to write but what the row holds
+        return {"error": None}  # recorded by another kernel: only our note to clear
     if dest.is_file():
         try:
             return await asyncio.to_thread(video_fields, dest)

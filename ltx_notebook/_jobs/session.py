@@ -475,14 +475,7 @@ class Session:
             retry_hint=f"the video stays at the service's URL for 7 days: %ltx show {job.id} "
             "(or ltx_notebook.get_job(...).wait()) tries again",
         )
-        if isinstance(outcome, str):
-            await self._update(job, error=outcome)
-        elif outcome:
-            await self._update(job, **outcome)
-        else:  # another kernel downloaded and recorded it
-            row = await recorded()
-            if row is not None:
-                job._set(row)
+        await self._update(job, **({"error": outcome} if isinstance(outcome, str) else outcome))
 
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout
