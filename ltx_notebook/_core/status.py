@@ -32,7 +32,7 @@ class JobStatus(StrEnum):
     FAILED = "FAILED"
     EXPIRED = "EXPIRED"  # the service forgot the request (1-hour limit) before we got the result
     UNKNOWN = "UNKNOWN"  # the submit was sent, the answer never came: it may or may not exist
-    LOST = "LOST"  # 404 before completion, for any other reason
+    LOST = "LOST"  # older versions, after one 404; resume() polls it again within the hour
 
     @property
     def is_terminal(self) -> bool:

@@ -169,7 +169,11 @@ class Job:
 
     def _follow_again(self) -> None:
         # Waiting on a job nobody polls would never end: polling is free, so resume it.
-        if self.stopped:
+        # That covers a paused driver, and one that is gone (its runtime stopped) or was
+        # never started (a Job rebuilt from the store).
+        if self._done.is_set():
+            return
+        if self.stopped or self._task is None or self._task.done():
             self._session._start(self)
 
     def result(self) -> Path:

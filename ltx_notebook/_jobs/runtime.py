@@ -23,6 +23,9 @@ __all__ = ["Runtime"]
 
 T = TypeVar("T")
 
+# How long an interrupted call waits for its coroutine's cleanup (a second Ctrl-C ends it).
+CLEANUP_WAIT_S = 5.0
+
 
 class Runtime:
     """Owns one event loop in a daemon thread; started on first use."""
@@ -67,16 +70,30 @@ class Runtime:
         return asyncio.run_coroutine_threadsafe(coro, self.loop)
 
     def call(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
-        """Run *coro* on the runtime and block the calling thread for its result."""
+        """Run *coro* on the runtime and block the calling thread for its result.
+
+        If the caller is interrupted (Ctrl-C) the coroutine is cancelled, and
+        the caller waits a moment for it to clean up (a submit deletes or marks
+        its row) so what it leaves behind is settled when the cell ends.
+        """
         if self.in_runtime_thread:
             coro.close()
             raise RuntimeError("Runtime.call() would deadlock inside the runtime thread")
-        future = self.submit(coro)
+        settled = threading.Event()
+
+        async def run() -> T:
+            try:
+                return await coro
+            finally:
+                settled.set()
+
+        future = self.submit(run())
         try:
             return future.result(timeout)
         except BaseException:
             # An interrupt in the caller must not leave the coroutine half-done unnoticed.
             future.cancel()
+            settled.wait(CLEANUP_WAIT_S)
             raise
 
     def stop(self) -> None:

@@ -19,11 +19,12 @@ before the window); ``benchmarks/bench_polling.py`` measures both.
 
 from __future__ import annotations
 
+import random
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["PollSchedule"]
+__all__ = ["Backoff", "PollSchedule"]
 
 MIN_HISTORY = 3
 
@@ -97,3 +98,24 @@ class PollSchedule:
         if elapsed <= self.expected:
             return 0.95 * elapsed / self.expected
         return min(0.99, 0.95 + 0.04 * (1 - self.expected / elapsed))
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """How long the driver waits before trying again what failed (a poll, a result, a download).
+
+    Exponential with "equal jitter": never less than half the step, so it does
+    slow down, and many jobs failing together spread out. The client has
+    already retried each call a few times, so these steps start at a second.
+    ``attempts`` is how many times a download is tried before the driver gives
+    up on it (the row keeps the remote URL, and ``%ltx show`` tries again).
+    """
+
+    base: float = 1.0
+    cap: float = 60.0
+    attempts: int = 6
+
+    def delay(self, failures: int) -> float:
+        """Seconds to wait after the *failures*-th failure in a row (1 for the first)."""
+        step: float = min(self.cap, self.base * 2 ** max(0, failures - 1))
+        return step * (0.5 + random.random() / 2)

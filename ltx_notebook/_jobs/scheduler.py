@@ -10,7 +10,9 @@
   and billed nothing, so that is safe;
 - a :class:`SubmitUnknown` (the submit was sent, the answer never came) is
   recorded as an ``UNKNOWN`` job and never sent again: a resend could bill
-  twice. The sweep goes on with the next combination;
+  twice. The sweep goes on with the next combination. (When the broken answer
+  named the job, the session follows it by that id and hands back a job as
+  for any accepted submit.);
 - errors every later submit would hit too (bad key, no credits, service
   unreachable) stop the sweep; the jobs already submitted are still followed
   to the end, and the sweep's ``wait()`` then raises that error.

@@ -7,33 +7,56 @@ The order of a job's steps is what keeps paid work safe:
 3. every state change is written as it is seen;
 4. on COMPLETED the video is streamed to disk at once (results expire after
    an hour), verified, probed, and its path written.
+
+The driver of a job ends only when its row is terminal (and, for COMPLETED,
+the video is on disk or its download was given up): every failure on the way
+(a poll, the result, the store, the download) is recorded as a note in the
+row's ``error`` and tried again after a backoff. A 404 ends a job only when
+its record can no longer exist (:func:`not_found_is_final`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from .._core.config import Settings, get_settings
-from .._core.errors import LtxError, MediaError, NotFound, SubmitUnknown
+from .._core.errors import ApiError, LtxError, MediaError, NotFound, SubmitUnknown
 from .._core.params import MODELS, Params, estimate_cost
 from .._core.status import JobStatus
 from .._service.client import Client
+from .._service.retry import NothingSent
 from .._storage import media
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
+from .download import fetch_video
 from .job import Job
+from .rules import (
+    INTERRUPTED_SUBMIT,
+    RESULT_TTL,
+    SUBMIT_GRACE,
+    gone,
+    is_note,
+    known,
+    not_found_is_final,
+    result_fields,
+)
 from .runtime import Runtime
-from .schedule import PollSchedule
+from .schedule import Backoff, PollSchedule
 
-__all__ = ["Session"]
+__all__ = ["Session", "not_found_is_final"]
 
-# Records expire an hour after submit on the real service; output files live longer.
-RESULT_TTL = timedelta(hours=1)
+log = logging.getLogger("ltx_notebook")
+
+# The rows this process is submitting right now, by store file: resume() leaves them be.
+_SUBMITTING: set[tuple[Path, int]] = set()
+_SUBMITTING_LOCK = threading.Lock()
 
 
 class Session:
@@ -52,6 +75,9 @@ class Session:
         self._jobs: dict[int, Job] = {}
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
+        self.backoff = Backoff()
+        self.record_ttl = RESULT_TTL
+        self.submit_grace = SUBMIT_GRACE
 
     @property
     def settings(self) -> Settings:
@@ -108,33 +134,57 @@ class Session:
             tag=tag,
             sweep_id=sweep_id,
         )
+        mine = (store.path, record.id)
+        with _SUBMITTING_LOCK:
+            _SUBMITTING.add(mine)
         try:
-            submission = await self._get_client().submit(params)
-        except SubmitUnknown as exc:
-            store.update(
-                record.id, status=JobStatus.UNKNOWN, error=str(exc), request_id=exc.request_id
-            )
-            exc.job_id = record.id
-            raise
-        except LtxError:
-            # Refused outright: the service created nothing and billed nothing.
-            store.delete(record.id)
-            raise
-        except BaseException:
-            # Interrupted mid-flight: the submit may have reached the service.
-            store.update(
+            try:
+                submission = await self._get_client().submit(params)
+            except SubmitUnknown as exc:
+                if exc.request_id:
+                    # The answer named the job: follow it by that id, as any other job.
+                    record = await self._write(
+                        record.id,
+                        request_id=exc.request_id,
+                        status=JobStatus.QUEUED,
+                        error=f"submit unclear: {exc}; following request {exc.request_id} "
+                        "in case it exists",
+                    )
+                    return self._follow(record)
+                store.update(
+                    record.id, status=JobStatus.UNKNOWN, error=str(exc), request_id=exc.request_id
+                )
+                exc.job_id = record.id
+                raise
+            except NothingSent:
+                # Interrupted while waiting to retry a refused submit: nothing exists.
+                store.delete(record.id)
+                raise
+            except LtxError:
+                # Refused outright: the service created nothing and billed nothing.
+                store.delete(record.id)
+                raise
+            except BaseException:
+                # Interrupted mid-flight: the submit may have reached the service.
+                store.update(
+                    record.id,
+                    status=JobStatus.UNKNOWN,
+                    error="interrupted while submitting: the job may exist and may be billed",
+                )
+                raise
+            record = await self._write(
                 record.id,
-                status=JobStatus.UNKNOWN,
-                error="interrupted while submitting: the job may exist and may be billed",
+                request_id=submission.request_id,
+                status=JobStatus.QUEUED,
+                status_url=submission.status_url,
+                response_url=submission.response_url,
             )
-            raise
-        record = await self._write(
-            record.id,
-            request_id=submission.request_id,
-            status=JobStatus.QUEUED,
-            status_url=submission.status_url,
-            response_url=submission.response_url,
-        )
+        finally:
+            with _SUBMITTING_LOCK:
+                _SUBMITTING.discard(mine)
+        return self._follow(record)
+
+    def _follow(self, record: JobRecord) -> Job:
         job = self._track(record)
         job._task = asyncio.get_running_loop().create_task(self._drive(job))
         return job
@@ -161,16 +211,49 @@ class Session:
     def resume(self) -> list[Job]:
         """Re-attach to every job left unfinished (e.g. by a kernel restart).
 
-        That is every job still queued or processing on this service, and every
-        completed one whose video never reached the disk.
+        That is every job still queued or processing on this service, every
+        one marked LOST by an older version while its record may still exist,
+        and every completed one whose video never reached the disk. Rows a
+        crash left SUBMITTING are settled first: they become UNKNOWN, say how
+        to look for the job, and are returned too (already done). Part files
+        of downloads killed with their kernel are removed.
         """
+        settled = [self._track(r) for r in self._settle_interrupted_submits()]
+        self._revive_lost()
         base_url = self.settings.base_url
         records = self.store.unfinished(base_url=base_url) + [
             r
             for r in self.store.find(status=JobStatus.COMPLETED, video_path=None)
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
-        return [self._start(self._track(record)) for record in records]
+        media.remove_orphan_parts(self.settings.media_dir)
+        return settled + [self._start(self._track(record)) for record in records]
+
+    def _settle_interrupted_submits(self) -> list[JobRecord]:
+        """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
+
+        Done here rather than when the store is opened: any process opens the
+        store (another kernel mid-submit, a script reading history), while
+        resuming is this session asking what was left unfinished, and only the
+        session knows which submits this process is still sending.
+        """
+        with _SUBMITTING_LOCK:
+            ours = {row for path, row in _SUBMITTING if path == self.store.path}
+        before = datetime.now(UTC) - self.submit_grace
+        return self.store.settle_submits(before=before, keep=ours, error=INTERRUPTED_SUBMIT)
+
+    def _revive_lost(self) -> None:
+        # Older versions marked a job LOST after one 404; until its record expires it may
+        # well be running, so it goes back to being polled.
+        base_url = clean_base_url(self.settings.base_url)
+        for record in self.store.find(status=JobStatus.LOST, base_url=base_url):
+            if record.request_id and not not_found_is_final(record, ttl=self.record_ttl):
+                self.store.reopen(
+                    record.id,
+                    status=JobStatus.PROCESSING if record.started_at else JobStatus.QUEUED,
+                    error="polling: marked LOST after one 404 while its record may still "
+                    "exist; polling it again",
+                )
 
     def refetch(self, job: Job) -> Job:
         """Download a completed job's video again (the local copy was deleted)."""
@@ -206,62 +289,119 @@ class Session:
         )
         return PollSchedule.learn(history, prior=MODELS[params.model].typical_seconds)
 
+    async def _note(self, job: Job, note: str) -> None:
+        """Record what the driver is working around (once: the same note is not rewritten)."""
+        if job.record.error != note:
+            await self._update(job, error=note)
+
+    async def _rest(self, job: Job, seconds: float) -> None:
+        """Wait *seconds* before trying again; pause meanwhile if nobody follows the job."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while (left := deadline - loop.time()) > 0:
+            if job._stop.is_set():
+                await self._paused(job)
+                return
+            await asyncio.sleep(min(left, 0.5))
+
     async def _drive(self, job: Job) -> None:
-        """Poll *job* to a terminal state, then fetch its video. Never loses the record."""
+        """Follow *job* until its row is terminal and its video on disk. Never loses the record.
+
+        Only a cancellation (the runtime stopping) ends it early, and then the
+        job is not marked done: ``wait()`` starts a new driver.
+        """
+        failures = 0
         try:
-            job.schedule = self._schedule_for(job.params)
-            job._set(job.record)
-            if job.status is not JobStatus.COMPLETED:
-                await self._poll(job)
-            if job.status is JobStatus.COMPLETED and not job.video_path:
-                await self._download(job)
+            while True:
+                try:
+                    await self._advance(job)
+                    break
+                except Exception as exc:  # recorded, and tried again: never the end of a job
+                    failures += 1
+                    delay = self.backoff.delay(failures)
+                    what = f"{type(exc).__name__}: {exc}"
+                    unexpected = not isinstance(exc, LtxError | OSError)  # a bug: its traceback
+                    log.warning(
+                        "job %s: %s; again in %.1f s", job.id, what, delay, exc_info=unexpected
+                    )
+                    try:
+                        await self._note(job, f"{self._step(job)}: {what}; trying again")
+                    except Exception:  # the store itself may be what fails
+                        log.debug("could not record the note of job %s", job.id, exc_info=True)
+                    await self._rest(job, delay)
         except asyncio.CancelledError:
+            job._notify()
             raise
-        except Exception as exc:  # recorded, never swallowed silently
-            await self._update(job, error=f"{type(exc).__name__}: {exc}")
-        finally:
-            job._finish()
+        job._finish()
+
+    @staticmethod
+    def _step(job: Job) -> str:
+        if job.status is JobStatus.COMPLETED:
+            return "downloading"
+        return "polling"
+
+    async def _advance(self, job: Job) -> None:
+        if job.schedule is None:
+            job.schedule = await asyncio.to_thread(self._schedule_for, job.params)
+            job._set(job.record)
+        if not job.status.is_terminal:
+            await self._poll(job)
+        if job.status is JobStatus.COMPLETED and not job.video_path:
+            await self._download(job)
 
     async def _poll(self, job: Job) -> None:
         client = self._get_client()
         assert job.schedule is not None
+        trouble = 0  # failed polls in a row: each waits longer than the last
         while True:
-            await asyncio.sleep(job.schedule.next_delay(job.elapsed))
+            if trouble:
+                await self._rest(job, self.backoff.delay(trouble))
+            else:
+                await asyncio.sleep(job.schedule.next_delay(job.elapsed))
             if job._stop.is_set():
                 await self._paused(job)
                 continue
+            trouble += 1
             try:
                 reply = await client.status(_request_id(job))
-            except NotFound:
-                expired = job.elapsed >= RESULT_TTL.total_seconds()
-                status = JobStatus.EXPIRED if expired else JobStatus.LOST
-                await self._update(
-                    job,
-                    status=status,
-                    error="the service no longer knows this request (results expire after 1 hour)",
-                )
-                return
+            except NotFound as exc:
+                if not_found_is_final(job.record, ttl=self.record_ttl):
+                    await self._update(job, status=JobStatus.EXPIRED, error=gone(job.request_id))
+                    return
+                await self._note(job, f"polling: {exc}; polling on while the record may exist")
+                continue
             except LtxError as exc:
                 # Retries are exhausted for this poll, but the job is not lost: try later.
-                await self._update(job, error=f"polling: {exc}")
-                await asyncio.sleep(job.schedule.cap)
+                await self._note(job, f"polling: {exc}")
                 continue
-            try:
-                status = JobStatus.parse(reply.status)
-            except ValueError:
-                # A state this version does not know: not an end, so keep polling.
+            status = known(reply.status)
+            if status is None:
+                # Not an end this version knows; keep polling, less often, and say so.
+                await self._note(
+                    job,
+                    f"polling: the service reports status {reply.status!r}, which this version "
+                    "does not know; polling on until it reports an end",
+                )
                 continue
+            trouble = 0
             fields: dict[str, Any] = {"status": status, "metrics": reply.metrics or None}
-            if job.record.error and job.record.error.startswith("polling:"):
+            if is_note(job.record.error):
                 fields["error"] = None
             if status is JobStatus.COMPLETED:
+                result = await self._fetch_result(job, fields)
+                if result is None:
+                    continue  # the result route does not say COMPLETED yet: poll on
                 # COMPLETED is written together with the result, so a crash in between
                 # leaves a job that resume() simply polls again.
-                await self._update(job, **await self._result_fields(job, fields))
+                await self._update(job, **result)
                 return
             if status is JobStatus.FAILED:
                 fields["error"] = reply.error or "the service reported FAILED without a reason"
-            if status is not job.status or reply.metrics != (job.record.metrics or {}):
+            if (
+                status is not job.status
+                or reply.metrics != (job.record.metrics or {})
+                or "error" in fields
+            ):
                 await self._update(job, **fields)
             if status.is_terminal:
                 return
@@ -277,47 +417,65 @@ class Session:
         while job._stop.is_set():
             await asyncio.sleep(0.5)
 
-    async def _result_fields(self, job: Job, fields: dict[str, Any]) -> dict[str, Any]:
-        reply = await self._get_client().result(_request_id(job))
-        metrics = {**(job.record.metrics or {}), **(fields.get("metrics") or {})}
-        metrics.update(reply.metrics or {})
-        fields = {
-            **fields,
-            "output_url": reply.output_url,
-            "metrics": metrics or None,
-            "url_expires_at": (job.record.submitted_at or datetime.now(UTC)) + RESULT_TTL,
-        }
-        if isinstance(metrics.get("cost"), int | float):
-            fields["cost"] = float(metrics["cost"])
-        queued = metrics.get("queue_time")
-        submitted = job.record.submitted_at
-        if job.record.started_at is None and submitted and isinstance(queued, int | float):
-            # PROCESSING can pass between two polls; the service's own figure says when.
-            fields["started_at"] = submitted + timedelta(seconds=float(queued))
-        return fields
+    async def _fetch_result(self, job: Job, fields: dict[str, Any]) -> dict[str, Any] | None:
+        """The fields to write for a job the status says is COMPLETED; tried until it answers.
+
+        None when the result route still calls it queued or processing.
+        """
+        failures = 0
+        while True:
+            try:
+                reply = await self._get_client().result(_request_id(job))
+                status = known(reply.status)
+                if status is JobStatus.FAILED:
+                    reason = reply.error or "the service reported FAILED without a reason"
+                    return {**fields, "status": JobStatus.FAILED, "error": reason}
+                if status in (JobStatus.QUEUED, JobStatus.PROCESSING):
+                    return None
+                if status is not JobStatus.COMPLETED or not reply.output_url:
+                    raise ApiError(
+                        f"the result of {job.request_id} says {reply.status!r} with "
+                        f"{'an' if reply.output_url else 'no'} output URL",
+                        status_code=200,
+                        request_id=job.request_id,
+                    )
+                return result_fields(job.record, job.elapsed, fields, reply)
+            except NotFound as exc:
+                if not_found_is_final(job.record, ttl=self.record_ttl):
+                    return {**fields, "status": JobStatus.EXPIRED, "error": gone(job.request_id)}
+                await self._note(job, f"fetching the result: {exc}")
+            except LtxError as exc:
+                await self._note(job, f"fetching the result: {exc}")
+            failures += 1
+            await self._rest(job, self.backoff.delay(failures))
 
     async def _download(self, job: Job) -> None:
         url = job.output_url
         if not url:
             raise MediaError(f"job {job.request_id} completed without an output URL")
         dest = media.media_path(self.settings.media_dir, job.id, job.request_id or "")
-        async with self._get_client().stream(url) as (size, _type, chunks):
-            await media.save_stream(chunks, dest, expected_size=size)
-        info = await asyncio.to_thread(media.probe, dest)
-        poster = await asyncio.to_thread(media.poster, dest)
-        await self._update(
-            job,
-            # Absolute: the kernel may %cd, and another kernel may share this store.
-            video_path=str(dest.resolve()),
-            poster_path=str(poster.resolve()),
-            file_bytes=info.file_bytes,
-            video_seconds=info.seconds,
-            video_width=info.width,
-            video_height=info.height,
-            video_fps=info.fps,
-            has_audio=info.has_audio,
-            error=None,
+
+        async def recorded() -> JobRecord | None:
+            return await asyncio.to_thread(self.store.get, job.id)
+
+        async def note(text: str) -> None:
+            await self._note(job, text)
+
+        async def rest(seconds: float) -> None:
+            await self._rest(job, seconds)
+
+        outcome = await fetch_video(
+            self._get_client(),
+            url,
+            dest,
+            backoff=self.backoff,
+            recorded=recorded,
+            note=note,
+            rest=rest,
+            retry_hint=f"the video stays at the service's URL for 7 days: %ltx show {job.id} "
+            "(or ltx_notebook.get_job(...).wait()) tries again",
         )
+        await self._update(job, **({"error": outcome} if isinstance(outcome, str) else outcome))
 
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None:
         deadline = None if timeout is None else time.monotonic() + timeout

@@ -448,7 +448,12 @@ class LtxMagics(Magics):
         _show_final(job, self._final_html(None))
 
     def _cmd_resume(self) -> None:
-        jobs = self.session.resume()
+        found = self.session.resume()
+        # Submits a crash cut short come back settled (UNKNOWN): say so, with how to check.
+        settled = [job for job in found if job.status is JobStatus.UNKNOWN]
+        for job in settled:
+            print(f"job {job.id}: {job.status.value}: {job.error}")
+        jobs = [job for job in found if job not in settled]
         if not jobs:
             print("nothing to resume: every recorded job has finished")
             return

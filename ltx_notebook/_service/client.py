@@ -41,6 +41,7 @@ from .._core.errors import (
 from .._core.params import Params
 from .._core.secrets import clean_cause, key_problem
 from . import history
+from .bodies import chunks, content_range, expected_size, read_all
 from .failures import (
     buffer_error,
     host,
@@ -55,18 +56,18 @@ from .replies import (
     Credits,
     HistoryPage,
     HistoryRecord,
+    MediaPart,
     MediaStream,
     ResultReply,
     StatusReply,
     Submission,
     SyncRun,
-    count,
     number,
     read_result,
     read_status,
     text,
 )
-from .retry import Kind, RetryPolicy, retryable_exception, retryable_status
+from .retry import Kind, NothingSent, RetryPolicy, retryable_exception, retryable_status
 
 __all__ = ["Client"]
 
@@ -237,9 +238,9 @@ class Client:
         )
         try:
             yield SyncRun(
-                expected_size=_expected_size(response),
+                expected_size=expected_size(response),
                 content_type=response.headers.get("content-type"),
-                chunks=_chunks(response, billed=True),
+                chunks=chunks(response, billed=True),
                 remaining_credits=number(response.headers.get("x-remaining-credits")),
             )
         finally:
@@ -292,6 +293,37 @@ class Client:
         mid-body raises :class:`TransportError` from the iterator. Redirects
         are followed here, the key being sent only to the API's own origin.
         """
+        async with self.stream_from(url, 0) as whole:
+            yield MediaStream(whole.total_size, whole.content_type, whole.chunks)
+
+    @asynccontextmanager
+    async def stream_from(self, url: str, offset: int) -> AsyncIterator[MediaPart]:
+        """Like :meth:`stream`, asking for the bytes from *offset* on (``Range``).
+
+        ``MediaPart.offset`` is where the body really starts: *offset* when the
+        server answered 206 for that range, 0 when it sent the whole file (200).
+        ``total_size`` is the whole file's size when the answer tells it.
+        """
+        response = await self._open_media(url, offset if offset > 0 else None)
+        try:
+            start, total = 0, expected_size(response)
+            if response.status_code == 206:
+                start, total = content_range(response.headers.get("content-range"))
+                if start != offset:
+                    raise TransportError(
+                        f"the download from {host(url)} answered a range starting at byte "
+                        f"{start}, not {offset}; download it again from the start"
+                    )
+            yield MediaPart(
+                offset=start,
+                total_size=total,
+                content_type=response.headers.get("content-type"),
+                chunks=chunks(response, billed=False),
+            )
+        finally:
+            await response.aclose()
+
+    async def _open_media(self, url: str, offset: int | None) -> httpx.Response:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             target = current
@@ -300,28 +332,19 @@ class Client:
             response = await self._send(
                 Kind.READ,
                 "download",
-                functools.partial(self._build, "GET", target, media=True),
+                functools.partial(self._build, "GET", target, media=True, offset=offset),
                 stream=True,
                 redirects=True,
             )
             if not response.is_redirect:
-                break
+                return response
             location = response.headers.get("location", "")
             await response.aclose()
             current = urljoin(str(response.url), location)
-        else:
-            raise TransportError(
-                f"the download from {host(url)} redirected more than {MAX_REDIRECTS} times; "
-                "check the output URL"
-            )
-        try:
-            yield MediaStream(
-                expected_size=_expected_size(response),
-                content_type=response.headers.get("content-type"),
-                chunks=_chunks(response, billed=False),
-            )
-        finally:
-            await response.aclose()
+        raise TransportError(
+            f"the download from {host(url)} redirected more than {MAX_REDIRECTS} times; "
+            "check the output URL"
+        )
 
     # -- request history ------------------------------------------------------
 
@@ -364,6 +387,7 @@ class Client:
         json: Any = None,
         timeout: httpx.Timeout | None = None,
         media: bool = False,
+        offset: int | None = None,
     ) -> httpx.Request:
         headers: dict[str, str] = {}
         key = self.settings.api_key
@@ -383,6 +407,8 @@ class Client:
             # Ask for the bytes as stored, so Content-Length is the file's size.
             headers["accept-encoding"] = "identity"
             headers["accept"] = "*/*"
+        if offset:
+            headers["range"] = f"bytes={offset}-"
         return self._http.build_request(
             method,
             url,
@@ -412,7 +438,11 @@ class Client:
 
     async def _image_url(self, params: Params, image_url: str | None) -> str | None:
         if image_url is None and params.image_is_local and params.image is not None:
-            return await self.upload(params.image)
+            try:
+                return await self.upload(params.image)
+            except asyncio.CancelledError as exc:
+                # Only the upload had begun: it costs nothing and makes no job.
+                raise NothingSent(f"{params.model} run cancelled before it was sent") from exc
         return image_url
 
     def _reply_body(
@@ -442,27 +472,40 @@ class Client:
         """Send until success, a final answer, or the retry rules say stop.
 
         Returns a 2xx response (or a redirect if *redirects*, or a 422 FAILED
-        body if *tolerate_failed*); raises an ``_core.errors`` type otherwise.
+        body if *tolerate_failed*); raises an ``_core.errors`` type otherwise. A
+        submit's answer is read here, kept as it comes: cut off, it may name the job.
         """
         policy = self.retry
         attempt = 0
+        waited = 0.0
         while True:
             attempt += 1
             request = build()
+            received = bytearray()
             error: httpx.RequestError | None = None
             try:
-                response = await self._http.send(request, stream=stream)
+                if kind is Kind.SUBMIT:
+                    response = await read_all(await self._http.send(request, stream=True), received)
+                else:
+                    response = await self._http.send(request, stream=stream)
             except httpx.RequestError as exc:
                 error = exc
             if error is not None:
-                if attempt < policy.max_attempts and retryable_exception(kind, error):
-                    delay = await policy.wait(attempt)
-                    _log_retry(op, type(error).__name__, delay, attempt, policy)
+                again = attempt < policy.max_attempts and retryable_exception(kind, error)
+                delay = policy.next_wait(attempt, waited) if again else None
+                if delay is not None:
+                    waited += await self._pause(kind, op, type(error).__name__, delay, attempt)
                     continue
                 # Raised outside the except block, so the httpx error (which may quote a
                 # header) is not chained as the context; its scrubbed form is the cause.
                 raise map_failure(
-                    kind, op, exc=error, attempts=attempt, request_id=request_id, retry=policy
+                    kind,
+                    op,
+                    exc=error,
+                    attempts=attempt,
+                    request_id=request_id,
+                    retry=policy,
+                    partial=bytes(received),
                 ) from clean_cause(error)
             if response.is_success or (redirects and response.is_redirect):
                 return response
@@ -471,29 +514,38 @@ class Client:
             if tolerate_failed and response.status_code == 422 and is_failed_body(response):
                 return response
             names_a_job = request_id_in(response) is not None
-            if attempt < policy.max_attempts and retryable_status(
+            again = attempt < policy.max_attempts and retryable_status(
                 kind, response.status_code, names_a_job=names_a_job
-            ):
-                delay = await policy.wait(attempt, response.headers)
-                _log_retry(op, f"HTTP {response.status_code}", delay, attempt, policy)
+            )
+            delay = policy.next_wait(attempt, waited, response.headers) if again else None
+            if delay is not None:
+                waited += await self._pause(
+                    kind, op, f"HTTP {response.status_code}", delay, attempt
+                )
                 continue
             raise map_failure(
                 kind, op, response=response, attempts=attempt, request_id=request_id, retry=policy
             )
+
+    async def _pause(self, kind: Kind, op: str, what: str, seconds: float, attempt: int) -> float:
+        """Wait *seconds* before the next attempt; a submit cancelled here has made nothing."""
+        _log_retry(op, what, seconds, attempt, self.retry)
+        try:
+            await self.retry.sleep(seconds)
+        except asyncio.CancelledError as exc:
+            if kind is Kind.READ:
+                raise
+            # Every attempt so far was refused or never connected: no job exists.
+            raise NothingSent(f"{op} cancelled while waiting to retry; nothing was sent") from exc
+        return seconds
 
 
 # -- helpers ----------------------------------------------------------------------
 
 
 def _log_retry(op: str, what: str, delay: float, attempt: int, policy: RetryPolicy) -> None:
-    log.info(
-        "retrying %s in %.2f s after %s (attempt %d of %d)",
-        op,
-        delay,
-        what,
-        attempt + 1,
-        policy.max_attempts,
-    )
+    tries = f"attempt {attempt + 1} of {policy.max_attempts}"
+    log.info("retrying %s in %.2f s after %s (%s)", op, delay, what, tries)
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:
@@ -501,34 +553,3 @@ def _origin(url: str) -> tuple[str, str, int | None]:
     scheme = parts.scheme.lower()
     port = parts.port or {"http": 80, "https": 443}.get(scheme)
     return scheme, (parts.hostname or "").lower(), port
-
-
-def _expected_size(response: httpx.Response) -> int | None:
-    encoding = response.headers.get("content-encoding", "identity").strip().lower()
-    if encoding not in ("", "identity"):
-        return None
-    return count(response.headers.get("content-length"))
-
-
-async def _chunks(response: httpx.Response, *, billed: bool) -> AsyncIterator[bytes]:
-    """The body as it arrives; a break mid-body becomes a :class:`TransportError`."""
-    received = 0
-    broken: httpx.HTTPError | None = None
-    try:
-        async for chunk in response.aiter_bytes():
-            received += len(chunk)
-            yield chunk
-    except httpx.HTTPError as exc:
-        broken = exc
-    if broken is not None:
-        what = f"{type(broken).__name__}: {broken}" if str(broken) else type(broken).__name__
-        then = (
-            "the run finished and was billed; its video was not received"
-            if billed
-            else "download the output URL again"
-        )
-        # As in _send: raised outside the except block, chained to a scrubbed cause.
-        raise TransportError(
-            f"the download from {host(str(response.url))} broke after {received} bytes "
-            f"({what}); {then}"
-        ) from clean_cause(broken)

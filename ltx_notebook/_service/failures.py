@@ -8,6 +8,7 @@ leak (and :func:`~ltx_notebook._core.errors.redact` scrubs the rest).
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -36,6 +37,7 @@ __all__ = [
     "json_body",
     "map_failure",
     "request_id_in",
+    "request_id_in_bytes",
     "snippet",
 ]
 
@@ -51,6 +53,7 @@ def map_failure(
     attempts: int,
     request_id: str | None,
     retry: RetryPolicy,
+    partial: bytes = b"",
 ) -> LtxError:
     """The one place an HTTP status or an httpx exception becomes an ltx-notebook error.
 
@@ -64,10 +67,14 @@ def map_failure(
         what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
         where = host(str(exc.request.url)) if has_request(exc) else "the service"
         if submit and not surely_not_sent(exc):
+            # An answer cut off mid-body may already have named the job: keep its id.
+            rid = request_id_in_bytes(partial)
+            held = f" (the answer named request id {rid} before it broke)" if rid else ""
             return SubmitUnknown(
                 f"the {op} was sent but the connection failed before the answer ({what}): "
-                "the job may exist and may be billed; look for it in your Segmind console "
-                "(or ltx_notebook.history()) before submitting again"
+                f"the job may exist and may be billed{held}; look for it in your Segmind "
+                "console (or ltx_notebook.history()) before submitting again",
+                request_id=rid,
             )
         sent = "; nothing was sent" if submit else ""
         return TransportError(
@@ -119,6 +126,8 @@ def map_failure(
     if code == 429:
         wait = retry.hint(response.headers)
         when = f"in {wait:.0f} s" if wait is not None else "in a minute"
+        if wait is not None and wait > retry.max_wait:
+            when += f" (longer than the {retry.max_wait:.0f} s ltx-notebook waits within a call)"
         return RateLimited(
             f"rate limited (HTTP 429) on {op}{tries}{because}; try again {when}",
             retry_after=wait,
@@ -191,6 +200,16 @@ def is_failed_body(response: httpx.Response) -> bool:
 def request_id_in(response: httpx.Response) -> str | None:
     data = json_body(response)
     return text(data.get("request_id")) if data else None
+
+
+# A complete "request_id" string value; the body around it may be cut off anywhere.
+_REQUEST_ID: Final = re.compile(rb'"request_id"\s*:\s*"([^"\\]{1,200})"')
+
+
+def request_id_in_bytes(partial: bytes) -> str | None:
+    """The request id a JSON answer cut off mid-body already held, if it held a whole one."""
+    found = _REQUEST_ID.search(partial)
+    return found.group(1).decode("ascii") if found else None
 
 
 def reason(response: httpx.Response) -> str | None:

@@ -18,6 +18,7 @@ __all__ = [
     "Credits",
     "HistoryPage",
     "HistoryRecord",
+    "MediaPart",
     "MediaStream",
     "OutputVideo",
     "ResultReply",
@@ -108,6 +109,20 @@ class MediaStream(NamedTuple):
     """
 
     expected_size: int | None
+    content_type: str | None
+    chunks: AsyncIterator[bytes]
+
+
+class MediaPart(NamedTuple):
+    """An open download from a byte offset (a ``Range`` request).
+
+    ``offset`` is where ``chunks`` start in the file: the offset asked for when
+    the server answered 206, 0 when it sent the whole file. ``total_size`` is
+    the file's whole size when known (``Content-Range`` or ``Content-Length``).
+    """
+
+    offset: int
+    total_size: int | None
     content_type: str | None
     chunks: AsyncIterator[bytes]
 

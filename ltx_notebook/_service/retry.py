@@ -12,8 +12,15 @@ Two kinds of call, two rules:
 
 Waits are exponential backoff with full jitter (AWS architecture blog,
 "Exponential Backoff and Jitter"), unless the service said how long to wait
-with ``Retry-After`` or ``x-rate-limit-reset-at-utc``; a hint is honoured as
-given, but never beyond ``max_wait``.
+with ``Retry-After`` or ``x-rate-limit-reset-at-utc``. The waits of one call
+add up to at most ``max_wait``: a cell is never blocked for minutes by a
+service that asks for a long pause. When the hint (or the next wait) would go
+past that, the call gives up at once and its error says how long the service
+asked to wait.
+
+A submit cancelled while waiting between attempts (Ctrl-C during a 429
+backoff) raises :class:`NothingSent`: every attempt so far was refused or
+never connected, so no job exists and the caller may forget the submit.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import httpx
 
 __all__ = [
     "Kind",
+    "NothingSent",
     "RetryPolicy",
     "delay_hint",
     "parse_reset_at",
@@ -52,6 +60,17 @@ class Kind(enum.Enum):
     """v2 submit: the service answers at once with a job id, so 502/503 without one is a refusal."""
     SYNC = "sync"
     """v1 sync run: the answer comes after the whole render, so a gateway error may hide a job."""
+
+
+class NothingSent(asyncio.CancelledError):
+    """A submit was cancelled while nothing it sent could have made a job.
+
+    Raised instead of a bare ``CancelledError`` when the cancellation came
+    while the client waited to retry a refused (429, 502/503 without a job)
+    or never-connected attempt, or while it uploaded the image: the service
+    holds nothing, so the caller may drop its record of the submit. Still a
+    ``CancelledError``, so the cancellation itself goes on as usual.
+    """
 
 
 def surely_not_sent(exc: BaseException) -> bool:
@@ -186,6 +205,25 @@ class RetryPolicy:
     def hint(self, headers: Mapping[str, str] | httpx.Headers) -> float | None:
         """The service's requested wait in seconds, unbounded (for error messages)."""
         return delay_hint(headers, now=self.clock())
+
+    def next_wait(
+        self,
+        attempt: int,
+        waited: float,
+        headers: Mapping[str, str] | httpx.Headers | None = None,
+    ) -> float | None:
+        """The wait before the next attempt, or None to give up now.
+
+        None when the service asks for more than ``max_wait``, or when the
+        wait would bring the call's total (*waited* so far) past ``max_wait``.
+        """
+        hint = delay_hint(headers, now=self.clock()) if headers is not None else None
+        if hint is not None and hint > self.max_wait:
+            return None
+        seconds = min(hint if hint is not None else self.backoff(attempt), self.max_wait)
+        if waited + seconds > self.max_wait:
+            return None
+        return seconds
 
     async def wait(
         self, attempt: int, headers: Mapping[str, str] | httpx.Headers | None = None

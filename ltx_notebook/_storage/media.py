@@ -16,9 +16,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import errno
+import glob
 import mimetypes
 import os
 import re
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -30,7 +33,20 @@ from .._core.errors import MediaError
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["VideoInfo", "data_uri", "media_path", "poster", "probe", "save_stream"]
+__all__ = [
+    "DownloadClaim",
+    "VideoInfo",
+    "append_stream",
+    "commit_part",
+    "data_uri",
+    "discard_parts",
+    "media_path",
+    "part_path",
+    "poster",
+    "probe",
+    "remove_orphan_parts",
+    "save_stream",
+]
 
 POSTER_MAX_WIDTH: Final = 640
 POSTER_QUALITY: Final = 82
@@ -108,6 +124,173 @@ async def save_stream(
             part.unlink()
         raise
     return dest
+
+
+# -- resumable downloads: one claimed writer per video, a part file kept between attempts --
+
+
+def part_path(dest: str | os.PathLike[str]) -> Path:
+    """Where the download of *dest* accumulates: ``ltx-0042-1a2b3c4d.part`` beside it.
+
+    One name per video, not per attempt: a broken download resumes from what
+    the part holds (an HTTP ``Range`` request). Only the holder of the
+    video's :class:`DownloadClaim` writes it.
+    """
+    dest = Path(dest)
+    return dest.with_name(f"{dest.stem}.part")
+
+
+class DownloadClaim:
+    """The right to download one video, held by one process at a time.
+
+    An exclusive ``flock`` (``msvcrt.locking`` on Windows) on a hidden lock
+    file beside the video: two kernels resuming the same job do not both
+    download it, and a killed kernel's claim goes with its process, so a
+    crash never leaves a video that nobody may fetch.
+    """
+
+    def __init__(self, dest: str | os.PathLike[str]) -> None:
+        dest = Path(dest)
+        self.dest = dest
+        self.path = dest.with_name(f".{dest.stem}.lock")
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> bool:
+        """Take the claim if nobody holds it; never blocks.
+
+        ``OSError`` when the lock file cannot be made (an unwritable folder).
+        """
+        if self._fd is not None:
+            return True
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            _lock(fd)
+        except OSError as exc:
+            os.close(fd)
+            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
+                return False
+            raise
+        self._fd = fd
+        return True
+
+    def release(self) -> None:
+        """Give the claim up; the lock file goes too once the video is in place.
+
+        Removed only then: whoever takes a claim first looks for the video, so
+        a claim taken on a lock file just unlinked finds it and downloads nothing.
+        """
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        if self.dest.is_file():
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+        os.close(fd)  # closing drops the lock
+
+
+def _lock(fd: int) -> None:
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+
+        msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def discard_parts(dest: str | os.PathLike[str]) -> None:
+    """Remove every part file of *dest*: the claimed one and older random-named ones."""
+    dest = Path(dest)
+    for part in dest.parent.glob(f"{glob.escape(dest.stem)}*.part"):
+        if part.name == f"{dest.stem}.part" or part.name.startswith(f"{dest.stem}."):
+            with contextlib.suppress(OSError):
+                part.unlink()
+
+
+def remove_orphan_parts(media_dir: str | os.PathLike[str]) -> list[Path]:
+    """Remove the part files a killed download left in *media_dir*; return them.
+
+    A part file is an orphan when nobody holds its video's claim: a live
+    download (this kernel's or another's) keeps its part.
+    """
+    folder = Path(media_dir)
+    removed: list[Path] = []
+    if not folder.is_dir():
+        return removed
+    for part in sorted(folder.glob("ltx-*.part")):
+        claim = DownloadClaim(folder / f"{part.name.split('.', 1)[0]}.mp4")
+        try:
+            if not claim.acquire():
+                continue
+        except OSError:
+            continue  # an unwritable folder: nothing can be removed from it either
+        try:
+            part.unlink()
+            removed.append(part)
+        except OSError:
+            pass
+        finally:
+            claim.release()
+    return removed
+
+
+async def append_stream(
+    chunks: AsyncIterator[bytes], part: Path, *, offset: int, total: int | None
+) -> int:
+    """Write *chunks* into *part* from byte *offset* on; return the part's size.
+
+    What lay beyond *offset* is cut first, so a server that restarted from 0
+    overwrites the part. Bytes received before a break stay in the part, for
+    the next attempt to resume from. ``MediaError`` if more than *total* arrives.
+    """
+    part.parent.mkdir(parents=True, exist_ok=True)
+    size = offset
+    with open(part, "r+b" if offset > 0 else "wb") as out:
+        out.seek(offset)
+        out.truncate()
+        async for chunk in chunks:
+            size += len(chunk)
+            if total is not None and size > total:
+                raise MediaError(
+                    f"download of {part.name} is longer than announced ({size} > {total} bytes); "
+                    "downloading it again"
+                )
+            out.write(chunk)
+    return size
+
+
+async def commit_part(part: Path, dest: Path, *, expected_size: int | None) -> Path:
+    """Check *part* (size, then a decodable frame), make it durable and rename it to *dest*.
+
+    ``MediaError`` (the part removed) when it is short or not a video.
+    """
+    try:
+        size = part.stat().st_size
+        if expected_size is not None and size != expected_size:
+            raise MediaError(
+                f"download of {dest.name} is incomplete ({size} of {expected_size} bytes); "
+                "downloading it again"
+            )
+        await asyncio.to_thread(_fsync_path, part)
+        await asyncio.to_thread(_verify, part, dest.name)
+    except MediaError:
+        with contextlib.suppress(OSError):
+            part.unlink()
+        raise
+    os.replace(part, dest)
+    await asyncio.to_thread(_sync_dir, dest.parent)
+    return dest
+
+
+def _fsync_path(path: Path) -> None:
+    with open(path, "rb+") as fh:
+        os.fsync(fh.fileno())
 
 
 def _flush(out: Any) -> None:

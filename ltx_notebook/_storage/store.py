@@ -41,7 +41,7 @@ import os
 import random
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 from enum import Enum
@@ -313,6 +313,47 @@ class Store:
         def run() -> bool:
             with self._write() as conn:
                 return conn.execute("DELETE FROM jobs WHERE id = ?", (id,)).rowcount > 0
+
+        return self._retry(run)
+
+    def reopen(self, id: int, /, *, status: JobStatus, error: str | None) -> JobRecord:
+        """Move a job wrongly marked terminal back to *status*, its end times cleared."""
+        return self.update(
+            id,
+            status=status,
+            error=error,
+            completed_at=None,
+            queue_s=None,
+            run_s=None,
+            total_s=None,
+        )
+
+    def settle_submits(
+        self, *, before: datetime, keep: Collection[int], error: str
+    ) -> list[JobRecord]:
+        """Mark UNKNOWN every row still SUBMITTING that was written before *before*.
+
+        Rows whose id is in *keep* (submits still being sent) are left alone.
+        One transaction: a submit that answers meanwhile is never overwritten.
+        """
+        cutoff = to_iso(before)
+
+        def run() -> list[JobRecord]:
+            with self._write() as conn:
+                rows = conn.execute(
+                    "SELECT * FROM jobs WHERE status = ? AND submitted_at < ? ORDER BY id",
+                    (JobStatus.SUBMITTING.value, cutoff),
+                ).fetchall()
+                settled = []
+                for row in rows:
+                    if row["id"] in keep:
+                        continue
+                    values = self._derive(dict(row), {"status": JobStatus.UNKNOWN, "error": error})
+                    names = list(values)
+                    sql = f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"
+                    conn.execute(sql, [*(self._to_sql(n, values[n]) for n in names), row["id"]])
+                    settled.append(_fetch(conn, row["id"]))
+                return settled
 
         return self._retry(run)
 

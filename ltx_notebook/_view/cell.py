@@ -122,8 +122,8 @@ def placeholder_html(record: JobRecord) -> str:
         if record.error:
             why += f" The last attempt to fetch it failed: {html.escape(record.error)}"
         hint = (
-            f"Run <code>%ltx show {record.id}</code> to fetch it again while the service "
-            "still keeps it (one hour after submit)."
+            f"Run <code>%ltx show {record.id}</code> to download it again (the service keeps "
+            "output files for 7 days)."
         )
     elif record.status.is_terminal:
         why = f"The job ended {record.status.value}."

@@ -153,8 +153,18 @@ def render_info(job: Job, *, waiting: bool = True) -> str:
         f'<div class="ltx-params ltx-muted">{html.escape(job.params.summary())}</div>',
         f'<div class="ltx-prompt" title="{html.escape(prompt)}">{html.escape(short)}</div>',
     ]
-    if job.error and job.status.is_terminal:
+    if job.error and job.status.is_terminal and not running:
         parts.append(f'<div class="ltx-error">{html.escape(job.error)}</div>')
+    elif job.error:
+        # A note of passing trouble (a 404, a failed download being retried): the job goes on.
+        parts.append(f'<div class="ltx-muted ltx-note">{html.escape(job.error)}</div>')
+    again = f"%ltx show {job.id}"
+    unfetched = job.status is JobStatus.COMPLETED and job.done and job.video_path is None
+    if unfetched and again not in (job.error or ""):
+        parts.append(
+            '<div class="ltx-muted ltx-note">The video is not on disk; '
+            f"<code>{html.escape(again)}</code> tries the download again.</div>"
+        )
     if job.status is JobStatus.COMPLETED and job.video_path is not None:
         # Replaced by the video in place; this stays only where a front end drops late
         # updates, and a widget cannot hold a playable relative <video src> itself.
@@ -177,6 +187,6 @@ def job_line(job: Job) -> str:
     expected = job.expected_seconds()
     eta = f" (usually ~{clock(expected)})" if expected and not job.status.is_terminal else ""
     line = f"[ltx] {job.request_id or '-'} {job.status.value:<10} {clock(job.elapsed)}{eta}"
-    if job.error and job.status.is_terminal:
+    if job.error:  # an outcome once terminal, else a note of trouble being worked around
         line += f" · {job.error}"
     return line

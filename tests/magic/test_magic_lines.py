@@ -62,8 +62,13 @@ def test_show_fetches_a_deleted_file_again_then_falls_back_to_a_placeholder(
     assert module_emulator.engine.count("media") == downloads + 1
 
     # The service no longer serves it: a placeholder naming the job, not a broken player.
+    # (A failed download is tried a few times first; quickly here.)
+    kernel.ok(
+        "import ltx_notebook\nfrom ltx_notebook._jobs.schedule import Backoff\n"
+        "ltx_notebook._default_session().backoff = Backoff(base=0.01, cap=0.05)"
+    )
     video.unlink()
-    module_emulator.engine.inject("media", 404, times=5)
+    module_emulator.engine.inject("media", 404, times=50)
     try:
         run = kernel.ok(f"%ltx show {job['id']}")
     finally:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import time
 from pathlib import Path
 
@@ -69,3 +71,52 @@ def test_resume_after_a_kernel_restart_completes_the_job_with_its_video(
     again = slow_kernel.ok("%ltx resume")
     assert "nothing to resume" in again.stdout
     assert_no_key(slow_kernel)
+
+
+def test_a_kernel_killed_mid_sweep_then_resume_brings_every_job_to_its_video(
+    slow_kernel: Kernel, slow_emulator: Emulator, root: Path
+) -> None:
+    slow_kernel.ok("%%ltx --no-wait --yes -o sw --sweep duration=6,8,10\na kite over a windy beach")
+    sweep_id = slow_kernel.ok("print(sw.sweep_id)").stdout.strip()
+    store = Store(root / "ltx_media" / "ltx-jobs.sqlite")
+    deadline = time.monotonic() + 60
+    # Mid-sweep: every job submitted, the first one done, the others still running.
+    while True:
+        rows = store.find(sweep_id=sweep_id)
+        submitted = len(rows) == 3 and all(r.request_id for r in rows)
+        if submitted and any(r.status == "COMPLETED" for r in rows):
+            break
+        assert time.monotonic() < deadline, rows
+        time.sleep(0.1)
+    running = [r for r in rows if slow_emulator.engine.status_of(r.request_id) != "COMPLETED"]
+    assert running, "the sweep ended before the kill"
+    submits = slow_emulator.engine.count("submit")
+
+    os.kill(slow_kernel.km.provisioner.process.pid, signal.SIGKILL)  # the kernel dies
+    slow_kernel.restart()
+    slow_kernel.ok("%load_ext ltx_notebook")
+    run = slow_kernel.ok("%ltx resume", timeout=120)
+    assert "resuming" in run.stdout, run.text()[-2000:]
+
+    rows = store.find(sweep_id=sweep_id)
+    assert len(rows) == 3
+    for row in rows:
+        assert row.status == "COMPLETED", row
+        assert row.video_path and (root / row.video_path).is_file()
+    assert sorted(r.duration for r in rows) == [6, 8, 10]
+    assert slow_emulator.engine.count("submit") == submits  # nothing sent again
+    assert not list((root / "ltx_media").glob("*.part"))
+
+
+def test_resume_reports_a_submit_a_crash_cut_short(
+    slow_kernel: Kernel, slow_emulator: Emulator, root: Path
+) -> None:
+    from ltx_notebook import validate
+
+    store = Store(root / "ltx_media" / "ltx-jobs.sqlite")
+    # What a kernel killed mid-submit leaves: a row SUBMITTING, long past any submit's time.
+    row = store.create(validate(prompt="cut short"), cost_estimate=0.36, base_url="x")
+    store.update(row.id, submitted_at=time.time() - 3600)
+    run = slow_kernel.ok("%ltx resume", timeout=60)
+    assert f"job {row.id}: UNKNOWN" in run.stdout and "console" in run.stdout
+    assert store.get(row.id).status == "UNKNOWN"

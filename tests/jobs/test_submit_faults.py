@@ -1,0 +1,194 @@
+"""Submits under faults: a job that may exist is followed or recorded, never sent twice.
+
+Each test breaks the submit on purpose (emulator faults over loopback, a
+killed process, a real SIGINT) and checks the store holds exactly what the
+service may have made: the job followed when its id is known, an UNKNOWN row
+with a way to check when it is not, and nothing at all when nothing was sent.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from ltx_notebook import JobStatus, Session, Settings, validate
+from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook.emulator import Emulator
+from tests.conftest import API_KEY
+from tests.harness.sweeps import accepted_submits
+
+PROMPT = "a red fox running through fresh snow at sunrise"
+
+
+def made_behind_the_gateway(emulator: Emulator, duration: int = 6) -> str:
+    """A job the service made and billed, whose answer the gateway then lost: its id."""
+    reply = httpx.post(
+        f"{emulator.base_url.removesuffix('/v1')}/v2/ltx-2-pro",
+        json={"prompt": PROMPT, "duration": duration},
+        headers={"x-api-key": API_KEY},
+    )
+    reply.raise_for_status()
+    rid: str = reply.json()["request_id"]
+    return rid
+
+
+# -- defect 3: a failed submit that names its request id ----------------------------------------
+
+
+@pytest.mark.parametrize("code", [502, 503])
+def test_a_gateway_error_naming_a_request_id_is_followed_to_its_video(
+    quick: Session, emulator: Emulator, code: int
+) -> None:
+    rid = made_behind_the_gateway(emulator)
+    emulator.engine.inject("submit", code, body={"error": "Bad gateway", "request_id": rid})
+    job = quick.submit(validate(prompt=PROMPT))
+    assert job.request_id == rid
+    assert job.status is JobStatus.QUEUED and "may exist" in (job.error or "")
+    job.wait(60)
+    row = quick.store.get(job.id)
+    assert row.status is JobStatus.COMPLETED and row.video_path and row.video_path.is_file()
+    assert quick.store.count() == 1
+    assert emulator.engine.count("submit", status=code) == 1  # never resent
+
+
+def test_a_sweep_follows_a_submit_whose_gateway_error_named_the_job(
+    quick: Session, emulator: Emulator
+) -> None:
+    rid = made_behind_the_gateway(emulator)
+    emulator.engine.inject("submit", 502, body={"error": "Bad gateway", "request_id": rid})
+    sw = sweep(PROMPT, {"duration": [6, 8]}, concurrency=1, yes=True, session=quick).wait(60)
+    assert sw.counts() == {"COMPLETED": 2}
+    assert {job.request_id for job in sw} == set(emulator.engine.jobs)
+    assert all(job.video_path and job.video_path.is_file() for job in sw)
+    assert accepted_submits(emulator) == 2  # the one made behind the gateway, and the 8 s one
+
+
+# -- defect 14: an answer cut off after it named the job -----------------------------------------
+
+
+def test_a_submit_answer_cut_off_mid_body_is_followed_by_the_id_it_held(
+    quick: Session, emulator: Emulator
+) -> None:
+    emulator.engine.inject("submit", drop=True)
+    job = quick.submit(validate(prompt=PROMPT))
+    assert job.request_id in emulator.engine.jobs
+    job.wait(60)
+    assert job.status is JobStatus.COMPLETED and job.video_path and job.video_path.is_file()
+    assert emulator.engine.count("submit") == 1 and quick.store.count() == 1
+
+
+# -- defect 10: a crash mid-submit -----------------------------------------------------------------
+
+SUBMITTER = """
+import sys
+from pathlib import Path
+from ltx_notebook import Session, Settings, validate
+from ltx_notebook._core.config import Secret
+
+url, media = sys.argv[1], Path(sys.argv[2])
+s = Session(Settings(api_key=Secret(sys.argv[3]), base_url=url, media_dir=media,
+                     store_path=media / "jobs.sqlite"))
+s.submit(validate(prompt="a submit that never hears back"))
+"""
+
+
+def test_a_row_left_submitting_by_a_crashed_process_becomes_unknown_on_resume(
+    settings: Settings, emulator: Emulator
+) -> None:
+    emulator.engine.inject("submit", delay=30)  # the answer never comes before the kill
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SUBMITTER, emulator.base_url, str(settings.media_dir), API_KEY],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not (settings.store_path.exists() and Session(settings).store.count() == 1):
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the submitter never wrote its row"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)  # the kernel dies mid-submit
+        proc.wait(30)
+    (row,) = Session(settings).store.find()
+    assert row.status is JobStatus.SUBMITTING
+
+    later = Session(settings)
+    later.submit_grace = timedelta(0)  # type: ignore[misc]  # the grace period is long past
+    try:
+        resumed = later.resume()
+        assert [(j.id, j.status) for j in resumed] == [(row.id, JobStatus.UNKNOWN)]
+        error = resumed[0].error or ""
+        assert "may exist" in error and "console" in error
+        assert later.store.get(row.id).status is JobStatus.UNKNOWN
+        assert later.resume() == [] or all(j.done for j in later.resume())
+    finally:
+        later.runtime.stop()
+
+
+def test_a_submit_in_flight_in_this_process_is_left_alone_by_resume(
+    settings: Settings, emulator: Emulator
+) -> None:
+    emulator.engine.inject("submit", delay=1.0)
+    s = Session(settings)
+    s.submit_grace = timedelta(0)  # type: ignore[misc]
+    try:
+        result: list[object] = []
+        sender = threading.Thread(target=lambda: result.append(s.submit(validate(prompt=PROMPT))))
+        sender.start()
+        deadline = time.monotonic() + 30
+        while s.store.count() == 0:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        assert s.resume() == []
+        assert s.store.find()[0].status is JobStatus.SUBMITTING
+        sender.join(30)
+        (job,) = result
+        assert job.wait(60).status is JobStatus.COMPLETED  # type: ignore[attr-defined]
+    finally:
+        s.runtime.stop()
+
+
+# -- defect 11: Ctrl-C while waiting out a 429 ---------------------------------------------------
+
+
+def test_ctrl_c_during_a_429_backoff_leaves_nothing_behind(
+    session: Session, emulator: Emulator
+) -> None:
+    emulator.engine.inject("submit", 429, headers={"Retry-After": "20"})
+    main = threading.main_thread().ident
+    assert main is not None
+
+    def press_ctrl_c() -> None:
+        deadline = time.monotonic() + 30
+        while emulator.engine.count("submit", status=429) == 0 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.2)  # the client is now waiting out the service's Retry-After
+        signal.pthread_kill(main, signal.SIGINT)
+
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    with pytest.raises(KeyboardInterrupt):
+        session.submit(validate(prompt=PROMPT))
+    presser.join()
+    assert emulator.engine.count("submit") == 1  # only the refused one was ever sent
+    assert session.store.find() == []  # nothing was sent: nothing to look for
+
+
+def test_a_huge_retry_after_raises_at_once_saying_when_to_try(
+    session: Session, emulator: Emulator
+) -> None:
+    from ltx_notebook import RateLimited
+
+    emulator.engine.inject("submit", 429, headers={"Retry-After": "100000"})
+    with pytest.raises(RateLimited) as info:
+        session.submit(validate(prompt=PROMPT))
+    assert info.value.retry_after == pytest.approx(100000)
+    assert "100000" in str(info.value) or "27 h" in str(info.value)
+    assert emulator.engine.count("submit") == 1 and session.store.count() == 0
