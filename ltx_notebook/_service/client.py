@@ -1,54 +1,45 @@
-"""The async HTTP client of the Segmind API: small typed replies, one error boundary.
+"""The async client of the Segmind API: one method per route, small typed replies.
 
-Every call goes through :meth:`Client._send`, which applies the retry rules
-of :mod:`.retry` and turns every failure into an ``_core.errors`` type in
+Every call goes through the :class:`~.transport.Transport`, which builds the
+request (the ``x-api-key`` header only for the API's, the upload service's and
+the request history's origins), applies the retry rules of :mod:`.retry`, and
+turns every failure into an ``_core.errors`` type in
 :func:`.failures.map_failure`, the only place where HTTP statuses and httpx
-exceptions become ours. Answers are read into :mod:`.replies`. The client never
-touches the disk or the store: downloads are handed out as async iterators of
-bytes.
-
-The API key is sent (``x-api-key``) only to the API's own origin and to the
-upload and request-history services' origins; media URLs elsewhere (a CDN, S3) never see it, and
-redirects are followed by hand so that a redirect cannot carry it away.
+exceptions become ours. Answers are read into :mod:`.replies` (and
+:mod:`.history`). The client never touches the disk or the store: downloads
+are handed out as async iterators of bytes, and redirects are followed here,
+by hand, so that a redirect cannot carry the key away.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import logging
 import mimetypes
 import os
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self, Unpack
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 import httpx
 
 from .._core.config import Settings
 from .._core.errors import (
     ApiError,
-    AuthenticationError,
-    InvalidParams,
     NotFound,
     SubmitUnknown,
     TransportError,
 )
 from .._core.params import Params
-from .._core.secrets import clean_cause, key_problem
 from . import history
-from .bodies import chunks, content_range, expected_size, read_all
+from .bodies import chunks, content_range, expected_size
 from .failures import (
-    buffer_error,
     host,
-    is_failed_body,
     json_body,
-    map_failure,
-    request_id_in,
     snippet,
 )
 from .history import HistoryQuery
@@ -67,7 +58,8 @@ from .replies import (
     read_status,
     text,
 )
-from .retry import Kind, NothingSent, RetryPolicy, retryable_exception, retryable_status
+from .retry import Kind, NothingSent, RetryPolicy
+from .transport import Transport
 
 __all__ = ["Client"]
 
@@ -76,7 +68,6 @@ log = logging.getLogger("ltx_notebook.client")
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 SYNC_READ_TIMEOUT = 900.0  # a v1 run blocks for the whole render (~70 s typical, more at 4k)
 MAX_REDIRECTS = 5
-NO_KEY = "no API key: set SEGMIND_API_KEY or call ltx_notebook.configure(api_key=...)"
 
 
 class Client:
@@ -95,19 +86,15 @@ class Client:
         timeout: httpx.Timeout | None = None,
     ) -> None:
         self.settings = settings
-        self.retry = retry or RetryPolicy()
         self.base_url = settings.base_url.rstrip("/")
         self.v2_url = settings.v2_url
         self.history_url = settings.history_url
-        keyed = (self.base_url, settings.upload_url, self.history_url)
-        self._key_origins = {_origin(url) for url in keyed}
-        # No default x-api-key header: it is added per request, by origin, so a
-        # media host or a redirect target can never receive it.
-        self._http = httpx.AsyncClient(
-            transport=transport,
+        self._transport = Transport(
+            settings,
+            (self.base_url, settings.upload_url, self.history_url),
+            retry=retry or RetryPolicy(),
             timeout=timeout or DEFAULT_TIMEOUT,
-            follow_redirects=False,
-            headers={"user-agent": "ltx-notebook", "accept": "application/json"},
+            transport=transport,
         )
 
     def __repr__(self) -> str:
@@ -125,12 +112,16 @@ class Client:
     ) -> None:
         await self.aclose()
 
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._transport.retry
+
     async def aclose(self) -> None:
-        await self._http.aclose()
+        await self._transport.http.aclose()
 
     @property
     def closed(self) -> bool:
-        return self._http.is_closed
+        return self._transport.http.is_closed
 
     # -- v2 -------------------------------------------------------------------
 
@@ -140,12 +131,14 @@ class Client:
         A local image (``params.image_is_local``) is uploaded first unless
         *image_url* is given. Raises :class:`SubmitUnknown` when the job may exist.
         """
-        self._require_key()
+        self._transport.require_key()
         image_url = await self._image_url(params, image_url)
         url = f"{self.v2_url}/{params.model}"
         body = params.payload(image_url)
-        response = await self._send(
-            Kind.SUBMIT, f"submit to {params.model}", lambda: self._build("POST", url, json=body)
+        response = await self._transport.send(
+            Kind.SUBMIT,
+            f"submit to {params.model}",
+            self._transport.request("POST", url, json=body),
         )
         data = json_body(response)
         request_id = text(data.get("request_id") or data.get("id")) if data else None
@@ -174,10 +167,10 @@ class Client:
     ) -> tuple[str, httpx.Response, Mapping[str, Any]]:
         """GET a job's status or result route; a FAILED body under 422 is a reply."""
         request_id, url = self._job_url(job, what)
-        response = await self._send(
+        response = await self._transport.send(
             Kind.READ,
             what,
-            lambda: self._build("GET", url),
+            self._transport.request("GET", url),
             request_id=request_id,
             tolerate_failed=True,
         )
@@ -221,19 +214,19 @@ class Client:
 
         A billed submit: resent only if it surely never arrived, or on 429.
         """
-        self._require_key()
+        self._transport.require_key()
         image_url = await self._image_url(params, image_url)
         url = f"{self.base_url}/{params.model}"
         body = params.payload(image_url)
-        timeout = self._http.timeout
+        timeout = self._transport.http.timeout
         per_request = httpx.Timeout(
             connect=timeout.connect, read=read_timeout, write=timeout.write, pool=timeout.pool
         )
         op = f"sync run of {params.model}"
-        response = await self._send(
+        response = await self._transport.send(
             Kind.SYNC,
             op,
-            lambda: self._build("POST", url, json=body, timeout=per_request, media=True),
+            self._transport.request("POST", url, json=body, timeout=per_request, media=True),
             stream=True,
         )
         try:
@@ -248,9 +241,11 @@ class Client:
 
     async def credits(self) -> Credits:
         """``GET {base}/get-user-credits``."""
-        self._require_key()
+        self._transport.require_key()
         url = f"{self.base_url}/get-user-credits"
-        response = await self._send(Kind.READ, "credits", lambda: self._build("GET", url))
+        response = await self._transport.send(
+            Kind.READ, "credits", self._transport.request("GET", url)
+        )
         data = self._reply_body(response, "credits", None)
         free = data.get("free-credits", data.get("free_credits"))
         return Credits(credits=number(data.get("credits")), free_credits=number(free), raw=data)
@@ -261,16 +256,16 @@ class Client:
         Sent as ``{"data_urls": ["data:<mime>;base64,..."]}``, as the official
         SDK does. Retried like a read: a duplicate upload costs nothing.
         """
-        self._require_key()
+        self._transport.require_key()
         file = Path(path)
         content = await asyncio.to_thread(file.read_bytes)
         mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
         data_url = f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
         url = self.settings.upload_url
-        response = await self._send(
+        response = await self._transport.send(
             Kind.READ,
             "upload",
-            lambda: self._build("POST", url, json={"data_urls": [data_url]}),
+            self._transport.request("POST", url, json={"data_urls": [data_url]}),
         )
         data = self._reply_body(response, "upload", None)
         for key in ("file_urls", "urls"):
@@ -327,12 +322,12 @@ class Client:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             target = current
-            if _origin(target) in self._key_origins:
-                self._require_key()
-            response = await self._send(
+            if self._transport.keyed(target):
+                self._transport.require_key()
+            response = await self._transport.send(
                 Kind.READ,
                 "download",
-                functools.partial(self._build, "GET", target, media=True, offset=offset),
+                self._transport.request("GET", target, media=True, offset=offset),
                 stream=True,
                 redirects=True,
             )
@@ -351,10 +346,13 @@ class Client:
     async def history_record(self, request_id: str) -> HistoryRecord:
         """``GET {history}/request-history/{id}``: one of your own requests, of any age."""
         url = history.record_url(self.history_url, request_id)
-        self._require_key()
+        self._transport.require_key()
         try:
-            response = await self._send(
-                Kind.READ, "history record", lambda: self._build("GET", url), request_id=request_id
+            response = await self._transport.send(
+                Kind.READ,
+                "history record",
+                self._transport.request("GET", url),
+                request_id=request_id,
             )
         except NotFound as exc:  # told in the history's terms: its records never expire
             raise history.not_in_history(exc, request_id) from exc
@@ -367,55 +365,15 @@ class Client:
         """
         params = history.page_query(**query)
         url = history.page_url(self.history_url, params)
-        self._require_key()
-        response = await self._send(Kind.READ, "history page", lambda: self._build("GET", url))
+        self._transport.require_key()
+        response = await self._transport.send(
+            Kind.READ, "history page", self._transport.request("GET", url)
+        )
         return history.read_page(
             response, page=int(params["page"]), per_page=int(params["per_page"])
         )
 
     # -- internals --------------------------------------------------------------
-
-    def _require_key(self) -> None:
-        if self.settings.api_key is None or not self.settings.api_key.get():
-            raise AuthenticationError(NO_KEY, status_code=401, detail="no API key configured")
-
-    def _build(
-        self,
-        method: str,
-        url: str,
-        *,
-        json: Any = None,
-        timeout: httpx.Timeout | None = None,
-        media: bool = False,
-        offset: int | None = None,
-    ) -> httpx.Request:
-        headers: dict[str, str] = {}
-        key = self.settings.api_key
-        if key is not None and _origin(url) in self._key_origins:
-            value = key.get()
-            problem = key_problem(value)
-            if problem:
-                # Settings strip and check the key; this catches one altered since.
-                # httpx would refuse it only after connecting, quoting it in its error.
-                raise InvalidParams(
-                    f"the API key contains {problem}, which an HTTP header cannot carry: "
-                    "nothing was sent; set it again with ltx_notebook.configure(api_key=...)",
-                    param="api_key",
-                )
-            headers["x-api-key"] = value
-        if media:
-            # Ask for the bytes as stored, so Content-Length is the file's size.
-            headers["accept-encoding"] = "identity"
-            headers["accept"] = "*/*"
-        if offset:
-            headers["range"] = f"bytes={offset}-"
-        return self._http.build_request(
-            method,
-            url,
-            json=json,
-            headers=headers,
-            timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
-        )
 
     def _status_url(self, request_id: str) -> str:
         return f"{self.v2_url}/requests/{quote(request_id, safe='')}/status"
@@ -424,11 +382,11 @@ class Client:
         return f"{self.v2_url}/requests/{quote(request_id, safe='')}"
 
     def _job_url(self, job: Submission | str, which: str) -> tuple[str, str]:
-        self._require_key()
+        self._transport.require_key()
         if isinstance(job, Submission):
             given = job.status_url if which == "status" else job.response_url
             # A URL off the API's origin would not get the key: rebuild it from the id.
-            if given and _origin(given) in self._key_origins:
+            if given and self._transport.keyed(given):
                 return job.request_id, given
             job = job.request_id
         if not job:
@@ -457,99 +415,3 @@ class Client:
                 request_id=request_id,
             )
         return data
-
-    async def _send(
-        self,
-        kind: Kind,
-        op: str,
-        build: Callable[[], httpx.Request],
-        *,
-        request_id: str | None = None,
-        tolerate_failed: bool = False,
-        stream: bool = False,
-        redirects: bool = False,
-    ) -> httpx.Response:
-        """Send until success, a final answer, or the retry rules say stop.
-
-        Returns a 2xx response (or a redirect if *redirects*, or a 422 FAILED
-        body if *tolerate_failed*); raises an ``_core.errors`` type otherwise. A
-        submit's answer is read here, kept as it comes: cut off, it may name the job.
-        """
-        policy = self.retry
-        attempt = 0
-        waited = 0.0
-        while True:
-            attempt += 1
-            request = build()
-            received = bytearray()
-            error: httpx.RequestError | None = None
-            try:
-                if kind is Kind.SUBMIT:
-                    response = await read_all(await self._http.send(request, stream=True), received)
-                else:
-                    response = await self._http.send(request, stream=stream)
-            except httpx.RequestError as exc:
-                error = exc
-            if error is not None:
-                again = attempt < policy.max_attempts and retryable_exception(kind, error)
-                delay = policy.next_wait(attempt, waited) if again else None
-                if delay is not None:
-                    waited += await self._pause(kind, op, type(error).__name__, delay, attempt)
-                    continue
-                # Raised outside the except block, so the httpx error (which may quote a
-                # header) is not chained as the context; its scrubbed form is the cause.
-                raise map_failure(
-                    kind,
-                    op,
-                    exc=error,
-                    attempts=attempt,
-                    request_id=request_id,
-                    retry=policy,
-                    partial=bytes(received),
-                ) from clean_cause(error)
-            if response.is_success or (redirects and response.is_redirect):
-                return response
-            if stream:
-                response = await buffer_error(response)
-            if tolerate_failed and response.status_code == 422 and is_failed_body(response):
-                return response
-            names_a_job = request_id_in(response) is not None
-            again = attempt < policy.max_attempts and retryable_status(
-                kind, response.status_code, names_a_job=names_a_job
-            )
-            delay = policy.next_wait(attempt, waited, response.headers) if again else None
-            if delay is not None:
-                waited += await self._pause(
-                    kind, op, f"HTTP {response.status_code}", delay, attempt
-                )
-                continue
-            raise map_failure(
-                kind, op, response=response, attempts=attempt, request_id=request_id, retry=policy
-            )
-
-    async def _pause(self, kind: Kind, op: str, what: str, seconds: float, attempt: int) -> float:
-        """Wait *seconds* before the next attempt; a submit cancelled here has made nothing."""
-        _log_retry(op, what, seconds, attempt, self.retry)
-        try:
-            await self.retry.sleep(seconds)
-        except asyncio.CancelledError as exc:
-            if kind is Kind.READ:
-                raise
-            # Every attempt so far was refused or never connected: no job exists.
-            raise NothingSent(f"{op} cancelled while waiting to retry; nothing was sent") from exc
-        return seconds
-
-
-# -- helpers ----------------------------------------------------------------------
-
-
-def _log_retry(op: str, what: str, delay: float, attempt: int, policy: RetryPolicy) -> None:
-    tries = f"attempt {attempt + 1} of {policy.max_attempts}"
-    log.info("retrying %s in %.2f s after %s (%s)", op, delay, what, tries)
-
-
-def _origin(url: str) -> tuple[str, str, int | None]:
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    port = parts.port or {"http": 80, "https": 443}.get(scheme)
-    return scheme, (parts.hostname or "").lower(), port
