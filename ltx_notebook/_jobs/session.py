@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from .._core.config import Settings, get_settings
@@ -49,7 +50,10 @@ class Session:
         self._client: Client | None = None
         self._client_settings: Settings | None = None
         self._store: Store | None = None
-        self._jobs: dict[int, Job] = {}
+        # Local ids restart at 1 in every store, so a job is known by its store's file
+        # *and* its id: after configure(media_dir=...) id 1 is another, newly billed job.
+        self._jobs: dict[tuple[Path, int], Job] = {}
+        self._homes: dict[Job, Store] = {}  # the store each tracked job's row lives in
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
 
@@ -67,7 +71,7 @@ class Session:
     def _get_client(self) -> Client:
         # Called only on the runtime loop: httpx clients belong to one loop.
         settings = self.settings
-        if self._client is None or self._client_settings != settings:
+        if self._client is None or not _same_service(self._client_settings, settings):
             if self._client is not None:
                 # Keep the task referenced until it ends: asyncio holds tasks weakly.
                 closing = asyncio.get_running_loop().create_task(self._client.aclose())
@@ -130,33 +134,43 @@ class Session:
             raise
         record = await self._write(
             record.id,
+            store,
             request_id=submission.request_id,
             status=JobStatus.QUEUED,
             status_url=submission.status_url,
             response_url=submission.response_url,
         )
-        job = self._track(record)
+        job = self._track(record, store)
         job._task = asyncio.get_running_loop().create_task(self._drive(job))
         return job
 
-    def _track(self, record: JobRecord) -> Job:
+    def _track(self, record: JobRecord, store: Store) -> Job:
+        # Resolved: a relative store path names another file after a %cd.
+        key = (store.path.resolve(), record.id)
         with self._lock:
-            job = self._jobs.get(record.id)
+            job = self._jobs.get(key)
             if job is None:
-                job = self._jobs[record.id] = Job(self, record)
+                job = self._jobs[key] = Job(self, record)
+                self._homes[job] = store
             return job
+
+    def _home(self, job: Job) -> Store:
+        # A job is written where its row is, whatever store the settings name now.
+        with self._lock:
+            return self._homes.get(job) or self.store
 
     # -- finding and re-attaching --------------------------------------------
     def get(self, key: int | str) -> Job:
         """The Job with local id or request id *key*, rebuilt from the store if need be."""
-        record = self.store.get(key) if isinstance(key, int) else self.store.get_by_request_id(key)
+        store = self.store
+        record = store.get(key) if isinstance(key, int) else store.get_by_request_id(key)
         if record is None:
             raise NotFound(
                 f"no job {key!r} in the store at {self.settings.store_path}",
                 status_code=404,
                 request_id=key if isinstance(key, str) else None,
             )
-        return self._track(record)
+        return self._track(record, store)
 
     def resume(self) -> list[Job]:
         """Re-attach to every job left unfinished (e.g. by a kernel restart).
@@ -165,12 +179,13 @@ class Session:
         completed one whose video never reached the disk.
         """
         base_url = self.settings.base_url
-        records = self.store.unfinished(base_url=base_url) + [
+        store = self.store
+        records = store.unfinished(base_url=base_url) + [
             r
-            for r in self.store.find(status=JobStatus.COMPLETED, video_path=None)
+            for r in store.find(status=JobStatus.COMPLETED, video_path=None)
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
-        return [self._start(self._track(record)) for record in records]
+        return [self._start(self._track(record, store)) for record in records]
 
     def refetch(self, job: Job) -> Job:
         """Download a completed job's video again (the local copy was deleted)."""
@@ -181,7 +196,7 @@ class Session:
                 request_id=job.request_id,
             )
         if job.video_path and not job.video_path.is_file():
-            job._set(self.store.update(job.id, video_path=None, poster_path=None))
+            job._set(self._home(job).update(job.id, video_path=None, poster_path=None))
         return self._start(job)
 
     def _start(self, job: Job) -> Job:
@@ -193,12 +208,12 @@ class Session:
         return job
 
     # -- driving --------------------------------------------------------------
-    async def _write(self, job_id: int, **fields: Any) -> JobRecord:
+    async def _write(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:
         # SQLite may wait on another kernel's write: never block the runtime's loop on it.
-        return await asyncio.to_thread(self.store.update, job_id, **fields)
+        return await asyncio.to_thread(store.update, job_id, **fields)
 
     async def _update(self, job: Job, **fields: Any) -> None:
-        job._set(await self._write(job.id, **fields))
+        job._set(await self._write(job.id, self._home(job), **fields))
 
     def _schedule_for(self, params: Params) -> PollSchedule:
         history = self.store.durations(
@@ -323,6 +338,12 @@ class Session:
         deadline = None if timeout is None else time.monotonic() + timeout
         for job in jobs:
             job.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+
+def _same_service(built: Settings | None, now: Settings) -> bool:
+    # A client uses only the key and the service's URL: a new media folder or store must
+    # not close it under the jobs being polled with it.
+    return built is not None and (built.api_key, built.base_url) == (now.api_key, now.base_url)
 
 
 def _request_id(job: Job) -> str:
