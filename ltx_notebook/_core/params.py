@@ -18,12 +18,14 @@ from urllib.parse import urlparse
 from .errors import InvalidParams
 
 __all__ = [
+    "MAX_WAIT_S",
     "MODELS",
     "PARAM_NAMES",
     "PRICES",
     "ModelSpec",
     "Params",
     "PriceTable",
+    "check_timeout",
     "estimate_cost",
     "format_param",
     "validate",
@@ -221,6 +223,34 @@ def _check_image(image: Any) -> str:
             f"image must be one of {', '.join(IMAGE_SUFFIXES)} (got {path.name})", param="image"
         )
     return str(path.resolve())
+
+
+# The longest wait anyone may ask for: the service keeps outputs 7 days, and a cap
+# keeps every deadline (monotonic() + timeout, a lock's timeout) representable.
+MAX_WAIT_S: Final = 7 * 24 * 3600.0
+
+
+def check_timeout(
+    value: Any, name: str = "timeout", *, zero: bool = False, optional: bool = True
+) -> float | None:
+    """*value* as a number of seconds to wait, or None for no limit.
+
+    Raises :class:`InvalidParams` for anything but a finite number above 0
+    (from 0 with *zero*) up to :data:`MAX_WAIT_S`: ``inf``, ``nan`` and
+    ``1e309`` are refused, not read as "forever" or "not at all".
+    """
+    if value is None:
+        return None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    # Written so that nan, which compares False with everything, fails every branch.
+    if number and (value >= 0 if zero else value > 0) and value <= MAX_WAIT_S:
+        return float(value)
+    span = "a number of seconds from 0" if zero else "a positive number of seconds"
+    none = ", or None for no limit" if optional else ""
+    raise InvalidParams(
+        f"{name} must be {span} up to {MAX_WAIT_S:.0f} (a week){none} (got {value!r})",
+        param="timeout",
+    )
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any
 
 from .._core.config import Settings, get_settings
 from .._core.errors import LtxError, MediaError, NotFound, SubmitUnknown
-from .._core.params import MODELS, Params, estimate_cost
+from .._core.params import MODELS, Params, check_timeout, estimate_cost
 from .._core.status import JobStatus
 from .._service.client import Client
 from .._storage import media
@@ -335,6 +335,7 @@ class Session:
         )
 
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None:
+        timeout = check_timeout(timeout, zero=True)
         deadline = None if timeout is None else time.monotonic() + timeout
         for job in jobs:
             job.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))

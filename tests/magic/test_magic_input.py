@@ -1,0 +1,111 @@
+"""Bad magic input is a one-line ``UsageError`` raised before anything is sent.
+
+The magics run in-process on an ``InteractiveShell`` (what terminal IPython
+runs on), with a session pointed at a real emulator over loopback; what was
+sent is read from the emulator's request log, never from the client's word.
+tests/magic/test_magic_nasty_kernel.py replays a handful of these lines in a
+real kernel, to see there is no traceback in the front end either.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from IPython.core.error import UsageError
+from IPython.core.interactiveshell import InteractiveShell
+from traitlets import TraitError
+
+from ltx_notebook import Session
+from ltx_notebook._core import config as _config
+from ltx_notebook._magic.magics import LtxMagics
+from ltx_notebook.emulator import Emulator
+
+
+@pytest.fixture
+def magics(
+    session: Session, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[LtxMagics]:
+    # Nothing here may reach the process's settings (an emulator started by mistake would).
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_FRONTEND", "terminal")
+    monkeypatch.chdir(tmp_path)
+    ip = InteractiveShell.instance()
+    magics = LtxMagics(shell=ip, session=session)
+    ip.register_magics(magics)
+    yield magics
+    magics._emulator.stop()
+    ip.configurables[:] = [c for c in ip.configurables if c is not magics]
+
+
+def refused(magics: LtxMagics, line: str, cell: str | None) -> str:
+    """Run one magic; it must raise a one-line UsageError. Return its message."""
+    shell = magics.shell
+    assert shell is not None
+    with pytest.raises(UsageError) as info:
+        if cell is None:
+            shell.run_line_magic("ltx", line)
+        else:
+            shell.run_cell_magic("ltx", line, cell)
+    message = str(info.value)
+    assert "\n" not in message and message, message
+    return message
+
+
+# (magic line, cell body or None for %ltx, a fragment of the message)
+BAD_TIMEOUTS = [
+    ("--timeout inf", "fox", "--timeout must be a positive number of seconds"),
+    ("--timeout nan", "fox", "--timeout must be a positive number of seconds"),
+    ("--timeout 1e309", "fox", "--timeout must be a positive number of seconds"),
+    ("--timeout -inf", "fox", "argument --timeout"),  # argparse reads -inf as an option
+    ("--timeout 1e12", "fox", "up to 604800"),
+    ("--timeout nan --dry-run", "fox", "--timeout must be a positive number of seconds"),
+    ("--timeout inf --sweep duration=6,8", "fox", "--timeout must be a positive"),
+    ("--concurrency 99999999999999999999", "a\n---\nb", "concurrency must be"),
+    ("--concurrency 0", "a\n---\nb", "--concurrency must be"),
+    ("--concurrency -3", "fox", "--concurrency must be"),
+]
+
+CASES = BAD_TIMEOUTS
+
+
+@pytest.mark.parametrize(("line", "cell", "message"), CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_one_usage_error_and_sends_nothing(
+    magics: LtxMagics, emulator: Emulator, line: str, cell: str | None, message: str
+) -> None:
+    assert message in refused(magics, line, cell)
+    assert emulator.engine.count() == 0
+    assert magics.session.store.count() == 0
+    assert magics._emulator._emulator is None  # no emulator was started either
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e309, -1.0, 0.0, 1e12])
+def test_config_refuses_a_timeout_that_is_not_a_finite_positive_number(
+    magics: LtxMagics, value: float
+) -> None:
+    magics.timeout = 30.0
+    with pytest.raises(TraitError, match=r"LtxMagics\.timeout must be a positive number"):
+        magics.timeout = value
+    assert magics.timeout == 30.0
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("nan"), 1e309, -1.0])
+def test_config_refuses_an_embed_cap_that_is_not_a_finite_size(
+    magics: LtxMagics, value: float
+) -> None:
+    with pytest.raises(TraitError, match=r"LtxMagics\.embed_cap_mb must be"):
+        magics.embed_cap_mb = value
+    assert magics.embed_cap_mb == 20.0
+
+
+def test_good_values_still_pass(magics: LtxMagics, emulator: Emulator) -> None:
+    magics.timeout = 0.5
+    magics.timeout = None
+    magics.embed_cap_mb = 0.0
+    magics.embed_cap_mb = 50
+    shell = magics.shell
+    assert shell is not None
+    shell.run_cell_magic("ltx", "--dry-run --timeout 604800 --concurrency 50 --yes", "a\n---\nb")
+    shell.run_line_magic("ltx", "status")
+    assert emulator.engine.count() == 0
