@@ -142,7 +142,7 @@ def validate(model: str = "ltx-2-pro", **given: Any) -> Params:
 
     Raises :class:`InvalidParams` naming the parameter and what it accepts.
     """
-    spec = MODELS.get(model)
+    spec = MODELS.get(model) if isinstance(model, str) else None
     if spec is None:
         raise InvalidParams(
             f"unknown model {model!r}; known models: {', '.join(MODELS)}", param="model"
@@ -198,6 +198,11 @@ def validate(model: str = "ltx-2-pro", **given: Any) -> Params:
     return Params(model, prompt.strip(), duration, resolution, audio, image)
 
 
+def _clip(text: str, limit: int = 80) -> str:
+    # Messages are one line of at most 300 characters: keep room for the reason.
+    return text if len(text) <= limit else f"{text[: limit - 20]}…{text[-19:]}"
+
+
 def _check_image(image: Any) -> str:
     if isinstance(image, os.PathLike):
         image = os.fspath(image)
@@ -214,9 +219,18 @@ def _check_image(image: Any) -> str:
             f"image must be an http(s) URL or a local file path (got a {scheme}: URL)",
             param="image",
         )
-    path = Path(text.removeprefix("file://")).expanduser()
-    if not path.is_file():
-        raise InvalidParams(f"image file not found: {path}", param="image")
+    given = text.removeprefix("file://")
+    try:
+        path = Path(given).expanduser()
+        found = path.is_file()
+    except (OSError, RuntimeError, ValueError) as exc:
+        # No such user (~nobody), a name too long for the filesystem, a NUL byte.
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidParams(
+            f"image file not found: {_clip(given)} ({why})", param="image"
+        ) from None
+    if not found:
+        raise InvalidParams(f"image file not found: {_clip(str(path))}", param="image")
     kind = mimetypes.guess_type(path.name)[0] or ""
     if path.suffix.lower() not in IMAGE_SUFFIXES or not kind.startswith("image/"):
         raise InvalidParams(

@@ -62,6 +62,15 @@ def _usage(exc: Exception) -> UsageError:
     return UsageError(str(exc))
 
 
+def _parse(magic: Callable[..., Any], line: str) -> argparse.Namespace:
+    # The line is split like a shell's, so an unclosed quote is shlex's ValueError.
+    try:
+        args: argparse.Namespace = parse_argstring(magic, line)
+        return args
+    except ValueError as exc:
+        raise UsageError(f"cannot read the magic line: {exc}; check its quotes and backslashes") from None
+
+
 @magics_class
 class LtxMagics(Magics):
     """Generate LTX-2 videos from a cell: the options on the magic line, the prompt below.
@@ -246,7 +255,7 @@ class LtxMagics(Magics):
         Ctrl-C or --timeout ends the wait, never the job. Defaults come from
         %config LtxMagics.<name>; see docs/magic.md.
         """
-        args = parse_argstring(self.ltx_cell, line)
+        args = _parse(self.ltx_cell, line)
         if args.out is not None and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
             raise UsageError(f"-o/--out needs a Python variable name (got {args.out!r})")
         try:
@@ -347,14 +356,19 @@ class LtxMagics(Magics):
             raise _usage(exc) from None
 
     def _fill(self, prompt: str) -> str:
-        names = [name for _, name, _, _ in string.Formatter().parse(prompt) if name]
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(prompt) if name]
+        except ValueError as exc:  # unbalanced braces
+            raise UsageError(f"--vars: cannot read the prompt's {{names}}: {exc}") from None
         missing = [n for n in names if n.split(".")[0].split("[")[0] not in self._user_ns]
         if missing:
             raise UsageError(f"--vars: no variable named {missing[0]!r} in the notebook")
         try:
             return prompt.format_map(self._user_ns)
-        except (KeyError, AttributeError, IndexError, ValueError) as exc:
-            raise UsageError(f"--vars: cannot fill the prompt: {exc}") from None
+        except Exception as exc:  # the notebook's own objects format themselves: anything goes
+            raise UsageError(
+                f"--vars: cannot fill the prompt: {type(exc).__name__}: {exc}"
+            ) from None
 
     def _show_dry_run(self, params: Params) -> None:
         spec = f"{self.session.settings.v2_url}/{params.model}"
@@ -411,7 +425,7 @@ class LtxMagics(Magics):
         """
         if not line.strip():
             raise UsageError("%ltx needs a command: " + ", ".join(LINE_COMMANDS) + " (see %ltx?)")
-        args = parse_argstring(self.ltx_line, line)
+        args = _parse(self.ltx_line, line)
         handler = getattr(self, f"_cmd_{args.command}")
         try:
             # Checked up front, so a TypeError raised inside a command is never misread.
@@ -424,7 +438,8 @@ class LtxMagics(Magics):
             raise UsageError(f"{type(exc).__name__}: {exc}") from None
 
     def _job(self, key: str) -> Job:
-        return self.session.get(int(key) if key.isdigit() else key)
+        # isdigit() alone takes "²", which int() refuses; a non-ASCII key is a request id.
+        return self.session.get(int(key) if key.isascii() and key.isdigit() else key)
 
     def _cmd_status(self, key: str | None = None) -> None:
         if key is not None:

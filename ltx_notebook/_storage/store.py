@@ -66,6 +66,8 @@ __all__ = ["Store"]
 T = TypeVar("T")
 
 BUSY_TIMEOUT_S: Final = 30.0
+SQLITE_INT_MIN: Final = -(2**63)
+SQLITE_INT_MAX: Final = 2**63 - 1
 
 
 def _seconds(value: datetime | str | float | None) -> float | None:
@@ -344,6 +346,8 @@ class Store:
     # -- reads ----------------------------------------------------------------
 
     def get(self, id: int) -> JobRecord | None:
+        if not SQLITE_INT_MIN <= id <= SQLITE_INT_MAX:
+            return None  # no row can have it, and SQLite would refuse to bind it
         rows = self._select("SELECT * FROM jobs WHERE id = ?", (id,))
         return JobRecord.from_row(rows[0]) if rows else None
 

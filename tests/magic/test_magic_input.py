@@ -53,6 +53,8 @@ def refused(magics: LtxMagics, line: str, cell: str | None) -> str:
     return message
 
 
+LONG_NAME = "a" * 300 + ".png"
+
 # (magic line, cell body or None for %ltx, a fragment of the message)
 BAD_TIMEOUTS = [
     ("--timeout inf", "fox", "--timeout must be a positive number of seconds"),
@@ -67,7 +69,27 @@ BAD_TIMEOUTS = [
     ("--concurrency -3", "fox", "--concurrency must be"),
 ]
 
-CASES = BAD_TIMEOUTS
+BAD_LINES = [
+    ("--vars", "a {x", "--vars"),
+    ("--vars", "a }x", "--vars"),
+    ("--vars", "a {0}", "--vars"),
+    ("--vars", "a {}", "--vars"),
+    ("--vars", "a {x!z}", "--vars"),
+    ("--tag '", "fox", "quotation"),
+    ('--tag "', "fox", "quotation"),
+    ("--sweep 'duration=6,8", "fox", "quotation"),
+    ("status '", None, "quotation"),
+    ("status ²", None, "no job '²'"),
+    ("show ²", None, "no job '²'"),
+    ("status 99999999999999999999", None, "no job 99999999999999999999"),
+    ("show -99999999999999999999", None, "no job"),
+    ("-i ~nosuchuser/x.png", "fox", "image file not found"),
+    (f"-i {LONG_NAME}", "fox", "image file not found"),
+    (f"--sweep image={LONG_NAME}", "fox", "image file not found"),
+    ("--sweep image=~nosuchuser/x.png", "fox", "image file not found"),
+]
+
+CASES = BAD_TIMEOUTS + BAD_LINES
 
 
 @pytest.mark.parametrize(("line", "cell", "message"), CASES, ids=[c[0] for c in CASES])
