@@ -68,7 +68,9 @@ def _parse(magic: Callable[..., Any], line: str) -> argparse.Namespace:
         args: argparse.Namespace = parse_argstring(magic, line)
         return args
     except ValueError as exc:
-        raise UsageError(f"cannot read the magic line: {exc}; check its quotes and backslashes") from None
+        raise UsageError(
+            f"cannot read the magic line: {exc}; check its quotes and backslashes"
+        ) from None
 
 
 @magics_class

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +26,7 @@ from PIL import Image
 from ltx_notebook import Session, Settings
 from ltx_notebook._core import config as _config
 from ltx_notebook._core.config import Secret
+from ltx_notebook._magic.emulator import emulator_config
 from ltx_notebook._magic.magics import LINE_COMMANDS, LtxMagics
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
@@ -220,3 +222,35 @@ def test_any_line_magic_is_an_answer_or_one_usage_error(
     magics: LtxMagics, fuzz_emulator: Emulator, command: str, rest: str
 ) -> None:
     run(magics, fuzz_emulator, f"{command} {rest}", None)
+
+
+# Words the line magic's shell-like split leaves whole, so the magic sees these options.
+WORDS = st.one_of(
+    st.sampled_from([v for v in NASTY if v.split() == [v] and not set(v) & set("'\"\\")]),
+    st.text(st.characters(exclude_categories=("Z", "C"), exclude_characters="'\"\\"), max_size=8),
+)
+
+
+@FUZZ
+@given(
+    options=st.lists(
+        st.tuples(
+            st.sampled_from(["speed", "render_scale", "credits", "seed", "preset", "port", ""]),
+            WORDS,
+        ).map("=".join),
+        min_size=1,
+        max_size=4,
+    )
+)
+def test_emulator_options_are_a_sound_config_or_one_usage_error(
+    magics: LtxMagics, fuzz_emulator: Emulator, options: list[str]
+) -> None:
+    try:
+        config = emulator_config(tuple(options))
+    except UsageError as exc:
+        assert str(exc) and "\n" not in str(exc)
+        # The magic refuses the same line the same way, and starts nothing.
+        run(magics, fuzz_emulator, "emulator start " + " ".join(options), None)
+    else:
+        assert 0 < config.speed < math.inf and 0 <= config.credits < math.inf
+        assert 0 < config.render_scale <= 1

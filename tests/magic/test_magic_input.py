@@ -89,7 +89,21 @@ BAD_LINES = [
     ("--sweep image=~nosuchuser/x.png", "fox", "image file not found"),
 ]
 
-CASES = BAD_TIMEOUTS + BAD_LINES
+BAD_EMULATOR = [
+    ("emulator start speed=nan", None, "emulator speed"),
+    ("emulator start speed=inf", None, "emulator speed"),
+    ("emulator start speed=-inf", None, "emulator speed"),
+    ("emulator start speed=1e309", None, "emulator speed"),
+    ("emulator start speed=0", None, "emulator speed"),
+    ("emulator start preset=fastest", None, "emulator preset"),
+    ("emulator start credits=nan", None, "emulator credits"),
+    ("emulator start credits=inf", None, "emulator credits"),
+    ("emulator start credits=-1", None, "emulator credits"),
+    ("emulator start render_scale=nan", None, "emulator render_scale"),
+    ("emulator start render_scale=inf", None, "emulator render_scale"),
+]
+
+CASES = BAD_TIMEOUTS + BAD_LINES + BAD_EMULATOR
 
 
 @pytest.mark.parametrize(("line", "cell", "message"), CASES, ids=[c[0] for c in CASES])
