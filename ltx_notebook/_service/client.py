@@ -18,7 +18,6 @@ import asyncio
 import base64
 import functools
 import logging
-import mimetypes
 import os
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
@@ -30,8 +29,14 @@ from urllib.parse import quote, urljoin, urlsplit
 import httpx
 
 from .._core.config import Settings
-from .._core.errors import ApiError, AuthenticationError, SubmitUnknown, TransportError
-from .._core.params import Params
+from .._core.errors import (
+    ApiError,
+    AuthenticationError,
+    InvalidParams,
+    SubmitUnknown,
+    TransportError,
+)
+from .._core.params import Params, read_image
 from .failures import (
     buffer_error,
     host,
@@ -244,18 +249,29 @@ class Client:
         """Upload a local image to the service's storage; return its URL.
 
         Sent as ``{"data_urls": ["data:<mime>;base64,..."]}``, as the official
-        SDK does. Retried like a read: a duplicate upload costs nothing.
+        SDK does, but streamed: the file is read and encoded a chunk at a time,
+        so the upload holds a few hundred kilobytes, not several copies of the
+        file. The file is checked again first (a regular file, an image by its
+        bytes, at most ``MAX_IMAGE_BYTES``: it may have changed since
+        ``validate()``), and the MIME type is the bytes', not the name's.
+        Retried like a read: a duplicate upload costs nothing.
         """
         self._require_key()
         file = Path(path)
-        content = await asyncio.to_thread(file.read_bytes)
-        mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        data_url = f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+        mime, size = await asyncio.to_thread(read_image, file)
+        head = f'{{"data_urls": ["data:{mime};base64,'.encode("ascii")
+        tail = b'"]}'
+        length = len(head) + 4 * ((size + 2) // 3) + len(tail)
         url = self.settings.upload_url
         response = await self._send(
             Kind.READ,
             "upload",
-            lambda: self._build("POST", url, json={"data_urls": [data_url]}),
+            lambda: self._build(
+                "POST",
+                url,
+                content=_base64_body(file, size, head, tail),
+                headers={"content-type": "application/json", "content-length": str(length)},
+            ),
         )
         data = self._reply_body(response, "upload", None)
         for key in ("file_urls", "urls"):
@@ -321,10 +337,12 @@ class Client:
         url: str,
         *,
         json: Any = None,
+        content: AsyncIterator[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
         media: bool = False,
     ) -> httpx.Request:
-        headers: dict[str, str] = {}
+        headers = dict(headers or {})
         key = self.settings.api_key
         if key is not None and _origin(url) in self._key_origins:
             headers["x-api-key"] = key.get()
@@ -336,6 +354,7 @@ class Client:
             method,
             url,
             json=json,
+            content=content,
             headers=headers,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )
@@ -438,6 +457,28 @@ def _log_retry(op: str, what: str, delay: float, attempt: int, policy: RetryPoli
         attempt + 1,
         policy.max_attempts,
     )
+
+
+# A multiple of 3, so every chunk encodes to base64 with no padding but the last.
+UPLOAD_CHUNK = 3 * 2**16
+
+
+async def _base64_body(file: Path, size: int, head: bytes, tail: bytes) -> AsyncIterator[bytes]:
+    """The upload's JSON body, a chunk at a time: exactly the *size* bytes checked."""
+    yield head
+    with await asyncio.to_thread(file.open, "rb") as stream:
+        left = size
+        while left > 0:
+            chunk = await asyncio.to_thread(stream.read, min(UPLOAD_CHUNK, left))
+            if not chunk:
+                # The Content-Length is already promised: a short body must not go out.
+                raise InvalidParams(
+                    f"image {file.name} shrank while it was being uploaded; try again",
+                    param="image",
+                )
+            left -= len(chunk)
+            yield base64.b64encode(chunk)
+    yield tail
 
 
 def _origin(url: str) -> tuple[str, str, int | None]:

@@ -145,3 +145,25 @@ def test_good_values_still_pass(magics: LtxMagics, emulator: Emulator) -> None:
     shell.run_cell_magic("ltx", "--dry-run --timeout 604800 --concurrency 50 --yes", "a\n---\nb")
     shell.run_line_magic("ltx", "status")
     assert emulator.engine.count() == 0
+
+
+def test_an_image_that_is_not_a_small_real_image_is_refused_before_any_upload(
+    magics: LtxMagics, emulator: Emulator, tmp_path: Path
+) -> None:
+    (tmp_path / "passwd.png").symlink_to("/etc/passwd")
+    (tmp_path / "notes.png").write_text("meeting notes\n")
+    with (tmp_path / "huge.png").open("wb") as out:
+        out.write(b"\x89PNG\r\n\x1a\n")
+        out.truncate(200 * 2**20)
+    (tmp_path / "folder.png").mkdir()
+    cases = [
+        ("-i passwd.png", "is not a PNG, JPEG, WebP, GIF or BMP image"),
+        ("-i notes.png", "is not a PNG, JPEG, WebP, GIF or BMP image"),
+        ("-i huge.png", "is 200.0 MB, over the 20 MB limit"),
+        ("-i folder.png", "is not a regular file"),
+        ("--sweep image=notes.png,huge.png", "sweep combination 1 of 2"),
+    ]
+    for line, message in cases:
+        assert message in refused(magics, line, "a fox"), line
+    assert emulator.engine.count() == 0  # no upload, no submit
+    assert magics.session.store.count() == 0
