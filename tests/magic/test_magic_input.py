@@ -167,3 +167,16 @@ def test_an_image_that_is_not_a_small_real_image_is_refused_before_any_upload(
         assert message in refused(magics, line, "a fox"), line
     assert emulator.engine.count() == 0  # no upload, no submit
     assert magics.session.store.count() == 0
+
+
+def test_a_damaged_store_is_one_usage_error_for_every_command(
+    magics: LtxMagics, emulator: Emulator
+) -> None:
+    path = magics.session.settings.store_path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"not a database\n" * 200)
+    for line, cell in [("", "a fox"), ("history", None), ("status 1", None), ("resume", None)]:
+        message = refused(magics, line, cell)
+        assert message.startswith("StoreError: the job store") and str(path) in message
+        assert "damaged" in message
+    assert emulator.engine.count() == 0

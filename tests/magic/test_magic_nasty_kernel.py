@@ -6,6 +6,8 @@ in-process; this checks what a notebook user actually sees.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ltx_notebook.emulator import Emulator
@@ -63,3 +65,18 @@ def test_config_refuses_a_timeout_that_is_not_finite(
 
 def test_the_api_key_never_reaches_the_front_end(kernel: Kernel) -> None:
     assert_no_key(kernel)
+
+
+def test_a_damaged_store_is_one_line_in_the_notebook(
+    kernel: Kernel, module_emulator: Emulator, root: Path
+) -> None:
+    (root / "damaged").mkdir()
+    (root / "damaged" / "ltx-jobs.sqlite").write_bytes(b"not a database\n" * 200)
+    kernel.ok("%config LtxMagics.media_dir = 'damaged'")
+    before = module_emulator.engine.count()
+    for code in ("%%ltx\na fox", "%ltx history"):
+        run = kernel.run(code)
+        (line,) = run.stderr.strip().splitlines()
+        assert line.startswith("UsageError: StoreError: the job store") and "damaged" in line
+        assert "Traceback" not in run.text()
+    assert module_emulator.engine.count() == before
