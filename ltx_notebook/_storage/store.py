@@ -141,7 +141,7 @@ def _fault(exc: Exception, path: Path, doing: str, waited: float) -> StoreError:
             f"{where} is damaged ({why}) while {doing}: move it aside and a new one is "
             "made (sqlite3's .recover may save its rows)"
         )
-    elif isinstance(exc, OSError):
+    elif isinstance(exc, OSError | ValueError):
         text = f"cannot create {where} ({why}): check its folder"
     else:
         text = f"{where} could not be written ({why}) while {doing}: is the disk failing?"
@@ -154,7 +154,7 @@ def _disk(path: Path) -> str | None:
     statvfs = getattr(os, "statvfs", None)  # not on Windows
     try:
         info = statvfs(path.parent) if statvfs else None
-    except OSError:
+    except (OSError, ValueError):
         return None
     if info is None:
         return None
@@ -176,7 +176,7 @@ class Store:
         self._columns: tuple[str, ...] = ()
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
             raise _fault(exc, self.path, "making its folder", 0) from None
         self._retry(self._open, doing="opening it")
 

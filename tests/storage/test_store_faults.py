@@ -275,6 +275,8 @@ def test_a_media_folder_that_cannot_be_made(
     (tmp_path / "plain-file").write_text("not a folder")
     error = refused_submit(emulator, sessions, tmp_path / "plain-file" / "media" / "jobs.sqlite")
     assert "cannot create" in str(error)
+    with pytest.raises(StoreError, match="cannot create"):
+        Store(tmp_path / "nul\0here" / "jobs.sqlite")
 
 
 def test_store_error_is_an_ltx_error() -> None:
