@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import json
 import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from IPython.core.error import UsageError
 from IPython.core.interactiveshell import InteractiveShell
@@ -193,9 +194,21 @@ def run(magics: LtxMagics, emulator: Emulator, line: str, cell: str | None) -> N
             else:
                 shell.run_cell_magic("ltx", line, cell)
     except UsageError as exc:
+        event("a UsageError")
         message = str(exc)
         assert message and "\n" not in message, repr(message)
         assert "Traceback" not in message
+    else:
+        printed = out.getvalue()
+        event("answered")
+        if "dry run: nothing sent" in printed:  # one job: its exact body is within the schema
+            event("a dry run's body")
+            body = json.loads(printed[printed.index("{") : printed.rindex("}") + 1])
+            assert set(body) <= {"prompt", "duration", "resolution", "generate_audio", "image"}
+            assert isinstance(body["prompt"], str) and body["prompt"].strip()
+            assert body["duration"] in (6, 8, 10)
+            assert body["resolution"] in ("1080p", "2k", "4k")
+            assert isinstance(body["generate_audio"], bool)
     assert API_KEY not in out.getvalue()
     assert emulator.engine.count() == before, emulator.engine.log[before:]
     assert magics._emulator._emulator is None
