@@ -16,7 +16,6 @@ from __future__ import annotations
 import typing as _typing
 from typing import Any
 
-from ._core import config as _config
 from ._core.config import Settings, configure, get_settings
 from ._core.errors import (
     ApiError,
@@ -31,6 +30,7 @@ from ._core.errors import (
     NotFound,
     RateLimited,
     ServiceError,
+    StoreError,
     SubmitUnknown,
     TransportError,
     WaitTimeout,
@@ -76,6 +76,7 @@ __all__ = [
     "ServiceError",
     "Session",
     "Settings",
+    "StoreError",
     "SubmitUnknown",
     "Sweep",
     "TransportError",
@@ -108,15 +109,6 @@ def _default_session() -> Session:
     if _default is None:
         _default = Session()
     return _default
-
-
-def _forget_client() -> None:
-    # A new configuration means a new client (and key) on the next request.
-    if _default is not None:
-        _default.forget_client()
-
-
-_config.on_change(_forget_client)
 
 
 # -- how jobs and sweeps are drawn: the views, imported when first used ------------------

@@ -15,6 +15,9 @@
     ├── JobFailed                         the job ended FAILED (raised only when asked for a
     │                                     result that does not exist; ``Job.wait`` never raises it)
     ├── MediaError                        a download was short, corrupt or unreadable
+    ├── StoreError                        the job store cannot be read or written (damaged,
+    │                                     locked by another process, read-only, disk full);
+    │                                     raised before a submit is sent, so nothing is billed
     └── WaitTimeout (also TimeoutError)   ``Job.wait(timeout=...)`` ran out; the job goes on
 
     InsecureURLWarning (a UserWarning)    the key would go to another machine over plain http
@@ -25,6 +28,8 @@ reason and request ids only, and :func:`redact` scrubs anything read off the wir
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 # redact and register_secret live with the rest of the key's hygiene; importing
 # them here also installs the log filter wherever an error can be raised.
@@ -43,6 +48,7 @@ __all__ = [
     "NotFound",
     "RateLimited",
     "ServiceError",
+    "StoreError",
     "SubmitUnknown",
     "TransportError",
     "WaitTimeout",
@@ -169,6 +175,18 @@ class JobFailed(LtxError):
 
 class MediaError(LtxError):
     """A video could not be downloaded completely or read back."""
+
+
+class StoreError(LtxError):
+    """The job store (an SQLite file) cannot be read or written; ``path`` names it.
+
+    The message says why and what to do. A job is recorded before it is sent,
+    so a store that cannot record it stops the submit: nothing is billed.
+    """
+
+    def __init__(self, message: str, *, path: Path) -> None:
+        super().__init__(message)
+        self.path = path
 
 
 class WaitTimeout(LtxError, TimeoutError):

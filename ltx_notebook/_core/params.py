@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import stat
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -18,20 +19,29 @@ from urllib.parse import urlparse
 from .errors import InvalidParams
 
 __all__ = [
+    "MAX_IMAGE_BYTES",
+    "MAX_WAIT_S",
     "MODELS",
     "PARAM_NAMES",
     "PRICES",
     "ModelSpec",
     "Params",
     "PriceTable",
+    "check_timeout",
     "estimate_cost",
     "format_param",
+    "image_type",
+    "read_image",
     "validate",
 ]
 
 RESOLUTIONS: Final = ("1080p", "2k", "4k")
 FRAME_SIZES: Final = {"1080p": (1920, 1080), "2k": (2560, 1440), "4k": (3840, 2160)}
 IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
+# Room for a 4k PNG first frame; what is bigger is almost surely not one. Documented in
+# docs/magic.md and docs/client.md.
+MAX_IMAGE_BYTES: Final = 20 * 2**20
+_BMP_HEADERS: Final = frozenset({12, 40, 52, 56, 64, 108, 124})
 
 
 @dataclass(frozen=True)
@@ -140,7 +150,7 @@ def validate(model: str = "ltx-2-pro", **given: Any) -> Params:
 
     Raises :class:`InvalidParams` naming the parameter and what it accepts.
     """
-    spec = MODELS.get(model)
+    spec = MODELS.get(model) if isinstance(model, str) else None
     if spec is None:
         raise InvalidParams(
             f"unknown model {model!r}; known models: {', '.join(MODELS)}", param="model"
@@ -196,6 +206,11 @@ def validate(model: str = "ltx-2-pro", **given: Any) -> Params:
     return Params(model, prompt.strip(), duration, resolution, audio, image)
 
 
+def _clip(text: str, limit: int = 80) -> str:
+    # Messages are one line of at most 300 characters: keep room for the reason.
+    return text if len(text) <= limit else f"{text[: limit - 20]}…{text[-19:]}"
+
+
 def _check_image(image: Any) -> str:
     if isinstance(image, os.PathLike):
         image = os.fspath(image)
@@ -212,15 +227,112 @@ def _check_image(image: Any) -> str:
             f"image must be an http(s) URL or a local file path (got a {scheme}: URL)",
             param="image",
         )
-    path = Path(text.removeprefix("file://")).expanduser()
-    if not path.is_file():
-        raise InvalidParams(f"image file not found: {path}", param="image")
-    kind = mimetypes.guess_type(path.name)[0] or ""
-    if path.suffix.lower() not in IMAGE_SUFFIXES or not kind.startswith("image/"):
+    given = text.removeprefix("file://")
+    target = _resolve(given)
+    name = Path(given).name
+    kind = mimetypes.guess_type(name)[0] or ""
+    if Path(name).suffix.lower() not in IMAGE_SUFFIXES or not kind.startswith("image/"):
         raise InvalidParams(
-            f"image must be one of {', '.join(IMAGE_SUFFIXES)} (got {path.name})", param="image"
+            f"image must be one of {', '.join(IMAGE_SUFFIXES)} (got {_clip(name)})", param="image"
         )
-    return str(path.resolve())
+    read_image(target)
+    return str(target)
+
+
+def _resolve(given: str | os.PathLike[str]) -> Path:
+    try:
+        return Path(given).expanduser().resolve(strict=True)
+    except FileNotFoundError:
+        raise InvalidParams(f"image file not found: {_clip(str(given))}", param="image") from None
+    except (OSError, RuntimeError, ValueError) as exc:
+        # No such user (~nobody), a name too long for the filesystem, a NUL byte, a loop.
+        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise InvalidParams(
+            f"image file not found: {_clip(str(given))} ({why})", param="image"
+        ) from None
+
+
+def image_type(head: bytes) -> str | None:
+    """The MIME type of a PNG, JPEG, WebP, GIF or BMP from its first 32 bytes, else None."""
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head[:6] in (b"GIF87a", b"GIF89a"):
+        return "image/gif"
+    # "BM" alone would take a text file that starts so; the DIB header's size is telling.
+    if head[:2] == b"BM" and int.from_bytes(head[14:18], "little") in _BMP_HEADERS:
+        return "image/bmp"
+    return None
+
+
+def read_image(path: str | os.PathLike[str]) -> tuple[str, int]:
+    """The MIME type (by its bytes) and size of the local image at *path*, checked.
+
+    Symlinks are followed; the target must be a regular file of at most
+    :data:`MAX_IMAGE_BYTES` that starts as a PNG, JPEG, WebP, GIF or BMP does.
+    Raises :class:`InvalidParams` otherwise, naming the file. Called by
+    ``validate()`` and again by the upload, in case the file changed since.
+    """
+    target = _resolve(path)
+    shown = _clip(str(path))
+    try:
+        # Non-blocking, then fstat: a FIFO put there since would otherwise hang the open.
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as exc:
+        raise InvalidParams(
+            f"image {shown} cannot be read ({exc.strerror or exc})", param="image"
+        ) from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise InvalidParams(f"image {shown} is not a regular file", param="image")
+        if info.st_size > MAX_IMAGE_BYTES:
+            raise InvalidParams(
+                f"image {shown} is {info.st_size / 2**20:.1f} MB, over the "
+                f"{MAX_IMAGE_BYTES // 2**20} MB limit: save it smaller (a first frame "
+                "needs no more than the video's 3840x2160)",
+                param="image",
+            )
+        mime = image_type(os.read(fd, 32))
+    finally:
+        os.close(fd)
+    if mime is None:
+        raise InvalidParams(
+            f"image {shown} is not a PNG, JPEG, WebP, GIF or BMP image (by its contents)",
+            param="image",
+        )
+    return mime, info.st_size
+
+
+# The longest wait anyone may ask for: the service keeps outputs 7 days, and a cap
+# keeps every deadline (monotonic() + timeout, a lock's timeout) representable.
+MAX_WAIT_S: Final = 7 * 24 * 3600.0
+
+
+def check_timeout(
+    value: Any, name: str = "timeout", *, zero: bool = False, optional: bool = True
+) -> float | None:
+    """*value* as a number of seconds to wait, or None for no limit.
+
+    Raises :class:`InvalidParams` for anything but a finite number above 0
+    (from 0 with *zero*) up to :data:`MAX_WAIT_S`: ``inf``, ``nan`` and
+    ``1e309`` are refused, not read as "forever" or "not at all".
+    """
+    if value is None:
+        return None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    # Written so that nan, which compares False with everything, fails every branch.
+    if number and (value >= 0 if zero else value > 0) and value <= MAX_WAIT_S:
+        return float(value)
+    span = "a number of seconds from 0" if zero else "a positive number of seconds"
+    none = ", or None for no limit" if optional else ""
+    raise InvalidParams(
+        f"{name} must be {span} up to {MAX_WAIT_S:.0f} (a week){none} (got {value!r})",
+        param="timeout",
+    )
 
 
 @dataclass

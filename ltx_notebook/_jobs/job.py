@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .._core.errors import JobFailed, WaitTimeout
-from .._core.params import Params
+from .._core.params import Params, check_timeout
 from .._core.status import JobStatus
 from .._storage.records import JobRecord
 from .._storage.store import Store
@@ -134,8 +134,11 @@ class Job:
 
         A FAILED job does not raise here: check ``status`` and ``error``. If
         *timeout* runs out, :class:`WaitTimeout` (a ``TimeoutError``) is raised
-        and the job keeps going in the background.
+        and the job keeps going in the background; a *timeout* that is not a
+        number of seconds from 0 up to a week (``inf``, ``nan``) is
+        :class:`InvalidParams`.
         """
+        timeout = check_timeout(timeout, zero=True)
         self._follow_again()
         if not self._done.wait(timeout):
             raise WaitTimeout(

@@ -54,6 +54,9 @@ def _describe(combo: Mapping[str, Any], keys: Sequence[str]) -> str:
         value = combo.get(key)
         if key == "prompt" and isinstance(value, str):
             value = format_param(key, value, prompt_chars=30)
+        elif isinstance(value, str) and len(value) > 60:
+            # Errors are clipped to one line: a long path would push out the reason.
+            value = f"{value[:40]}…{value[-15:]}"
         parts.append(f"{key}={value!r}")
     return ", ".join(parts)
 

@@ -35,6 +35,7 @@ from .._core.errors import (
     InsufficientCredits,
     LtxError,
     RateLimited,
+    StoreError,
     SubmitUnknown,
     TransportError,
 )
@@ -257,8 +258,9 @@ class Scheduler:
                     item.state = JobStatus.UNKNOWN.value
                 self._on_change()
                 return "unknown"
-            except (AuthenticationError, InsufficientCredits, TransportError) as exc:
-                # Every later submit would meet the same wall: stop, keep what was sent.
+            except (AuthenticationError, InsufficientCredits, StoreError, TransportError) as exc:
+                # Every later submit would meet the same wall (a store that cannot record
+                # them included): stop, keep what was sent.
                 item.state, item.error = REFUSED, str(exc)
                 self.error = exc
                 self._on_change()

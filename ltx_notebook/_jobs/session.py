@@ -28,7 +28,7 @@ from typing import Any
 
 from .._core.config import Settings, get_settings
 from .._core.errors import ApiError, LtxError, MediaError, NotFound, SubmitUnknown
-from .._core.params import MODELS, Params, estimate_cost
+from .._core.params import MODELS, Params, check_timeout, estimate_cost
 from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.retry import NothingSent
@@ -72,7 +72,10 @@ class Session:
         self._client: Client | None = None
         self._client_settings: Settings | None = None
         self._store: Store | None = None
-        self._jobs: dict[int, Job] = {}
+        # Local ids restart at 1 in every store, so a job is known by its store's file
+        # *and* its id: after configure(media_dir=...) id 1 is another, newly billed job.
+        self._jobs: dict[tuple[Path, int], Job] = {}
+        self._homes: dict[Job, Store] = {}  # the store each tracked job's row lives in
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
         self.backoff = Backoff()
@@ -93,7 +96,7 @@ class Session:
     def _get_client(self) -> Client:
         # Called only on the runtime loop: httpx clients belong to one loop.
         settings = self.settings
-        if self._client is None or self._client_settings != settings:
+        if self._client is None or not _same_service(self._client_settings, settings):
             if self._client is not None:
                 # Keep the task referenced until it ends: asyncio holds tasks weakly.
                 closing = asyncio.get_running_loop().create_task(self._client.aclose())
@@ -102,10 +105,6 @@ class Session:
             self._client = Client(settings)
             self._client_settings = settings
         return self._client
-
-    def forget_client(self) -> None:
-        """Make the next request build a new client (and read the key) from the settings."""
-        self._client_settings = None
 
     def credits(self) -> dict[str, float | None]:
         """The account's credits, as the service reports them."""
@@ -145,12 +144,13 @@ class Session:
                     # The answer named the job: follow it by that id, as any other job.
                     record = await self._write(
                         record.id,
+                        store,
                         request_id=exc.request_id,
                         status=JobStatus.QUEUED,
                         error=f"submit unclear: {exc}; following request {exc.request_id} "
                         "in case it exists",
                     )
-                    return self._follow(record)
+                    return self._follow(record, store)
                 store.update(
                     record.id, status=JobStatus.UNKNOWN, error=str(exc), request_id=exc.request_id
                 )
@@ -174,6 +174,7 @@ class Session:
                 raise
             record = await self._write(
                 record.id,
+                store,
                 request_id=submission.request_id,
                 status=JobStatus.QUEUED,
                 status_url=submission.status_url,
@@ -182,31 +183,40 @@ class Session:
         finally:
             with _SUBMITTING_LOCK:
                 _SUBMITTING.discard(mine)
-        return self._follow(record)
+        return self._follow(record, store)
 
-    def _follow(self, record: JobRecord) -> Job:
-        job = self._track(record)
+    def _follow(self, record: JobRecord, store: Store) -> Job:
+        job = self._track(record, store)
         job._task = asyncio.get_running_loop().create_task(self._drive(job))
         return job
 
-    def _track(self, record: JobRecord) -> Job:
+    def _track(self, record: JobRecord, store: Store) -> Job:
+        # Resolved: a relative store path names another file after a %cd.
+        key = (store.path.resolve(), record.id)
         with self._lock:
-            job = self._jobs.get(record.id)
+            job = self._jobs.get(key)
             if job is None:
-                job = self._jobs[record.id] = Job(self, record)
+                job = self._jobs[key] = Job(self, record)
+                self._homes[job] = store
             return job
+
+    def _home(self, job: Job) -> Store:
+        # A job is written where its row is, whatever store the settings name now.
+        with self._lock:
+            return self._homes.get(job) or self.store
 
     # -- finding and re-attaching --------------------------------------------
     def get(self, key: int | str) -> Job:
         """The Job with local id or request id *key*, rebuilt from the store if need be."""
-        record = self.store.get(key) if isinstance(key, int) else self.store.get_by_request_id(key)
+        store = self.store
+        record = store.get(key) if isinstance(key, int) else store.get_by_request_id(key)
         if record is None:
             raise NotFound(
                 f"no job {key!r} in the store at {self.settings.store_path}",
                 status_code=404,
                 request_id=key if isinstance(key, str) else None,
             )
-        return self._track(record)
+        return self._track(record, store)
 
     def resume(self) -> list[Job]:
         """Re-attach to every job left unfinished (e.g. by a kernel restart).
@@ -218,18 +228,19 @@ class Session:
         to look for the job, and are returned too (already done). Part files
         of downloads killed with their kernel are removed.
         """
-        settled = [self._track(r) for r in self._settle_interrupted_submits()]
-        self._revive_lost()
+        store = self.store
+        settled = [self._track(r, store) for r in self._settle_interrupted_submits(store)]
+        self._revive_lost(store)
         base_url = self.settings.base_url
-        records = self.store.unfinished(base_url=base_url) + [
+        records = store.unfinished(base_url=base_url) + [
             r
-            for r in self.store.find(status=JobStatus.COMPLETED, video_path=None)
+            for r in store.find(status=JobStatus.COMPLETED, video_path=None)
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
         media.remove_orphan_parts(self.settings.media_dir)
-        return settled + [self._start(self._track(record)) for record in records]
+        return settled + [self._start(self._track(record, store)) for record in records]
 
-    def _settle_interrupted_submits(self) -> list[JobRecord]:
+    def _settle_interrupted_submits(self, store: Store) -> list[JobRecord]:
         """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
 
         Done here rather than when the store is opened: any process opens the
@@ -238,17 +249,17 @@ class Session:
         session knows which submits this process is still sending.
         """
         with _SUBMITTING_LOCK:
-            ours = {row for path, row in _SUBMITTING if path == self.store.path}
+            ours = {row for path, row in _SUBMITTING if path == store.path}
         before = datetime.now(UTC) - self.submit_grace
-        return self.store.settle_submits(before=before, keep=ours, error=INTERRUPTED_SUBMIT)
+        return store.settle_submits(before=before, keep=ours, error=INTERRUPTED_SUBMIT)
 
-    def _revive_lost(self) -> None:
+    def _revive_lost(self, store: Store) -> None:
         # Older versions marked a job LOST after one 404; until its record expires it may
         # well be running, so it goes back to being polled.
         base_url = clean_base_url(self.settings.base_url)
-        for record in self.store.find(status=JobStatus.LOST, base_url=base_url):
+        for record in store.find(status=JobStatus.LOST, base_url=base_url):
             if record.request_id and not not_found_is_final(record, ttl=self.record_ttl):
-                self.store.reopen(
+                store.reopen(
                     record.id,
                     status=JobStatus.PROCESSING if record.started_at else JobStatus.QUEUED,
                     error="polling: marked LOST after one 404 while its record may still "
@@ -264,7 +275,7 @@ class Session:
                 request_id=job.request_id,
             )
         if job.video_path and not job.video_path.is_file():
-            job._set(self.store.update(job.id, video_path=None, poster_path=None))
+            job._set(self._home(job).update(job.id, video_path=None, poster_path=None))
         return self._start(job)
 
     def _start(self, job: Job) -> Job:
@@ -276,12 +287,12 @@ class Session:
         return job
 
     # -- driving --------------------------------------------------------------
-    async def _write(self, job_id: int, **fields: Any) -> JobRecord:
+    async def _write(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:
         # SQLite may wait on another kernel's write: never block the runtime's loop on it.
-        return await asyncio.to_thread(self.store.update, job_id, **fields)
+        return await asyncio.to_thread(store.update, job_id, **fields)
 
     async def _update(self, job: Job, **fields: Any) -> None:
-        job._set(await self._write(job.id, **fields))
+        job._set(await self._write(job.id, self._home(job), **fields))
 
     def _schedule_for(self, params: Params) -> PollSchedule:
         history = self.store.durations(
@@ -456,7 +467,7 @@ class Session:
         dest = media.media_path(self.settings.media_dir, job.id, job.request_id or "")
 
         async def recorded() -> JobRecord | None:
-            return await asyncio.to_thread(self.store.get, job.id)
+            return await asyncio.to_thread(self._home(job).get, job.id)
 
         async def note(text: str) -> None:
             await self._note(job, text)
@@ -478,9 +489,22 @@ class Session:
         await self._update(job, **({"error": outcome} if isinstance(outcome, str) else outcome))
 
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None:
+        timeout = check_timeout(timeout, zero=True)
         deadline = None if timeout is None else time.monotonic() + timeout
         for job in jobs:
             job.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+
+def _same_service(built: Settings | None, now: Settings) -> bool:
+    # A client uses only the key and the service's URLs: a new media folder or store must
+    # not close it under the jobs being polled with it.
+    if built is None:
+        return False
+    return (built.api_key, built.base_url, built.history_url) == (
+        now.api_key,
+        now.base_url,
+        now.history_url,
+    )
 
 
 def _request_id(job: Job) -> str:

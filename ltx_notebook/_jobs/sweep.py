@@ -11,6 +11,7 @@ store, so ``history(sweep_id=...)`` finds it after a kernel restart.
 
 from __future__ import annotations
 
+import math
 import time
 import uuid
 from collections import Counter
@@ -18,7 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .._core.errors import InvalidParams, LtxError, WaitTimeout
-from .._core.params import PARAM_NAMES, Params, estimate_cost
+from .._core.params import PARAM_NAMES, Params, check_timeout, estimate_cost
 from .._core.status import PENDING, SWEEP_STATES
 from .job import Job
 from .observe import Completion, Listeners
@@ -34,6 +35,7 @@ __all__ = [
     "SWEEP_CONCURRENCY",
     "SWEEP_CONFIRM_COST",
     "SWEEP_CONFIRM_JOBS",
+    "SWEEP_MAX_CONCURRENCY",
     "ConfirmationRequired",
     "Sweep",
     "SweepItem",
@@ -46,6 +48,8 @@ SWEEP_CONFIRM_JOBS = 8
 SWEEP_CONFIRM_COST = 5.0
 # Two at a time keeps a free-tier account (reportedly 5 submits a minute) out of trouble.
 SWEEP_CONCURRENCY = 2
+# More at once than the Pro tier's 50 submits a minute would only collect 429s.
+SWEEP_MAX_CONCURRENCY = 50
 
 Listener = Callable[["Sweep"], None]
 
@@ -248,6 +252,7 @@ class Sweep:
         If *timeout* runs out, :class:`WaitTimeout` (a ``TimeoutError``) is
         raised and the sweep goes on.
         """
+        timeout = check_timeout(timeout, zero=True)
         if not self._finished.wait(timeout):
             counts = ", ".join(f"{n} {s}" for s, n in self.counts().items())
             raise WaitTimeout(
@@ -380,11 +385,18 @@ def sweep(
     prompts, so a script or a cell run unattended cannot hang on it.
     """
     plan = plan_sweep(prompts, grid, zip=zip, model=model)
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+    whole = isinstance(concurrency, int) and not isinstance(concurrency, bool)
+    if not whole or not 1 <= concurrency <= SWEEP_MAX_CONCURRENCY:
         raise InvalidParams(
-            f"concurrency must be a whole number of at least 1 (got {concurrency!r})",
+            f"concurrency must be a whole number from 1 to {SWEEP_MAX_CONCURRENCY} "
+            f"(got {concurrency!r})",
             param="concurrency",
         )
+    for name, limit in (("confirm_jobs", confirm_jobs), ("confirm_cost", confirm_cost)):
+        # A nan threshold would compare False with everything and wave any sweep through.
+        number = isinstance(limit, int | float) and not isinstance(limit, bool)
+        if limit is not None and not (number and 0 <= limit < math.inf):
+            raise InvalidParams(f"{name} must be a number, 0 or more (got {limit!r})", param=name)
     handle = Sweep(session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run)
     if dry_run:
         return handle

@@ -6,13 +6,17 @@ ones back when stopped, so a notebook can be tried with no key and no network.
 
 from __future__ import annotations
 
-from typing import Any, Final
+import math
+from typing import TYPE_CHECKING, Any, Final
 
 from IPython.core.error import UsageError
 
 from .._core.config import configure, get_settings
 
-__all__ = ["EMULATOR_USAGE", "InKernelEmulator"]
+if TYPE_CHECKING:
+    from ..emulator import EmulatorConfig
+
+__all__ = ["EMULATOR_USAGE", "InKernelEmulator", "emulator_config"]
 
 EMULATOR_USAGE: Final = (
     "%ltx emulator start [speed=N] [render_scale=F] [preset=NAME] [seed=N] [credits=N] "
@@ -26,6 +30,56 @@ EMULATOR_OPTIONS: Final[dict[str, type]] = {
     "seed": int,
     "credits": float,
 }
+# float() reads "nan" and "inf"; the config's own "> 0" checks let nan through.
+FINITE_RANGES: Final[dict[str, tuple[str, Any]]] = {
+    "speed": ("a number above 0", lambda v: 0 < v < math.inf),
+    "render_scale": ("a number above 0 and at most 1", lambda v: 0 < v <= 1),
+    "credits": ("a number, 0 or more", lambda v: 0 <= v < math.inf),
+}
+X264_PRESETS: Final = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+)
+
+
+def emulator_config(options: tuple[str, ...]) -> EmulatorConfig:
+    """The config ``%ltx emulator start key=value ...`` asks for; a one-line UsageError if bad.
+
+    Checked in full before anything starts, so a bad value never leaves a
+    half-started emulator or changed settings behind.
+    """
+    from ..emulator import EmulatorConfig
+
+    knobs: dict[str, Any] = {"speed": 1.0}
+    for option in options:
+        name, _, value = option.partition("=")
+        name = name.lstrip("-").replace("-", "_")
+        kind = EMULATOR_OPTIONS.get(name)
+        if kind is None or not value:
+            raise UsageError(f"usage: {EMULATOR_USAGE}")
+        try:
+            knobs[name] = kind(value)
+        except ValueError:
+            raise UsageError(f"emulator {name} must be a {kind.__name__} (got {value!r})") from None
+        if name in FINITE_RANGES:
+            what, ok = FINITE_RANGES[name]
+            if not ok(knobs[name]):
+                raise UsageError(f"emulator {name} must be {what} (got {value!r})")
+        if name == "preset" and value not in X264_PRESETS:
+            raise UsageError(
+                f"emulator preset must be one of {', '.join(X264_PRESETS)} (got {value!r})"
+            )
+    try:
+        return EmulatorConfig(**knobs)
+    except ValueError as exc:
+        raise UsageError(f"emulator: {exc}") from None
 
 
 class InKernelEmulator:
@@ -36,28 +90,12 @@ class InKernelEmulator:
         self._settings_before: dict[str, Any] | None = None
 
     def start(self, options: tuple[str, ...]) -> None:
-        from ..emulator import Emulator, EmulatorConfig
+        from ..emulator import Emulator
 
         if self._emulator is not None:
             print(f"the emulator already runs at {self._emulator.base_url}")
             return
-        knobs: dict[str, Any] = {"speed": 1.0}
-        for option in options:
-            name, _, value = option.partition("=")
-            name = name.lstrip("-").replace("-", "_")
-            kind = EMULATOR_OPTIONS.get(name)
-            if kind is None or not value:
-                raise UsageError(f"usage: {EMULATOR_USAGE}")
-            try:
-                knobs[name] = kind(value)
-            except ValueError:
-                raise UsageError(
-                    f"emulator {name} must be a {kind.__name__} (got {value!r})"
-                ) from None
-        try:
-            config = EmulatorConfig(**knobs)
-        except ValueError as exc:
-            raise UsageError(f"emulator: {exc}") from None
+        config = emulator_config(options)
         settings = get_settings()
         self._settings_before = {
             "base_url": settings.base_url,

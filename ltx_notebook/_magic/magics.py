@@ -12,6 +12,7 @@ import argparse
 import inspect
 import json
 import keyword
+import math
 import string
 from collections.abc import Callable
 from typing import Any
@@ -24,12 +25,17 @@ from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, 
 
 from .._core.config import configure
 from .._core.errors import InvalidParams, LtxError
-from .._core.params import MODELS, RESOLUTIONS, Params, estimate_cost
+from .._core.params import MODELS, RESOLUTIONS, Params, check_timeout, estimate_cost
 from .._core.params import validate as validate_params
 from .._core.status import JobStatus
 from .._jobs.job import Job
 from .._jobs.session import Session
-from .._jobs.sweep import SWEEP_CONCURRENCY, ConfirmationRequired, sweep
+from .._jobs.sweep import (
+    SWEEP_CONCURRENCY,
+    SWEEP_MAX_CONCURRENCY,
+    ConfirmationRequired,
+    sweep,
+)
 from .._view import frontend as _frontend
 from .._view.cell import Embed, job_html, job_text, sweep_html
 from .._view.job_progress import job_line
@@ -54,6 +60,17 @@ LINE_COMMANDS = tuple(LINE_USAGE)
 
 def _usage(exc: Exception) -> UsageError:
     return UsageError(str(exc))
+
+
+def _parse(magic: Callable[..., Any], line: str) -> argparse.Namespace:
+    # The line is split like a shell's, so an unclosed quote is shlex's ValueError.
+    try:
+        args: argparse.Namespace = parse_argstring(magic, line)
+        return args
+    except ValueError as exc:
+        raise UsageError(
+            f"cannot read the magic line: {exc}; check its quotes and backslashes"
+        ) from None
 
 
 @magics_class
@@ -137,16 +154,19 @@ class LtxMagics(Magics):
 
     @validate("timeout")
     def _check_timeout(self, proposal: dict[str, Any]) -> float | None:
-        value: float | None = proposal["value"]
-        if value is not None and not value > 0:
-            raise TraitError("LtxMagics.timeout must be a positive number of seconds or None")
-        return value
+        try:
+            return check_timeout(proposal["value"], "LtxMagics.timeout")
+        except InvalidParams as exc:
+            raise TraitError(str(exc)) from None
 
     @validate("embed_cap_mb")
     def _check_embed_cap(self, proposal: dict[str, Any]) -> float:
         value: float = proposal["value"]
-        if not value >= 0:
-            raise TraitError("LtxMagics.embed_cap_mb must be >= 0")
+        # inf would pass ">= 0" and then fail converting to bytes, after the job was billed.
+        if not 0 <= value < math.inf:
+            raise TraitError(
+                f"LtxMagics.embed_cap_mb must be a number of MB, 0 or more (got {value!r})"
+            )
         return value
 
     @observe("media_dir")
@@ -237,11 +257,13 @@ class LtxMagics(Magics):
         Ctrl-C or --timeout ends the wait, never the job. Defaults come from
         %config LtxMagics.<name>; see docs/magic.md.
         """
-        args = parse_argstring(self.ltx_cell, line)
+        args = _parse(self.ltx_cell, line)
         if args.out is not None and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
             raise UsageError(f"-o/--out needs a Python variable name (got {args.out!r})")
-        if args.timeout is not None and args.timeout <= 0:
-            raise UsageError("--timeout must be a positive number of seconds")
+        try:
+            check_timeout(args.timeout, "--timeout", optional=False)
+        except InvalidParams as exc:
+            raise _usage(exc) from None
         if args.sweep or args.zip or args.concurrency is not None or len(split_prompts(cell)) > 1:
             self._run_sweep(args, cell)
             return
@@ -265,8 +287,11 @@ class LtxMagics(Magics):
             prompts = [self._fill(prompt) for prompt in prompts]
         if args.embed is not None:
             raise UsageError("--embed applies to one job; a sweep shows its videos by path")
-        if args.concurrency is not None and args.concurrency < 1:
-            raise UsageError(f"--concurrency must be at least 1 (got {args.concurrency})")
+        if args.concurrency is not None and not 1 <= args.concurrency <= SWEEP_MAX_CONCURRENCY:
+            raise UsageError(
+                f"--concurrency must be a whole number from 1 to {SWEEP_MAX_CONCURRENCY} "
+                f"(got {args.concurrency})"
+            )
         # Options and %config defaults hold for every job; --sweep values override them.
         fixed = {
             "duration": args.duration if args.duration is not None else self.duration,
@@ -333,14 +358,19 @@ class LtxMagics(Magics):
             raise _usage(exc) from None
 
     def _fill(self, prompt: str) -> str:
-        names = [name for _, name, _, _ in string.Formatter().parse(prompt) if name]
+        try:
+            names = [name for _, name, _, _ in string.Formatter().parse(prompt) if name]
+        except ValueError as exc:  # unbalanced braces
+            raise UsageError(f"--vars: cannot read the prompt's {{names}}: {exc}") from None
         missing = [n for n in names if n.split(".")[0].split("[")[0] not in self._user_ns]
         if missing:
             raise UsageError(f"--vars: no variable named {missing[0]!r} in the notebook")
         try:
             return prompt.format_map(self._user_ns)
-        except (KeyError, AttributeError, IndexError, ValueError) as exc:
-            raise UsageError(f"--vars: cannot fill the prompt: {exc}") from None
+        except Exception as exc:  # the notebook's own objects format themselves: anything goes
+            raise UsageError(
+                f"--vars: cannot fill the prompt: {type(exc).__name__}: {exc}"
+            ) from None
 
     def _show_dry_run(self, params: Params) -> None:
         spec = f"{self.session.settings.v2_url}/{params.model}"
@@ -397,7 +427,7 @@ class LtxMagics(Magics):
         """
         if not line.strip():
             raise UsageError("%ltx needs a command: " + ", ".join(LINE_COMMANDS) + " (see %ltx?)")
-        args = parse_argstring(self.ltx_line, line)
+        args = _parse(self.ltx_line, line)
         handler = getattr(self, f"_cmd_{args.command}")
         try:
             # Checked up front, so a TypeError raised inside a command is never misread.
@@ -410,7 +440,8 @@ class LtxMagics(Magics):
             raise UsageError(f"{type(exc).__name__}: {exc}") from None
 
     def _job(self, key: str) -> Job:
-        return self.session.get(int(key) if key.isdigit() else key)
+        # isdigit() alone takes "²", which int() refuses; a non-ASCII key is a request id.
+        return self.session.get(int(key) if key.isascii() and key.isdigit() else key)
 
     def _cmd_status(self, key: str | None = None) -> None:
         if key is not None:

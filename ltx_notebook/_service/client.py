@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import mimetypes
 import os
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
@@ -30,11 +29,12 @@ import httpx
 from .._core.config import Settings
 from .._core.errors import (
     ApiError,
+    InvalidParams,
     NotFound,
     SubmitUnknown,
     TransportError,
 )
-from .._core.params import Params
+from .._core.params import Params, read_image
 from . import history
 from .bodies import chunks, content_range, expected_size
 from .failures import (
@@ -254,18 +254,29 @@ class Client:
         """Upload a local image to the service's storage; return its URL.
 
         Sent as ``{"data_urls": ["data:<mime>;base64,..."]}``, as the official
-        SDK does. Retried like a read: a duplicate upload costs nothing.
+        SDK does, but streamed: the file is read and encoded a chunk at a time,
+        so the upload holds a few hundred kilobytes, not several copies of the
+        file. The file is checked again first (a regular file, an image by its
+        bytes, at most ``MAX_IMAGE_BYTES``: it may have changed since
+        ``validate()``), and the MIME type is the bytes', not the name's.
+        Retried like a read: a duplicate upload costs nothing.
         """
         self._transport.require_key()
         file = Path(path)
-        content = await asyncio.to_thread(file.read_bytes)
-        mime = mimetypes.guess_type(file.name)[0] or "application/octet-stream"
-        data_url = f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+        mime, size = await asyncio.to_thread(read_image, file)
+        head = f'{{"data_urls": ["data:{mime};base64,'.encode("ascii")
+        tail = b'"]}'
+        length = len(head) + 4 * ((size + 2) // 3) + len(tail)
         url = self.settings.upload_url
         response = await self._transport.send(
             Kind.READ,
             "upload",
-            self._transport.request("POST", url, json={"data_urls": [data_url]}),
+            lambda: self._transport.build(
+                "POST",
+                url,
+                content=_base64_body(file, size, head, tail),
+                headers={"content-type": "application/json", "content-length": str(length)},
+            ),
         )
         data = self._reply_body(response, "upload", None)
         for key in ("file_urls", "urls"):
@@ -415,3 +426,25 @@ class Client:
                 request_id=request_id,
             )
         return data
+
+
+# A multiple of 3, so every chunk encodes to base64 with no padding but the last.
+UPLOAD_CHUNK = 3 * 2**16
+
+
+async def _base64_body(file: Path, size: int, head: bytes, tail: bytes) -> AsyncIterator[bytes]:
+    """The upload's JSON body, a chunk at a time: exactly the *size* bytes checked."""
+    yield head
+    with await asyncio.to_thread(file.open, "rb") as stream:
+        left = size
+        while left > 0:
+            chunk = await asyncio.to_thread(stream.read, min(UPLOAD_CHUNK, left))
+            if not chunk:
+                # The Content-Length is already promised: a short body must not go out.
+                raise InvalidParams(
+                    f"image {file.name} shrank while it was being uploaded; try again",
+                    param="image",
+                )
+            left -= len(chunk)
+            yield base64.b64encode(chunk)
+    yield tail

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -74,11 +74,14 @@ class Transport:
         url: str,
         *,
         json: Any = None,
+        content: AsyncIterator[bytes] | None = None,
+        headers: Mapping[str, str] | None = None,
         timeout: httpx.Timeout | None = None,
         media: bool = False,
         offset: int | None = None,
     ) -> httpx.Request:
-        headers: dict[str, str] = {}
+        """One request; *content* streams a body the caller encodes (then give its headers)."""
+        headers = dict(headers or {})
         key = self.settings.api_key
         if key is not None and self.keyed(url):
             value = key.get()
@@ -102,6 +105,7 @@ class Transport:
             method,
             url,
             json=json,
+            content=content,
             headers=headers,
             timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
         )

@@ -14,7 +14,14 @@ thread and possibly several kernels at once, so:
   and a read-modify-write (``update`` computing derived timings) can never be
   interleaved with another writer's; ``busy_timeout`` makes contenders wait
   instead of failing, and a bounded retry covers the few cases where SQLite
-  reports ``SQLITE_BUSY`` without calling the busy handler (WAL recovery).
+  reports ``SQLITE_BUSY`` without calling the busy handler (WAL recovery);
+- the waits differ: opening, reading and recording a job *before* it is sent
+  wait :data:`QUICK_TIMEOUT_S` (giving up costs nothing there, and a cell must
+  not hang), writes about work already sent wait :data:`BUSY_TIMEOUT_S`.
+
+Every failure of the file itself (damaged, locked past the wait, read-only,
+disk full, a folder that cannot be made) leaves as one
+:class:`~ltx_notebook._core.errors.StoreError` naming the file and what to do.
 
 Timestamps are stored as **ISO-8601 UTC text with a fixed shape**
 (``2025-01-31T09:05:00.123456+00:00``): readable with any SQLite tool, sorted
@@ -36,6 +43,7 @@ stripped of credentials and query strings, and every text value passes through
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import random
@@ -48,7 +56,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from .._core.errors import redact
+from .._core.errors import StoreError, redact
 from .._core.params import Params
 from .._core.status import JobStatus
 from .records import (
@@ -65,7 +73,14 @@ __all__ = ["Store"]
 
 T = TypeVar("T")
 
+# How long a write that records work already sent (a request id, a state) waits for
+# another process's lock: long, because giving up would lose track of a paid job.
 BUSY_TIMEOUT_S: Final = 30.0
+# How long everything else waits: opening, reading, and recording a job *before* it
+# is sent, where giving up costs nothing and a cell should not hang.
+QUICK_TIMEOUT_S: Final = 5.0
+SQLITE_INT_MIN: Final = -(2**63)
+SQLITE_INT_MAX: Final = 2**63 - 1
 
 
 def _seconds(value: datetime | str | float | None) -> float | None:
@@ -98,6 +113,56 @@ def _is_transient(exc: sqlite3.OperationalError) -> bool:
     return "locked" in text or "busy" in text
 
 
+def _fault(exc: Exception, path: Path, doing: str, waited: float) -> StoreError:
+    """One line (at most 300 characters) that says what went wrong with *path*, and what to do."""
+    code = getattr(exc, "sqlite_errorname", "") or ""
+    number = exc.errno if isinstance(exc, OSError) else None
+    why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    where = f"the job store {path}"
+    disk = _disk(path)
+    if isinstance(exc, sqlite3.OperationalError) and _is_transient(exc):
+        text = (
+            f"{where} is locked by another process (waited {waited:.0f} s) while {doing}: "
+            "close what holds it open (a sqlite3 shell, a DB browser) and try again"
+        )
+    elif (
+        code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH"))
+        or number in (errno.EROFS, errno.EACCES, errno.EPERM)
+        or disk == "read-only"
+    ):
+        text = (
+            f"{where} is read-only ({why}) while {doing}: configure(media_dir=...) or "
+            "%config LtxMagics.media_dir a writable folder"
+        )
+    elif code == "SQLITE_FULL" or number == errno.ENOSPC or disk == "full":
+        text = f"the disk of {where} is full while {doing}: free some space and try again"
+    elif code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
+        text = (
+            f"{where} is damaged ({why}) while {doing}: move it aside and a new one is "
+            "made (sqlite3's .recover may save its rows)"
+        )
+    elif isinstance(exc, OSError | ValueError):
+        text = f"cannot create {where} ({why}): check its folder"
+    else:
+        text = f"{where} could not be written ({why}) while {doing}: is the disk failing?"
+    return StoreError(text, path=path)
+
+
+def _disk(path: Path) -> str | None:
+    # SQLite reports a full or read-only disk as a plain I/O error when it is the WAL
+    # index that cannot be made or grown; the filesystem itself tells which.
+    statvfs = getattr(os, "statvfs", None)  # not on Windows
+    try:
+        info = statvfs(path.parent) if statvfs else None
+    except (OSError, ValueError):
+        return None
+    if info is None:
+        return None
+    if info.f_flag & os.ST_RDONLY:
+        return "read-only"
+    return "full" if info.f_bavail * info.f_frsize < 2**20 else None
+
+
 class Store:
     """The job table in one SQLite file (created with its parent folders).
 
@@ -108,9 +173,12 @@ class Store:
     def __init__(self, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time):
         self.path = Path(path).expanduser()
         self._clock = clock
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._columns: tuple[str, ...] = ()
-        self._retry(self._open)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+            raise _fault(exc, self.path, "making its folder", 0) from None
+        self._retry(self._open, doing="opening it")
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -118,19 +186,19 @@ class Store:
     # -- plumbing -------------------------------------------------------------
 
     @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, wait: float = QUICK_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
         # isolation_level=None: no implicit transactions, we issue BEGIN ourselves.
-        conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+        conn = sqlite3.connect(self.path, timeout=wait, isolation_level=None)
         try:
             conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
             yield conn
         finally:
             conn.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
+    def _write(self, wait: float) -> Iterator[sqlite3.Connection]:
+        with self._connect(wait) as conn:
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
@@ -140,27 +208,45 @@ class Store:
                 raise
             conn.execute("COMMIT")
 
-    def _retry(self, operation: Callable[[], T]) -> T:
+    def _retry(
+        self, operation: Callable[[float], T], *, doing: str, wait: float = QUICK_TIMEOUT_S
+    ) -> T:
+        """Run *operation(seconds it may wait for a lock)* until done or *wait* is spent.
+
+        Every SQLite or filesystem failure leaves as a :class:`StoreError` saying
+        what happened to which file while *doing* what.
+        """
         # Nothing is committed when SQLITE_BUSY escapes (the transaction rolled
         # back), so running the whole operation again is safe.
-        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        start = time.monotonic()
         delay = 0.01
         while True:
+            left = max(0.05, wait - (time.monotonic() - start))
             try:
-                return operation()
+                return operation(left)
             except sqlite3.OperationalError as exc:
-                if not _is_transient(exc) or time.monotonic() > deadline:
-                    raise
+                waited = time.monotonic() - start
+                if not _is_transient(exc) or waited > wait:
+                    raise _fault(exc, self.path, doing, waited) from None
+            except (sqlite3.DatabaseError, OSError) as exc:
+                if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+                    raise  # our own mistake (a duplicate request id), not the store's state
+                raise _fault(exc, self.path, doing, time.monotonic() - start) from None
             time.sleep(delay * (0.5 + random.random()))
             delay = min(delay * 2, 0.5)
 
-    def _open(self) -> None:
-        with self._connect() as conn:
+    def _open(self, wait: float) -> None:
+        with self._connect(wait) as conn:
             # Persistent in the file; outside any transaction, as SQLite requires.
             mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
             if str(mode).lower() != "wal":  # e.g. a filesystem without shared memory
                 raise sqlite3.OperationalError(f"cannot use WAL journal on {self.path}: {mode}")
-        with self._write() as conn:
+            if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+                # Up to date: no write lock needed, so a store another process is
+                # writing opens at once.
+                self._columns = tuple(r["name"] for r in conn.execute("PRAGMA table_info(jobs)"))
+                return
+        with self._write(wait) as conn:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             for statements in MIGRATIONS[version:]:
                 for sql in statements:
@@ -171,8 +257,11 @@ class Store:
 
     @property
     def schema_version(self) -> int:
-        with self._connect() as conn:
-            return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        def run(wait: float) -> int:
+            with self._connect(wait) as conn:
+                return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+        return self._retry(run, doing="reading its version")
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -225,11 +314,11 @@ class Store:
         return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
 
     def _select(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        def run() -> list[sqlite3.Row]:
-            with self._connect() as conn:
+        def run(wait: float) -> list[sqlite3.Row]:
+            with self._connect(wait) as conn:
                 return conn.execute(sql, list(args)).fetchall()
 
-        return self._retry(run)
+        return self._retry(run, doing="reading it")
 
     # -- writes ---------------------------------------------------------------
 
@@ -264,11 +353,12 @@ class Store:
         sql = f"INSERT INTO jobs ({', '.join(names)}) VALUES ({_marks(len(names))})"
         args = [self._to_sql(n, values[n]) for n in names]
 
-        def run() -> JobRecord:
-            with self._write() as conn:
+        def run(wait: float) -> JobRecord:
+            with self._write(wait) as conn:
                 return _fetch(conn, conn.execute(sql, args).lastrowid)
 
-        return self._retry(run)
+        # Quick: nothing has been sent yet, so failing here costs nothing.
+        return self._retry(run, doing="recording a new job; nothing was sent")
 
     def update(self, id: int, /, **changes: Any) -> JobRecord:
         """Change some fields of job *id*; return the row as it now is.
@@ -290,8 +380,8 @@ class Store:
         if "status" in changes:
             changes["status"] = JobStatus.parse(changes["status"])
 
-        def run() -> JobRecord:
-            with self._write() as conn:
+        def run(wait: float) -> JobRecord:
+            with self._write(wait) as conn:
                 row = conn.execute("SELECT * FROM jobs WHERE id = ?", (id,)).fetchone()
                 if row is None:
                     raise KeyError(f"no job with id {id} in {self.path}")
@@ -301,7 +391,11 @@ class Store:
                 conn.execute(sql, [*(self._to_sql(n, values[n]) for n in names), id])
                 return _fetch(conn, id)
 
-        return self._retry(run)
+        doing = f"recording job {id}"
+        if changes.get("request_id"):
+            # If this fails the error is all that names the paid job: say its id.
+            doing += f" (request id {changes['request_id']}: keep it, it finds the job)"
+        return self._retry(run, doing=doing, wait=BUSY_TIMEOUT_S)
 
     def delete(self, id: int, /) -> bool:
         """Remove job *id*'s row; ``True`` if there was one.
@@ -310,11 +404,11 @@ class Store:
         billed): a job that may exist must stay on record.
         """
 
-        def run() -> bool:
-            with self._write() as conn:
+        def run(wait: float) -> bool:
+            with self._write(wait) as conn:
                 return conn.execute("DELETE FROM jobs WHERE id = ?", (id,)).rowcount > 0
 
-        return self._retry(run)
+        return self._retry(run, doing=f"deleting job {id}", wait=BUSY_TIMEOUT_S)
 
     def reopen(self, id: int, /, *, status: JobStatus, error: str | None) -> JobRecord:
         """Move a job wrongly marked terminal back to *status*, its end times cleared."""
@@ -338,8 +432,8 @@ class Store:
         """
         cutoff = to_iso(before)
 
-        def run() -> list[JobRecord]:
-            with self._write() as conn:
+        def run(wait: float) -> list[JobRecord]:
+            with self._write(wait) as conn:
                 rows = conn.execute(
                     "SELECT * FROM jobs WHERE status = ? AND submitted_at < ? ORDER BY id",
                     (JobStatus.SUBMITTING.value, cutoff),
@@ -355,7 +449,7 @@ class Store:
                     settled.append(_fetch(conn, row["id"]))
                 return settled
 
-        return self._retry(run)
+        return self._retry(run, doing="settling submits a crash cut short", wait=BUSY_TIMEOUT_S)
 
     def _derive(self, row: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
         now = to_datetime(self._clock())
@@ -385,6 +479,8 @@ class Store:
     # -- reads ----------------------------------------------------------------
 
     def get(self, id: int) -> JobRecord | None:
+        if not SQLITE_INT_MIN <= id <= SQLITE_INT_MAX:
+            return None  # no row can have it, and SQLite would refuse to bind it
         rows = self._select("SELECT * FROM jobs WHERE id = ?", (id,))
         return JobRecord.from_row(rows[0]) if rows else None
 

@@ -95,7 +95,7 @@ async def test_an_image_url_given_skips_the_upload(
     client: Client, server: ScriptedServer, tmp_path: Path
 ) -> None:
     image = tmp_path / "frame.jpg"
-    image.write_bytes(b"jpeg")
+    image.write_bytes(b"\xff\xd8\xff\xe0jpeg")  # validate() reads the first bytes
     server.on("POST", "/v2/ltx-2-pro", Reply(json=accepted(server)))
     await client.submit(validate(prompt="x", image=str(image)), image_url="https://h/i.jpg")
     assert [r.path for r in server.requests] == ["/v2/ltx-2-pro"]
@@ -110,7 +110,7 @@ async def test_upload_accepts_both_reply_keys(
     client: Client, server: ScriptedServer, tmp_path: Path, reply: dict[str, object]
 ) -> None:
     image = tmp_path / "a.webp"
-    image.write_bytes(b"RIFF")
+    image.write_bytes(b"RIFF\0\0\0\0WEBPVP8 ")  # the upload checks the first bytes
     server.on("POST", "/upload-asset", Reply(json=reply))
     assert await client.upload(image) == "https://u/1.png"
 
@@ -119,7 +119,7 @@ async def test_upload_without_a_url_in_the_answer_is_an_error(
     client: Client, server: ScriptedServer, tmp_path: Path
 ) -> None:
     image = tmp_path / "a.png"
-    image.write_bytes(b"x")
+    image.write_bytes(b"\x89PNG\r\n\x1a\nx")  # a PNG's first bytes: the file is checked
     server.on("POST", "/upload-asset", Reply(json={"message": "ok"}))
     with pytest.raises(ApiError, match="without a file URL"):
         await client.upload(image)
@@ -244,7 +244,7 @@ async def test_credits(client: Client, server: ScriptedServer, key: str) -> None
 
 async def test_no_key_raises_before_any_request(server: ScriptedServer, tmp_path: Path) -> None:
     image = tmp_path / "a.png"
-    image.write_bytes(b"x")
+    image.write_bytes(b"\x89PNG\r\n\x1a\nx")  # a PNG's first bytes: the file is checked
     async with Client(Settings(api_key=None, base_url=f"{server.url}/v1")) as client:
         calls = [
             client.submit(validate(prompt="x")),
