@@ -11,7 +11,6 @@ import ipaddress
 import os
 import sys
 import warnings
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -226,7 +225,6 @@ class Settings:
 
 
 _settings: Settings | None = None
-_listeners: list[Callable[[], None]] = []
 
 
 def get_settings() -> Settings:
@@ -234,11 +232,6 @@ def get_settings() -> Settings:
     if _settings is None:
         _settings = Settings.from_env()
     return _settings
-
-
-def on_change(callback: Callable[[], None]) -> None:
-    """Call *callback()* after every :func:`configure` (the session drops cached clients)."""
-    _listeners.append(callback)
 
 
 def configure(
@@ -272,6 +265,4 @@ def configure(
     if history_url is not None:
         changes["history_base"] = history_url.rstrip("/") or None
     _settings = replace(current, **changes)
-    for callback in _listeners:
-        callback()
     return _settings
