@@ -45,6 +45,10 @@ class EmulatorConfig:
     preset: str = "veryfast"
     fps: int = 24
     render_workers: int = 2
+    job_seconds: float | None = None
+    job_spread: float = 0.0
+    slow_share: float = 0.0
+    slow_factor: float = 3.0
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -59,6 +63,14 @@ class EmulatorConfig:
             raise ValueError("submit_status must be 200, 201 or 202")
         if self.fps not in (24, 25, 30):
             raise ValueError("fps must be 24, 25 or 30")
+        if self.job_seconds is not None and self.job_seconds <= 0:
+            raise ValueError("job_seconds must be > 0")
+        if not 0.0 <= self.job_spread < 1.0:
+            raise ValueError("job_spread must be within [0, 1)")
+        if not 0.0 <= self.slow_share <= 1.0:
+            raise ValueError("slow_share must be within [0, 1]")
+        if self.slow_factor < 1.0:
+            raise ValueError("slow_factor must be >= 1")
 
     @property
     def record_ttl(self) -> float:
