@@ -32,9 +32,11 @@ the mass ahead of it. ``c`` is then set by bisection so that the **median
 lateness** over the learned distribution meets *target*: 0.45 s by default,
 a tenth under the 0.5 s a 1 s poller (the official SDK) sees on average,
 because the history is only a sample of what comes next. When the history
-pins the end down more finely than that (a spread of hundredths of a second,
-as a steady emulator's), the target is twice that spread instead: a poll or
-two then sees the end within it.
+pins the end down more finely than that (an emulator's totals repeat to the
+millisecond), the target is twice its spread instead, so a poll or two sees
+the end within it; the spread is never under 1 % of the duration, because
+the client's clock starts when the submit is sent, a little before the
+service's, and a poll aimed at the service's exact total could come too soon.
 
 Two bounds keep it safe away from the mass. Before it, a gap is at most
 ``1.5 * elapsed + FIRST`` seconds, so a job that ends or fails far earlier
@@ -67,8 +69,8 @@ MIN_HISTORY = 3
 FIRST = 3.0
 # Past the median this many times, a duration is clipped: a stall, not a shape.
 TAIL = 5.0
-# Smallest log-bandwidth: 0.5 % of the duration (a steady service repeats itself exactly).
-MIN_BANDWIDTH = 0.005
+# Smallest log-bandwidth: 1 % of the duration (a steady service repeats itself exactly).
+MIN_BANDWIDTH = 0.01
 # Share of jobs left running past which polls back off.
 LATE_SHARE = 0.03
 # Points of the grid the estimate is evaluated on, log-spaced over its support.
