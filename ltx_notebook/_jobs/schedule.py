@@ -12,10 +12,13 @@ log-time, so widths are relative: a second is fine grain for a 70 s job and
 a tenth of a 10 s one. The bandwidth is Silverman's from the interquartile
 range, so a few 3x outliers do not widen it, and each point's own bandwidth
 grows where points are sparse (Abramson's adaptive estimate), so a lone slow
-job is a low, wide bump rather than a spike. A duration over ``TAIL`` times
-the median is clipped there: one stalled job must not stretch the estimate
-across minutes. The estimate is evaluated once on a grid, as ``S(t)``, the
-share of jobs still running at ``t``, whose fall is the density ``f(t)``.
+job is a low, wide bump rather than a spike. Job times have a hard floor
+(no run is faster than its inference), which kernels smear out below the
+shortest job; the mass they put under a floor estimated from the sample is
+reflected back above it. A duration over ``TAIL`` times the median is
+clipped there: one stalled job must not stretch the estimate across minutes.
+The estimate is evaluated once on a grid, as ``S(t)``, the share of jobs
+still running at ``t``, whose fall is the density ``f(t)``.
 
 **Where the polls go.** Minimising expected polls for a given expected
 lateness is a classic optimal-inspection problem. Locally, a gap ``g`` at
@@ -38,11 +41,14 @@ the end within it; the spread is never under 1 % of the duration, because
 the client's clock starts when the submit is sent, a little before the
 service's, and a poll aimed at the service's exact total could come too soon.
 
-Two bounds keep it safe away from the mass. Before it, a gap is at most
-``1.5 * elapsed + FIRST`` seconds, so a job that ends or fails far earlier
-than history says is still seen within about 2.5 times its runtime. Once
-fewer than ``LATE_SHARE`` of jobs would still run, polls back off from the
-1 s pace, the gap growing with lateness up to ``cap``. Without enough
+Three bounds keep it safe where history says little. Before the mass, a
+gap is at most ``1.5 * elapsed + FIRST`` seconds, so a job that ends or
+fails far earlier than history says is still seen within about 2.5 times its
+runtime. Once a tenth of jobs has ended, a gap is at most 1 s plus a tenth of
+the elapsed time, so a hole in the history (a small sample, the gap between
+a fast and a slow mode) does not hide a job that ends in it. Once fewer than
+``LATE_SHARE`` of jobs would still run, polls back off from the 1 s pace,
+the gap growing with lateness up to ``cap``. Without enough
 history the window is wide (0.6 to 1.6 times the model's typical time) and
 polled at the SDK's 1 s pace; before it, polls start at that pace and the
 gap grows by a quarter of the elapsed time, since the service may well be
@@ -73,6 +79,8 @@ TAIL = 5.0
 MIN_BANDWIDTH = 0.01
 # Share of jobs left running past which polls back off.
 LATE_SHARE = 0.03
+# Once this share of jobs has ended, a gap is at most 1 s plus this share of the elapsed time.
+HOLE = 0.1
 # Points of the grid the estimate is evaluated on, log-spaced over its support.
 GRID = 600
 # Seconds: never two polls closer than this, however dense the history.
@@ -165,10 +173,10 @@ class _Ending:
         median = statistics.median(durations)
         xs = [math.log(min(d, TAIL * median)) for d in durations]
         widths = _bandwidths(xs)
-        lo = min(x - 4 * h for x, h in zip(xs, widths, strict=True))
+        floor = _floor(xs)
         hi = max(x + 4 * h for x, h in zip(xs, widths, strict=True))
-        grid = tuple(math.exp(lo + (hi - lo) * j / GRID) for j in range(GRID + 1))
-        survival = tuple(_survival(math.log(u), xs, widths) for u in grid)
+        grid = tuple(math.exp(floor + (hi - floor) * j / GRID) for j in range(GRID + 1))
+        survival = tuple(_survival(math.log(u), xs, widths, floor) for u in grid)
         # How finely the history places the typical end, in seconds.
         spread = median * statistics.median(widths)
         return cls(grid, survival, spread)
@@ -188,8 +196,10 @@ class _Ending:
         grid, s = self.grid, self.survival
         times: list[float] = []
         t = 0.0
-        while self.share_running(t) >= LATE_SHARE:
-            step = t + _early_gap(t)
+        while (running := self.share_running(t)) >= LATE_SHARE:
+            # Inside history's span, a hole in it (a small sample, a gap between a fast
+            # and a slow mode) must not leave a job that ends there unseen for long.
+            step = t + (_early_gap(t) if running > 1 - HOLE else 1.0 + HOLE * t)
             j = bisect_right(grid, t)
             while j < len(grid) and grid[j] < step:
                 mass = s[j - 1] - s[j] if j else 0.0
@@ -247,6 +257,22 @@ def _bandwidths(xs: Sequence[float]) -> list[float]:
     ]
 
 
-def _survival(x: float, xs: Sequence[float], widths: Sequence[float]) -> float:
-    terms = (0.5 * math.erfc((x - m) / (h * _SQRT2)) for m, h in zip(xs, widths, strict=True))
-    return sum(terms) / len(xs)
+def _floor(xs: Sequence[float]) -> float:
+    """Below this log-time no job is expected to end: the shortest, less its likely shortfall.
+
+    The n shortest of a sample fall short of the true minimum by about the
+    range over n + 1; the interquartile range stands in for the range, so a
+    slow outlier does not lower the floor.
+    """
+    q1, _, q3 = statistics.quantiles(xs, n=4, method="inclusive")
+    return min(xs) - max(MIN_BANDWIDTH, 2 * (q3 - q1) / (len(xs) + 1))
+
+
+def _survival(x: float, xs: Sequence[float], widths: Sequence[float], floor: float) -> float:
+    # Mass the kernels put below the floor is reflected above it (the reflection method).
+    terms = (
+        0.5 * math.erfc((x - m) / (h * _SQRT2))
+        + 0.5 * math.erfc((x + m - 2 * floor) / (h * _SQRT2))
+        for m, h in zip(xs, widths, strict=True)
+    )
+    return max(0.0, sum(terms) / len(xs))

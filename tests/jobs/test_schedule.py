@@ -91,6 +91,21 @@ def test_a_few_slow_jobs_do_not_make_every_job_poll_from_the_start() -> None:
     assert late <= 2.0
 
 
+def test_no_polls_are_spent_well_below_the_shortest_job() -> None:
+    rng = random.Random(5)
+    history = [70 * rng.uniform(0.8, 1.2) for _ in range(HISTORY)]
+    schedule = PollSchedule.learn(history, prior=70)
+    early = [t for t in schedule.times if t < 0.97 * min(history)]
+    assert len(early) <= 3  # the early polls that catch failures, no more
+
+
+def test_a_hole_in_a_small_history_does_not_hide_a_job_that_ends_in_it() -> None:
+    schedule = PollSchedule.learn([8.05, 8.95, 9.04, 9.48, 31.5], prior=10)
+    for finish in (10.0, 11.0, 12.0, 20.0):
+        _, late = polls_until(schedule, finish)
+        assert late <= 1.0 + 0.1 * (finish + 2), finish
+
+
 def test_an_early_finish_is_seen_after_a_bounded_multiple_of_its_runtime() -> None:
     rng = random.Random(3)
     learned = PollSchedule.learn([70 * rng.uniform(0.9, 1.1) for _ in range(20)], prior=70)
