@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import contextlib
 import ctypes
 import functools
@@ -22,11 +23,12 @@ import mimetypes
 import os
 import re
 import sys
+import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._core.errors import MediaError
 
@@ -34,6 +36,8 @@ if TYPE_CHECKING:
     from PIL import Image
 
 __all__ = ["VideoInfo", "data_uri", "media_path", "poster", "probe", "save_stream"]
+
+T = TypeVar("T")
 
 POSTER_MAX_WIDTH: Final = 640
 POSTER_QUALITY: Final = 82
@@ -131,6 +135,10 @@ def _sync_dir(folder: Path) -> None:
 
 def _verify(path: Path, name: str) -> None:
     """Probe *path* and decode its first video frame: headers alone can lie."""
+    _on_decoder_thread(_decode_first, path, name)
+
+
+def _decode_first(path: Path, name: str) -> None:
     import av  # PyAV (and FFmpeg) load when a video is first read, not at import
 
     probe(path)
@@ -151,6 +159,11 @@ def _verify(path: Path, name: str) -> None:
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Read *path*'s container headers. :class:`MediaError` if it is not a video."""
+    info: VideoInfo = _on_decoder_thread(_probe, path)
+    return info
+
+
+def _probe(path: str | os.PathLike[str]) -> VideoInfo:
     import av
 
     path = Path(path)
@@ -212,7 +225,7 @@ def poster(
     if info.fps:
         # The last frame starts one frame before the end: aim there, not past it.
         target = min(target, max(0.0, info.seconds - 1 / info.fps))
-    image = _frame_at(path, target, info.fps, max_width)
+    image: Image.Image = _on_decoder_thread(_frame_at, path, target, info.fps, max_width)
     _give_back()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
@@ -271,14 +284,39 @@ def _scaled(frame: Any, max_width: int) -> Image.Image:
     return image
 
 
-def _give_back() -> None:
-    """Hand the decoder's freed buffers back to the system (glibc only).
+# -- where decoding runs, and giving its memory back -----------------------------
+#
+# A 4k frame is 12 MB, and glibc serves blocks that large from the arena of the
+# thread asking, keeping freed ones at an arena's top for reuse once it has seen
+# a few freed (its thresholds grow by themselves). Spread over asyncio.to_thread's
+# workers, each decode would leave its own there, and a job's steps would stack
+# them. So every decode runs on one thread (one arena, reused), one at a time
+# (a sweep's jobs ending together do not each hold a decoder), and its freed
+# blocks are handed back with malloc_trim when it is done.
 
-    FFmpeg frees its frames, but glibc keeps freed memory in the arena of the
-    thread that used it (here a worker of ``asyncio.to_thread``), and once it
-    has seen a few large blocks freed it stops serving them from ``mmap``:
-    without this, one 4k video leaves ~40 MB resident for good.
-    """
+
+def _on_decoder_thread(fn: Callable[..., T], *args: Any) -> T:
+    if threading.current_thread().name.startswith(_DECODER_NAME):
+        return fn(*args)
+    return _decoder().submit(fn, *args).result()
+
+
+def _decoder() -> concurrent.futures.ThreadPoolExecutor:
+    global _DECODER
+    with _DECODER_LOCK:
+        # A forked child inherits the executor but not its thread: start another.
+        if _DECODER is None or _DECODER[0] != os.getpid():
+            executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=_DECODER_NAME)
+            _DECODER = (os.getpid(), executor)
+        return _DECODER[1]
+
+
+_DECODER_NAME: Final = "ltx-notebook-decoder"
+_DECODER: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+_DECODER_LOCK = threading.Lock()
+
+
+def _give_back() -> None:
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)
