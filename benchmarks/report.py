@@ -149,8 +149,8 @@ def memory_section(r: dict[str, Any]) -> list[str]:
         f"the first video of a process stays under it too (+{cold['peak_mb']:.0f} MB)."
         if cold["peak_mb"] < MEMORY_GOAL_MB
         else f"the first video of a process peaks at +{cold['peak_mb']:.0f} MB, over it: it "
-        "also pays once for the codecs' and swscale's set-up, the first HTTP stream and the "
-        "worker threads."
+        "also pays once for the codecs' and swscale's set-up, the first HTTP stream, the "
+        "worker threads and the decoder thread's malloc arena."
     )
     lines += [
         "",
