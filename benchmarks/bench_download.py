@@ -42,7 +42,9 @@ async def measure(fn: Callable[[], Awaitable[None]]) -> tuple[int, float]:
 
 async def run(resolution: str, duration: int) -> dict[str, float]:
     data = Path(tempfile.mkdtemp(prefix="bench-download-"))
-    config = EmulatorConfig(speed=50, api_key=KEY, preset="ultrafast", seed=5, data_dir=data)
+    config = EmulatorConfig(
+        speed=50, expire_after=900, api_key=KEY, preset="ultrafast", seed=5, data_dir=data
+    )
     with Emulator(config) as emu:
         settings = Settings(api_key=Secret(KEY), base_url=emu.base_url)
         async with Client(settings) as client:

@@ -133,6 +133,27 @@ def _add_emulator(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
         default="data",
         help="shape of request-history pages (/inference-request/...)",
     )
+    p.add_argument(
+        "--job-seconds",
+        type=_positive,
+        default=None,
+        help="every run's total time, instead of the model's typical time",
+    )
+    p.add_argument(
+        "--job-spread",
+        type=float,
+        default=0.0,
+        help="with --job-seconds, a uniform spread of ± this fraction",
+    )
+    p.add_argument(
+        "--slow-share",
+        type=_probability,
+        default=0.0,
+        help="chance a run takes --slow-factor times as long",
+    )
+    p.add_argument(
+        "--slow-factor", type=float, default=3.0, help="how much longer a slow run takes"
+    )
     p.set_defaults(func=_emulator)
 
 
@@ -164,6 +185,10 @@ def _emulator(args: argparse.Namespace) -> int:
             fps=args.fps,
             render_workers=max(1, args.render_workers),
             history_envelope=args.history_envelope,
+            job_seconds=args.job_seconds,
+            job_spread=args.job_spread,
+            slow_share=args.slow_share,
+            slow_factor=args.slow_factor,
         )
     except ValueError as exc:
         print(f"ltx-notebook emulator: {exc}", file=sys.stderr)

@@ -15,18 +15,22 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import contextlib
+import ctypes
 import errno
+import functools
 import glob
 import mimetypes
 import os
 import re
 import sys
+import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._core.errors import MediaError
 
@@ -47,6 +51,8 @@ __all__ = [
     "remove_orphan_parts",
     "save_stream",
 ]
+
+T = TypeVar("T")
 
 POSTER_MAX_WIDTH: Final = 640
 POSTER_QUALITY: Final = 82
@@ -311,21 +317,35 @@ def _sync_dir(folder: Path) -> None:
 
 def _verify(path: Path, name: str) -> None:
     """Probe *path* and decode its first video frame: headers alone can lie."""
+    _on_decoder_thread(_decode_first, path, name)
+
+
+def _decode_first(path: Path, name: str) -> None:
     import av  # PyAV (and FFmpeg) load when a video is first read, not at import
 
     probe(path)
     try:
         with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            for _frame in container.decode(stream):
-                return
+            # Decoded is proof enough; the frame (12 MB at 4k) is dropped on return.
+            for _frame in container.decode(container.streams.video[0]):
+                break
+            else:
+                raise MediaError(f"{name} has a video stream with no decodable frame")
+    except MediaError:
+        raise
     except Exception as exc:
         raise MediaError(f"{name} is not a readable video: {exc}") from None
-    raise MediaError(f"{name} has a video stream with no decodable frame")
+    finally:
+        _give_back()
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Read *path*'s container headers. :class:`MediaError` if it is not a video."""
+    info: VideoInfo = _on_decoder_thread(_probe, path)
+    return info
+
+
+def _probe(path: str | os.PathLike[str]) -> VideoInfo:
     import av
 
     path = Path(path)
@@ -361,6 +381,9 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
         raise MediaError(f"video file not found: {path}") from None
     except Exception as exc:  # PyAV raises a zoo of FFmpeg errors for a bad file
         raise MediaError(f"{path.name} is not a readable video: {exc}") from None
+    finally:
+        # Opening decodes a frame to learn the stream's format (find_stream_info).
+        _give_back()
 
 
 def poster(
@@ -377,18 +400,19 @@ def poster(
     scaled down to at most *max_width* pixels wide: a poster for an HTML
     ``<video>``, not a still. Written through a temporary name and renamed.
     """
-    from PIL import Image
-
     path = Path(path)
     out = Path(dest) if dest is not None else path.with_suffix(".jpg")
-    image = _frame_at(path, min(max(at, 0.0), 1.0))
-    if image.width > max_width:
-        height = max(1, round(image.height * max_width / image.width))
-        image = image.resize((max_width, height), Image.Resampling.LANCZOS)
+    info = probe(path)
+    target = info.seconds * min(max(at, 0.0), 1.0)
+    if info.fps:
+        # The last frame starts one frame before the end: aim there, not past it.
+        target = min(target, max(0.0, info.seconds - 1 / info.fps))
+    image: Image.Image = _on_decoder_thread(_frame_at, path, target, info.fps, max_width)
+    _give_back()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     try:
-        image.convert("RGB").save(tmp, format="JPEG", quality=POSTER_QUALITY, optimize=True)
+        image.save(tmp, format="JPEG", quality=POSTER_QUALITY, optimize=True)
         os.replace(tmp, out)
     except BaseException:
         with contextlib.suppress(OSError):
@@ -397,11 +421,18 @@ def poster(
     return out
 
 
-def _frame_at(path: Path, fraction: float) -> Image.Image:
+def _frame_at(path: Path, target: float, fps: float, max_width: int) -> Image.Image:
+    """The first frame at or after *target* seconds, as RGB at most *max_width* wide.
+
+    Memory stays that of the decoder's own few pictures: each frame passed on
+    the way is dropped before the next is decoded, and the chosen one is
+    scaled by FFmpeg (swscale) straight into a small RGB image, never
+    converted at full size (a 4k RGB copy alone is 25 MB, and PIL's resize
+    wants another).
+    """
     import av
 
-    info = probe(path)
-    target = info.seconds * fraction
+    last: float | None = None
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
@@ -410,19 +441,78 @@ def _frame_at(path: Path, fraction: float) -> Image.Image:
                 container.seek(
                     int(target / stream.time_base), stream=stream, backward=True, any_frame=False
                 )
-            chosen = None
             for frame in container.decode(stream):
-                chosen = frame
-                if frame.time is None or frame.time >= target - _half_frame(info.fps):
-                    break
-            if chosen is None:
-                raise MediaError(f"{path.name} has no decodable frame")
-            image: Image.Image = chosen.to_image()  # type: ignore[no-untyped-call]  # PyAV is untyped
-            return image
+                if frame.time is None or frame.time >= target - _half_frame(fps):
+                    return _scaled(frame, max_width)
+                last = frame.time
+                del frame  # before the next decode, not after it
     except MediaError:
         raise
     except Exception as exc:
         raise MediaError(f"cannot read a frame of {path.name}: {exc}") from None
+    if last is None:
+        raise MediaError(f"{path.name} has no decodable frame")
+    # The stream ended before the target (its header overstated the duration):
+    # the last frame it has, found again rather than held all the way through.
+    return _frame_at(path, last, fps, max_width)
+
+
+def _scaled(frame: Any, max_width: int) -> Image.Image:
+    width, height = frame.width, frame.height
+    if width > max_width:
+        width, height = max_width, max(1, round(height * max_width / width))
+    small = frame.reformat(width=width, height=height, format="rgb24", interpolation="LANCZOS")
+    image: Image.Image = small.to_image()
+    return image
+
+
+# -- where decoding runs, and giving its memory back -----------------------------
+#
+# A 4k frame is 12 MB, and glibc serves blocks that large from the arena of the
+# thread asking, keeping freed ones at an arena's top for reuse once it has seen
+# a few freed (its thresholds grow by themselves). Spread over asyncio.to_thread's
+# workers, each decode would leave its own there, and a job's steps would stack
+# them. So every decode runs on one thread (one arena, reused), one at a time
+# (a sweep's jobs ending together do not each hold a decoder), and its freed
+# blocks are handed back with malloc_trim when it is done.
+
+
+def _on_decoder_thread(fn: Callable[..., T], *args: Any) -> T:
+    if threading.current_thread().name.startswith(_DECODER_NAME):
+        return fn(*args)
+    return _decoder().submit(fn, *args).result()
+
+
+def _decoder() -> concurrent.futures.ThreadPoolExecutor:
+    global _DECODER
+    with _DECODER_LOCK:
+        # A forked child inherits the executor but not its thread: start another.
+        if _DECODER is None or _DECODER[0] != os.getpid():
+            executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=_DECODER_NAME)
+            _DECODER = (os.getpid(), executor)
+        return _DECODER[1]
+
+
+_DECODER_NAME: Final = "ltx-notebook-decoder"
+_DECODER: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
+_DECODER_LOCK = threading.Lock()
+
+
+def _give_back() -> None:
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
+
+
+@functools.cache
+def _libc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL(None)
+    except OSError:
+        return None
+    return libc if hasattr(libc, "malloc_trim") else None  # musl has none
 
 
 def _half_frame(fps: float) -> float:

@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import errno
 import json
+import math
 import os
 import random
 import sqlite3
@@ -102,6 +103,29 @@ _JSON_COLUMNS: Final = ("params_json", "metrics_json")
 _ALIASES: Final = {"metrics": "metrics_json", "payload": "params_json"}
 # Set by the store itself; update() refuses them.
 _READ_ONLY: Final = frozenset({"id", "updated_at"})
+
+
+def _service_seconds(metrics_json: str | None) -> float | None:
+    """The service's own total seconds in a metrics blob (queue + inference), if it holds them."""
+    try:
+        metrics = json.loads(metrics_json) if metrics_json else {}
+    except ValueError:
+        return None
+    if not isinstance(metrics, dict):
+        return None
+
+    def number(key: str) -> float | None:
+        value = metrics.get(key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            return None
+        return float(value) if math.isfinite(value) and value >= 0 else None
+
+    total, queue, inference = number("total_time"), number("queue_time"), number("inference_time")
+    if total:
+        return total
+    if queue is not None and inference:
+        return queue + inference
+    return None
 
 
 def _marks(n: int) -> str:
@@ -529,8 +553,11 @@ class Store:
         *,
         base_url: str | None = None,
     ) -> list[float]:
-        """``total_s`` of the most recent completed jobs with these params, newest first.
+        """Seconds the most recent completed jobs with these params took, newest first.
 
+        The service's own figure where its metrics gave one (``total_time``, else
+        ``queue_time + inference_time``); otherwise ``total_s``, which is when
+        the client *saw* completion and so includes the client's polling lateness.
         With *base_url*, only jobs of that service count: an emulator's timings
         say nothing about the real service's.
         """
@@ -539,12 +566,20 @@ class Store:
         if base_url is not None:
             args.append(clean_base_url(base_url))
         rows = self._select(
-            "SELECT total_s FROM jobs WHERE model = ? AND duration = ? AND resolution = ? "
-            f"AND status = ? AND total_s IS NOT NULL{service} "
+            "SELECT total_s, metrics_json FROM jobs WHERE model = ? AND duration = ? "
+            f"AND resolution = ? AND status = ?{service} "
+            "AND (total_s IS NOT NULL OR metrics_json IS NOT NULL) "
             "ORDER BY completed_at DESC, id DESC LIMIT ?",
             (*args, int(limit)),
         )
-        return [float(r[0]) for r in rows]
+        out = []
+        for total_s, metrics_json in rows:
+            seconds = _service_seconds(metrics_json)
+            if seconds is None and total_s is not None:
+                seconds = float(total_s)
+            if seconds is not None:
+                out.append(seconds)
+        return out
 
     def rows(self, **filters: Any) -> list[dict[str, Any]]:
         """Every matching row as a plain dict of column values, newest first (for DataFrames).

@@ -51,6 +51,10 @@ class EmulatorConfig:
     # time (Unix seconds) its records are stamped from, the clock's start by default.
     history_envelope: HistoryEnvelope = "data"
     start_time: float | None = None
+    job_seconds: float | None = None
+    job_spread: float = 0.0
+    slow_share: float = 0.0
+    slow_factor: float = 3.0
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -67,6 +71,14 @@ class EmulatorConfig:
             raise ValueError("fps must be 24, 25 or 30")
         if self.history_envelope not in HISTORY_ENVELOPES:
             raise ValueError(f"history_envelope must be one of {', '.join(HISTORY_ENVELOPES)}")
+        if self.job_seconds is not None and self.job_seconds <= 0:
+            raise ValueError("job_seconds must be > 0")
+        if not 0.0 <= self.job_spread < 1.0:
+            raise ValueError("job_spread must be within [0, 1)")
+        if not 0.0 <= self.slow_share <= 1.0:
+            raise ValueError("slow_share must be within [0, 1]")
+        if self.slow_factor < 1.0:
+            raise ValueError("slow_factor must be >= 1")
 
     @property
     def record_ttl(self) -> float:

@@ -258,7 +258,17 @@ class Engine:
         self, spec: ModelSpec, params: dict[str, Any], now: float, cost: float, sync: bool
     ) -> Job:
         request_id = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
-        queue, inference = planned_seconds(spec, params, self._timing_rng, self.config.speed)
+        config = self.config
+        queue, inference = planned_seconds(
+            spec,
+            params,
+            self._timing_rng,
+            config.speed,
+            job_seconds=config.job_seconds,
+            job_spread=config.job_spread,
+            slow_share=config.slow_share,
+            slow_factor=config.slow_factor,
+        )
         shape = self.config.output_shape
         if shape == "mixed":
             shape = ("string", "list", "object")[int(request_id.replace("-", ""), 16) % 3]

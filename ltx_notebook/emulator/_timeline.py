@@ -19,19 +19,41 @@ QUEUED, PROCESSING, COMPLETED, FAILED = "QUEUED", "PROCESSING", "COMPLETED", "FA
 
 
 def planned_seconds(
-    spec: ModelSpec, params: dict[str, Any], rng: random.Random, speed: float
+    spec: ModelSpec,
+    params: dict[str, Any],
+    rng: random.Random,
+    speed: float,
+    *,
+    job_seconds: float | None = None,
+    job_spread: float = 0.0,
+    slow_share: float = 0.0,
+    slow_factor: float = 3.0,
 ) -> tuple[float, float]:
-    """Seconds a new run will queue and then infer, jittered by *rng*, divided by *speed*."""
-    queue = rng.uniform(1.5, 5.0)
-    # The reference time is the typical total with defaults (audio on), queue included.
-    inference = (
-        (spec.reference_seconds - 3.25)
-        * (params["duration"] / spec.default_duration)
-        * RESOLUTION_FACTOR[params["resolution"]]
-    )
-    if not params["generate_audio"]:
-        inference *= 0.95
-    inference *= rng.uniform(0.9, 1.1)
+    """Seconds a new run will queue and then infer, jittered by *rng*, divided by *speed*.
+
+    By default from the model's typical time; *job_seconds* (± *job_spread*,
+    uniform) sets every run's total instead, a tenth of it queued, so a client
+    can be measured against a known shape of job times. With *slow_share*, that
+    share of runs takes *slow_factor* times as long (a busy queue, a cold GPU).
+    """
+    if job_seconds is None:
+        queue = rng.uniform(1.5, 5.0)
+        # The reference time is the typical total with defaults (audio on), queue included.
+        inference = (
+            (spec.reference_seconds - 3.25)
+            * (params["duration"] / spec.default_duration)
+            * RESOLUTION_FACTOR[params["resolution"]]
+        )
+        if not params["generate_audio"]:
+            inference *= 0.95
+        inference *= rng.uniform(0.9, 1.1)
+    else:
+        total = job_seconds
+        if job_spread:
+            total *= rng.uniform(1 - job_spread, 1 + job_spread)
+        queue, inference = 0.1 * total, 0.9 * total
+    if slow_share and rng.random() < slow_share:
+        queue, inference = queue * slow_factor, inference * slow_factor
     return queue / speed, inference / speed
 
 

@@ -120,6 +120,37 @@ def test_timing_is_seedable_and_divided_by_speed() -> None:
     assert b.queue_seconds == pytest.approx(a.queue_seconds / 10)
 
 
+def shaped(seeds: range, **options: Any) -> list[float]:
+    out = []
+    for seed in seeds:
+        eng = Engine(EmulatorConfig(seed=seed, render_workers=0, **options), clock=FakeClock())
+        job = accepted(eng.submit("ltx-2-pro", PROMPT))
+        out.append(job.queue_seconds + job.inference_seconds)
+    return out
+
+
+def test_job_times_can_be_given_a_shape() -> None:
+    assert shaped(range(5), job_seconds=10) == pytest.approx([10.0] * 5)
+    assert shaped(range(1), job_seconds=10, speed=10) == pytest.approx([1.0])
+    spread = shaped(range(200), job_seconds=10, job_spread=0.2)
+    assert 8 <= min(spread) < 8.2 and 11.8 < max(spread) <= 12
+    slow = shaped(range(400), job_seconds=10, job_spread=0.2, slow_share=0.1)
+    share = sum(t > 20 for t in slow) / len(slow)
+    assert 0.05 < share < 0.15 and max(slow) <= 36
+    # The model's own timing can be made slow too; the defaults change nothing.
+    assert min(shaped(range(20), slow_share=1.0, slow_factor=2)) > 2 * 0.85 * 70
+    assert shaped(range(5, 8)) == totals("ltx-2-pro", range(5, 8))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [{"job_seconds": 0}, {"job_spread": 1.0}, {"slow_share": 1.5}, {"slow_factor": 0.5}],
+)
+def test_bad_job_time_shapes_are_refused(options: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        EmulatorConfig(**options)  # type: ignore[arg-type]
+
+
 def test_records_expire_after_an_hour_over_speed(tmp_path: Path) -> None:
     clock = FakeClock()
     eng = engine(tmp_path, clock, speed=4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 from collections.abc import AsyncIterator, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -90,6 +91,15 @@ def test_poster_at_picks_a_point_in_the_clip(tmp_path: Path, mp4_silent: Path) -
     with Image.open(first) as a, Image.open(middle) as b, Image.open(last) as c:
         assert ImageChops.difference(a, b).getbbox() is not None
         assert ImageChops.difference(b, c).getbbox() is not None
+
+
+def test_posters_from_many_threads_at_once(tmp_path: Path, mp4_wide: Path) -> None:
+    # Decodes take turns on one thread; callers from any thread just wait for theirs.
+    with ThreadPoolExecutor(4) as pool:
+        outs = list(pool.map(lambda i: poster(mp4_wide, tmp_path / f"p{i}.jpg"), range(8)))
+    for out in outs:
+        with Image.open(out) as image:
+            assert image.size == (640, 360)
 
 
 def test_poster_of_a_non_video_is_a_media_error(tmp_path: Path) -> None:

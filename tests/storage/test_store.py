@@ -271,6 +271,21 @@ def test_durations_learn_from_recent_completed_jobs(store: Store, clock: Any) ->
     assert store.durations("ltx-2-fast", 8, "1080p") == []
 
 
+def test_durations_prefer_the_services_own_figure(store: Store, clock: Any) -> None:
+    # The client saw each job end 3 s after the service did: its polling lateness.
+    seen = {
+        "total": {"total_time": 70.5, "queue_time": 2.0, "inference_time": 68.0, "cost": 0.36},
+        "parts": {"queue_time": 2.5, "inference_time": 69.0},
+        "inference only": {"inference_time": 66.0},
+        "none": None,
+    }
+    for metrics in seen.values():
+        job = new(store)
+        clock.advance(74)
+        store.update(job.id, status="COMPLETED", metrics=metrics)
+    assert store.durations("ltx-2-pro", 6, "1080p") == [74, 74, 71.5, 70.5]
+
+
 def test_rows_are_plain_dicts_for_dataframes(store: Store) -> None:
     job = new(store, generate_audio=False)
     store.update(job.id, has_audio=False, video_seconds=8.0)

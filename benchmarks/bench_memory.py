@@ -1,0 +1,229 @@
+"""Memory of one finished 4k job: download, verify, probe, poster, as a session runs them.
+
+Measured as the process's resident set (RSS), not with tracemalloc, which
+sees only Python's allocations and misses FFmpeg's frame buffers. Each run is
+a fresh interpreter that imports everything and starts the runtime thread
+first; then ``VmHWM`` (the RSS high-water mark, reset through
+``/proc/self/clear_refs``) gives the peak growth, and RSS after the job the
+memory held. Two states are measured: **warm** (one small video went through
+the same steps before, as in a notebook that has shown a video already) and
+**cold** (the first video of the process).
+
+The reference is the same job with the media steps as they were before
+(first frame and poster converted to RGB at full size, then resized with
+PIL), run the same way, side by side. Each is run several times and
+reported as the median and the worst run: where glibc puts a freed block
+(in a bin, which ``malloc_trim`` releases, or at the top of a thread's arena,
+which it does not) varies from run to run.
+
+    python -m benchmarks.bench_memory --resolution 4k --duration 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ltx_notebook._core.config import Secret, Settings
+from ltx_notebook._core.params import validate
+from ltx_notebook._jobs.runtime import Runtime
+from ltx_notebook._service.client import Client
+from ltx_notebook._storage import media
+from ltx_notebook.emulator import Emulator, EmulatorConfig
+
+KEY = "bench-key-0123456789"
+PROMPT = "surf rolling onto a black sand beach"
+# RSS growth under this, in MB, is noise (page cache of the interpreter, allocator slack).
+HELD_NOISE_MB = 2.0
+
+
+def _status_mb(field: str) -> float:
+    text = Path("/proc/self/status").read_text()
+    match = re.search(rf"^{field}:\s+(\d+) kB", text, re.MULTILINE)
+    assert match, field
+    return int(match.group(1)) / 1024
+
+
+async def _job(client: Client, url: str, dest: Path) -> None:
+    """What Session._download does with a completed job's video."""
+    async with client.stream(url) as (size, _type, chunks):
+        await media.save_stream(chunks, dest, expected_size=size)
+    await asyncio.to_thread(media.probe, dest)
+    await asyncio.to_thread(media.poster, dest)
+
+
+def child(args: argparse.Namespace) -> dict[str, float]:
+    """One measurement in this (fresh) process; prints it as JSON."""
+    if args.variant == "reference":
+        media._verify = _reference_verify  # type: ignore[assignment]
+        media.poster = _reference_poster  # type: ignore[assignment]
+    import av  # noqa: F401  # loaded before the baseline: library code is not the job's
+    import PIL.Image  # noqa: F401
+
+    folder = Path(tempfile.mkdtemp(prefix="bench-memory-"))
+    runtime = Runtime()
+    settings = Settings(api_key=Secret(KEY), base_url=args.base_url)
+
+    async def open_client() -> Client:
+        return Client(settings)
+
+    client = runtime.call(open_client())
+    try:
+        if args.warm:
+            runtime.call(_job(client, args.small_url, folder / "small.mp4"))
+        gc.collect()
+        base = _status_mb("VmRSS")
+        Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
+        runtime.call(_job(client, args.url, folder / "big.mp4"))
+        peak = _status_mb("VmHWM")
+        gc.collect()
+        held = _status_mb("VmRSS")
+    finally:
+        runtime.call(client.aclose())
+        runtime.stop()
+    result = {"peak_mb": peak - base, "held_mb": held - base, "base_mb": base}
+    print(json.dumps(result))
+    return result
+
+
+def _measure(variant: str, warm: bool, url: str, small_url: str, base_url: str) -> dict[str, float]:
+    command = [sys.executable, "-m", "benchmarks.bench_memory", "--child", variant]
+    command += ["--url", url, "--small-url", small_url, "--base-url", base_url]
+    if warm:
+        command.append("--warm")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    out = subprocess.run(command, capture_output=True, text=True, check=True, env=env)
+    result: dict[str, float] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+async def _render(emu: Emulator, resolution: str, duration: int) -> tuple[str, str]:
+    settings = Settings(api_key=Secret(KEY), base_url=emu.base_url)
+    async with Client(settings) as client:
+        urls = []
+        for res, dur in ((resolution, duration), ("1080p", 6)):
+            sub = await client.submit(validate(prompt=PROMPT, resolution=res, duration=dur))
+            while (await client.status(sub.request_id)).status != "COMPLETED":
+                await asyncio.sleep(0.5)
+            url = (await client.result(sub.request_id)).output_url
+            assert url
+            urls.append(url)
+    return urls[0], urls[1]
+
+
+def run(resolution: str, duration: int, repeat: int) -> dict[str, Any]:
+    if not Path("/proc/self/clear_refs").exists():
+        raise SystemExit("bench_memory reads /proc (Linux only)")
+    data = Path(tempfile.mkdtemp(prefix="bench-memory-emu-"))
+    # Fast jobs, but records that outlive a full-size render on a busy machine.
+    config = EmulatorConfig(
+        speed=200, expire_after=900, api_key=KEY, preset="ultrafast", seed=5, data_dir=data
+    )
+    results: dict[str, Any] = {"resolution": resolution, "duration": duration, "repeat": repeat}
+    with Emulator(config) as emu:
+        url, small_url = asyncio.run(_render(emu, resolution, duration))
+        results["file_mb"] = int(emu.engine.jobs[url.rsplit("/", 1)[-1][:-4]].file_size or 0) / 1e6
+        for variant in ("ours", "reference"):
+            for warm in (True, False):
+                runs = [
+                    _measure(variant, warm, url, small_url, emu.base_url) for _ in range(repeat)
+                ]
+                results[f"{variant}_{'warm' if warm else 'cold'}"] = _summary(runs)
+    return results
+
+
+def _summary(runs: list[dict[str, float]]) -> dict[str, Any]:
+    """Median and worst of the runs: glibc's arenas make a run's figure vary (see the docs)."""
+    peaks = sorted(r["peak_mb"] for r in runs)
+    held = sorted(r["held_mb"] for r in runs)
+    return {
+        "peak_mb": statistics.median(peaks),
+        "peak_max_mb": peaks[-1],
+        "held_mb": statistics.median(held),
+        "held_max_mb": held[-1],
+        "held_runs": sum(h > HELD_NOISE_MB for h in held),
+        "runs": len(runs),
+    }
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--resolution", default="4k")
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--repeat", type=int, default=5, help="runs per measurement")
+    parser.add_argument("--child", choices=("ours", "reference"), help=argparse.SUPPRESS)
+    parser.add_argument("--url", help=argparse.SUPPRESS)
+    parser.add_argument("--small-url", help=argparse.SUPPRESS)
+    parser.add_argument("--base-url", help=argparse.SUPPRESS)
+    parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        args.variant = args.child
+        return child(args)
+    r = run(args.resolution, args.duration, args.repeat)
+    print(
+        f"memory of one finished {args.resolution} {args.duration}s job "
+        f"({r['file_mb']:.1f} MB file): RSS growth, peak / held after (median of {args.repeat})"
+    )
+    for state in ("warm", "cold"):
+        ours, ref = r[f"ours_{state}"], r[f"reference_{state}"]
+        print(
+            f"  {state}: ours +{ours['peak_mb']:.0f} (worst {ours['peak_max_mb']:.0f}) MB / "
+            f"+{ours['held_mb']:.0f} (worst {ours['held_max_mb']:.0f}) MB   "
+            f"before +{ref['peak_mb']:.0f} / +{ref['held_mb']:.0f} MB   "
+            f"peak ratio {ours['peak_mb'] / ref['peak_mb']:.2f}   "
+            f"runs holding memory: {ours['held_runs']} of {ours['runs']}"
+        )
+    return r
+
+
+# -- the reference: the media steps as they were before this benchmark's change --
+
+
+def _reference_verify(path: Path, name: str) -> None:
+    import av
+
+    media.probe(path)
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        for _frame in container.decode(stream):
+            return
+
+
+def _reference_poster(path: str | os.PathLike[str], dest: Any = None, **_: Any) -> Path:
+    import av
+    from PIL import Image
+
+    path = Path(path)
+    out = Path(dest) if dest is not None else path.with_suffix(".jpg")
+    info = media.probe(path)
+    target = info.seconds * 0.5
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        container.seek(int(target / stream.time_base), stream=stream, backward=True)
+        chosen = None
+        for frame in container.decode(stream):
+            chosen = frame
+            if frame.time is None or frame.time >= target - 0.5 / info.fps:
+                break
+        assert chosen is not None
+        image = chosen.to_image()
+    if image.width > media.POSTER_MAX_WIDTH:
+        height = round(image.height * media.POSTER_MAX_WIDTH / image.width)
+        image = image.resize((media.POSTER_MAX_WIDTH, height), Image.Resampling.LANCZOS)
+    image.convert("RGB").save(out, format="JPEG", quality=media.POSTER_QUALITY, optimize=True)
+    return out
+
+
+if __name__ == "__main__":
+    main()
