@@ -1,7 +1,7 @@
 """Downloads: peak memory of ltx-notebook's streaming save against reading the body whole.
 
 The same emulator video is fetched twice in one process: once through
-``Client.stream`` + ``_media.save_stream`` (what jobs do), once with a plain
+``Client.stream`` + ``parts.save_stream`` (what jobs do), once with a plain
 ``httpx`` GET of the whole body written afterwards (the reference). Peak
 Python allocations are measured with ``tracemalloc``; the ratio is what counts.
 
@@ -23,7 +23,7 @@ import httpx
 from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._core.params import validate
 from ltx_notebook._service.client import Client
-from ltx_notebook._storage import media as _media
+from ltx_notebook._storage import parts
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 
 KEY = "bench-key-0123456789"
@@ -62,7 +62,7 @@ async def run(resolution: str, duration: int) -> dict[str, float]:
 
             async def ours() -> None:
                 async with client.stream(url) as (size, _type, chunks):
-                    await _media.save_stream(chunks, data / "ours.mp4", expected_size=size)
+                    await parts.save_stream(chunks, data / "ours.mp4", expected_size=size)
 
             async def reference() -> None:
                 async with httpx.AsyncClient() as plain:

@@ -38,7 +38,7 @@ from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._core.params import validate
 from ltx_notebook._jobs.runtime import Runtime
 from ltx_notebook._service.client import Client
-from ltx_notebook._storage import media
+from ltx_notebook._storage import media, parts
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 
 KEY = "bench-key-0123456789"
@@ -57,7 +57,7 @@ def _status_mb(field: str) -> float:
 async def _job(client: Client, url: str, dest: Path) -> None:
     """What Session._download does with a completed job's video."""
     async with client.stream(url) as (size, _type, chunks):
-        await media.save_stream(chunks, dest, expected_size=size)
+        await parts.save_stream(chunks, dest, expected_size=size)
     await asyncio.to_thread(media.probe, dest)
     await asyncio.to_thread(media.poster, dest)
 
@@ -65,7 +65,7 @@ async def _job(client: Client, url: str, dest: Path) -> None:
 def child(args: argparse.Namespace) -> dict[str, float]:
     """One measurement in this (fresh) process; prints it as JSON."""
     if args.variant == "reference":
-        media._verify = _reference_verify  # type: ignore[assignment]
+        parts.verify = _reference_verify  # type: ignore[assignment]
         media.poster = _reference_poster  # type: ignore[assignment]
     import av  # noqa: F401  # loaded before the baseline: library code is not the job's
     import PIL.Image  # noqa: F401

@@ -3,7 +3,7 @@
 The output URL outlives the request record (files are kept 7 days), so a
 failed download is worth trying again, and a broken one is worth resuming:
 
-- one process downloads a video at a time (a :class:`~.._storage.media.DownloadClaim`
+- one process downloads a video at a time (a :class:`~.._storage.parts.DownloadClaim`
   beside it), so two kernels resuming the same job fetch it once; the second
   waits, then finds the video the first recorded;
 - bytes go to one part file per video and a broken transfer resumes from its
@@ -24,7 +24,7 @@ from typing import Any
 
 from .._core.errors import ApiError, LtxError, MediaError
 from .._service.client import Client
-from .._storage import media
+from .._storage import media, parts
 from .._storage.records import JobRecord
 from .schedule import Backoff
 
@@ -53,7 +53,7 @@ async def fetch_video(
     video meanwhile), *note* records what is going on, *rest* waits (and
     pauses while nobody follows the job), *retry_hint* ends a give-up message.
     """
-    claim = media.DownloadClaim(dest)
+    claim = parts.DownloadClaim(dest)
     failures = 0
     waiting = False
     try:
@@ -73,7 +73,7 @@ async def fetch_video(
                 failures += 1
                 what = _describe(exc)
                 if failures >= backoff.attempts:
-                    await asyncio.to_thread(media.discard_parts, dest)
+                    await asyncio.to_thread(parts.discard_parts, dest)
                     return f"downloading: gave up after {failures} attempts ({what}); {retry_hint}"
                 delay = backoff.delay(failures)
                 log.warning("download of %s failed (%s); trying again in %.1f s", dest, what, delay)
@@ -96,7 +96,7 @@ async def _already_there(
         except MediaError:
             dest.unlink()
     # A part nobody holds a claim on is an orphan of a killed download: start afresh.
-    await asyncio.to_thread(media.discard_parts, dest)
+    await asyncio.to_thread(parts.discard_parts, dest)
     return None
 
 
@@ -110,14 +110,14 @@ async def _transfer(
     rest: Callable[[float], Awaitable[None]],
 ) -> dict[str, Any]:
     """Fetch into the part file until whole, resuming after each break that made progress."""
-    part = media.part_path(dest)
+    part = parts.part_path(dest)
     stalls = 0
     while True:
         offset = part.stat().st_size if part.exists() else 0
         try:
             async with client.stream_from(url, offset) as got:
-                await media.append_stream(got.chunks, part, offset=got.offset, total=got.total_size)
-            await media.commit_part(part, dest, expected_size=got.total_size)
+                await parts.append_stream(got.chunks, part, offset=got.offset, total=got.total_size)
+            await parts.commit_part(part, dest, expected_size=got.total_size)
             return await asyncio.to_thread(video_fields, dest)
         except ApiError as exc:
             if exc.status_code == 416:  # the part is longer than the file: start over

@@ -32,7 +32,7 @@ from .._core.params import MODELS, Params, check_timeout, estimate_cost
 from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.retry import NothingSent
-from .._storage import media
+from .._storage import media, parts
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
 from .download import fetch_video
@@ -237,7 +237,7 @@ class Session:
             for r in store.find(status=JobStatus.COMPLETED, video_path=None)
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
-        media.remove_orphan_parts(self.settings.media_dir)
+        parts.remove_orphan_parts(self.settings.media_dir)
         return settled + [self._start(self._track(record, store)) for record in records]
 
     def _settle_interrupted_submits(self, store: Store) -> list[JobRecord]:

@@ -4,23 +4,12 @@ A row is written *before* the submit is sent (status ``SUBMITTING``), so a
 crash mid-submit is still on record, and updated at each change of state. The
 store knows nothing of HTTP: callers hand it plain values.
 
-Concurrency. The file is shared by the background runtime thread, the main
-thread and possibly several kernels at once, so:
-
-- the journal is WAL (readers never block the writer, nor the writer readers);
-- every operation opens its own short-lived connection (no connection is ever
-  shared between threads or carried across a ``fork``);
-- every write runs in ``BEGIN IMMEDIATE``, so the write lock is taken up front
-  and a read-modify-write (``update`` computing derived timings) can never be
-  interleaved with another writer's; ``busy_timeout`` makes contenders wait
-  instead of failing, and a bounded retry covers the few cases where SQLite
-  reports ``SQLITE_BUSY`` without calling the busy handler (WAL recovery);
-- the waits differ: opening, reading and recording a job *before* it is sent
-  wait :data:`QUICK_TIMEOUT_S` (giving up costs nothing there, and a cell must
-  not hang), writes about work already sent wait :data:`BUSY_TIMEOUT_S`.
-
-Every failure of the file itself (damaged, locked past the wait, read-only,
-disk full, a folder that cannot be made) leaves as one
+Concurrency. The file is shared by the runtime thread, the main thread and
+other kernels: the journal is WAL (readers never block the writer, nor the
+writer readers), and :mod:`.sqlite` opens a short connection per operation,
+takes the write lock up front, and bounds every wait. Writes about work already
+sent wait :data:`BUSY_TIMEOUT_S`; everything else the shorter
+:data:`~.sqlite.QUICK_TIMEOUT_S`. Every failure of the file itself leaves as one
 :class:`~ltx_notebook._core.errors.StoreError` naming the file and what to do.
 
 Timestamps are stored as **ISO-8601 UTC text with a fixed shape**
@@ -43,23 +32,22 @@ stripped of credentials and query strings, and every text value passes through
 
 from __future__ import annotations
 
-import errno
 import json
 import math
 import os
-import random
 import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping
+from contextlib import AbstractContextManager
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from .._core.errors import StoreError, redact
+from .._core.errors import redact
 from .._core.params import Params
 from .._core.status import JobStatus
+from . import sqlite
 from .records import (
     BOOL_COLUMNS,
     TIME_COLUMNS,
@@ -69,6 +57,7 @@ from .records import (
     to_iso,
 )
 from .schema import MIGRATIONS, SCHEMA_VERSION
+from .sqlite import QUICK_TIMEOUT_S
 
 __all__ = ["Store"]
 
@@ -77,9 +66,6 @@ T = TypeVar("T")
 # How long a write that records work already sent (a request id, a state) waits for
 # another process's lock: long, because giving up would lose track of a paid job.
 BUSY_TIMEOUT_S: Final = 30.0
-# How long everything else waits: opening, reading, and recording a job *before* it
-# is sent, where giving up costs nothing and a cell should not hang.
-QUICK_TIMEOUT_S: Final = 5.0
 SQLITE_INT_MIN: Final = -(2**63)
 SQLITE_INT_MAX: Final = 2**63 - 1
 
@@ -132,61 +118,6 @@ def _marks(n: int) -> str:
     return ", ".join(["?"] * n)
 
 
-def _is_transient(exc: sqlite3.OperationalError) -> bool:
-    text = str(exc).lower()
-    return "locked" in text or "busy" in text
-
-
-def _fault(exc: Exception, path: Path, doing: str, waited: float) -> StoreError:
-    """One line (at most 300 characters) that says what went wrong with *path*, and what to do."""
-    code = getattr(exc, "sqlite_errorname", "") or ""
-    number = exc.errno if isinstance(exc, OSError) else None
-    why = (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
-    where = f"the job store {path}"
-    disk = _disk(path)
-    if isinstance(exc, sqlite3.OperationalError) and _is_transient(exc):
-        text = (
-            f"{where} is locked by another process (waited {waited:.0f} s) while {doing}: "
-            "close what holds it open (a sqlite3 shell, a DB browser) and try again"
-        )
-    elif (
-        code.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH"))
-        or number in (errno.EROFS, errno.EACCES, errno.EPERM)
-        or disk == "read-only"
-    ):
-        text = (
-            f"{where} is read-only ({why}) while {doing}: configure(media_dir=...) or "
-            "%config LtxMagics.media_dir a writable folder"
-        )
-    elif code == "SQLITE_FULL" or number == errno.ENOSPC or disk == "full":
-        text = f"the disk of {where} is full while {doing}: free some space and try again"
-    elif code.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")):
-        text = (
-            f"{where} is damaged ({why}) while {doing}: move it aside and a new one is "
-            "made (sqlite3's .recover may save its rows)"
-        )
-    elif isinstance(exc, OSError | ValueError):
-        text = f"cannot create {where} ({why}): check its folder"
-    else:
-        text = f"{where} could not be written ({why}) while {doing}: is the disk failing?"
-    return StoreError(text, path=path)
-
-
-def _disk(path: Path) -> str | None:
-    # SQLite reports a full or read-only disk as a plain I/O error when it is the WAL
-    # index that cannot be made or grown; the filesystem itself tells which.
-    statvfs = getattr(os, "statvfs", None)  # not on Windows
-    try:
-        info = statvfs(path.parent) if statvfs else None
-    except (OSError, ValueError):
-        return None
-    if info is None:
-        return None
-    if info.f_flag & os.ST_RDONLY:
-        return "read-only"
-    return "full" if info.f_bavail * info.f_frsize < 2**20 else None
-
-
 class Store:
     """The job table in one SQLite file (created with its parent folders).
 
@@ -201,7 +132,7 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-            raise _fault(exc, self.path, "making its folder", 0) from None
+            raise sqlite.fault(exc, self.path, "making its folder", 0) from None
         self._retry(self._open, doing="opening it")
 
     def __repr__(self) -> str:
@@ -209,55 +140,17 @@ class Store:
 
     # -- plumbing -------------------------------------------------------------
 
-    @contextmanager
-    def _connect(self, wait: float = QUICK_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
-        # isolation_level=None: no implicit transactions, we issue BEGIN ourselves.
-        conn = sqlite3.connect(self.path, timeout=wait, isolation_level=None)
-        try:
-            conn.row_factory = sqlite3.Row
-            conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
-            yield conn
-        finally:
-            conn.close()
+    # The file's plumbing lives in .sqlite; these bind it to this store's path.
+    def _connect(self, wait: float = QUICK_TIMEOUT_S) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.connect(self.path, wait)
 
-    @contextmanager
-    def _write(self, wait: float) -> Iterator[sqlite3.Connection]:
-        with self._connect(wait) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                if conn.in_transaction:  # some errors roll back by themselves
-                    conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+    def _write(self, wait: float) -> AbstractContextManager[sqlite3.Connection]:
+        return sqlite.write(self.path, wait)
 
     def _retry(
         self, operation: Callable[[float], T], *, doing: str, wait: float = QUICK_TIMEOUT_S
     ) -> T:
-        """Run *operation(seconds it may wait for a lock)* until done or *wait* is spent.
-
-        Every SQLite or filesystem failure leaves as a :class:`StoreError` saying
-        what happened to which file while *doing* what.
-        """
-        # Nothing is committed when SQLITE_BUSY escapes (the transaction rolled
-        # back), so running the whole operation again is safe.
-        start = time.monotonic()
-        delay = 0.01
-        while True:
-            left = max(0.05, wait - (time.monotonic() - start))
-            try:
-                return operation(left)
-            except sqlite3.OperationalError as exc:
-                waited = time.monotonic() - start
-                if not _is_transient(exc) or waited > wait:
-                    raise _fault(exc, self.path, doing, waited) from None
-            except (sqlite3.DatabaseError, OSError) as exc:
-                if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
-                    raise  # our own mistake (a duplicate request id), not the store's state
-                raise _fault(exc, self.path, doing, time.monotonic() - start) from None
-            time.sleep(delay * (0.5 + random.random()))
-            delay = min(delay * 2, 0.5)
+        return sqlite.retry(self.path, operation, doing=doing, wait=wait)
 
     def _open(self, wait: float) -> None:
         with self._connect(wait) as conn:

@@ -12,7 +12,8 @@ from PIL import Image
 
 from ltx_notebook import JobStatus, Session, validate
 from ltx_notebook._service.client import Client
-from ltx_notebook._storage.media import probe, save_stream
+from ltx_notebook._storage.media import probe
+from ltx_notebook._storage.parts import save_stream
 from tests.conftest import make_emulator
 
 PROMPT = "a slow pan across a misty pine forest"

@@ -12,7 +12,8 @@ import pytest
 from PIL import Image, ImageChops
 
 from ltx_notebook._core.errors import MediaError
-from ltx_notebook._storage.media import VideoInfo, data_uri, media_path, poster, probe, save_stream
+from ltx_notebook._storage.media import VideoInfo, data_uri, media_path, poster, probe
+from ltx_notebook._storage.parts import save_stream
 from tests.storage.media_videos import FPS, HEIGHT, SECONDS, WIDTH
 
 
