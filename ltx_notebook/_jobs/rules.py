@@ -13,6 +13,8 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
+from .._core.config import Settings
+from .._core.errors import LtxError
 from .._core.status import JobStatus
 from .._service.replies import ResultReply
 from .._storage.records import JobRecord
@@ -27,7 +29,9 @@ __all__ = [
     "known",
     "not_found_is_final",
     "plausible",
+    "request_id_of",
     "result_fields",
+    "same_service",
 ]
 
 # Records expire an hour after submit on the real service; output files live longer.
@@ -120,3 +124,22 @@ def gone(request_id: str | None) -> str:
         f"the service no longer knows request {request_id} (records expire 1 hour "
         "after submit); if it ran, its cost shows in your Segmind console"
     )
+
+
+def same_service(built: Settings | None, now: Settings) -> bool:
+    # A client uses only the key and the service's URLs: a new media folder or store must
+    # not close it under the jobs being polled with it.
+    if built is None:
+        return False
+    return (built.api_key, built.base_url, built.history_url) == (
+        now.api_key,
+        now.base_url,
+        now.history_url,
+    )
+
+
+def request_id_of(record: JobRecord) -> str:
+    # A job is driven only once the service has named it; a row without an id never is.
+    if record.request_id is None:
+        raise LtxError(f"job {record.id} has no request id to follow")
+    return record.request_id

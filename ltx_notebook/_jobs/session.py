@@ -45,7 +45,9 @@ from .rules import (
     is_note,
     known,
     not_found_is_final,
+    request_id_of,
     result_fields,
+    same_service,
 )
 from .runtime import Runtime
 from .schedule import Backoff, PollSchedule
@@ -96,7 +98,7 @@ class Session:
     def _get_client(self) -> Client:
         # Called only on the runtime loop: httpx clients belong to one loop.
         settings = self.settings
-        if self._client is None or not _same_service(self._client_settings, settings):
+        if self._client is None or not same_service(self._client_settings, settings):
             if self._client is not None:
                 # Keep the task referenced until it ends: asyncio holds tasks weakly.
                 closing = asyncio.get_running_loop().create_task(self._client.aclose())
@@ -374,7 +376,7 @@ class Session:
                 continue
             trouble += 1
             try:
-                reply = await client.status(_request_id(job))
+                reply = await client.status(request_id_of(job.record))
             except NotFound as exc:
                 if not_found_is_final(job.record, ttl=self.record_ttl):
                     await self._update(job, status=JobStatus.EXPIRED, error=gone(job.request_id))
@@ -436,7 +438,7 @@ class Session:
         failures = 0
         while True:
             try:
-                reply = await self._get_client().result(_request_id(job))
+                reply = await self._get_client().result(request_id_of(job.record))
                 status = known(reply.status)
                 if status is JobStatus.FAILED:
                     reason = reply.error or "the service reported FAILED without a reason"
@@ -493,22 +495,3 @@ class Session:
         deadline = None if timeout is None else time.monotonic() + timeout
         for job in jobs:
             job.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
-
-
-def _same_service(built: Settings | None, now: Settings) -> bool:
-    # A client uses only the key and the service's URLs: a new media folder or store must
-    # not close it under the jobs being polled with it.
-    if built is None:
-        return False
-    return (built.api_key, built.base_url, built.history_url) == (
-        now.api_key,
-        now.base_url,
-        now.history_url,
-    )
-
-
-def _request_id(job: Job) -> str:
-    # A job is driven only once the service has named it; a row without an id never is.
-    if job.request_id is None:
-        raise LtxError(f"job {job.id} has no request id to follow")
-    return job.request_id

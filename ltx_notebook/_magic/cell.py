@@ -6,13 +6,18 @@ so a value parsed here is only ever sent after it passed validation.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import argparse
+import string
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
+
+from IPython.core.error import UsageError
+from IPython.core.magic_arguments import parse_argstring
 
 from .._core.errors import InvalidParams
 from .._jobs.plan import SWEEPABLE
 
-__all__ = ["parse_grid", "split_prompts"]
+__all__ = ["fill_vars", "parse_grid", "read_line", "split_prompts"]
 
 
 def split_prompts(text: str) -> list[str]:
@@ -70,3 +75,30 @@ def parse_grid(options: Iterable[str]) -> dict[str, list[Any]]:
             raise InvalidParams(f"--sweep {key}= has no values", param=key)
         grid.setdefault(key, []).extend(_coerce(key, v) for v in items)
     return grid
+
+
+def read_line(magic: Callable[..., Any], line: str) -> argparse.Namespace:
+    """The magic *line* parsed by *magic*'s arguments; a line that cannot be split is a
+    UsageError (it is split like a shell's, so an unclosed quote is shlex's ValueError)."""
+    try:
+        args: argparse.Namespace = parse_argstring(magic, line)
+        return args
+    except ValueError as exc:
+        raise UsageError(
+            f"cannot read the magic line: {exc}; check its quotes and backslashes"
+        ) from None
+
+
+def fill_vars(prompt: str, namespace: Mapping[str, Any]) -> str:
+    """``--vars``: *prompt* with its ``{name}`` fields filled from the notebook's variables."""
+    try:
+        names = [name for _, name, _, _ in string.Formatter().parse(prompt) if name]
+    except ValueError as exc:  # unbalanced braces
+        raise UsageError(f"--vars: cannot read the prompt's {{names}}: {exc}") from None
+    missing = [n for n in names if n.split(".")[0].split("[")[0] not in namespace]
+    if missing:
+        raise UsageError(f"--vars: no variable named {missing[0]!r} in the notebook")
+    try:
+        return prompt.format_map(namespace)
+    except Exception as exc:  # the notebook's own objects format themselves: anything goes
+        raise UsageError(f"--vars: cannot fill the prompt: {type(exc).__name__}: {exc}") from None

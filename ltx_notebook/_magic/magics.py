@@ -13,13 +13,12 @@ import inspect
 import json
 import keyword
 import math
-import string
 from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
-from IPython.core.magic_arguments import argument, magic_arguments, parse_argstring
+from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, validate
 
@@ -39,7 +38,7 @@ from .._jobs.sweep import (
 from .._view import frontend as _frontend
 from .._view.cell import Embed, job_html, job_text, sweep_html
 from .._view.job_progress import job_line
-from .cell import parse_grid, split_prompts
+from .cell import fill_vars, parse_grid, read_line, split_prompts
 from .emulator import EMULATOR_USAGE, InKernelEmulator
 from .live import follow, follow_sweep
 
@@ -60,17 +59,6 @@ LINE_COMMANDS = tuple(LINE_USAGE)
 
 def _usage(exc: Exception) -> UsageError:
     return UsageError(str(exc))
-
-
-def _parse(magic: Callable[..., Any], line: str) -> argparse.Namespace:
-    # The line is split like a shell's, so an unclosed quote is shlex's ValueError.
-    try:
-        args: argparse.Namespace = parse_argstring(magic, line)
-        return args
-    except ValueError as exc:
-        raise UsageError(
-            f"cannot read the magic line: {exc}; check its quotes and backslashes"
-        ) from None
 
 
 @magics_class
@@ -257,7 +245,7 @@ class LtxMagics(Magics):
         Ctrl-C or --timeout ends the wait, never the job. Defaults come from
         %config LtxMagics.<name>; see docs/magic.md.
         """
-        args = _parse(self.ltx_cell, line)
+        args = read_line(self.ltx_cell, line)
         if args.out is not None and (not args.out.isidentifier() or keyword.iskeyword(args.out)):
             raise UsageError(f"-o/--out needs a Python variable name (got {args.out!r})")
         try:
@@ -284,7 +272,7 @@ class LtxMagics(Magics):
         if not prompts:
             raise UsageError("%%ltx needs a prompt: write it in the cell body, below the magic")
         if args.vars:
-            prompts = [self._fill(prompt) for prompt in prompts]
+            prompts = [fill_vars(prompt, self._user_ns) for prompt in prompts]
         if args.embed is not None:
             raise UsageError("--embed applies to one job; a sweep shows its videos by path")
         if args.concurrency is not None and not 1 <= args.concurrency <= SWEEP_MAX_CONCURRENCY:
@@ -343,7 +331,7 @@ class LtxMagics(Magics):
         if not prompt:
             raise UsageError("%%ltx needs a prompt: write it in the cell body, below the magic")
         if args.vars:
-            prompt = self._fill(prompt)
+            prompt = fill_vars(prompt, self._user_ns)
         audio = args.audio if args.audio is not None else self.audio
         try:
             return validate_params(
@@ -356,21 +344,6 @@ class LtxMagics(Magics):
             )
         except InvalidParams as exc:
             raise _usage(exc) from None
-
-    def _fill(self, prompt: str) -> str:
-        try:
-            names = [name for _, name, _, _ in string.Formatter().parse(prompt) if name]
-        except ValueError as exc:  # unbalanced braces
-            raise UsageError(f"--vars: cannot read the prompt's {{names}}: {exc}") from None
-        missing = [n for n in names if n.split(".")[0].split("[")[0] not in self._user_ns]
-        if missing:
-            raise UsageError(f"--vars: no variable named {missing[0]!r} in the notebook")
-        try:
-            return prompt.format_map(self._user_ns)
-        except Exception as exc:  # the notebook's own objects format themselves: anything goes
-            raise UsageError(
-                f"--vars: cannot fill the prompt: {type(exc).__name__}: {exc}"
-            ) from None
 
     def _show_dry_run(self, params: Params) -> None:
         spec = f"{self.session.settings.v2_url}/{params.model}"
@@ -427,7 +400,7 @@ class LtxMagics(Magics):
         """
         if not line.strip():
             raise UsageError("%ltx needs a command: " + ", ".join(LINE_COMMANDS) + " (see %ltx?)")
-        args = _parse(self.ltx_line, line)
+        args = read_line(self.ltx_line, line)
         handler = getattr(self, f"_cmd_{args.command}")
         try:
             # Checked up front, so a TypeError raised inside a command is never misread.
