@@ -15,7 +15,7 @@ import httpx
 
 from .._core.errors import TransportError
 from .._core.secrets import clean_cause
-from .failures import host
+from .failures import host, with_body
 from .replies import count
 
 __all__ = ["SUBMIT_BODY_LIMIT", "chunks", "content_range", "expected_size", "read_all"]
@@ -53,18 +53,7 @@ async def read_all(response: httpx.Response, received: bytearray) -> httpx.Respo
                 break
     finally:
         await response.aclose()
-    # The bytes are already decoded: drop the headers that describe the wire form.
-    headers = [
-        (k, v)
-        for k, v in response.headers.multi_items()
-        if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
-    ]
-    return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=bytes(received[:SUBMIT_BODY_LIMIT]),
-        request=response.request,
-    )
+    return with_body(response, bytes(received[:SUBMIT_BODY_LIMIT]))
 
 
 async def chunks(response: httpx.Response, *, billed: bool) -> AsyncIterator[bytes]:

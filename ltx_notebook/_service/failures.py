@@ -39,6 +39,7 @@ __all__ = [
     "request_id_in",
     "request_id_in_bytes",
     "snippet",
+    "with_body",
 ]
 
 ERROR_BODY_LIMIT: Final = 64 * 1024  # an error page is read this far, never more
@@ -170,6 +171,11 @@ async def buffer_error(response: httpx.Response) -> httpx.Response:
         pass  # a broken error page still has its status code
     finally:
         await response.aclose()
+    return with_body(response, bytes(data[:ERROR_BODY_LIMIT]))
+
+
+def with_body(response: httpx.Response, content: bytes) -> httpx.Response:
+    """*response* again, holding *content*: the body it streamed, read and decoded."""
     # The bytes are already decoded: drop the headers that describe the wire form.
     headers = [
         (k, v)
@@ -177,10 +183,7 @@ async def buffer_error(response: httpx.Response) -> httpx.Response:
         if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")
     ]
     return httpx.Response(
-        response.status_code,
-        headers=headers,
-        content=bytes(data[:ERROR_BODY_LIMIT]),
-        request=response.request,
+        response.status_code, headers=headers, content=content, request=response.request
     )
 
 
