@@ -293,3 +293,16 @@ def assert_no_key(kernel: Kernel, *extra: str) -> None:
     assert API_KEY not in kernel.all_text()
     for text in extra:
         assert API_KEY not in text
+
+
+def assert_one_usage_error(kernel: Kernel, emulator: Emulator, code: str, message: str) -> None:
+    """*code* ends in one ``UsageError`` line holding *message*, no traceback, nothing sent."""
+    before = emulator.engine.count()
+    run = kernel.run(code)
+    assert run.status == "error"
+    assert run.reply is not None and run.reply["content"]["ename"] == "UsageError"
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 1, run.stderr
+    assert lines[0].startswith("UsageError: ") and message in lines[0], lines[0]
+    assert "Traceback" not in run.text()
+    assert emulator.engine.count() == before

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from ltx_notebook.emulator import Emulator
-from tests.harness.kernel import Kernel, assert_no_key
+from tests.harness.kernel import Kernel, assert_no_key, assert_one_usage_error
 
 pytestmark = pytest.mark.kernel
 
@@ -35,15 +35,7 @@ NASTY = [
 def test_a_nasty_line_is_one_usage_error_line(
     kernel: Kernel, module_emulator: Emulator, code: str, message: str
 ) -> None:
-    before = module_emulator.engine.count()
-    run = kernel.run(code)
-    assert run.status == "error"
-    assert run.reply is not None and run.reply["content"]["ename"] == "UsageError"
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("UsageError: ") and message in lines[0], lines[0]
-    assert "Traceback" not in run.text()
-    assert module_emulator.engine.count() == before
+    assert_one_usage_error(kernel, module_emulator, code, message)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from ltx_notebook.emulator import Emulator
-from tests.harness.kernel import Kernel, assert_no_key
+from tests.harness.kernel import Kernel, assert_no_key, assert_one_usage_error
 
 pytestmark = pytest.mark.kernel
 
@@ -189,14 +189,7 @@ USAGE_ERRORS = [
 def test_usage_errors_are_one_line_and_send_nothing(
     kernel: Kernel, module_emulator: Emulator, code: str, message: str
 ) -> None:
-    before = module_emulator.engine.count()
-    run = kernel.run(code)
-    assert run.status == "error"
-    assert run.reply is not None and run.reply["content"]["ename"] == "UsageError"
-    lines = run.stderr.strip().splitlines()
-    assert len(lines) == 1, run.stderr
-    assert lines[0].startswith("UsageError: ") and message in lines[0], lines[0]
-    assert module_emulator.engine.count() == before
+    assert_one_usage_error(kernel, module_emulator, code, message)
 
 
 def test_config_refuses_a_bad_default_and_accepts_a_good_one(kernel: Kernel) -> None:

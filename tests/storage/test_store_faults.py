@@ -10,6 +10,7 @@ nobody's row is lost.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -109,11 +110,9 @@ conn.execute("COMMIT")
 """
 
 
-def test_a_store_locked_by_another_process_fails_fast_and_loses_no_row(
-    emulator: Emulator, sessions: list[Session], tmp_path: Path
-) -> None:
-    path = tmp_path / "jobs.sqlite"
-    filled_store(path, 1)
+@contextlib.contextmanager
+def held_by_another_process(path: Path, tmp_path: Path) -> Iterator[None]:
+    """Another process holds *path*'s write lock (and writes a row) until the block ends."""
     held, release = tmp_path / "held", tmp_path / "release"
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(path), str(held), str(release)],
@@ -125,16 +124,25 @@ def test_a_store_locked_by_another_process_fails_fast_and_loses_no_row(
         while not held.exists():
             assert holder.poll() is None and time.monotonic() < deadline, "no lock taken"
             time.sleep(0.01)
+        yield
+    finally:
+        release.touch()
+        _, err = holder.communicate(timeout=30)
+    assert holder.returncode == 0, err
+
+
+def test_a_store_locked_by_another_process_fails_fast_and_loses_no_row(
+    emulator: Emulator, sessions: list[Session], tmp_path: Path
+) -> None:
+    path = tmp_path / "jobs.sqlite"
+    filled_store(path, 1)
+    with held_by_another_process(path, tmp_path):
         start = time.monotonic()
         error = refused_submit(emulator, sessions, path)
         waited = time.monotonic() - start
         assert "locked by another process" in str(error)
         assert waited < 2 * QUICK_TIMEOUT_S + 2, f"waited {waited:.1f} s"
         assert Store(path).get(1) is not None  # reading still works meanwhile (WAL)
-    finally:
-        release.touch()
-        _, err = holder.communicate(timeout=30)
-    assert holder.returncode == 0, err
     store = Store(path)
     assert [(r.id, r.notes) for r in store.find()] == [(1, "theirs")]  # their write landed
     job = sessions[0].submit(validate(prompt=PROMPT))  # and ours goes through once it is free
@@ -293,23 +301,11 @@ def test_a_paid_jobs_request_id_is_in_the_error_if_it_cannot_be_recorded(
     path = tmp_path / "jobs.sqlite"
     filled_store(path, 1)
     monkeypatch.setattr(store_module, "BUSY_TIMEOUT_S", 1.0)  # the real wait is 30 s
-    held, release = tmp_path / "held", tmp_path / "release"
-    holder = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(path), str(held), str(release)],
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while not held.exists():
-            assert holder.poll() is None and time.monotonic() < deadline, "no lock taken"
-            time.sleep(0.01)
-        with pytest.raises(StoreError) as info:
-            Store(path).update(1, request_id="4462ebfc-5f91-4ef0-9cfb-ac6e7687a66e")
-    finally:
-        release.touch()
-        _, err = holder.communicate(timeout=30)
-    assert holder.returncode == 0, err
+    with (
+        held_by_another_process(path, tmp_path),
+        pytest.raises(StoreError) as info,
+    ):
+        Store(path).update(1, request_id="4462ebfc-5f91-4ef0-9cfb-ac6e7687a66e")
     message = str(info.value)
     assert "locked by another process" in message and "\n" not in message
     assert "request id 4462ebfc-5f91-4ef0-9cfb-ac6e7687a66e: keep it" in message
