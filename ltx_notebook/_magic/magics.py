@@ -9,12 +9,11 @@ sent: a ``UsageError`` never costs credits.
 from __future__ import annotations
 
 import argparse
-import inspect
 import json
 import keyword
 import math
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from IPython.core.error import UsageError
 from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_var_expand
@@ -26,7 +25,6 @@ from .._core.config import configure
 from .._core.errors import InvalidParams, LtxError
 from .._core.params import MODELS, RESOLUTIONS, Params, check_timeout, estimate_cost
 from .._core.params import validate as validate_params
-from .._core.status import JobStatus
 from .._jobs.job import Job
 from .._jobs.session import Session
 from .._jobs.sweep import (
@@ -37,28 +35,31 @@ from .._jobs.sweep import (
 )
 from .._view import frontend as _frontend
 from .._view.cell import Embed, job_html, job_text, sweep_html
-from .._view.job_progress import job_line
+from . import job_commands, setup_commands  # noqa: F401  (they register their commands)
 from .cell import fill_vars, parse_grid, read_line, split_prompts
+from .commands import COMMANDS, dispatch, line_doc
 from .emulator import EMULATOR_USAGE, InKernelEmulator
 from .live import follow, follow_sweep
 
 __all__ = ["LtxMagics"]
 
 EMBED_MODES = tuple(mode.value for mode in Embed)
-LINE_USAGE = {
-    "status": "%ltx status [ID]",
-    "history": "%ltx history",
-    "show": "%ltx show ID",
-    "resume": "%ltx resume",
-    "credits": "%ltx credits",
-    "config": "%ltx config",
-    "emulator": EMULATOR_USAGE,
-}
-LINE_COMMANDS = tuple(LINE_USAGE)
+# Kept for the tests and for readers: the commands, in the order %ltx? lists them.
+LINE_COMMANDS = tuple(COMMANDS)
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _usage(exc: Exception) -> UsageError:
     return UsageError(str(exc))
+
+
+def _doc(text: str) -> Callable[[F], F]:
+    # The docstring is built from the command registry; magic_arguments reads it for %ltx?.
+    def put(func: F) -> F:
+        func.__doc__ = text
+        return func
+
+    return put
 
 
 @magics_class
@@ -378,108 +379,34 @@ class LtxMagics(Magics):
 
     # -- %ltx ------------------------------------------------------------------------
     @magic_arguments(name="ltx")
-    @argument("command", choices=LINE_COMMANDS, help="what to do (see above)")
+    @argument("command", choices=tuple(COMMANDS), help="what to do (see above)")
     @argument("args", nargs=argparse.REMAINDER, help="the command's arguments")
+    @_doc(line_doc())
     @no_var_expand
     @line_magic("ltx")  # type: ignore[arg-type]  # IPython types it for plain functions only
     def ltx_line(self, line: str) -> Any:
-        """Look after jobs: status, history, show, resume, credits, config, emulator.
-
-        %ltx status [ID]        the state of one job (local id or request id), or of the
-                                unfinished ones
-        %ltx history            every job, as a DataFrame (the cell's value)
-        %ltx show ID            display a past job's video again (fetched again if the
-                                file is gone and the service still keeps it)
-        %ltx resume             follow jobs left unfinished by a kernel restart; waits
-                                where %%ltx would wait (headless, terminal)
-        %ltx credits            the account's credits
-        %ltx config             the settings in force (the key masked) and LtxMagics traits
-        %ltx emulator start [speed=N] [render_scale=F] [preset=NAME] [seed=N] [credits=N]
-                                run a local emulator and point this session at it
-        %ltx emulator stop      stop it and restore the previous settings
-        """
         if not line.strip():
-            raise UsageError("%ltx needs a command: " + ", ".join(LINE_COMMANDS) + " (see %ltx?)")
+            raise UsageError("%ltx needs a command: " + ", ".join(COMMANDS) + " (see %ltx?)")
         args = read_line(self.ltx_line, line)
-        handler = getattr(self, f"_cmd_{args.command}")
-        try:
-            # Checked up front, so a TypeError raised inside a command is never misread.
-            inspect.signature(handler).bind(*args.args)
-        except TypeError:
-            raise UsageError(f"usage: {LINE_USAGE[args.command]}") from None
-        try:
-            return handler(*args.args)
-        except LtxError as exc:
-            raise UsageError(f"{type(exc).__name__}: {exc}") from None
+        return dispatch(self, args.command, args.args)
 
-    def _job(self, key: str) -> Job:
+    # -- what the line commands may use (commands.Host) ---------------------------------
+    def job(self, key: str) -> Job:
         # isdigit() alone takes "²", which int() refuses; a non-ASCII key is a request id.
         return self.session.get(int(key) if key.isascii() and key.isdigit() else key)
 
-    def _cmd_status(self, key: str | None = None) -> None:
-        if key is not None:
-            job = self._job(key)
-            line = job_line(job)
-            if job.video_path:
-                line += f" · {job.video_path}"
-            print(line)
-            return
-        records = self.session.store.unfinished()
-        if not records:
-            print("no unfinished jobs")
-        for record in records:
-            print(job_line(self.session.get(record.id)))
+    def present(
+        self, job: Job, *, wait: bool | None, timeout: float | None, embed: str | None
+    ) -> None:
+        self._present(job, wait=wait, timeout=timeout, embed=embed)
 
-    def _cmd_history(self) -> Any:
-        from .._storage.tables import history_frame
-
-        return history_frame(self.session.store)
-
-    def _cmd_show(self, key: str) -> None:
-        job = self._job(key)
-        missing = not (job.video_path and job.video_path.is_file())
-        if job.status is JobStatus.COMPLETED and missing and job.output_url:
-            try:
-                job = self.session.refetch(job)
-                print(f"the local copy is gone: fetching job {job.request_id} again")
-                job.wait(self.timeout)
-            except (LtxError, KeyboardInterrupt) as exc:
-                print(f"stopped fetching it again: {exc or type(exc).__name__}")
-            else:
-                if not (job.video_path and job.video_path.is_file()):
-                    # The failure is recorded on the job; the placeholder below says it too.
-                    print(f"could not fetch it again: {job.error or 'no file'}")
+    def show_final(self, job: Job) -> None:
         _show_final(job, self._final_html(None))
 
-    def _cmd_resume(self) -> None:
-        found = self.session.resume()
-        # Submits a crash cut short come back settled (UNKNOWN): say so, with how to check.
-        settled = [job for job in found if job.status is JobStatus.UNKNOWN]
-        for job in settled:
-            print(f"job {job.id}: {job.status.value}: {job.error}")
-        jobs = [job for job in found if job not in settled]
-        if not jobs:
-            print("nothing to resume: every recorded job has finished")
-            return
-        print(f"resuming {len(jobs)} job(s): " + ", ".join(j.request_id or str(j.id) for j in jobs))
-        for job in jobs:
-            self._present(job, wait=None, timeout=None, embed=None)
+    def traits_in_force(self) -> dict[str, Any]:
+        return {name: getattr(self, name) for name in sorted(self.trait_names(config=True))}
 
-    def _cmd_credits(self) -> None:
-        reply = self.session.credits()
-        print(f"credits: {reply['credits']:.4f} · free credits: {reply['free_credits']:.4f}")
-
-    def _cmd_config(self) -> None:
-        settings = self.session.settings.describe()
-        traits = {name: getattr(self, name) for name in sorted(self.trait_names(config=True))}
-        width = max(len(k) for k in [*settings, *(f"LtxMagics.{t}" for t in traits)])
-        for key, value in settings.items():
-            print(f"{key:<{width}}  {value}")
-        print(f"{'front end':<{width}}  {_frontend.detect().value}")
-        for key, value in traits.items():
-            print(f"{'LtxMagics.' + key:<{width}}  {value!r}")
-
-    def _cmd_emulator(self, action: str, *options: str) -> None:
+    def run_emulator(self, action: str, options: tuple[str, ...]) -> None:
         if action == "start":
             self._emulator.start(options)
         elif action == "stop" and not options:
