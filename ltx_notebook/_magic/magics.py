@@ -276,7 +276,7 @@ class LtxMagics(Magics):
         if args.dry_run:
             self._show_dry_run(params, guard=guard)
             return
-        found = same_job(self.session, params) if guard else None
+        found = self._same_job(params) if guard else None
         if found is not None:
             print(reuse_line(found))
             if args.out:
@@ -380,13 +380,20 @@ class LtxMagics(Magics):
         except InvalidParams as exc:
             raise _usage(exc) from None
 
+    def _same_job(self, params: Params) -> Job | None:
+        # The store is read before anything is sent: its trouble is one line, as a submit's.
+        try:
+            return same_job(self.session, params)
+        except LtxError as exc:
+            raise UsageError(f"{type(exc).__name__}: {exc}") from None
+
     def _show_dry_run(self, params: Params, *, guard: bool) -> None:
         spec = f"{self.session.settings.v2_url}/{params.model}"
         body = params.payload()
         note = ""
         if params.image_is_local:
             note = "\n(the local image is uploaded first; its URL replaces the path)"
-        found = same_job(self.session, params) if guard else None
+        found = self._same_job(params) if guard else None
         if found is not None:
             note += f"\nrunning it now: {reuse_line(found)}"
         print(
