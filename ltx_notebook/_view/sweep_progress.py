@@ -98,6 +98,8 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
     if sweep.dry_run:
         head.append("dry run: nothing sent")
     head.append(f"{finished}/{total} done")
+    if sweep.reused:
+        head.append(f"{sweep.reused} reused from the store")
     head.append(f"~${sweep.estimated_cost:.2f} estimated")
     if sweep.started_at is not None:
         head.append(f"{clock(sweep.elapsed)} elapsed")
@@ -175,6 +177,8 @@ def sweep_line(sweep: Sweep) -> str:
         f"[ltx sweep {sweep.sweep_id}] {sweep.finished_count()}/{sweep.size} done "
         f"{clock(sweep.elapsed)} · {counts}"
     )
+    if sweep.reused:
+        line += f" · {sweep.reused} reused"
     if sweep.note and not sweep.done:
         line += f" · {sweep.note}"
     if sweep.error is not None:
