@@ -55,7 +55,7 @@ def history(host: Host) -> Any:
 )
 def show(host: Host, *words: str) -> None:
     keys = [w for w in words if w != "--again"]
-    if len(keys) != 1 or keys[0].startswith("-"):
+    if len(keys) != 1:
         raise UsageError(f"usage: {SHOW_USAGE}")
     job = host.job(keys[0])
     if "--again" in words:

@@ -144,6 +144,11 @@ def test_show_again_refuses_a_request_whose_image_changed(
     )
 
 
+@pytest.mark.parametrize("line", ["%ltx show --again", "%ltx show 1 2 --again"])
+def test_show_again_needs_one_id(kernel: Kernel, module_emulator: Emulator, line: str) -> None:
+    assert_one_usage_error(kernel, module_emulator, line, "usage: %ltx show ID [--again]")
+
+
 def test_help_names_again(kernel: Kernel) -> None:
     assert "--again" in kernel.ok("%%ltx?").page
     assert "%ltx show ID [--again]" in kernel.ok("%ltx?").page
