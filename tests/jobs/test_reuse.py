@@ -141,6 +141,8 @@ def test_a_sweep_cut_short_is_finished_by_running_it_again(
     reused_ids = {first[0].id, first[2].id}
     assert reused_ids <= {job.id for job in second}
     assert len(second.frame()) == 4  # the reused jobs belong to its frame too
+    html = second._repr_html_() or ""
+    assert "2 reused from the store" in html and html.count(">reused<") == 2
 
     third = sweep(prompts, session=session, reuse=True).wait(60)
     assert (third.reused, third.to_send) == (3, 1)  # the FAILED one is tried again
