@@ -14,8 +14,10 @@ its URL and compared as such (what the URL serves is the service's business).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
+import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -29,12 +31,24 @@ _CHUNK: Final = 1 << 20
 
 def image_digest(path: str | Path) -> str | None:
     """``sha256:<hex>`` of the file at *path*, or None if it cannot be read."""
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):  # gone, unreadable, a NUL in the path
+        return None
+    # A sweep over one 20 MB first frame looks it up once per combination, and the store
+    # hashes it again per row: read it once while the file stays the same one, unchanged.
+    stamp = (info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+    return _digest(os.fspath(path), stamp)
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, stamp: tuple[int, int, int, int]) -> str | None:
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as file:
             while chunk := file.read(_CHUNK):
                 digest.update(chunk)
-    except (OSError, ValueError):  # gone, unreadable, a NUL in the path
+    except (OSError, ValueError):
         return None
     return f"sha256:{digest.hexdigest()}"
 
