@@ -40,6 +40,7 @@ from ._core.status import JobStatus
 from ._jobs import sweep as _sweep
 from ._jobs.job import Job
 from ._jobs.presenters import PRESENTERS as _PRESENTERS
+from ._jobs.reuse import same_job as _same_job
 from ._jobs.session import Session
 from ._jobs.sweep import ConfirmationRequired, Sweep
 
@@ -146,12 +147,17 @@ def generate(
     image: str | None = None,
     model: str = "ltx-2-pro",
     tag: str | None = None,
+    reuse: bool = False,
 ) -> Job:
     """Validate, submit, and return the :class:`Job` once the service accepted it.
 
     Parameter, authentication and credit errors raise here, before anything is
     billed. The job then polls in the background; ``job.wait()`` (or ``await
     job``) blocks until it is done and its video is on disk.
+
+    Every call submits, unless *reuse* is true: then a job of the same request
+    (model, every parameter, prompt, image) already in the store, in flight or
+    COMPLETED on this service, is returned instead and nothing is sent.
     """
     params = validate(
         model,
@@ -161,7 +167,12 @@ def generate(
         generate_audio=generate_audio,
         image=image,
     )
-    return _default_session().submit(params, tag=tag)
+    session = _default_session()
+    if reuse:
+        found = _same_job(session, params)
+        if found is not None:
+            return found
+    return session.submit(params, tag=tag)
 
 
 def history(**filters: Any) -> pd.DataFrame:
@@ -199,6 +210,7 @@ def sweep(
     session: Session | None = None,
     confirm_jobs: int | None = None,
     confirm_cost: float | None = None,
+    reuse: bool = False,
 ) -> Sweep:
     """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
 
@@ -209,6 +221,8 @@ def sweep(
     cost (defaults 8 jobs, $5) :class:`ConfirmationRequired` is raised unless
     *yes* is true; it never prompts, so a script or a cell run unattended
     cannot hang on it. *concurrency* (default 2) caps the jobs running at once.
+    With *reuse*, combinations already in the store (in flight or COMPLETED)
+    are not sent again: their jobs stand in, and the gate counts only the rest.
     """
     return _sweep.sweep(
         prompts,
@@ -222,6 +236,7 @@ def sweep(
         session=session or _default_session(),
         confirm_jobs=confirm_jobs,
         confirm_cost=confirm_cost,
+        reuse=reuse,
     )
 
 

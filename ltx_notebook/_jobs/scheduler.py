@@ -76,6 +76,8 @@ class SweepItem:
     state: str = PENDING
     job: Job | None = None
     error: str | None = None
+    # The same request was already in the store: its job stands in, nothing is sent.
+    reused: bool = False
 
     @property
     def final(self) -> bool:
@@ -147,6 +149,10 @@ class Scheduler:
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
         try:
+            # Jobs the re-run guard found come first, so a stop() never leaves them out.
+            for item in self._items:
+                if item.reused and item.job is not None:
+                    self._adopt(item, item.job)
             await self._submit_all()
             self.note = None
             self._on_change()
@@ -203,6 +209,8 @@ class Scheduler:
     async def _submit_all(self) -> None:
         refusals = 0
         for item in self._items:
+            if item.reused:
+                continue  # adopted by run(): nothing is sent for it
             await self._slot()
             if self._stop.is_set():
                 return

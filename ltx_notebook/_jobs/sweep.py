@@ -25,6 +25,7 @@ from .job import Job
 from .observe import Completion, Listeners
 from .plan import plan_sweep, varied_params
 from .presenters import PRESENTERS
+from .reuse import same_jobs
 from .scheduler import Scheduler, SweepItem
 from .session import Session
 
@@ -144,8 +145,28 @@ class Sweep:
 
     @property
     def estimated_cost(self) -> float:
-        """Sum of the per-job estimates (see ``PRICES``): an estimate, not a bill."""
-        return round(sum(item.estimate for item in self.items), 4)
+        """Sum of the estimates of the jobs to be sent (see ``PRICES``): an estimate, not a bill.
+
+        Combinations the re-run guard matched to jobs already in the store cost nothing new.
+        """
+        return round(sum(item.estimate for item in self.items if not item.reused), 4)
+
+    @property
+    def reused(self) -> int:
+        """How many combinations are shown from jobs already in the store, not sent."""
+        return sum(1 for item in self.items if item.reused)
+
+    @property
+    def to_send(self) -> int:
+        """How many combinations this sweep sends (all of them but the reused ones)."""
+        return self.size - self.reused
+
+    def _reuse(self, jobs: Sequence[Job | None]) -> None:
+        # Before the scheduler starts: one job (or None) per item, from reuse.same_jobs.
+        for item, job in zip(self.items, jobs, strict=True):
+            if job is not None:
+                item.job, item.reused = job, True
+                item.refresh()
 
     @property
     def session(self) -> Session:
@@ -212,6 +233,7 @@ class Sweep:
                 {
                     **item.params.as_dict(),
                     "cost_estimate": item.estimate,
+                    "reused": item.reused,
                     "state": item.refresh(),
                     "request_id": job.request_id if job else None,
                     "job_id": job.id if job else None,
@@ -223,6 +245,7 @@ class Sweep:
             columns=[
                 *PARAM_NAMES,
                 "cost_estimate",
+                "reused",
                 "state",
                 "request_id",
                 "job_id",
@@ -234,13 +257,25 @@ class Sweep:
         frame.index.name = "#"
         frame.attrs["sweep_id"] = self.sweep_id
         frame.attrs["estimated_cost"] = self.estimated_cost
+        frame.attrs["reused"] = self.reused
         return frame
 
     def frame(self) -> pd.DataFrame:
-        """This sweep's rows of ``history()`` (typed, as there), oldest first."""
+        """This sweep's rows of ``history()`` (typed, as there), oldest first.
+
+        Reused jobs keep the ``sweep_id`` of the run that sent them, so they are added by id.
+        """
+        import pandas as pd
+
         from .._storage.tables import history_frame
 
-        return history_frame(self._session.store, sweep_id=self.sweep_id).sort_index()
+        store = self._session.store
+        frame = history_frame(store, sweep_id=self.sweep_id)
+        reused = [item.job.id for item in self.items if item.reused and item.job is not None]
+        if reused:
+            frame = pd.concat([frame, history_frame(store, id=reused)])
+            frame = frame[~frame.index.duplicated()]
+        return frame.sort_index()
 
     # -- waiting ---------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> Sweep:
@@ -309,6 +344,8 @@ class Sweep:
     def __repr__(self) -> str:
         counts = ", ".join(f"{n} {s}" for s, n in self.counts().items())
         kind = "dry run, nothing sent" if self.dry_run else counts
+        if self.reused:
+            kind += f"; {self.reused} reused from the store"
         return (
             f"<Sweep {self.sweep_id}: {self.size} jobs ({kind}) · "
             f"~${self.estimated_cost:.2f} estimated · concurrency {self.concurrency}>"
@@ -373,6 +410,7 @@ def sweep(
     session: Session,
     confirm_jobs: int | None = None,
     confirm_cost: float | None = None,
+    reuse: bool = False,
 ) -> Sweep:
     """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
 
@@ -383,6 +421,11 @@ def sweep(
     cost (defaults :data:`SWEEP_CONFIRM_JOBS`, :data:`SWEEP_CONFIRM_COST`)
     :class:`ConfirmationRequired` is raised unless *yes* is true; it never
     prompts, so a script or a cell run unattended cannot hang on it.
+
+    With *reuse*, a combination whose request is already in the store (in
+    flight or COMPLETED on this service) is not sent: its job stands in
+    (``Sweep.reused``), so re-running a sweep sends only what is missing. The
+    gate then counts only the jobs to be sent.
     """
     plan = plan_sweep(prompts, grid, zip=zip, model=model)
     whole = isinstance(concurrency, int) and not isinstance(concurrency, bool)
@@ -398,18 +441,21 @@ def sweep(
         if limit is not None and not (number and 0 <= limit < math.inf):
             raise InvalidParams(f"{name} must be a number, 0 or more (got {limit!r})", param=name)
     handle = Sweep(session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run)
+    if reuse:
+        handle._reuse(same_jobs(session, plan))
     if dry_run:
         return handle
     max_jobs = SWEEP_CONFIRM_JOBS if confirm_jobs is None else confirm_jobs
     max_cost = SWEEP_CONFIRM_COST if confirm_cost is None else confirm_cost
     cost = handle.estimated_cost
-    if not yes and (handle.size > max_jobs or cost > max_cost):
+    if not yes and (handle.to_send > max_jobs or cost > max_cost):
+        reused = f" ({handle.reused} more reused from the store)" if handle.reused else ""
         raise ConfirmationRequired(
-            f"this sweep would run {handle.size} jobs at an estimated ${cost:.2f} (an estimate; "
-            f"the service bills the real cost), above the confirmation threshold of {max_jobs} "
-            f"jobs or ${max_cost:.2f}; nothing was sent. Pass yes=True (%%ltx --yes) to run it, "
-            "or dry_run=True (--dry-run) to list the grid",
-            jobs=handle.size,
+            f"this sweep would run {handle.to_send} jobs{reused} at an estimated ${cost:.2f} "
+            "(an estimate; the service bills the real cost), above the confirmation threshold "
+            f"of {max_jobs} jobs or ${max_cost:.2f}; nothing was sent. Pass yes=True "
+            "(%%ltx --yes) to run it, or dry_run=True (--dry-run) to list the grid",
+            jobs=handle.to_send,
             estimated_cost=cost,
             plan=handle.plan(),
         )

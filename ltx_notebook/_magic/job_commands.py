@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from .._core.errors import LtxError
+from IPython.core.error import UsageError
+
+from .._core.errors import InvalidParams, LtxError
+from .._core.params import Params, validate
+from .._core.request_key import request_key
 from .._core.status import JobStatus
+from .._jobs.job import Job
 from .._view.job_progress import job_line
 from .commands import Host, command
 
-__all__: list[str] = []
+__all__ = ["show_again"]
+
+SHOW_USAGE = "%ltx show ID [--again]"
 
 
 @command(
@@ -40,12 +48,43 @@ def history(host: Host) -> Any:
 
 
 @command(
-    "%ltx show ID",
+    SHOW_USAGE,
     "display a past job's video again (fetched again if the",
-    "file is gone and the service still keeps it)",
+    "file is gone and the service still keeps it); --again",
+    "sends that job's exact request as a new job",
 )
-def show(host: Host, key: str) -> None:
-    job = host.job(key)
+def show(host: Host, *words: str) -> None:
+    keys = [w for w in words if w != "--again"]
+    if len(keys) != 1:
+        raise UsageError(f"usage: {SHOW_USAGE}")
+    job = host.job(keys[0])
+    if "--again" in words:
+        again = host.session.submit(_same_request(job), tag=job.record.tag)
+        print(f"sent again as job {again.id} (request {again.request_id}): job {job.id}'s request")
+        host.present(again, wait=None, timeout=None, embed=None)
+        return
+    show_again(host, job)
+
+
+def _same_request(job: Job) -> Params:
+    """Job *job*'s request, validated again, or a UsageError if it cannot be sent unchanged."""
+    record = job.record
+    given = {k: v for k, v in record.params.as_dict().items() if k != "model"}
+    try:
+        params = validate(record.model, **given)
+    except InvalidParams as exc:
+        raise UsageError(f"cannot send job {job.id} again: {exc}") from None
+    then = record.request_key or request_key(record.model, record.payload)
+    if params.payload() != record.payload or request_key(params.model, params.payload()) != then:
+        why = "its parameters no longer validate to the same request"
+        if params.image_is_local:
+            why = f"its image {params.image} has changed or is gone since"
+        raise UsageError(f"cannot send job {job.id}'s exact request again: {why}")
+    return params
+
+
+def show_again(host: Host, job: Job, final_html: Callable[[Job], str] | None = None) -> None:
+    """Display a finished job's video, fetched again if the file is gone and still served."""
     missing = not (job.video_path and job.video_path.is_file())
     if job.status is JobStatus.COMPLETED and missing and job.output_url:
         try:
@@ -58,7 +97,7 @@ def show(host: Host, key: str) -> None:
             if not (job.video_path and job.video_path.is_file()):
                 # The failure is recorded on the job; the placeholder below says it too.
                 print(f"could not fetch it again: {job.error or 'no file'}")
-    host.show_final(job)
+    host.show_final(job, final_html)
 
 
 @command(

@@ -26,6 +26,7 @@ from .._core.errors import InvalidParams, LtxError
 from .._core.params import MODELS, RESOLUTIONS, Params, check_timeout, estimate_cost
 from .._core.params import validate as validate_params
 from .._jobs.job import Job
+from .._jobs.reuse import reuse_line, same_job
 from .._jobs.session import Session
 from .._jobs.sweep import (
     SWEEP_CONCURRENCY,
@@ -39,6 +40,7 @@ from . import job_commands, setup_commands  # noqa: F401  (they register their c
 from .cell import fill_vars, parse_grid, read_line, split_prompts
 from .commands import COMMANDS, dispatch, line_doc
 from .emulator import EMULATOR_USAGE, InKernelEmulator
+from .job_commands import show_again
 from .live import follow, follow_sweep
 
 __all__ = ["LtxMagics"]
@@ -97,6 +99,12 @@ class LtxMagics(Magics):
     ).tag(config=True)
     timeout = Float(
         None, allow_none=True, help="Longest wait in seconds; the job goes on afterwards."
+    ).tag(config=True)
+    reuse = Bool(
+        True,
+        help="Re-run guard: a cell whose request (model, params, prompt, image) is already "
+        "in the store, in flight or COMPLETED, shows that job again and sends nothing "
+        "(--again sends anyway). False: every run sends.",
     ).tag(config=True)
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
@@ -202,6 +210,13 @@ class LtxMagics(Magics):
     @argument("--timeout", type=float, metavar="SECONDS", help="Longest wait; the job goes on.")
     @argument("--tag", metavar="TEXT", help="A label recorded in history().")
     @argument(
+        "--again",
+        action="store_true",
+        help="Send a new job even if the same request (model, params, prompt, image) is "
+        "already in the store, in flight or COMPLETED; without it the cell shows that job "
+        "again and sends nothing (a sweep sends only what is missing). See LtxMagics.reuse.",
+    )
+    @argument(
         "--dry-run",
         action="store_true",
         help="Validate and show the exact JSON that would be sent, and its estimated cost; "
@@ -257,8 +272,19 @@ class LtxMagics(Magics):
             self._run_sweep(args, cell)
             return
         params = self._params_from(args, cell)
+        guard = self.reuse and not args.again
         if args.dry_run:
-            self._show_dry_run(params)
+            self._show_dry_run(params, guard=guard)
+            return
+        found = self._same_job(params) if guard else None
+        if found is not None:
+            print(reuse_line(found))
+            if args.out:
+                self._user_ns[args.out] = found
+            if found.done:
+                show_again(self, found, self._final_html(args.embed))
+            else:
+                self._present(found, wait=args.wait, timeout=args.timeout, embed=args.embed)
             return
         try:
             job = self.session.submit(params, tag=args.tag)
@@ -301,6 +327,7 @@ class LtxMagics(Magics):
                 yes=args.yes,
                 dry_run=args.dry_run,
                 session=self.session,
+                reuse=self.reuse and not args.again,
             )
         except ConfirmationRequired as exc:
             display(exc.plan)
@@ -311,6 +338,13 @@ class LtxMagics(Magics):
             raise UsageError(message) from None
         if args.out:
             self._user_ns[args.out] = result
+        if result.reused:
+            sent = "would be sent" if args.dry_run else "sent"
+            print(
+                f"{result.reused} of {result.size} combinations are the same request as jobs "
+                f"in the store: shown again, nothing sent for them; {result.to_send} {sent}; "
+                "--again sends them all"
+            )
         if args.dry_run:
             display(result)
             return
@@ -346,12 +380,22 @@ class LtxMagics(Magics):
         except InvalidParams as exc:
             raise _usage(exc) from None
 
-    def _show_dry_run(self, params: Params) -> None:
+    def _same_job(self, params: Params) -> Job | None:
+        # The store is read before anything is sent: its trouble is one line, as a submit's.
+        try:
+            return same_job(self.session, params)
+        except LtxError as exc:
+            raise UsageError(f"{type(exc).__name__}: {exc}") from None
+
+    def _show_dry_run(self, params: Params, *, guard: bool) -> None:
         spec = f"{self.session.settings.v2_url}/{params.model}"
         body = params.payload()
         note = ""
         if params.image_is_local:
             note = "\n(the local image is uploaded first; its URL replaces the path)"
+        found = self._same_job(params) if guard else None
+        if found is not None:
+            note += f"\nrunning it now: {reuse_line(found)}"
         print(
             f"dry run: nothing sent.\nPOST {spec}\n{json.dumps(body, indent=2)}{note}\n"
             f"estimated cost: ~${estimate_cost(params):.2f} (an estimate, not a quote)"
@@ -400,8 +444,8 @@ class LtxMagics(Magics):
     ) -> None:
         self._present(job, wait=wait, timeout=timeout, embed=embed)
 
-    def show_final(self, job: Job) -> None:
-        _show_final(job, self._final_html(None))
+    def show_final(self, job: Job, final_html: Callable[[Job], str] | None = None) -> None:
+        _show_final(job, final_html or self._final_html(None))
 
     def traits_in_force(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in sorted(self.trait_names(config=True))}

@@ -73,6 +73,8 @@ class JobRecord:
     notes: str | None = None
     base_url: str | None = None
     updated_at: datetime | None = None
+    # Model + exact body hashed (see _core.request_key): what the re-run guard matches on.
+    request_key: str | None = None
 
     @property
     def params(self) -> Params:

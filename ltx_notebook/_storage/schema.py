@@ -63,6 +63,13 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX jobs_eta ON jobs (model, duration, resolution, status, completed_at)",
         "CREATE INDEX jobs_sweep ON jobs (sweep_id)",
     ),
+    # The re-run guard: a hash of model + exact body (a local image by its content), so
+    # "is this request already in the store?" is one indexed query. Rows written before
+    # it are filled in by Store._open (the hash needs Python, not SQL).
+    (
+        "ALTER TABLE jobs ADD COLUMN request_key TEXT",
+        "CREATE INDEX jobs_request_key ON jobs (request_key)",
+    ),
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -46,8 +46,10 @@ from typing import Any, Final, TypeVar
 
 from .._core.errors import redact
 from .._core.params import Params
+from .._core.request_key import request_key
 from .._core.status import JobStatus
 from . import sqlite
+from .keys import fill_keys
 from .records import (
     BOOL_COLUMNS,
     TIME_COLUMNS,
@@ -169,6 +171,7 @@ class Store:
                 for sql in statements:
                     conn.execute(sql)
             if version < SCHEMA_VERSION:
+                fill_keys(conn)  # rows older than the re-run guard's key
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             self._columns = tuple(r["name"] for r in conn.execute("PRAGMA table_info(jobs)"))
 
@@ -255,9 +258,11 @@ class Store:
         ``params.payload()`` (a local image replaced by its uploaded URL).
         """
         now = to_datetime(self._clock())
+        body = dict(payload) if payload is not None else params.payload()
         values: dict[str, Any] = {
             **params.as_dict(),
-            "params_json": dict(payload) if payload is not None else params.payload(),
+            "params_json": body,
+            "request_key": request_key(params.model, params.payload()),
             "status": JobStatus.SUBMITTING,
             "submitted_at": now,
             "cost_estimate": cost_estimate,

@@ -98,6 +98,8 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
     if sweep.dry_run:
         head.append("dry run: nothing sent")
     head.append(f"{finished}/{total} done")
+    if sweep.reused:
+        head.append(f"{sweep.reused} reused from the store")
     head.append(f"~${sweep.estimated_cost:.2f} estimated")
     if sweep.started_at is not None:
         head.append(f"{clock(sweep.elapsed)} elapsed")
@@ -140,12 +142,14 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
             cls = ' class="ltx-prompt"' if name == "prompt" else ""
             cells.append(f"<td{cls} title='{text}'>{text}</td>")
         if sweep.dry_run:
-            cells.append(f'<td class="ltx-num">{item.estimate:.2f}</td>')
+            cost = "reused" if item.reused else f"{item.estimate:.2f}"
+            cells.append(f'<td class="ltx-num">{cost}</td>')
         else:
             rid = item.job.request_id if item.job is not None else None
             error = (item.job.error if item.job is not None else None) or item.error
             title = f" title='{html.escape(error)}'" if error else ""
-            cells.append(f"<td{title}>{_pill(state, small=True)}</td>")
+            reused = ' <span class="ltx-muted">reused</span>' if item.reused else ""
+            cells.append(f"<td{title}>{_pill(state, small=True)}{reused}</td>")
             cells.append(f'<td class="ltx-num">{_item_elapsed(item)}</td>')
             cells.append(f'<td class="ltx-id">{html.escape(rid or "—")}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
@@ -155,9 +159,12 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
     )
     if sweep.done and not sweep.dry_run:
         review = f"ltx_notebook.gallery(ltx_notebook.history(sweep_id={sweep.sweep_id!r}))"
+        whose = ""
+        if sweep.reused:  # reused jobs keep the sweep_id of the run that sent them
+            review, whose = "NAME.gallery()", " (NAME: the Sweep, kept by %%ltx -o NAME)"
         parts.append(
             f'<div class="ltx-muted ltx-note">Done; <code>{html.escape(review)}</code> '
-            "reviews the clips side by side.</div>"
+            f"reviews the clips side by side{html.escape(whose)}.</div>"
         )
     if live and not sweep.done and not sweep.dry_run:
         parts.append(
@@ -175,6 +182,8 @@ def sweep_line(sweep: Sweep) -> str:
         f"[ltx sweep {sweep.sweep_id}] {sweep.finished_count()}/{sweep.size} done "
         f"{clock(sweep.elapsed)} · {counts}"
     )
+    if sweep.reused:
+        line += f" · {sweep.reused} reused"
     if sweep.note and not sweep.done:
         line += f" · {sweep.note}"
     if sweep.error is not None:

@@ -44,7 +44,8 @@ def test_a_key_with_a_trailing_crlf_works_and_never_shows(
         assert "COMPLETED" in done.text()
         # A service echoing the key back in its refusal.
         keyed_emulator.engine.inject("submit", 401, body={"error": f"bad key {KEY!r}\r\n"})
-        refused = kernel.run("%%ltx --tag echo\na heron in a misty river")
+        # --again: the same request is done and would otherwise be shown, not sent.
+        refused = kernel.run("%%ltx --again --tag echo\na heron in a misty river")
         assert "UsageError: AuthenticationError" in refused.stderr, refused.text()
         kernel.ok("%ltx config")
         kernel.ok("import ltx_notebook; print(repr(job), repr(ltx_notebook.get_settings()))")

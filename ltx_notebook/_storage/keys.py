@@ -1,0 +1,32 @@
+"""The ``request_key`` column: filled for rows written before it existed.
+
+Every row carries ``request_key`` (:func:`~.._core.request_key.request_key`:
+model + exact body, a local image by its content), indexed, so the re-run
+guard asks one question of the store however many combinations a sweep has.
+New rows get it in :meth:`Store.create <.store.Store.create>`; older ones here,
+inside the migration that added it (the hash needs Python, not SQL).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from .._core.request_key import request_key
+
+__all__ = ["fill_keys"]
+
+
+def fill_keys(conn: sqlite3.Connection) -> None:
+    """Give every row that has no key its key (inside the migration's transaction)."""
+    rows = conn.execute(
+        "SELECT id, model, params_json FROM jobs WHERE request_key IS NULL"
+    ).fetchall()
+    for row_id, model, params_json in rows:
+        try:
+            body = json.loads(params_json)
+        except ValueError:
+            continue
+        key = request_key(model, body) if isinstance(body, dict) else None
+        if key is not None:
+            conn.execute("UPDATE jobs SET request_key = ? WHERE id = ?", (key, row_id))
