@@ -34,6 +34,11 @@ def _uv() -> str | None:
     return None
 
 
+def _run(command: list[str]) -> None:
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"{' '.join(command)}\n{proc.stdout}{proc.stderr}"
+
+
 def _installed_wheel(tmp: Path) -> Path:
     """The package built into a wheel and installed alone into *tmp*/site (no deps)."""
     uv = _uv()
@@ -43,10 +48,11 @@ def _installed_wheel(tmp: Path) -> Path:
         pytest.skip("uv not found (make bootstraps it into .tools/; or set UV)")
     wheels, site = tmp / "wheels", tmp / "site"
     build = [uv, "build", "--wheel", "--out-dir", str(wheels), str(ROOT)]
-    subprocess.run(build, check=True, capture_output=True, timeout=120)
+    _run(build)
     (wheel,) = wheels.glob("ltx_notebook-*.whl")
-    install = [uv, "pip", "install", "--no-deps", "--target", str(site), str(wheel)]
-    subprocess.run(install, check=True, capture_output=True, timeout=120)
+    install = [uv, "pip", "install", "--python", sys.executable, "--no-deps"]
+    install += ["--target", str(site), str(wheel)]
+    _run(install)
     return site
 
 
