@@ -13,7 +13,7 @@ STAMP := $(VENV)/.synced
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: env demo test lint format lab emulator bench clean
+.PHONY: env demo test lint format lab emulator bench docs docs-images clean
 
 env: $(STAMP)
 
@@ -50,6 +50,15 @@ emulator: $(STAMP)
 
 bench: $(STAMP)
 	$(VENV)/bin/python -m benchmarks
+
+# The documentation site (mkdocs.yml) into build/site; any warning fails it.
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
+# Retake the site's screenshots of the panel and a finished cell (JupyterLab in
+# Chromium) into docs/images/; look at them before committing.
+docs-images: $(STAMP)
+	LTX_DOCS_IMAGES=1 $(VENV)/bin/python -m pytest -m browser tests/docs/test_docs_images.py
 
 clean:
 	rm -rf build test-artifacts .pytest_cache .ruff_cache

@@ -259,8 +259,8 @@ def write(
         "# Benchmarks",
         "",
         "Written by `make bench` (`python -m benchmarks`); do not edit by hand. How each",
-        "benchmark works, and why they report ratios: [benchmarks/README.md]"
-        "(../benchmarks/README.md).",
+        "benchmark works, and why they report ratios: `benchmarks/README.md` in the",
+        "repository (outside the docs site, so named rather than linked).",
         "",
         f"- date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; the whole run took {minutes:.1f} min",
         f"- machine: {machine()}",

@@ -176,7 +176,15 @@ def generate(
 
 
 def history(**filters: Any) -> pd.DataFrame:
-    """Every recorded job as a DataFrame, newest first; ``history(status="FAILED")`` filters."""
+    """Every recorded job as a DataFrame, newest first, indexed by local job id.
+
+    One typed column per field of the store: the parameters, ``request_id``,
+    ``status``, ``error``, the times (``submitted_at``, ``completed_at``,
+    ``queue_s``, ``run_s``, ``total_s``), ``cost``, ``video_path``, ``tag``,
+    ``sweep_id``, ``rating`` and ``notes``.
+    Keyword *filters* keep the rows equal to them:
+    ``history(status="FAILED")``, ``history(tag="fox", duration=8)``.
+    """
     from ._storage.tables import history_frame
 
     return history_frame(_default_session().store, **filters)
@@ -251,8 +259,13 @@ def compare(
     """Summarise jobs by parameter: how many succeed, how long they take, what they cost.
 
     *frame* is a ``history()`` frame (filter it first to compare a subset), a
-    Sweep, or None for the whole history. See :func:`ltx_notebook._view.compare.compare`
-    for the columns; with *plot* it draws them (the ``[plot]`` extra).
+    Sweep, or None for the whole history. One row per combination of *by*
+    (any history column), with ``count``; ``completed`` and ``terminal`` (how
+    many ended COMPLETED, and ended at all); ``success_rate``; and
+    ``<metric>_median`` and ``<metric>_p90`` for each of *metrics*, over the
+    COMPLETED jobs only. ``cost`` is the service's charge where it reported
+    one, else the estimate. With *plot*, draws median bars with p90 whiskers
+    (the ``[plot]`` extra) and returns the matplotlib Axes.
     """
     from ._view.compare import compare as summarise
 
@@ -271,8 +284,14 @@ def gallery(
 ) -> Gallery:
     """A grid of the jobs' videos, played in sync, each rated and noted into the store.
 
-    *jobs_or_frame*: a Sweep, Jobs, a ``history()`` DataFrame or job ids; see
-    :func:`ltx_notebook.widgets.gallery` for *width*, *embed* and *embed_cap*.
+    *jobs_or_frame*: a Sweep, a list of Jobs, a ``history()`` DataFrame or
+    local job ids. Rows group by the *row* parameter's values, columns by
+    *col*'s (any job field: ``prompt``, ``model``, ``tag``...); None for both
+    gives a flat grid. *options*: ``width`` (a CSS width, default ``"100%"``),
+    ``embed`` (``"auto"``: inline videos only where the front end cannot
+    serve local files; ``"always"``; ``"never"``) and ``embed_cap`` (bytes of
+    video inlined at most). ``rate(job_id, stars)`` and ``note(job_id, text)``
+    on the returned gallery do what its stars and note boxes do.
     """
     from .widgets import gallery as draw
 
@@ -291,8 +310,14 @@ def export_report(
 ) -> Any:
     """Write a self-contained HTML page reviewing *source*'s jobs; return its path.
 
-    Options (*embed*, *title*, *row*, *col*, *embed_cap*): see
-    :func:`ltx_notebook._view.report.export_report`.
+    *source* is what :func:`gallery` takes. The page holds the grid of videos
+    with posters and a play-all control, and a table of every job's
+    parameters, timings, cost, rating and notes; it needs no Jupyter and no
+    network. *options*: ``title``; ``row`` and ``col`` as in :func:`gallery`;
+    ``embed`` (False: videos and posters are copied into ``<path
+    stem>_media/`` beside the page, to move together; True: inlined as data
+    URIs, one file) and ``embed_cap`` (bytes inlined at most; the rest are
+    copied, with a warning).
     """
     from ._view.report import export_report as write
 

@@ -230,20 +230,35 @@ def _emulator(args: argparse.Namespace) -> int:
 def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = subparsers.add_parser(
         "demo",
-        help="run notebooks/quickstart.ipynb headless against a local emulator",
-        description="Start an emulator, execute the quickstart notebook against it with "
-        "nbclient, and write the executed notebook, an HTML export and the videos to --out.",
+        help="run the quickstart notebook headless against a local emulator",
+        description="Start an emulator, execute the quickstart notebook (shipped with the "
+        "package) against it with nbclient, and write the executed notebook, an HTML export "
+        "and the videos to --out, in the current folder by default.",
     )
-    p.add_argument("--notebook", type=Path, default=Path("notebooks/quickstart.ipynb"))
-    p.add_argument("--out", type=Path, default=Path("build"), help="output folder (build/)")
+    p.add_argument(
+        "--notebook",
+        type=Path,
+        default=None,
+        help="a notebook to run instead of the packaged quickstart",
+    )
+    p.add_argument("--out", type=Path, default=Path("build"), help="output folder (build/ here)")
     p.add_argument("--speed", type=_positive, default=10.0, help="emulator speed (10)")
     p.set_defaults(func=_demo)
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import run_demo
+    from .demo import NEEDS, missing_modules, run_demo
 
-    if not args.notebook.is_file():
+    missing = missing_modules()
+    if missing:
+        extras = ",".join(sorted({NEEDS[name] for name in missing}))
+        print(
+            f"ltx-notebook demo: needs {', '.join(missing)}, not installed here: "
+            f'pip install "ltx-notebook[{extras}]"',
+            file=sys.stderr,
+        )
+        return 2
+    if args.notebook is not None and not args.notebook.is_file():
         print(f"ltx-notebook demo: no notebook at {args.notebook}", file=sys.stderr)
         return 2
     return run_demo(args.notebook, args.out, speed=args.speed)

@@ -169,6 +169,15 @@ def history_url(base_url: str) -> str:
 
 @dataclass(frozen=True)
 class Settings:
+    """Where the service is, which key to use, where videos and the job store live.
+
+    Frozen: ``configure()`` makes a new one. ``api_key`` is a masked `Secret`
+    (or None); ``base_url`` the service's v1 URL; ``media_dir`` and
+    ``store_path`` are relative to the kernel's working directory unless
+    absolute; ``history_base`` an explicit request-history URL, or None to
+    derive it (see ``history_url``).
+    """
+
     api_key: Secret | None = field(default=None)
     base_url: str = DEFAULT_BASE_URL
     media_dir: Path = Path("ltx_media")
@@ -228,6 +237,7 @@ _settings: Settings | None = None
 
 
 def get_settings() -> Settings:
+    """The settings in force: read from the environment on first use, then as configured."""
     global _settings
     if _settings is None:
         _settings = Settings.from_env()

@@ -67,11 +67,17 @@ MODELS: Final[Mapping[str, ModelSpec]] = {
         "ltx-2-fast", durations=(6, 8, 10), default_duration=8, typical_seconds=47.0
     ),
 }
+"""The models ltx-notebook knows, by name: their durations, defaults and typical times."""
 
 
 @dataclass(frozen=True)
 class Params:
-    """Validated parameters of one job. ``payload()`` is exactly what is sent."""
+    """Validated parameters of one job. ``payload()`` is exactly what is sent.
+
+    Made by :func:`validate`: ``model``, ``prompt``, ``duration`` (seconds),
+    ``resolution`` (``1080p``, ``2k``, ``4k``), ``generate_audio``, and
+    ``image`` (a URL, or a checked local path uploaded at submit) or None.
+    """
 
     model: str
     prompt: str
@@ -357,6 +363,7 @@ class PriceTable:
 
 
 PRICES: Final = PriceTable()
+"""The price table behind every estimate (a `PriceTable`): dollars per second, by model."""
 
 
 def estimate_cost(params: Params) -> float:

@@ -68,6 +68,7 @@ class Job:
 
     @property
     def record(self) -> JobRecord:
+        """The job's store row as last read: every parameter, id, time and cost."""
         return self._record
 
     @property
@@ -77,30 +78,37 @@ class Job:
 
     @property
     def request_id(self) -> str | None:
+        """The service's id, known once the submit is answered: it finds a paid result again."""
         return self._record.request_id
 
     @property
     def status(self) -> JobStatus:
+        """Where the job is: QUEUED, PROCESSING, COMPLETED, FAILED, and the client's own states."""
         return self._record.status
 
     @property
     def error(self) -> str | None:
+        """The service's reason when the job FAILED (or why it was given up), else None."""
         return self._record.error
 
     @property
     def params(self) -> Params:
+        """The validated parameters the job was sent with."""
         return self._record.params
 
     @property
     def metrics(self) -> dict[str, Any]:
+        """The service's last metrics: queue and inference seconds, cost, remaining credits."""
         return dict(self._record.metrics or {})
 
     @property
     def output_url(self) -> str | None:
+        """The service's URL of the video; it expires (the local copy does not)."""
         return self._record.output_url
 
     @property
     def video_path(self) -> Path | None:
+        """The local copy of the video (it outlives the service's URL); None until on disk."""
         path = self._record.video_path
         return Path(path) if path else None
 

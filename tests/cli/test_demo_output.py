@@ -1,13 +1,16 @@
 """`ltx-notebook demo` (what `make demo` runs) leaves a notebook whose video plays.
 
-The demo is run as a real subprocess of the console script, in a temporary
-folder; its executed notebook is checked by its file, and its HTML export is
-opened from disk in Chromium, where the video must play.
+The demo runs as a pip user would run it: the package is built into a wheel
+and installed (without its dependencies, which this environment has) into a
+folder of its own, and the demo is started in an empty folder outside the
+repository, with no options. Its executed notebook is checked by its file, and
+its HTML export is opened from disk in Chromium, where the video must play.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -15,25 +18,98 @@ from pathlib import Path
 
 import pytest
 
+from ltx_notebook._cli import demo
+from ltx_notebook._cli.main import main
 from tests.conftest import poster_ok
 
 ROOT = Path(__file__).resolve().parents[2]
+RUN_CLI = "import sys; from ltx_notebook._cli import main; sys.exit(main())"
+
+
+def _uv() -> str | None:
+    """uv as make bootstraps it (.tools/), or as the developer has it."""
+    for candidate in (os.environ.get("UV"), str(ROOT / ".tools" / "bin" / "uv"), "uv"):
+        if candidate and shutil.which(candidate):
+            return shutil.which(candidate)
+    return None
+
+
+def _run(command: list[str]) -> None:
+    proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, f"{' '.join(command)}\n{proc.stdout}{proc.stderr}"
+
+
+def _installed_wheel(tmp: Path) -> Path:
+    """The package built into a wheel and installed alone into *tmp*/site (no deps)."""
+    uv = _uv()
+    if uv is None:
+        if os.environ.get("CI"):
+            pytest.fail("uv not found: make bootstraps it into .tools/")
+        pytest.skip("uv not found (make bootstraps it into .tools/; or set UV)")
+    wheels, site = tmp / "wheels", tmp / "site"
+    build = [uv, "build", "--wheel", "--out-dir", str(wheels), str(ROOT)]
+    _run(build)
+    (wheel,) = wheels.glob("ltx_notebook-*.whl")
+    install = [uv, "pip", "install", "--python", sys.executable, "--no-deps"]
+    install += ["--target", str(site), str(wheel)]
+    _run(install)
+    return site
 
 
 @pytest.fixture(scope="module")
 def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo") / "build"
-    script = Path(sys.executable).with_name("ltx-notebook")
+    tmp = tmp_path_factory.mktemp("demo")
+    site = _installed_wheel(tmp)
+    # An empty folder outside the repository: only the installed package can help.
+    here = tmp / "anywhere"
+    here.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    # The demo and its kernel (which inherits this environment) import the wheel's copy.
+    where = subprocess.run(
+        [sys.executable, "-c", "import ltx_notebook; print(ltx_notebook.__file__)"],
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert where.stdout.startswith(str(site)), where.stdout
     proc = subprocess.run(
-        [str(script), "demo", "--out", str(out), "--speed", "50"],
-        cwd=ROOT,
+        [sys.executable, "-c", RUN_CLI, "demo", "--speed", "50"],
+        cwd=here,
+        env=env,
         capture_output=True,
         text=True,
         timeout=300,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "COMPLETED" in proc.stdout and "1 job(s)" in proc.stdout
-    return out
+    return here / "build"
+
+
+def test_the_packaged_quickstart_is_the_repositorys() -> None:
+    # One notebook in two places: notebooks/ for readers and `make lab`, the package for pip.
+    packaged = demo.QUICKSTART.read_bytes()
+    assert packaged == (ROOT / "notebooks" / "quickstart.ipynb").read_bytes(), (
+        "cp notebooks/quickstart.ipynb ltx_notebook/_cli/notebooks/quickstart.ipynb"
+    )
+
+
+def test_demo_names_what_is_missing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(demo, "missing_modules", lambda: ["nbclient", "uvicorn"])
+    assert main(["demo"]) == 2
+    err = capsys.readouterr().err
+    assert err.strip().count("\n") == 0, err
+    assert 'pip install "ltx-notebook[emulator,lab]"' in err
+
+
+def test_demo_refuses_a_missing_notebook(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["demo", "--notebook", str(tmp_path / "nope.ipynb")]) == 2
+    assert "no notebook at" in capsys.readouterr().err
 
 
 def test_executed_notebook_refers_to_a_video_that_exists(demo_build: Path) -> None:

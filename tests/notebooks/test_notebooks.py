@@ -2,11 +2,14 @@
 
 Executed headless with nbclient in a real kernel, in a temporary copy of the
 folder, so the examples cannot rot. Their saved outputs are checked for videos
-that exist and for the API key, which must appear nowhere.
+that exist and for the API key, which must appear nowhere. The copies in the
+repository are kept small: saved with no outputs, so no video, poster or
+widget state rides along in git.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -20,9 +23,31 @@ from tests.conftest import API_KEY, make_emulator
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 
-pytestmark = pytest.mark.kernel
+# What a reader gets: these four, at least (others may join).
+EXPECTED = {"quickstart", "sweep", "review", "python-api"}
+MAX_BYTES = 20_000
 
 
+def test_the_examples_are_there() -> None:
+    assert {p.stem for p in NOTEBOOKS} >= EXPECTED
+
+
+@pytest.mark.parametrize("source", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_example_notebook_is_saved_without_outputs(source: Path) -> None:
+    text = source.read_text(encoding="utf-8")
+    assert len(text.encode()) < MAX_BYTES, f"{source.name} is {len(text)} bytes"
+    assert "base64" not in text and "data:video" not in text
+    nb = json.loads(text)
+    assert "widgets" not in nb["metadata"], "widget state saved in the notebook"
+    for cell in nb["cells"]:
+        if cell["cell_type"] == "code":
+            assert cell["outputs"] == [] and cell["execution_count"] is None, (
+                f"{source.name} was saved with outputs: clear them "
+                "(jupyter nbconvert --clear-output --inplace)"
+            )
+
+
+@pytest.mark.kernel
 @pytest.mark.parametrize("source", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_example_notebook_runs_and_keeps_its_videos(
     source: Path, render_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
