@@ -25,9 +25,9 @@ DEMO_KEY = "demo-emulator-key"
 QUICKSTART = resources.files("ltx_notebook._cli").joinpath("notebooks", "quickstart.ipynb")
 # What executing and exporting a notebook takes beyond the package's own dependencies.
 NEEDS = {
-    "nbclient": "lab",
-    "nbconvert": "lab",
-    "ipykernel": "lab",
+    "nbclient": "emulator",
+    "nbconvert": "emulator",
+    "ipykernel": "emulator",
     "starlette": "emulator",
     "uvicorn": "emulator",
     "numpy": "emulator",

@@ -102,7 +102,7 @@ def test_demo_names_what_is_missing(
     assert main(["demo"]) == 2
     err = capsys.readouterr().err
     assert err.strip().count("\n") == 0, err
-    assert 'pip install "ltx-notebook[emulator,lab]"' in err
+    assert 'pip install "ltx-notebook[emulator]"' in err
 
 
 def test_demo_refuses_a_missing_notebook(
