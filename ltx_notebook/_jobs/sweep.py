@@ -19,8 +19,10 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
 from .._core.errors import InvalidParams, LtxError, WaitTimeout
-from .._core.params import PARAM_NAMES, Params, check_timeout, estimate_cost
-from .._core.status import PENDING, SWEEP_STATES
+from .._core.params import PARAM_NAMES, Params, check_timeout
+from .._core.status import PENDING, REFUSED, SKIPPED, SWEEP_STATES
+from .budget import check, check_credits
+from .costs import learn
 from .job import Job
 from .observe import Completion, Listeners
 from .plan import plan_sweep, varied_params
@@ -96,7 +98,9 @@ class Sweep:
         self.tag = tag
         self.concurrency = concurrency
         self.dry_run = dry_run
-        self.items = [SweepItem(i, p, estimate_cost(p)) for i, p in enumerate(plan)]
+        # Priced from the store's past charges (one read), the price table where it has none.
+        prices = learn(session.store, base_url=session.settings.base_url)
+        self.items = [SweepItem(i, p, prices.estimate(p)) for i, p in enumerate(plan)]
         self.varying = varied_params(plan)
         self.started_at: float | None = None
         self.finished_at: float | None = None
@@ -144,8 +148,29 @@ class Sweep:
 
     @property
     def estimated_cost(self) -> float:
-        """Sum of the per-job estimates (see ``PRICES``): an estimate, not a bill."""
+        """The whole plan's estimate (past charges, else ``PRICES``): an estimate, not a bill."""
         return round(sum(item.estimate for item in self.items), 4)
+
+    def costs(self) -> tuple[float, float]:
+        """``(charged, estimated)`` now: charges known, and estimates of the rest still to bill.
+
+        Combinations refused or skipped were never sent and count nothing.
+        """
+        charged = estimated = 0.0
+        for item in self.items:
+            cost = item.job.record.cost if item.job is not None else None
+            if cost is not None:
+                charged += cost
+            elif item.refresh() not in (REFUSED, SKIPPED):
+                estimated += item.estimate
+        return round(charged, 4), round(estimated, 4)
+
+    def cost_text(self) -> str:
+        """``$0.72 charged + ~$0.36 estimated``, or ``~$1.08 estimated`` before any charge."""
+        charged, estimated = self.costs()
+        if not charged:
+            return f"~${estimated:.2f} estimated"
+        return f"${charged:.2f} charged" + (f" + ~${estimated:.2f} estimated" if estimated else "")
 
     @property
     def session(self) -> Session:
@@ -200,7 +225,7 @@ class Sweep:
         return sum(1 for item in self.items if item.final)
 
     def plan(self) -> pd.DataFrame:
-        """Every combination, in order: params, estimated cost, state, request id, error."""
+        """Every combination, in order: params, estimate, charge (once known), state, id, error."""
         import pandas as pd
 
         from .._storage.tables import typed
@@ -212,6 +237,7 @@ class Sweep:
                 {
                     **item.params.as_dict(),
                     "cost_estimate": item.estimate,
+                    "cost": job.record.cost if job else None,
                     "state": item.refresh(),
                     "request_id": job.request_id if job else None,
                     "job_id": job.id if job else None,
@@ -223,6 +249,7 @@ class Sweep:
             columns=[
                 *PARAM_NAMES,
                 "cost_estimate",
+                "cost",
                 "state",
                 "request_id",
                 "job_id",
@@ -311,7 +338,7 @@ class Sweep:
         kind = "dry run, nothing sent" if self.dry_run else counts
         return (
             f"<Sweep {self.sweep_id}: {self.size} jobs ({kind}) · "
-            f"~${self.estimated_cost:.2f} estimated · concurrency {self.concurrency}>"
+            f"{self.cost_text()} · concurrency {self.concurrency}>"
         )
 
     def _repr_html_(self) -> str | None:
@@ -400,6 +427,8 @@ def sweep(
     handle = Sweep(session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run)
     if dry_run:
         return handle
+    what = f"this sweep of {handle.size} jobs"
+    check(session.store, session.settings, handle.estimated_cost, what=what)
     max_jobs = SWEEP_CONFIRM_JOBS if confirm_jobs is None else confirm_jobs
     max_cost = SWEEP_CONFIRM_COST if confirm_cost is None else confirm_cost
     cost = handle.estimated_cost
@@ -413,5 +442,7 @@ def sweep(
             estimated_cost=cost,
             plan=handle.plan(),
         )
+    # Read now, so a sweep the account cannot pay for stops here, not with a 406 half-way.
+    check_credits(session.credits(), cost, jobs=handle.size)
     handle._start()
     return handle

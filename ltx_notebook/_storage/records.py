@@ -73,6 +73,12 @@ class JobRecord:
     notes: str | None = None
     base_url: str | None = None
     updated_at: datetime | None = None
+    origin: str | None = None  # None: submitted from here; "history": imported
+
+    @property
+    def imported(self) -> bool:
+        """Whether the job ran elsewhere and came in from the request history."""
+        return self.origin is not None
 
     @property
     def params(self) -> Params:

@@ -63,6 +63,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "CREATE INDEX jobs_eta ON jobs (model, duration, resolution, status, completed_at)",
         "CREATE INDEX jobs_sweep ON jobs (sweep_id)",
     ),
+    # Where a row came from: NULL for a job submitted from this store, "history" for
+    # one imported from the account's request history (run elsewhere).
+    ("ALTER TABLE jobs ADD COLUMN origin TEXT",),
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

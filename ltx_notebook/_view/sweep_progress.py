@@ -98,7 +98,7 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
     if sweep.dry_run:
         head.append("dry run: nothing sent")
     head.append(f"{finished}/{total} done")
-    head.append(f"~${sweep.estimated_cost:.2f} estimated")
+    head.append(sweep.cost_text())
     if sweep.started_at is not None:
         head.append(f"{clock(sweep.elapsed)} elapsed")
     if not sweep.dry_run:
