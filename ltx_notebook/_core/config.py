@@ -178,6 +178,8 @@ def check_budget(value: Any, source: str = "budget") -> float | None:
     Text is read as a number too (``"5"``, ``"$5.50"``): environment variables
     and ``%config`` hand it over that way. ``inf`` means no cap.
     """
+    if value is None:
+        return None
     number: Any = value
     if isinstance(value, str):
         text = value.strip().lstrip("$").strip()

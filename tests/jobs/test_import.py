@@ -6,6 +6,7 @@ web console): its jobs are in the account's history, not in the store that impor
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -127,4 +128,4 @@ def test_windows_split_a_long_span_into_the_services_31_days() -> None:
     assert spans[0] == (date(2026, 1, 1), date(2026, 1, 31))
     assert spans[-1][1] == date(2026, 3, 5)
     assert all((hi - lo).days + 1 <= 31 for lo, hi in spans)
-    assert all(b[0] - a[1] == timedelta(days=1) for a, b in zip(spans, spans[1:], strict=False))
+    assert all(b[0] - a[1] == timedelta(days=1) for a, b in itertools.pairwise(spans))
