@@ -30,6 +30,7 @@ SEGMIND_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request"
 HISTORY_PREFIX = "/inference-request"
 # The periods a budget may run over; a timedelta is a rolling window instead.
 BUDGET_PERIODS = ("session", "day", "month", "all")
+MAX_PERIOD = timedelta(days=36500)  # a century: longer is "all", and datetimes end at year 9999
 
 
 class Secret:
@@ -199,19 +200,21 @@ def check_budget(value: Any, source: str = "budget") -> float | None:
 def check_period(value: Any, source: str = "budget_period") -> str | timedelta:
     """A budget period: session, day, month, all, a positive timedelta, or text like ``24h``."""
     if isinstance(value, timedelta):
-        if value > timedelta(0):
+        if timedelta(0) < value <= MAX_PERIOD:
             return value
     elif isinstance(value, str):
         text = value.strip().lower()
         if text in BUDGET_PERIODS:
             return text
-        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([hd])", text)
+        match = re.fullmatch(r"(\d{1,9}(?:\.\d{1,9})?)\s*([hd])", text)
         if match and float(match.group(1)) > 0:
             amount = float(match.group(1))
-            return timedelta(hours=amount) if match.group(2) == "h" else timedelta(days=amount)
+            span = timedelta(hours=amount) if match.group(2) == "h" else timedelta(days=amount)
+            if span <= MAX_PERIOD:
+                return span
     raise InvalidParams(
         f"{source} must be one of {', '.join(BUDGET_PERIODS)}, a positive timedelta, or a "
-        f"number of hours or days such as 24h or 7d (got {value!r})",
+        f"number of hours or days such as 24h or 7d, up to a century (got {value!r})",
         param="budget_period",
     )
 

@@ -15,6 +15,7 @@ store are not serialised with it: two kernels can overshoot by one job each.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
@@ -65,18 +66,16 @@ def since_time(value: Any, now: datetime | None = None) -> datetime | None:
     """
     if value is None:
         return None
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.astimezone()
-    if isinstance(value, date):
-        return datetime.combine(value, time()).astimezone()
-    if isinstance(value, str):
-        try:
-            return since_time(datetime.fromisoformat(value.strip()), now)
-        except ValueError:
-            pass
     try:
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.astimezone()
+        if isinstance(value, date):
+            return datetime.combine(value, time()).astimezone()
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return since_time(datetime.fromisoformat(value.strip()), now)
         return period_start(check_period(value, "since"), now)
-    except InvalidParams:
+    except (InvalidParams, ValueError, OverflowError):  # the last two: near year 1 or 9999
         raise InvalidParams(
             "since must be a date, a datetime, an ISO date such as 2026-01-31, session, day, "
             f"month, all, a timedelta or a span such as 24h or 7d (got {value!r})",

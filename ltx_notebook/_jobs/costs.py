@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import statistics
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
+from .._core.errors import StoreError
 from .._core.params import Params, estimate_cost
 from .._storage.ledger import charges
 from .._storage.store import Store
 
-__all__ = ["Prices", "learn"]
+__all__ = ["Prices", "learn", "learn_or_list"]
 
 # The charges per combination the median looks at: the recent ones say today's price.
 SAMPLES: Final = 20
@@ -64,3 +65,15 @@ def learn(store: Store, *, base_url: str | None = None) -> Prices:
         if len(found) < SAMPLES:
             found.append(charge)
     return Prices(dict(seen))
+
+
+def learn_or_list(store: Callable[[], Store], *, base_url: str | None = None) -> Prices:
+    """:func:`learn`, or the list prices when the store cannot be read.
+
+    For plans and dry runs: an estimate never stops anything, and a store that
+    cannot record a job says so where it matters, before that job is sent.
+    """
+    try:
+        return learn(store(), base_url=base_url)
+    except StoreError:
+        return Prices()

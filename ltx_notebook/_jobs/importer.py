@@ -34,6 +34,7 @@ __all__ = ["ORIGIN", "ImportReport", "import_history"]
 ORIGIN: Final = "history"
 OUTPUT_LIFE: Final = timedelta(days=7)  # how long the service serves a generation_url
 DEFAULT_SINCE: Final = timedelta(days=7)
+MAX_SPAN: Final = timedelta(days=366)  # 12 windows of 31 days: a year's requests at most
 MAX_PAGES: Final = 1000  # a service that always says "more" must not keep us here for ever
 _STATES: Final = {
     "COMPLETED": JobStatus.COMPLETED,
@@ -167,6 +168,12 @@ def import_history(
     end = since_time(until, now) or now
     if end < start:
         raise InvalidParams(f"until ({end:%Y-%m-%d}) is before since ({start:%Y-%m-%d})")
+    if end - start > MAX_SPAN:
+        raise InvalidParams(
+            f"import at most {MAX_SPAN.days} days at a time (the history is read 31 days a "
+            f"request); got {start:%Y-%m-%d} to {end:%Y-%m-%d}: split it with since= and until=",
+            param="since",
+        )
     records = session.runtime.call(_records(session, start, end, model))
     store, settings = session.store, session.settings
     prices = learn(store, base_url=settings.base_url)

@@ -25,7 +25,7 @@ from .._core.config import check_budget, check_period, configure
 from .._core.errors import InvalidParams, LtxError
 from .._core.params import MODELS, RESOLUTIONS, Params, check_timeout
 from .._core.params import validate as validate_params
-from .._jobs.costs import learn
+from .._jobs.costs import learn_or_list
 from .._jobs.job import Job
 from .._jobs.session import Session
 from .._jobs.sweep import (
@@ -388,7 +388,8 @@ class LtxMagics(Magics):
         note = ""
         if params.image_is_local:
             note = "\n(the local image is uploaded first; its URL replaces the path)"
-        prices = learn(self.session.store, base_url=self.session.settings.base_url)
+        session = self.session
+        prices = learn_or_list(lambda: session.store, base_url=session.settings.base_url)
         print(
             f"dry run: nothing sent.\nPOST {spec}\n{json.dumps(body, indent=2)}{note}\n"
             f"estimated cost: ~${prices.estimate(params):.2f} ({prices.basis(params)}; "

@@ -121,7 +121,9 @@ def test_the_period_decides_what_counts_and_imported_jobs_never_do(session: Sess
     charged(store, PRO_6S, 8.0, origin="history")  # ran elsewhere: not this store's spend
 
     def total(period: str | timedelta) -> float:
-        return budget.spent(store, dataclasses.replace(session.settings, budget_period=period)).total
+        return budget.spent(
+            store, dataclasses.replace(session.settings, budget_period=period)
+        ).total
 
     assert total("session") == pytest.approx(4.36)
     assert total("all") == pytest.approx(7.36)
@@ -129,3 +131,27 @@ def test_the_period_decides_what_counts_and_imported_jobs_never_do(session: Sess
     assert total("month") in (pytest.approx(6.36), pytest.approx(4.36))  # a new month began?
     assert budget.period_name(timedelta(hours=24)) == "the last 24 hours"
     assert budget.period_name(timedelta(days=7)) == "the last 7 days"
+
+
+def test_a_sweep_stops_where_charges_above_the_estimates_spend_the_budget(
+    session: Session, emulator: Emulator
+) -> None:
+    # Cheap charges from before this session teach a low estimate ($0.10 for $0.36 jobs).
+    before = budget.SESSION_START - timedelta(hours=1)
+    for _ in range(3):
+        charged(session.store, PRO_6S, 0.10, submitted_at=before)
+    for row in session.store.find():
+        session.store.update(row.id, base_url=session.settings.base_url)
+    capped = Session(dataclasses.replace(session.settings, budget=0.8))
+    try:
+        run = sweep(
+            ["a fox", "a hare", "a stoat"], {"duration": 6}, yes=True, concurrency=1, session=capped
+        )
+        with pytest.raises(BudgetExceeded, match="past the budget of"):
+            run.wait(60)
+        # Whole, it looked like $0.30; charged $0.36 each, the third would pass $0.80.
+        assert emulator.engine.count("submit") == 2
+        assert [item.state for item in run.items][-1] == "REFUSED"
+        assert run.costs() == (pytest.approx(0.72), 0.0)
+    finally:
+        capped.runtime.stop()

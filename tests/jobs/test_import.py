@@ -87,8 +87,11 @@ def test_import_keeps_one_model_when_asked_and_refuses_an_unknown_one_unsent(
     history_reads = emulator.engine.count("history")
     with pytest.raises(InvalidParams, match="unknown model 'ltx-3'"):
         import_history(session, model="ltx-3")
-    with pytest.raises(InvalidParams, match="since must be"):
-        import_history(session, since="last tuesday")
+    for since in ("last tuesday", "99999999999999999999d", "0001-01-01"):
+        with pytest.raises(InvalidParams, match="since must be"):
+            import_history(session, since=since)
+    with pytest.raises(InvalidParams, match="at most 366 days at a time"):
+        import_history(session, since="400d")
     assert emulator.engine.count("history") == history_reads  # refused before sending
 
     report = import_history(session, model="ltx-2-fast")
