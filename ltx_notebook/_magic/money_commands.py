@@ -8,7 +8,6 @@ from typing import Any, NoReturn
 from IPython.core.error import UsageError
 
 from .._jobs.importer import import_history
-from .._view.spend import DEFAULT_BY, spend
 from .commands import Host, command
 
 __all__: list[str] = []
@@ -36,6 +35,8 @@ def _options(usage: str, options: tuple[str, ...], *names: str) -> dict[str, Any
     "WHEN: a date, session, day, month, 24h, 7d (default: every job)",
 )
 def spend_command(host: Host, *options: str) -> None:
+    from .._view.spend import DEFAULT_BY, spend  # pandas: loaded when first asked for
+
     given = _options(SPEND_USAGE, options, "since", "by")
     by = [k.strip() for k in given["by"].split(",") if k.strip()] if given["by"] else DEFAULT_BY
     print(spend(host.session.store, since=given["since"], by=by, settings=host.session.settings))
