@@ -24,6 +24,7 @@ from .._core.params import MODELS, PARAM_NAMES, Params, validate
 from .._core.status import JobStatus
 from .._service.history import MAX_PER_PAGE, MAX_WINDOW_DAYS
 from .._service.replies import HistoryRecord
+from .._storage.records import JobRecord
 from .budget import since_time
 from .costs import learn
 from .job import Job
@@ -35,6 +36,7 @@ ORIGIN: Final = "history"
 OUTPUT_LIFE: Final = timedelta(days=7)  # how long the service serves a generation_url
 DEFAULT_SINCE: Final = timedelta(days=7)
 MAX_SPAN: Final = timedelta(days=366)  # 12 windows of 31 days: a year's requests at most
+ORPHAN_WINDOW: Final = timedelta(hours=1)  # a lost answer's row and its request, this near
 MAX_PAGES: Final = 1000  # a service that always says "more" must not keep us here for ever
 _STATES: Final = {
     "COMPLETED": JobStatus.COMPLETED,
@@ -55,6 +57,8 @@ class ImportReport:
     without_video: tuple[tuple[str, str], ...] = ()  # (request id, why)
     unreadable: tuple[tuple[str, str], ...] = ()  # (request id, why): not imported
     running: int = 0  # recorded as queued: resume() follows them
+    # (request id, local row): the answer to a submit from here that was lost; not imported
+    unclaimed: tuple[tuple[str, int], ...] = ()
 
     @property
     def videos(self) -> int:
@@ -68,6 +72,11 @@ class ImportReport:
         ]
         lines += [f"  {rid}: no video: {why}" for rid, why in self.without_video]
         lines += [f"  {rid}: not imported: {why}" for rid, why in self.unreadable]
+        lines += [
+            f"  {rid}: not imported: it looks like job {row}, sent from here with its answer "
+            "lost; reconcile() (or %ltx adopt) gives that row this id"
+            for rid, row in self.unclaimed
+        ]
         if self.running:
             lines.append(f"  {self.running} still running: %ltx resume (ltx.resume()) follows them")
         return "\n".join(lines)
@@ -103,6 +112,23 @@ async def _records(
                 break
     inside = [r for r in found.values() if r.created is None or start <= r.created <= end]
     return sorted(inside, key=lambda r: r.created or datetime.min.replace(tzinfo=UTC))
+
+
+def _lost_answer(record: HistoryRecord, slug: str, orphans: list[JobRecord]) -> int | None:
+    """The local row *record* may be the lost answer of: same model and body, sent near then.
+
+    A submit whose answer was lost has a row without a request id (UNKNOWN); importing
+    the request as well would show one paid job twice. Matching is recovery's job.
+    """
+    for row in orphans:
+        near = (
+            row.submitted_at is None
+            or record.created is None
+            or abs(row.submitted_at - record.created) <= ORPHAN_WINDOW
+        )
+        if row.model == slug and row.payload == dict(record.request_body) and near:
+            return row.id
+    return None
 
 
 def _params(record: HistoryRecord, model: str) -> Params:
@@ -180,6 +206,8 @@ def import_history(
     added: list[Job] = []
     fetching: list[Job] = []
     already = others = running = 0
+    orphans = store.find(request_id=None)
+    unclaimed: list[tuple[str, int]] = []
     without: list[tuple[str, str]] = []
     unreadable: list[tuple[str, str]] = []
     for record in records:
@@ -194,6 +222,10 @@ def import_history(
             params = _params(record, slug)
         except InvalidParams as exc:
             unreadable.append((record.request_id, f"its inputs do not read as {slug}'s: {exc}"))
+            continue
+        orphan = _lost_answer(record, slug, orphans)
+        if orphan is not None:
+            unclaimed.append((record.request_id, orphan))
             continue
         fields, why = _fields(record, now)
         row = store.create(
@@ -225,4 +257,5 @@ def import_history(
         without_video=tuple(without),
         unreadable=tuple(unreadable),
         running=running,
+        unclaimed=tuple(unclaimed),
     )

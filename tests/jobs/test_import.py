@@ -132,3 +132,19 @@ def test_windows_split_a_long_span_into_the_services_31_days() -> None:
     assert spans[-1][1] == date(2026, 3, 5)
     assert all((hi - lo).days + 1 <= 31 for lo, hi in spans)
     assert all(b[0] - a[1] == timedelta(days=1) for a, b in itertools.pairwise(spans))
+
+
+def test_a_request_whose_answer_was_lost_here_is_left_to_reconcile_not_imported_twice(
+    emulator: Emulator, session: Session
+) -> None:
+    params = validate("ltx-2-pro", prompt="an answer lost on the way back", duration=8)
+    job = session.submit(params)
+    job.wait(60)
+    lost = job.request_id
+    # What a submit whose answer never came leaves: a row with no request id, UNKNOWN.
+    row = session.store.update(job.id, request_id=None, status=JobStatus.UNKNOWN)
+
+    report = import_history(session)
+    assert report.added == () and report.unclaimed == ((lost, row.id),)
+    assert session.store.count() == 1  # one paid job, one row
+    assert f"it looks like job {row.id}" in str(report)
