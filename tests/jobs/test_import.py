@@ -8,53 +8,36 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from ltx_notebook import Session, Settings
-from ltx_notebook._core.config import Secret
+from ltx_notebook import Session
 from ltx_notebook._core.errors import InvalidParams
 from ltx_notebook._core.params import validate
 from ltx_notebook._core.status import JobStatus
 from ltx_notebook._jobs.importer import ORIGIN, import_history, windows
 from ltx_notebook.emulator import Emulator
-from tests.conftest import API_KEY, make_emulator
+from tests.conftest import make_emulator
+from tests.harness.accounts import run_elsewhere, settings_for
 
-
-def settings_for(emulator: Emulator, folder: Path) -> Settings:
-    return Settings(
-        api_key=Secret(API_KEY),
-        base_url=emulator.base_url,
-        media_dir=folder,
-        store_path=folder / "jobs.sqlite",
-    )
+PLAN = (
+    validate("ltx-2-pro", prompt="a fox in snow", duration=6),
+    validate("ltx-2-fast", prompt="a heron", duration=8, resolution="2k"),
+)
 
 
 @pytest.fixture
-def elsewhere(emulator: Emulator, tmp_path: Path) -> Iterator[Session]:
-    s = Session(settings_for(emulator, tmp_path / "other-machine"))
-    yield s
-    s.runtime.stop()
-
-
-def run_elsewhere(session: Session) -> list[str]:
-    jobs = [
-        session.submit(validate("ltx-2-pro", prompt="a fox in snow", duration=6)),
-        session.submit(validate("ltx-2-fast", prompt="a heron", duration=8, resolution="2k")),
-    ]
-    for job in jobs:
-        job.wait(60)
-        assert job.status is JobStatus.COMPLETED
-    return [job.request_id or "" for job in jobs]
+def elsewhere(emulator: Emulator, tmp_path: Path) -> list[str]:
+    """Two jobs of the same account, run from another store: their request ids."""
+    return run_elsewhere(emulator, tmp_path / "other-machine", *PLAN)
 
 
 def test_import_brings_jobs_with_charge_params_times_and_video_and_twice_is_once(
-    emulator: Emulator, elsewhere: Session, session: Session
+    emulator: Emulator, elsewhere: list[str], session: Session
 ) -> None:
-    ids = run_elsewhere(elsewhere)
+    ids = elsewhere
     charges = {rid: emulator.engine.jobs[rid].cost for rid in ids}
     assert session.store.count() == 0
 
@@ -81,9 +64,8 @@ def test_import_brings_jobs_with_charge_params_times_and_video_and_twice_is_once
 
 
 def test_import_keeps_one_model_when_asked_and_refuses_an_unknown_one_unsent(
-    emulator: Emulator, elsewhere: Session, session: Session
+    emulator: Emulator, elsewhere: list[str], session: Session
 ) -> None:
-    run_elsewhere(elsewhere)
     history_reads = emulator.engine.count("history")
     with pytest.raises(InvalidParams, match="unknown model 'ltx-3'"):
         import_history(session, model="ltx-3")
@@ -104,10 +86,9 @@ def test_jobs_older_than_the_outputs_life_come_in_without_video_saying_why(
 ) -> None:
     ten_days_ago = time.time() - 10 * 86400
     with make_emulator(render_cache, start_time=ten_days_ago) as emu:
-        there = Session(settings_for(emu, tmp_path / "there"))
         here = Session(settings_for(emu, tmp_path / "here"))
         try:
-            (rid,) = run_elsewhere(there)[:1]
+            rid = run_elsewhere(emu, tmp_path / "there", *PLAN)[0]
             media = emu.engine.count("media")
             assert import_history(here).added == ()  # the default: the last 7 days
             report = import_history(here, since=timedelta(days=30))
@@ -120,7 +101,6 @@ def test_jobs_older_than_the_outputs_life_come_in_without_video_saying_why(
             assert row.cost == pytest.approx(emu.engine.jobs[rid].cost)
             assert f"{rid}: no video: made" in str(report)
         finally:
-            there.runtime.stop()
             here.runtime.stop()
 
 

@@ -6,38 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from ltx_notebook import Session, Settings
-from ltx_notebook._core.config import Secret
 from ltx_notebook._core.params import validate
 from ltx_notebook.emulator import Emulator
-from tests.conftest import API_KEY
+from tests.harness.accounts import run_elsewhere
 from tests.harness.kernel import Kernel, assert_no_key, assert_one_usage_error
 
 pytestmark = pytest.mark.kernel
 
 
-def run_elsewhere(emulator: Emulator, folder: Path) -> str:
-    """One job of the same account sent from another store, as another machine would."""
-    other = Session(
-        Settings(
-            api_key=Secret(API_KEY),
-            base_url=emulator.base_url,
-            media_dir=folder,
-            store_path=folder / "jobs.sqlite",
-        )
-    )
-    try:
-        job = other.submit(validate("ltx-2-fast", prompt="a heron on a lake", duration=8))
-        job.wait(60)
-        return job.request_id or ""
-    finally:
-        other.runtime.stop()
-
-
 def test_import_spend_and_a_budget_set_with_config(
     kernel: Kernel, module_emulator: Emulator, tmp_path: Path
 ) -> None:
-    rid = run_elsewhere(module_emulator, tmp_path / "elsewhere")
+    heron = validate("ltx-2-fast", prompt="a heron on a lake", duration=8)
+    (rid,) = run_elsewhere(module_emulator, tmp_path / "elsewhere", heron)
 
     out = kernel.ok("%ltx import --since 7d").stdout
     assert "imported 1 job (1 with video); 0 already in the store" in out

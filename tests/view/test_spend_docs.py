@@ -16,11 +16,11 @@ from pathlib import Path
 import pytest
 
 import ltx_notebook as ltx
-from ltx_notebook import Session
 from ltx_notebook._core import config as _config
 from ltx_notebook._core.params import validate
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
+from tests.harness.accounts import run_elsewhere
 
 DOC = Path(__file__).parents[2] / "docs" / "spend.md"
 
@@ -48,14 +48,10 @@ def blocks() -> list[str]:
 
 
 def test_the_spend_page_examples_run_against_the_emulator(
-    default_session: None, emulator: Emulator, settings: ltx.Settings
+    default_session: None, emulator: Emulator, tmp_path: Path
 ) -> None:
-    elsewhere = Session(settings)  # another store, the same account
-    try:
-        other = elsewhere.submit(validate("ltx-2-fast", prompt="a heron on a lake", duration=8))
-        other.wait(60)
-    finally:
-        elsewhere.runtime.stop()
+    heron = validate("ltx-2-fast", prompt="a heron on a lake", duration=8)
+    run_elsewhere(emulator, tmp_path / "elsewhere", heron)
     examples = blocks()
     assert len(examples) >= 5
     namespace: dict[str, object] = {}
