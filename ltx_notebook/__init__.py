@@ -155,9 +155,9 @@ def generate(
 ) -> Job:
     """Validate, submit, and return the :class:`Job` once the service accepted it.
 
-    Parameter, authentication and credit errors raise here, before anything is
-    billed. The job then polls in the background; ``job.wait()`` (or ``await
-    job``) blocks until it is done and its video is on disk.
+    Parameter, authentication, credit and budget (:class:`BudgetExceeded`) errors
+    raise here, before anything is billed. The job then polls in the background;
+    ``job.wait()`` (or ``await job``) blocks until it is done and its video is on disk.
     """
     params = validate(
         model,
@@ -250,7 +250,10 @@ def sweep(
     sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
     cost (defaults 8 jobs, $5) :class:`ConfirmationRequired` is raised unless
     *yes* is true; it never prompts, so a script or a cell run unattended
-    cannot hang on it. *concurrency* (default 2) caps the jobs running at once.
+    cannot hang on it. A sweep that would pass the budget (``configure(budget=...)``),
+    or whose estimate is above the account's credits (read before the first
+    submit), raises :class:`BudgetExceeded` with nothing sent. *concurrency*
+    (default 2) caps the jobs running at once.
     """
     return _sweep.sweep(
         prompts,

@@ -411,7 +411,9 @@ def sweep(
     sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
     cost (defaults :data:`SWEEP_CONFIRM_JOBS`, :data:`SWEEP_CONFIRM_COST`)
     :class:`ConfirmationRequired` is raised unless *yes* is true; it never
-    prompts, so a script or a cell run unattended cannot hang on it.
+    prompts, so a script or a cell run unattended cannot hang on it. A sweep
+    that would pass the budget, or whose estimate is above the account's credits
+    (read before the first submit), raises :class:`BudgetExceeded`, nothing sent.
     """
     plan = plan_sweep(prompts, grid, zip=zip, model=model)
     whole = isinstance(concurrency, int) and not isinstance(concurrency, bool)
