@@ -20,7 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
 from .._core.errors import InvalidParams, WaitTimeout
-from .._core.params import MODELS, PARAM_NAMES, Params, validate
+from .._core.params import MODELS, PARAM_NAMES, Params, check_timeout, validate
 from .._core.status import JobStatus
 from .._service.history import MAX_PER_PAGE, MAX_WINDOW_DAYS
 from .._service.replies import HistoryRecord
@@ -189,8 +189,11 @@ def import_history(
         raise InvalidParams(
             f"unknown model {model!r}; known models: {', '.join(MODELS)}", param="model"
         )
+    timeout = check_timeout(timeout, zero=True)
     now = datetime.now(UTC)
-    start = since_time(since, now) or now - DEFAULT_SINCE
+    start = since_time(since, now)
+    if start is None:  # since="all": as far back as one import reaches
+        start = now - (DEFAULT_SINCE if since is None else MAX_SPAN)
     end = since_time(until, now) or now
     if end < start:
         raise InvalidParams(f"until ({end:%Y-%m-%d}) is before since ({start:%Y-%m-%d})")

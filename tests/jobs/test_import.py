@@ -74,6 +74,8 @@ def test_import_keeps_one_model_when_asked_and_refuses_an_unknown_one_unsent(
             import_history(session, since=since)
     with pytest.raises(InvalidParams, match="at most 366 days at a time"):
         import_history(session, since="400d")
+    with pytest.raises(InvalidParams, match="timeout"):
+        import_history(session, timeout=-1)
     assert emulator.engine.count("history") == history_reads  # refused before sending
 
     report = import_history(session, model="ltx-2-fast")
