@@ -31,7 +31,11 @@ def test_import_spend_and_a_budget_set_with_config(
     ).stdout
     assert counted.strip() == f"1 ['history'] ['{rid}']"
 
+    dry = kernel.ok("%%ltx --dry-run\na red fox running through snow").stdout
+    assert "estimated cost: ~$0.36 (list price; an estimate, not a quote)" in dry
     kernel.ok("%%ltx\na red fox running through snow")
+    dry = kernel.ok("%%ltx --dry-run\na red fox running through snow").stdout
+    assert "~$0.36 (median of 1 recent charge; an estimate, not a quote)" in dry
     spend = kernel.ok("%ltx spend --by model,origin").stdout
     assert "ltx-2-pro" in spend and "ltx-2-fast" in spend and "history" in spend
     assert "2 jobs, $0.68 charged + ~$0.00 estimated = $0.68" in spend
