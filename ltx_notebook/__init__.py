@@ -21,6 +21,7 @@ from ._core.errors import (
     ApiError,
     AuthenticationError,
     BadRequest,
+    BudgetExceeded,
     InsecureURLWarning,
     InsufficientCredits,
     InvalidParams,
@@ -50,8 +51,10 @@ if _typing.TYPE_CHECKING:
 
     import pandas as pd
 
+    from ._jobs.importer import ImportReport
     from ._storage.records import JobRecord
     from ._storage.store import Store
+    from ._view.spend import Spend
     from .widgets import Gallery
 
 __version__ = "0.1.0"
@@ -62,6 +65,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequest",
+    "BudgetExceeded",
     "ConfirmationRequired",
     "InsecureURLWarning",
     "InsufficientCredits",
@@ -93,7 +97,9 @@ __all__ = [
     "get_job",
     "get_settings",
     "history",
+    "import_history",
     "resume",
+    "spend",
     "sweep",
     "validate",
 ]
@@ -151,9 +157,9 @@ def generate(
 ) -> Job:
     """Validate, submit, and return the :class:`Job` once the service accepted it.
 
-    Parameter, authentication and credit errors raise here, before anything is
-    billed. The job then polls in the background; ``job.wait()`` (or ``await
-    job``) blocks until it is done and its video is on disk.
+    Parameter, authentication, credit and budget (:class:`BudgetExceeded`) errors
+    raise here, before anything is billed. The job then polls in the background;
+    ``job.wait()`` (or ``await job``) blocks until it is done and its video is on disk.
 
     Every call submits, unless *reuse* is true: then a job of the same request
     (model, every parameter, prompt, image) already in the store, in flight or
@@ -188,6 +194,42 @@ def history(**filters: Any) -> pd.DataFrame:
     from ._storage.tables import history_frame
 
     return history_frame(_default_session().store, **filters)
+
+
+def spend(since: Any = None, by: str | Sequence[str] = ("day", "model", "sweep")) -> Spend:
+    """What the store's jobs cost: charged and estimated apart, grouped by *by*.
+
+    *since*: a date or datetime, ISO text, ``"session"``, ``"day"``, ``"month"``, a
+    ``timedelta`` or ``"24h"``/``"7d"`` (default: every job). *by*: ``day``, ``model``,
+    ``sweep`` or any ``history()`` column. ``.frame`` is the table; printed, it reads
+    as text with the totals and, when a budget is set, what is left of it.
+    """
+    from ._view.spend import spend as summarise
+
+    session = _default_session()
+    return summarise(session.store, since=since, by=by, settings=session.settings)
+
+
+def import_history(
+    since: Any = None,
+    *,
+    model: str | None = None,
+    until: Any = None,
+    wait: bool = True,
+    timeout: float | None = None,
+) -> ImportReport:
+    """Bring jobs this account ran elsewhere (console, other machines) into the store.
+
+    Each request of the history since *since* (default: 7 days ago) not yet in
+    the store becomes a row (``origin == "history"``) with its real charge,
+    times, inputs and state; completed ones get their video while the service
+    still serves it (7 days). Importing twice adds nothing.
+    """
+    from ._jobs.importer import import_history as bring
+
+    return bring(
+        _default_session(), since=since, until=until, model=model, wait=wait, timeout=timeout
+    )
 
 
 def get_job(key: int | str) -> Job:
@@ -231,6 +273,10 @@ def sweep(
     cannot hang on it. *concurrency* (default 2) caps the jobs running at once.
     With *reuse*, combinations already in the store (in flight or COMPLETED)
     are not sent again: their jobs stand in, and the gate counts only the rest.
+    cannot hang on it. A sweep that would pass the budget (``configure(budget=...)``),
+    or whose estimate is above the account's credits (read before the first
+    submit), raises :class:`BudgetExceeded` with nothing sent. *concurrency*
+    (default 2) caps the jobs running at once.
     """
     return _sweep.sweep(
         prompts,

@@ -24,6 +24,8 @@ for name in (
     "SEGMIND_HISTORY_URL",
     "LTX_NOTEBOOK_MEDIA_DIR",
     "LTX_NOTEBOOK_STORE",
+    "LTX_NOTEBOOK_BUDGET",
+    "LTX_NOTEBOOK_BUDGET_PERIOD",
 ):
     os.environ.pop(name, None)
 

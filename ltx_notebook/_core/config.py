@@ -8,10 +8,13 @@ line or exception can print it by accident.
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
@@ -25,6 +28,9 @@ DEFAULT_BASE_URL = "https://api.segmind.com/v1"
 SEGMIND_UPLOAD_URL = "https://workflows-api.segmind.com/upload-asset"
 SEGMIND_HISTORY_URL = "https://api.spotprod.segmind.com/inference-request"
 HISTORY_PREFIX = "/inference-request"
+# The periods a budget may run over; a timedelta is a rolling window instead.
+BUDGET_PERIODS = ("session", "day", "month", "all")
+MAX_PERIOD = timedelta(days=36500)  # a century: longer is "all", and datetimes end at year 9999
 
 
 class Secret:
@@ -167,6 +173,52 @@ def history_url(base_url: str) -> str:
     return urlunparse((parts.scheme, parts.netloc, HISTORY_PREFIX, "", "", ""))
 
 
+def check_budget(value: Any, source: str = "budget") -> float | None:
+    """A budget in USD (a number, 0 or more), None for no cap; InvalidParams otherwise.
+
+    Text is read as a number too (``"5"``, ``"$5.50"``): environment variables
+    and ``%config`` hand it over that way. ``inf`` means no cap.
+    """
+    if value is None:
+        return None
+    number: Any = value
+    if isinstance(value, str):
+        text = value.strip().lstrip("$").strip()
+        if text.lower() in ("", "none", "off"):
+            return None
+        try:
+            number = float(text)
+        except ValueError:
+            number = value
+    if isinstance(number, bool) or not isinstance(number, int | float) or not number >= 0:
+        raise InvalidParams(
+            f"{source} must be an amount in USD, 0 or more (got {value!r})", param="budget"
+        )
+    return None if number == math.inf else float(number)
+
+
+def check_period(value: Any, source: str = "budget_period") -> str | timedelta:
+    """A budget period: session, day, month, all, a positive timedelta, or text like ``24h``."""
+    if isinstance(value, timedelta):
+        if timedelta(0) < value <= MAX_PERIOD:
+            return value
+    elif isinstance(value, str):
+        text = value.strip().lower()
+        if text in BUDGET_PERIODS:
+            return text
+        match = re.fullmatch(r"(\d{1,9}(?:\.\d{1,9})?)\s*([hd])", text)
+        if match and float(match.group(1)) > 0:
+            amount = float(match.group(1))
+            span = timedelta(hours=amount) if match.group(2) == "h" else timedelta(days=amount)
+            if span <= MAX_PERIOD:
+                return span
+    raise InvalidParams(
+        f"{source} must be one of {', '.join(BUDGET_PERIODS)}, a positive timedelta, or a "
+        f"number of hours or days such as 24h or 7d, up to a century (got {value!r})",
+        param="budget_period",
+    )
+
+
 @dataclass(frozen=True)
 class Settings:
     """Where the service is, which key to use, where videos and the job store live.
@@ -184,6 +236,9 @@ class Settings:
     store_path: Path = Path("ltx_media/ltx-jobs.sqlite")
     # An explicit request-history URL; None derives it from base_url (see history_url()).
     history_base: str | None = None
+    # A cap in USD on this store's spend over budget_period (None: no cap); see _jobs/budget.
+    budget: float | None = None
+    budget_period: str | timedelta = "session"
 
     def __post_init__(self) -> None:
         if self.api_key is not None:
@@ -219,6 +274,10 @@ class Settings:
             media_dir=media,
             store_path=store,
             history_base=(env.get("SEGMIND_HISTORY_URL") or "").rstrip("/") or None,
+            budget=check_budget(env.get("LTX_NOTEBOOK_BUDGET"), "LTX_NOTEBOOK_BUDGET"),
+            budget_period=check_period(
+                env.get("LTX_NOTEBOOK_BUDGET_PERIOD") or "session", "LTX_NOTEBOOK_BUDGET_PERIOD"
+            ),
         )
 
     def describe(self) -> dict[str, str]:
@@ -230,6 +289,8 @@ class Settings:
             "api_key": self.api_key.masked if self.api_key else "(not set)",
             "media_dir": str(self.media_dir),
             "store_path": str(self.store_path),
+            "budget": "(none)" if self.budget is None else f"${self.budget:.2f}",
+            "budget_period": str(self.budget_period),
         }
 
 
@@ -250,6 +311,8 @@ def configure(
     media_dir: str | os.PathLike[str] | None = None,
     store_path: str | os.PathLike[str] | None = None,
     history_url: str | None = None,
+    budget: float | str | None = None,
+    budget_period: str | timedelta | None = None,
 ) -> Settings:
     """Change the settings in force; only what is given changes.
 
@@ -257,6 +320,10 @@ def configure(
     ``LTX_NOTEBOOK_MEDIA_DIR``, ``LTX_NOTEBOOK_STORE`` and ``SEGMIND_HISTORY_URL``.
     A new ``media_dir`` moves the default store with it unless ``store_path``
     was set explicitly. ``history_url=""`` goes back to deriving it from the base URL.
+    ``budget`` caps this store's spend in USD over ``budget_period`` (``"session"``,
+    the default, ``"day"``, ``"month"``, ``"all"`` or a ``timedelta``);
+    ``budget=float("inf")`` removes the cap. From ``LTX_NOTEBOOK_BUDGET`` and
+    ``LTX_NOTEBOOK_BUDGET_PERIOD`` by default. Bad values raise InvalidParams.
     """
     global _settings
     # A key given here replaces the environment's, so a bad SEGMIND_API_KEY cannot block it.
@@ -274,5 +341,9 @@ def configure(
         changes["store_path"] = Path(store_path)
     if history_url is not None:
         changes["history_base"] = history_url.rstrip("/") or None
+    if budget is not None:
+        changes["budget"] = check_budget(budget)
+    if budget_period is not None:
+        changes["budget_period"] = check_period(budget_period)
     _settings = replace(current, **changes)
     return _settings

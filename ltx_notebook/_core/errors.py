@@ -18,6 +18,8 @@
     ├── StoreError                        the job store cannot be read or written (damaged,
     │                                     locked by another process, read-only, disk full);
     │                                     raised before a submit is sent, so nothing is billed
+    ├── BudgetExceeded                    a submit or sweep would pass the budget, or a sweep
+    │                                     the account's credits: refused before anything is sent
     └── WaitTimeout (also TimeoutError)   ``Job.wait(timeout=...)`` ran out; the job goes on
 
     InsecureURLWarning (a UserWarning)    the key would go to another machine over plain http
@@ -39,6 +41,7 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BadRequest",
+    "BudgetExceeded",
     "InsecureURLWarning",
     "InsufficientCredits",
     "InvalidParams",
@@ -187,6 +190,36 @@ class StoreError(LtxError):
     def __init__(self, message: str, *, path: Path) -> None:
         super().__init__(message)
         self.path = path
+
+
+class BudgetExceeded(LtxError):
+    """A submit or sweep was refused before anything was sent: it would pass a cap.
+
+    ``cap`` says which: ``"budget"`` (``configure(budget=...)``, over ``period``)
+    or ``"credits"`` (the account's balance, read before a sweep starts).
+    ``limit`` is the cap in USD, ``charged`` what the service billed so far in
+    the period, ``estimated`` the estimate of jobs not yet billed (in flight),
+    ``requested`` the estimate of what was refused.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        cap: str,
+        limit: float,
+        charged: float,
+        estimated: float,
+        requested: float,
+        period: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.cap = cap
+        self.limit = limit
+        self.charged = charged
+        self.estimated = estimated
+        self.requested = requested
+        self.period = period
 
 
 class WaitTimeout(LtxError, TimeoutError):

@@ -32,6 +32,7 @@ from typing import Final
 
 from .._core.errors import (
     AuthenticationError,
+    BudgetExceeded,
     InsufficientCredits,
     LtxError,
     RateLimited,
@@ -266,9 +267,15 @@ class Scheduler:
                     item.state = JobStatus.UNKNOWN.value
                 self._on_change()
                 return "unknown"
-            except (AuthenticationError, InsufficientCredits, StoreError, TransportError) as exc:
+            except (
+                AuthenticationError,
+                BudgetExceeded,
+                InsufficientCredits,
+                StoreError,
+                TransportError,
+            ) as exc:
                 # Every later submit would meet the same wall (a store that cannot record
-                # them included): stop, keep what was sent.
+                # them, a budget spent by charges above the estimates): stop, keep what was sent.
                 item.state, item.error = REFUSED, str(exc)
                 self.error = exc
                 self._on_change()

@@ -28,13 +28,14 @@ from typing import Any
 
 from .._core.config import Settings, get_settings
 from .._core.errors import ApiError, LtxError, MediaError, NotFound, SubmitUnknown
-from .._core.params import MODELS, Params, check_timeout, estimate_cost
+from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.retry import NothingSent
 from .._storage import media, parts
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
+from .budget import record_within_budget
 from .download import fetch_video
 from .job import Job
 from .rules import (
@@ -127,13 +128,9 @@ class Session:
     ) -> Job:
         """Coroutine form of :meth:`submit`, to be run on the runtime loop."""
         store = self.store
+        # Priced from past charges, and refused here if it would pass the budget.
         record = await asyncio.to_thread(
-            store.create,
-            params,
-            cost_estimate=estimate_cost(params),
-            base_url=self.settings.base_url,
-            tag=tag,
-            sweep_id=sweep_id,
+            record_within_budget, store, self.settings, params, tag=tag, sweep_id=sweep_id
         )
         mine = (store.path, record.id)
         with _SUBMITTING_LOCK:

@@ -11,6 +11,7 @@ store, so ``history(sweep_id=...)`` finds it after a kernel restart.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 import uuid
@@ -18,9 +19,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from .._core.errors import InvalidParams, LtxError, WaitTimeout
-from .._core.params import PARAM_NAMES, Params, check_timeout, estimate_cost
-from .._core.status import PENDING, SWEEP_STATES
+from .._core.errors import AuthenticationError, InvalidParams, LtxError, WaitTimeout
+from .._core.params import PARAM_NAMES, Params, check_timeout
+from .._core.status import PENDING, REFUSED, SKIPPED, SWEEP_STATES
+from .budget import check, check_credits
+from .costs import learn_or_list
 from .job import Job
 from .observe import Completion, Listeners
 from .plan import plan_sweep, varied_params
@@ -53,6 +56,7 @@ SWEEP_CONCURRENCY = 2
 SWEEP_MAX_CONCURRENCY = 50
 
 Listener = Callable[["Sweep"], None]
+log = logging.getLogger("ltx_notebook")
 
 
 class ConfirmationRequired(LtxError):
@@ -97,7 +101,9 @@ class Sweep:
         self.tag = tag
         self.concurrency = concurrency
         self.dry_run = dry_run
-        self.items = [SweepItem(i, p, estimate_cost(p)) for i, p in enumerate(plan)]
+        # Priced from the store's past charges (one read), the price table where it has none.
+        prices = learn_or_list(lambda: session.store, base_url=session.settings.base_url)
+        self.items = [SweepItem(i, p, prices.estimate(p)) for i, p in enumerate(plan)]
         self.varying = varied_params(plan)
         self.started_at: float | None = None
         self.finished_at: float | None = None
@@ -145,9 +151,10 @@ class Sweep:
 
     @property
     def estimated_cost(self) -> float:
-        """Sum of the estimates of the jobs to be sent (see ``PRICES``): an estimate, not a bill.
+        """Sum of the estimates of the jobs to be sent (past charges, else ``PRICES``).
 
-        Combinations the re-run guard matched to jobs already in the store cost nothing new.
+        An estimate, not a bill. Combinations the re-run guard matched to jobs
+        already in the store cost nothing new.
         """
         return round(sum(item.estimate for item in self.items if not item.reused), 4)
 
@@ -167,6 +174,27 @@ class Sweep:
             if job is not None:
                 item.job, item.reused = job, True
                 item.refresh()
+
+    def costs(self) -> tuple[float, float]:
+        """``(charged, estimated)`` now: charges known, and estimates of the rest still to bill.
+
+        Combinations refused or skipped were never sent and count nothing.
+        """
+        charged = estimated = 0.0
+        for item in self.items:
+            cost = item.job.record.cost if item.job is not None else None
+            if cost is not None:
+                charged += cost
+            elif item.refresh() not in (REFUSED, SKIPPED):
+                estimated += item.estimate
+        return round(charged, 4), round(estimated, 4)
+
+    def cost_text(self) -> str:
+        """``$0.72 charged + ~$0.36 estimated``, or ``~$1.08 estimated`` before any charge."""
+        charged, estimated = self.costs()
+        if not charged:
+            return f"~${estimated:.2f} estimated"
+        return f"${charged:.2f} charged" + (f" + ~${estimated:.2f} estimated" if estimated else "")
 
     @property
     def session(self) -> Session:
@@ -221,7 +249,7 @@ class Sweep:
         return sum(1 for item in self.items if item.final)
 
     def plan(self) -> pd.DataFrame:
-        """Every combination, in order: params, estimated cost, state, request id, error."""
+        """Every combination, in order: params, estimate, charge (once known), state, id, error."""
         import pandas as pd
 
         from .._storage.tables import typed
@@ -234,6 +262,7 @@ class Sweep:
                     **item.params.as_dict(),
                     "cost_estimate": item.estimate,
                     "reused": item.reused,
+                    "cost": job.record.cost if job else None,
                     "state": item.refresh(),
                     "request_id": job.request_id if job else None,
                     "job_id": job.id if job else None,
@@ -246,6 +275,7 @@ class Sweep:
                 *PARAM_NAMES,
                 "cost_estimate",
                 "reused",
+                "cost",
                 "state",
                 "request_id",
                 "job_id",
@@ -348,7 +378,7 @@ class Sweep:
             kind += f"; {self.reused} reused from the store"
         return (
             f"<Sweep {self.sweep_id}: {self.size} jobs ({kind}) · "
-            f"~${self.estimated_cost:.2f} estimated · concurrency {self.concurrency}>"
+            f"{self.cost_text()} · concurrency {self.concurrency}>"
         )
 
     def _repr_html_(self) -> str | None:
@@ -426,6 +456,9 @@ def sweep(
     flight or COMPLETED on this service) is not sent: its job stands in
     (``Sweep.reused``), so re-running a sweep sends only what is missing. The
     gate then counts only the jobs to be sent.
+    prompts, so a script or a cell run unattended cannot hang on it. A sweep
+    that would pass the budget, or whose estimate is above the account's credits
+    (read before the first submit), raises :class:`BudgetExceeded`, nothing sent.
     """
     plan = plan_sweep(prompts, grid, zip=zip, model=model)
     whole = isinstance(concurrency, int) and not isinstance(concurrency, bool)
@@ -445,6 +478,9 @@ def sweep(
         handle._reuse(same_jobs(session, plan))
     if dry_run:
         return handle
+    if session.settings.budget is not None:  # the store is read only when there is a cap
+        what = f"this sweep of {handle.size} jobs"
+        check(session.store, session.settings, handle.estimated_cost, what=what)
     max_jobs = SWEEP_CONFIRM_JOBS if confirm_jobs is None else confirm_jobs
     max_cost = SWEEP_CONFIRM_COST if confirm_cost is None else confirm_cost
     cost = handle.estimated_cost
@@ -459,5 +495,18 @@ def sweep(
             estimated_cost=cost,
             plan=handle.plan(),
         )
+    # Read now, so a sweep the account cannot pay for stops here, not with a 406 half-way.
+    # A key the service rejects is said at once; a balance that cannot be read (a proxy
+    # without the route, a flaky service) leaves the sweep to run as it did before.
+    try:
+        balance = session.credits()
+    except AuthenticationError:
+        raise
+    except LtxError as exc:
+        log.warning(
+            "sweep %s: could not read the credits before starting: %s", handle.sweep_id, exc
+        )
+    else:
+        check_credits(balance, cost, jobs=handle.size)
     handle._start()
     return handle

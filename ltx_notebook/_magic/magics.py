@@ -21,10 +21,11 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, validate
 
-from .._core.config import configure
+from .._core.config import check_budget, check_period, configure
 from .._core.errors import InvalidParams, LtxError
-from .._core.params import MODELS, RESOLUTIONS, Params, check_timeout, estimate_cost
+from .._core.params import MODELS, RESOLUTIONS, Params, check_timeout
 from .._core.params import validate as validate_params
+from .._jobs.costs import learn_or_list
 from .._jobs.job import Job
 from .._jobs.reuse import reuse_line, same_job
 from .._jobs.session import Session
@@ -36,7 +37,11 @@ from .._jobs.sweep import (
 )
 from .._view import frontend as _frontend
 from .._view.cell import Embed, job_html, job_text, sweep_html
-from . import job_commands, setup_commands  # noqa: F401  (they register their commands)
+from . import (  # noqa: F401  (they register their commands)
+    job_commands,
+    money_commands,
+    setup_commands,
+)
 from .cell import fill_vars, parse_grid, read_line, split_prompts
 from .commands import COMMANDS, dispatch, line_doc
 from .emulator import EMULATOR_USAGE, InKernelEmulator
@@ -106,6 +111,15 @@ class LtxMagics(Magics):
         "in the store, in flight or COMPLETED, shows that job again and sends nothing "
         "(--again sends anyway). False: every run sends.",
     ).tag(config=True)
+    budget = Float(
+        None,
+        allow_none=True,
+        help="Cap in USD on this store's spend over budget_period (None: no cap); a job or "
+        "sweep that would pass it is refused before anything is sent.",
+    ).tag(config=True)
+    budget_period = Unicode(
+        "session", help="The budget's period: session, day, month, all, or a span like 24h, 7d."
+    ).tag(config=True)
 
     def __init__(self, shell: Any = None, session: Session | None = None, **kwargs: Any) -> None:
         super().__init__(shell=shell, **kwargs)
@@ -165,6 +179,28 @@ class LtxMagics(Magics):
                 f"LtxMagics.embed_cap_mb must be a number of MB, 0 or more (got {value!r})"
             )
         return value
+
+    @validate("budget")
+    def _check_budget(self, proposal: dict[str, Any]) -> float | None:
+        try:
+            return check_budget(proposal["value"], "LtxMagics.budget")
+        except InvalidParams as exc:
+            raise TraitError(str(exc)) from None
+
+    @validate("budget_period")
+    def _check_budget_period(self, proposal: dict[str, Any]) -> str:
+        try:
+            check_period(proposal["value"], "LtxMagics.budget_period")
+        except InvalidParams as exc:
+            raise TraitError(str(exc)) from None
+        return str(proposal["value"])
+
+    @observe("budget", "budget_period")
+    def _budget_changed(self, change: dict[str, Any]) -> None:
+        if change["name"] == "budget":
+            configure(budget=math.inf if change["new"] is None else change["new"])
+        else:
+            configure(budget_period=change["new"])
 
     @observe("media_dir")
     def _media_dir_changed(self, change: dict[str, Any]) -> None:
@@ -396,9 +432,12 @@ class LtxMagics(Magics):
         found = self._same_job(params) if guard else None
         if found is not None:
             note += f"\nrunning it now: {reuse_line(found)}"
+        session = self.session
+        prices = learn_or_list(lambda: session.store, base_url=session.settings.base_url)
         print(
             f"dry run: nothing sent.\nPOST {spec}\n{json.dumps(body, indent=2)}{note}\n"
-            f"estimated cost: ~${estimate_cost(params):.2f} (an estimate, not a quote)"
+            f"estimated cost: ~${prices.estimate(params):.2f} ({prices.basis(params)}; "
+            "an estimate, not a quote)"
         )
 
     def _present(

@@ -75,6 +75,12 @@ class JobRecord:
     updated_at: datetime | None = None
     # Model + exact body hashed (see _core.request_key): what the re-run guard matches on.
     request_key: str | None = None
+    origin: str | None = None  # None: submitted from here; "history": imported
+
+    @property
+    def imported(self) -> bool:
+        """Whether the job ran elsewhere and came in from the request history."""
+        return self.origin is not None
 
     @property
     def params(self) -> Params:

@@ -70,6 +70,9 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
         "ALTER TABLE jobs ADD COLUMN request_key TEXT",
         "CREATE INDEX jobs_request_key ON jobs (request_key)",
     ),
+    # Where a row came from: NULL for a job submitted from this store, "history" for
+    # one imported from the account's request history (run elsewhere).
+    ("ALTER TABLE jobs ADD COLUMN origin TEXT",),
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -251,11 +251,13 @@ class Store:
         tag: str | None = None,
         sweep_id: str | None = None,
         payload: Mapping[str, Any] | None = None,
+        fields: Mapping[str, Any] | None = None,
     ) -> JobRecord:
         """Record a job about to be submitted (status ``SUBMITTING``) and return it.
 
         *payload* is the exact body to be sent when it differs from
-        ``params.payload()`` (a local image replaced by its uploaded URL).
+        ``params.payload()`` (a local image replaced by its uploaded URL);
+        *fields* are more columns written with the row (an imported job's state).
         """
         now = to_datetime(self._clock())
         body = dict(payload) if payload is not None else params.payload()
@@ -271,6 +273,8 @@ class Store:
             "sweep_id": sweep_id,
             "updated_at": now,
         }
+        self._check_columns(fields or {}, writing=True)
+        values.update(fields or {})
         names = list(values)
         sql = f"INSERT INTO jobs ({', '.join(names)}) VALUES ({_marks(len(names))})"
         args = [self._to_sql(n, values[n]) for n in names]

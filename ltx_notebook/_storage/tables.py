@@ -27,6 +27,7 @@ LEADING = [
     "completed_at",
     "total_s",
     "cost",
+    "cost_estimate",
     "output_url",
     "video_path",
 ]

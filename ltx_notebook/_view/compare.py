@@ -42,8 +42,9 @@ def compare(
     - ``success_rate``: completed / terminal (NA while none has ended);
     - ``<metric>_median`` and ``<metric>_p90`` for each of *metrics*, over the
       COMPLETED jobs only (a failure's timing says nothing about a clip's).
-      ``cost`` is the service's ``metrics.cost`` where known, else the
-      estimate, as the store reports it.
+      ``cost`` is the service's charge where known, else the estimate, and
+      then ``cost_estimated`` counts, per group, the completed jobs whose cost
+      is an estimate (0: every figure is a charge).
 
     With *plot*, draws median bars with p90 whiskers, one panel per metric
     (matplotlib, the ``[plot]`` extra) and returns the array of Axes.
@@ -70,7 +71,9 @@ def compare(
 
     data = frame.reset_index() if any(k in frame.index.names for k in keys) else frame
     data = data.copy()
-    if "cost" in names and "cost_estimate" in data:
+    estimated = "cost" in names and "cost_estimate" in data
+    if estimated:
+        data["_estimated"] = data["cost"].isna().astype(int)
         data["cost"] = data["cost"].astype("Float64").fillna(data["cost_estimate"])
     status = data["status"].astype("string")
     terminal_states = [s.value for s in JobStatus.terminal()]
@@ -94,6 +97,9 @@ def compare(
         values = done_groups[name]
         out[f"{name}_median"] = _numeric(values.median(), out.index)
         out[f"{name}_p90"] = _numeric(values.quantile(0.9), out.index)
+        if name == "cost" and estimated:
+            counted = done_groups["_estimated"].sum().reindex(out.index).fillna(0)
+            out["cost_estimated"] = counted.astype("Int64")
     out.attrs["by"] = keys
     out.attrs["metrics"] = names
     if plot:

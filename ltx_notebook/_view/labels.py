@@ -7,6 +7,7 @@ so), a tile's heading, a star rating. A parameter's own label is
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
@@ -16,6 +17,8 @@ from .._storage.records import JobRecord
 __all__ = [
     "STARS",
     "clock",
+    "cost_label",
+    "costs_total",
     "param_title",
     "stars_text",
     "tile_heading",
@@ -32,15 +35,37 @@ def clock(seconds: float) -> str:
     return f"{seconds // 60}:{seconds % 60:02d}"
 
 
+def cost_label(record: JobRecord) -> str:
+    """``$0.36`` (charged), ``~$0.36 (estimate)`` (not billed yet or not known), or ``""``."""
+    if record.cost is not None:
+        return f"${record.cost:.2f}"
+    if record.cost_estimate is not None:
+        return f"~${record.cost_estimate:.2f} (estimate)"
+    return ""
+
+
+def costs_total(records: Iterable[JobRecord]) -> str:
+    """``$1.08 charged + ~$0.36 estimated``: charges and estimates summed apart, never mixed."""
+    charged = estimated = 0.0
+    for record in records:
+        if record.cost is not None:
+            charged += record.cost
+        else:
+            estimated += record.cost_estimate or 0.0
+    if not estimated:
+        return f"${charged:.2f} charged"
+    if not charged:
+        return f"~${estimated:.2f} estimated"
+    return f"${charged:.2f} charged + ~${estimated:.2f} estimated"
+
+
 def timing_and_cost(record: JobRecord) -> list[str]:
     """``["41 s", "$0.36"]``: wall time and the billed cost, or the estimate, marked so."""
     parts = []
     if record.total_s is not None:
         parts.append(f"{record.total_s:.0f} s")
-    if record.cost is not None:
-        parts.append(f"${record.cost:.2f}")
-    elif record.cost_estimate is not None:
-        parts.append(f"~${record.cost_estimate:.2f} (estimate)")
+    if cost := cost_label(record):
+        parts.append(cost)
     return parts
 
 

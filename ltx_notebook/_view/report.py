@@ -25,7 +25,7 @@ from .._storage import media
 from .._storage.records import JobRecord
 from .cell import POSTER_EMBED_CAP
 from .grid import collect, layout, missing_reason, video_file
-from .labels import param_title, stars_text
+from .labels import cost_label, costs_total, param_title, stars_text
 from .static_grid import static_grid_html
 
 if TYPE_CHECKING:
@@ -55,11 +55,7 @@ def _details_html(records: Iterable[JobRecord], link: Callable[[JobRecord], str 
     )
     rows = []
     for r in records:
-        cost = (
-            f"${r.cost:.2f}"
-            if r.cost is not None
-            else (f"~${r.cost_estimate:.2f}" if r.cost_estimate is not None else "")
-        )
+        cost = esc(cost_label(r))
         href = link(r)
         size = f"{r.file_bytes / 1e6:.1f} MB" if r.file_bytes else ""
         dims = f"{r.video_width}×{r.video_height}" if r.video_width and r.video_height else ""
@@ -171,7 +167,6 @@ def export_report(
     if title is None:
         title = f"LTX review · sweep {next(iter(sweeps))}" if len(sweeps) == 1 else "LTX review"
     done = sum(r.status is JobStatus.COMPLETED for r in records)
-    total_cost = sum(r.cost if r.cost is not None else (r.cost_estimate or 0.0) for r in records)
     when = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
     esc = html.escape
     page = (
@@ -182,7 +177,7 @@ def export_report(
         f"<style>{_asset('report.css')}</style></head><body>"
         f"<h1>{esc(title)}</h1>"
         f'<div class="ltx-sub">{len(records)} clips · {done} completed · '
-        f"${total_cost:.2f} in all · exported {esc(when)}"
+        f"{esc(costs_total(records))} · exported {esc(when)}"
         f"{' · rows: ' + esc(param_title(row)) if row else ''}"
         f"{' · columns: ' + esc(param_title(col)) if col else ''}</div>"
         f"{grid_html}<h2>Jobs</h2>{details}"

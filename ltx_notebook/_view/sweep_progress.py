@@ -100,7 +100,7 @@ def render_html(sweep: Sweep, *, live: bool = True) -> str:
     head.append(f"{finished}/{total} done")
     if sweep.reused:
         head.append(f"{sweep.reused} reused from the store")
-    head.append(f"~${sweep.estimated_cost:.2f} estimated")
+    head.append(sweep.cost_text())
     if sweep.started_at is not None:
         head.append(f"{clock(sweep.elapsed)} elapsed")
     if not sweep.dry_run:

@@ -1,0 +1,166 @@
+"""The budget: a cap in USD on this store's spend over a period, checked before every send.
+
+Spend is what the service charged plus the estimate of what it has not
+billed yet (jobs in flight, or whose charge is unknown); see
+:func:`~.._storage.ledger.outlay`. A submit whose estimate would take that
+past the cap raises :class:`BudgetExceeded` before anything is sent, and a
+sweep is checked whole before its first submit. The period is the kernel
+session by default (since this process loaded ltx-notebook), or the local
+day, the local month, all time, or a rolling ``timedelta``.
+
+The check and the row it admits are made under one lock, so two submits of
+this process cannot both squeeze under the cap. Other processes sharing the
+store are not serialised with it: two kernels can overshoot by one job each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, Final
+
+from .._core.config import Settings, check_period
+from .._core.errors import BudgetExceeded, InvalidParams
+from .._core.params import Params
+from .._storage.ledger import Outlay, outlay
+from .._storage.records import JobRecord
+from .._storage.store import Store
+from .costs import learn
+
+__all__ = [
+    "SESSION_START",
+    "check",
+    "check_credits",
+    "period_name",
+    "period_start",
+    "record_within_budget",
+    "since_time",
+    "spent",
+]
+
+# "This kernel session": the process, from when it loaded ltx-notebook.
+SESSION_START: Final = datetime.now(UTC)
+_ADMIT = threading.Lock()
+HOW_TO_RAISE: Final = "raise it with configure(budget=...) or %config LtxMagics.budget"
+
+
+def period_start(period: str | timedelta, now: datetime | None = None) -> datetime | None:
+    """When *period* began (None: all time). Days and months are the machine's local ones."""
+    now = (now or datetime.now(UTC)).astimezone()
+    if isinstance(period, timedelta):
+        return now - period
+    if period == "session":
+        return SESSION_START
+    if period == "day":
+        return now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if period == "month":
+        return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return None
+
+
+def since_time(value: Any, now: datetime | None = None) -> datetime | None:
+    """A start time from what a user writes: a date or datetime (naive = local), ISO text,
+    a period name (session, day, month, all), a timedelta or a span such as ``24h``/``7d``.
+    """
+    if value is None:
+        return None
+    try:
+        if isinstance(value, datetime):
+            return value if value.tzinfo else value.astimezone()
+        if isinstance(value, date):
+            return datetime.combine(value, time()).astimezone()
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                return since_time(datetime.fromisoformat(value.strip()), now)
+        return period_start(check_period(value, "since"), now)
+    except (InvalidParams, ValueError, OverflowError):  # the last two: near year 1 or 9999
+        raise InvalidParams(
+            "since must be a date, a datetime, an ISO date such as 2026-01-31, session, day, "
+            f"month, all, a timedelta or a span such as 24h or 7d (got {value!r})",
+            param="since",
+        ) from None
+
+
+def period_name(period: str | timedelta) -> str:
+    if isinstance(period, timedelta):
+        hours = period.total_seconds() / 3600
+        return f"the last {hours / 24:g} days" if hours >= 48 else f"the last {hours:g} hours"
+    return {"session": "this session", "day": "today", "month": "this month"}.get(period, "ever")
+
+
+def spent(store: Store, settings: Settings) -> Outlay:
+    """This store's spend over the settings' budget period."""
+    return outlay(store, period_start(settings.budget_period))
+
+
+def check(store: Store, settings: Settings, requested: float, *, what: str) -> None:
+    """Raise :class:`BudgetExceeded` if *requested* more would pass the budget; else nothing."""
+    limit = settings.budget
+    if limit is None:
+        return
+    so_far = spent(store, settings)
+    if so_far.total + requested <= limit + 1e-9:
+        return
+    name = period_name(settings.budget_period)
+    raise BudgetExceeded(
+        f"{what} (~${requested:.2f} estimated) would take {name}'s spend to "
+        f"${so_far.total + requested:.2f}, past the budget of ${limit:.2f} "
+        f"(${so_far.charged:.2f} charged + ~${so_far.estimated:.2f} estimated so far); "
+        f"nothing was sent: {HOW_TO_RAISE}",
+        cap="budget",
+        limit=limit,
+        charged=so_far.charged,
+        estimated=so_far.estimated,
+        requested=requested,
+        period=name,
+    )
+
+
+def record_within_budget(
+    store: Store,
+    settings: Settings,
+    params: Params,
+    *,
+    tag: str | None = None,
+    sweep_id: str | None = None,
+) -> JobRecord:
+    """The new SUBMITTING row for *params*, priced by what was charged before, if in budget.
+
+    Blocking (SQLite): run it in a worker thread from the event loop.
+    """
+    with _ADMIT:
+        estimate = learn(store, base_url=settings.base_url).estimate(params)
+        check(store, settings, estimate, what=f"this {params.model} job")
+        return store.create(
+            params,
+            cost_estimate=estimate,
+            base_url=settings.base_url,
+            tag=tag,
+            sweep_id=sweep_id,
+        )
+
+
+def check_credits(balance: Mapping[str, float | None], requested: float, *, jobs: int) -> None:
+    """Refuse a sweep of *jobs* estimated at *requested* that the account cannot pay for.
+
+    The balance is credits plus free credits as the service reports them; a
+    service that reports neither is not second-guessed.
+    """
+    figures = [v for v in (balance.get("credits"), balance.get("free_credits")) if v is not None]
+    if not figures:
+        return
+    available = round(sum(figures), 4)
+    if requested <= available + 1e-9:
+        return
+    raise BudgetExceeded(
+        f"this sweep of {jobs} jobs is estimated at ${requested:.2f} but the account holds "
+        f"${available:.2f} of credits, so it would stop part-way with HTTP 406; nothing was "
+        "sent: top up, or sweep fewer combinations",
+        cap="credits",
+        limit=available,
+        charged=0.0,
+        estimated=0.0,
+        requested=requested,
+    )
