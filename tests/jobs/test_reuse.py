@@ -114,7 +114,9 @@ def test_a_sweep_cut_short_is_finished_by_running_it_again(
 ) -> None:
     prompts = ["a red fox", "an nsfw fox", "a grey wolf", "a brown bear"]
     # Credits for three jobs: the fourth submit is refused (406) and the sweep stops there.
+    # The balance read before the sweep fails, so the sweep starts as a crash-prone run would.
     emulator.engine.set_credits(3 * PRO_6S_1080P + 0.01)
+    emulator.engine.inject("credits", status=404)
     first = sweep(prompts, concurrency=1, session=session, reuse=True)
     with pytest.raises(InsufficientCredits):
         first.wait(120)

@@ -99,7 +99,9 @@ def test_a_sweep_cut_short_sends_only_what_is_missing_when_run_again(
 ) -> None:
     cell = "%%ltx --concurrency 1\na red kite\n---\na grey heron\n---\na white swan\n---\na crow"
     # Credits for two jobs: the third submit is refused (406) and the sweep stops there.
+    # The balance read before the sweep fails, so it starts as a crash-prone run would.
     module_emulator.engine.set_credits(2 * PRICE + 0.01)
+    module_emulator.engine.inject("credits", status=404)
     before = submits(module_emulator)
     cut = kernel.run(cell, timeout=120)
     assert "InsufficientCredits" in cut.text()
