@@ -146,22 +146,29 @@ def generate(
     image: str | None = None,
     model: str = "ltx-2-pro",
     tag: str | None = None,
+    extra: dict[str, Any] | None = None,
+    **params: Any,
 ) -> Job:
     """Validate, submit, and return the :class:`Job` once the service accepted it.
 
-    Parameter, authentication and credit errors raise here, before anything is
-    billed. The job then polls in the background; ``job.wait()`` (or ``await
-    job``) blocks until it is done and its video is on disk.
+    *params* are the model's own (``seed=7, fps=24, num_frames=121`` for
+    ``ltx-2-19b-t2v``: see ``ltx_notebook.MODELS`` and docs/models.md); *extra*
+    sends params the catalog does not know yet, unchecked. Parameter,
+    authentication and credit errors raise here, before anything is billed.
+    The job then polls in the background; ``job.wait()`` (or ``await job``)
+    blocks until it is done and its video is on disk.
     """
-    params = validate(
+    checked = validate(
         model,
+        extra=extra,
         prompt=prompt,
         duration=duration,
         resolution=resolution,
         generate_audio=generate_audio,
         image=image,
+        **params,
     )
-    return _default_session().submit(params, tag=tag)
+    return _default_session().submit(checked, tag=tag)
 
 
 def history(**filters: Any) -> pd.DataFrame:
@@ -199,11 +206,14 @@ def sweep(
     session: Session | None = None,
     confirm_jobs: int | None = None,
     confirm_cost: float | None = None,
+    extra: dict[str, Any] | None = None,
 ) -> Sweep:
     """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
 
     Every combination is validated first (one bad value raises
-    :class:`InvalidParams` and nothing is sent). With *dry_run* the returned
+    :class:`InvalidParams` and nothing is sent). ``grid["model"]`` may list
+    several models: each other key applies where the model takes it, and the
+    combinations a model refuses are named before anything is sent. With *dry_run* the returned
     Sweep only lists the plan (``plan()``, shown as a table) and nothing is
     sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
     cost (defaults 8 jobs, $5) :class:`ConfirmationRequired` is raised unless
@@ -222,6 +232,7 @@ def sweep(
         session=session or _default_session(),
         confirm_jobs=confirm_jobs,
         confirm_cost=confirm_cost,
+        extra=extra,
     )
 
 

@@ -23,7 +23,7 @@ from .._core.params import PARAM_NAMES, Params, check_timeout, estimate_cost
 from .._core.status import PENDING, SWEEP_STATES
 from .job import Job
 from .observe import Completion, Listeners
-from .plan import plan_sweep, varied_params
+from .plan import Refused, plan_grid, varied_params
 from .presenters import PRESENTERS
 from .scheduler import Scheduler, SweepItem
 from .session import Session
@@ -90,8 +90,11 @@ class Sweep:
         tag: str | None = None,
         sweep_id: str | None = None,
         dry_run: bool = False,
+        refused: Sequence[Refused] = (),
     ) -> None:
         self._session = session
+        # Combinations of a cross-model sweep their model does not accept: never sent.
+        self.refused = list(refused)
         self.sweep_id = sweep_id or f"sw-{uuid.uuid4().hex[:12]}"
         self.tag = tag
         self.concurrency = concurrency
@@ -218,6 +221,8 @@ class Sweep:
                     "error": (job.error if job else None) or item.error,
                 }
             )
+        for bad in self.refused:
+            records.append({"model": bad.model, "state": "invalid", "error": str(bad)})
         frame = pd.DataFrame.from_records(
             records,
             columns=[
@@ -373,18 +378,30 @@ def sweep(
     session: Session,
     confirm_jobs: int | None = None,
     confirm_cost: float | None = None,
+    extra: Mapping[str, Any] | None = None,
 ) -> Sweep:
     """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
 
     Every combination is validated first (one bad value raises
-    :class:`InvalidParams` and nothing is sent). With *dry_run* the returned
+    :class:`InvalidParams` and nothing is sent). Across several models
+    (``grid["model"]`` a list) each key applies where the model takes it, and
+    combinations a model refuses are named in a :class:`ConfirmationRequired`;
+    with *yes* the others run and ``Sweep.refused`` keeps them. *extra* params
+    are sent unchecked with every job. With *dry_run* the returned
     Sweep only lists the plan (``plan()``, shown as a table) and nothing is
     sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
     cost (defaults :data:`SWEEP_CONFIRM_JOBS`, :data:`SWEEP_CONFIRM_COST`)
     :class:`ConfirmationRequired` is raised unless *yes* is true; it never
     prompts, so a script or a cell run unattended cannot hang on it.
     """
-    plan = plan_sweep(prompts, grid, zip=zip, model=model)
+    plan, refused = plan_grid(prompts, grid, zip=zip, model=model, extra=extra)
+    if refused and not plan:
+        raise InvalidParams(
+            f"no combination of this sweep is valid, e.g. {refused[0]}; nothing was sent",
+            param=refused[0].param,
+        )
+    if refused and len({p.model for p in plan} | {r.model for r in refused}) == 1:
+        raise InvalidParams(f"sweep {refused[0]}; nothing was sent", param=refused[0].param)
     whole = isinstance(concurrency, int) and not isinstance(concurrency, bool)
     if not whole or not 1 <= concurrency <= SWEEP_MAX_CONCURRENCY:
         raise InvalidParams(
@@ -397,12 +414,26 @@ def sweep(
         number = isinstance(limit, int | float) and not isinstance(limit, bool)
         if limit is not None and not (number and 0 <= limit < math.inf):
             raise InvalidParams(f"{name} must be a number, 0 or more (got {limit!r})", param=name)
-    handle = Sweep(session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run)
+    handle = Sweep(
+        session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run, refused=refused
+    )
     if dry_run:
         return handle
     max_jobs = SWEEP_CONFIRM_JOBS if confirm_jobs is None else confirm_jobs
     max_cost = SWEEP_CONFIRM_COST if confirm_cost is None else confirm_cost
     cost = handle.estimated_cost
+    if refused and not yes:
+        shown = "; ".join(str(r) for r in refused[:5])
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        raise ConfirmationRequired(
+            f"{len(refused)} of {len(refused) + handle.size} combinations are invalid for "
+            f"their model and would be skipped: {shown}{more}; nothing was sent. Pass "
+            f"yes=True (%%ltx --yes) to run the other {handle.size} jobs (estimated "
+            f"${cost:.2f}), or dry_run=True (--dry-run) to list the grid",
+            jobs=handle.size,
+            estimated_cost=cost,
+            plan=handle.plan(),
+        )
     if not yes and (handle.size > max_jobs or cost > max_cost):
         raise ConfirmationRequired(
             f"this sweep would run {handle.size} jobs at an estimated ${cost:.2f} (an estimate; "

@@ -21,9 +21,10 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, validate
 
+from .._core.catalog import CATALOG
 from .._core.config import configure
 from .._core.errors import InvalidParams, LtxError
-from .._core.params import MODELS, RESOLUTIONS, Params, check_timeout, estimate_cost
+from .._core.params import Params, check_timeout, estimate_cost
 from .._core.params import validate as validate_params
 from .._jobs.job import Job
 from .._jobs.session import Session
@@ -35,15 +36,26 @@ from .._jobs.sweep import (
 )
 from .._view import frontend as _frontend
 from .._view.cell import Embed, job_html, job_text, sweep_html
-from . import job_commands, setup_commands  # noqa: F401  (they register their commands)
+from . import job_commands, model_commands, setup_commands  # noqa: F401  (they register commands)
 from .cell import fill_vars, parse_grid, read_line, split_prompts
 from .commands import COMMANDS, dispatch, line_doc
 from .emulator import EMULATOR_USAGE, InKernelEmulator
 from .live import follow, follow_sweep
+from .model_options import catalog_options, extra_params, given_values, values_for
 
 __all__ = ["LtxMagics"]
 
 EMBED_MODES = tuple(mode.value for mode in Embed)
+# What %config may set: any value some catalog model takes (each applies where taken).
+_DURATIONS = sorted({c for m in CATALOG.values() if (p := m.param("duration")) for c in p.choices or ()})
+_RESOLUTIONS = list(
+    dict.fromkeys(
+        str(c).lower()
+        for m in CATALOG.values()
+        if (p := m.param("resolution"))
+        for c in p.choices or ()
+    )
+)
 # Kept for the tests and for readers: the commands, in the order %ltx? lists them.
 LINE_COMMANDS = tuple(COMMANDS)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -117,14 +129,16 @@ class LtxMagics(Magics):
     @validate("model")
     def _check_model(self, proposal: dict[str, Any]) -> str:
         value: str = proposal["value"]
-        if value not in MODELS:
-            raise TraitError(f"LtxMagics.model must be one of {', '.join(MODELS)} (got {value!r})")
+        if value not in CATALOG:
+            raise TraitError(
+                f"LtxMagics.model must be one of {', '.join(CATALOG)} (got {value!r})"
+            )
         return value
 
     @validate("duration")
     def _check_duration(self, proposal: dict[str, Any]) -> int | None:
         value: int | None = proposal["value"]
-        allowed = sorted({d for spec in MODELS.values() for d in spec.durations})
+        allowed = _DURATIONS
         if value is not None and value not in allowed:
             raise TraitError(
                 f"LtxMagics.duration must be one of {', '.join(map(str, allowed))} seconds "
@@ -135,9 +149,9 @@ class LtxMagics(Magics):
     @validate("resolution")
     def _check_resolution(self, proposal: dict[str, Any]) -> str | None:
         value: str | None = proposal["value"]
-        if value is not None and value.lower() not in RESOLUTIONS:
+        if value is not None and value.lower() not in _RESOLUTIONS:
             raise TraitError(
-                f"LtxMagics.resolution must be one of {', '.join(RESOLUTIONS)} (got {value!r})"
+                f"LtxMagics.resolution must be one of {', '.join(_RESOLUTIONS)} (got {value!r})"
             )
         return value.lower() if value else value
 
@@ -171,13 +185,15 @@ class LtxMagics(Magics):
         "--duration",
         type=int,
         metavar="SECONDS",
-        help="Video length: 6, 8 or 10 (default: LtxMagics.duration, else the model's).",
+        help="Video length in seconds, as the model allows (default: LtxMagics.duration, "
+        "else the model's).",
     )
     @argument(
         "-r",
         "--resolution",
         metavar="RES",
-        help="1080p, 2k or 4k (default: LtxMagics.resolution, else 1080p).",
+        help="Resolution, as the model allows: 1080p, 2k, 4k for LTX-2 (default: "
+        "LtxMagics.resolution, else the model's).",
     )
     @argument(
         "--audio",
@@ -191,7 +207,20 @@ class LtxMagics(Magics):
         metavar="URL_OR_PATH",
         help="First frame: an http(s) URL, or a local image (uploaded before the submit).",
     )
-    @argument("-m", "--model", metavar="SLUG", help=f"Model: {', '.join(MODELS)}.")
+    @argument(
+        "-m",
+        "--model",
+        metavar="SLUG",
+        help="Model (default: LtxMagics.model). Each model's own options (--seed, --fps, "
+        "--num-frames...): %%ltx models SLUG; all models: %%ltx models.",
+    )
+    @argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="Send a parameter the catalog does not know, unchecked (VALUE read as JSON if "
+        "it is JSON); repeat for more.",
+    )
     @argument("-o", "--out", metavar="NAME", help="Also store the Job in this variable.")
     @argument(
         "--wait",
@@ -234,6 +263,7 @@ class LtxMagics(Magics):
         metavar="N",
         help=f"Sweep jobs running at once (default {SWEEP_CONCURRENCY}).",
     )
+    @catalog_options
     @no_var_expand
     @cell_magic("ltx")  # type: ignore[arg-type]  # IPython types it for plain functions only
     def ltx_cell(self, line: str, cell: str) -> None:
@@ -282,25 +312,39 @@ class LtxMagics(Magics):
                 f"(got {args.concurrency})"
             )
         # Options and %config defaults hold for every job; --sweep values override them.
-        fixed = {
-            "duration": args.duration if args.duration is not None else self.duration,
-            "resolution": args.resolution or self.resolution,
-            "generate_audio": args.audio if args.audio is not None else self.audio,
-            "image": args.image,
-        }
         try:
-            grid = {k: v for k, v in fixed.items() if v is not None}
-            grid.update(parse_grid(args.sweep or []))
+            swept = parse_grid(args.sweep or [])
+        except InvalidParams as exc:
+            raise _usage(exc) from None
+        model = args.model or self.model
+        models = [str(m) for m in swept.get("model", [model])]
+        given = given_values(args)
+        if len(set(models)) > 1:
+            # Across models each option applies where taken; the plan checks each is taken.
+            specs = [CATALOG[m] for m in models if m in CATALOG]
+            fixed = dict(given)
+            if args.image is not None:
+                fixed["image"] = args.image
+            fixed.update(
+                (k, v)
+                for k, v in self._defaults().items()
+                if v is not None and k not in fixed and any(k in s.names for s in specs)
+            )
+        else:
+            fixed = values_for(models[0], given, args.image, self._defaults())
+        try:
+            grid = {**fixed, **swept}
             result = sweep(
                 prompts,
                 grid,
                 zip=args.zip,
                 concurrency=SWEEP_CONCURRENCY if args.concurrency is None else args.concurrency,
-                model=args.model or self.model,
+                model=model,
                 tag=args.tag,
                 yes=args.yes,
                 dry_run=args.dry_run,
                 session=self.session,
+                extra=extra_params(args.param),
             )
         except ConfirmationRequired as exc:
             display(exc.plan)
@@ -333,18 +377,20 @@ class LtxMagics(Magics):
             raise UsageError("%%ltx needs a prompt: write it in the cell body, below the magic")
         if args.vars:
             prompt = fill_vars(prompt, self._user_ns)
-        audio = args.audio if args.audio is not None else self.audio
+        model = args.model or self.model
+        values = values_for(model, given_values(args), args.image, self._defaults())
         try:
-            return validate_params(
-                args.model or self.model,
-                prompt=prompt,
-                duration=args.duration if args.duration is not None else self.duration,
-                resolution=args.resolution or self.resolution,
-                generate_audio=audio,
-                image=args.image,
-            )
+            return validate_params(model, extra=extra_params(args.param), prompt=prompt, **values)
         except InvalidParams as exc:
             raise _usage(exc) from None
+
+    def _defaults(self) -> dict[str, Any]:
+        # %config defaults, by the catalog's param names; each applies where a model takes it.
+        return {
+            "duration": self.duration,
+            "resolution": self.resolution,
+            "generate_audio": self.audio,
+        }
 
     def _show_dry_run(self, params: Params) -> None:
         spec = f"{self.session.settings.v2_url}/{params.model}"
@@ -352,8 +398,14 @@ class LtxMagics(Magics):
         note = ""
         if params.image_is_local:
             note = "\n(the local image is uploaded first; its URL replaces the path)"
+        if params.extras:
+            shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in params.extras.items())
+            note += f"\nunchecked (not in the catalog, sent as given): {shown}"
+        width, height = params.frame_size or (0, 0)
+        audio = "audio" if params.generate_audio else "no audio"
         print(
             f"dry run: nothing sent.\nPOST {spec}\n{json.dumps(body, indent=2)}{note}\n"
+            f"expected output: {width}x{height}, {params.seconds:g} s, {audio} (per the catalog)\n"
             f"estimated cost: ~${estimate_cost(params):.2f} (an estimate, not a quote)"
         )
 
