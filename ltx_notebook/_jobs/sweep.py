@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .._core.errors import InvalidParams, LtxError, WaitTimeout
 from .._core.params import PARAM_NAMES, Params, check_timeout, estimate_cost
-from .._core.status import PENDING, SWEEP_STATES
+from .._core.status import INVALID, PENDING, SWEEP_STATES
 from .job import Job
 from .observe import Completion, Listeners
 from .plan import Refused, plan_grid, varied_params
@@ -222,7 +222,7 @@ class Sweep:
                 }
             )
         for bad in self.refused:
-            records.append({"model": bad.model, "state": "invalid", "error": str(bad)})
+            records.append({"model": bad.model, "state": INVALID, "error": str(bad)})
         frame = pd.DataFrame.from_records(
             records,
             columns=[
