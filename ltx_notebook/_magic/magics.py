@@ -211,8 +211,9 @@ class LtxMagics(Magics):
         "-m",
         "--model",
         metavar="SLUG",
-        help="Model (default: LtxMagics.model). Each model's own options (--seed, --fps, "
-        "--num-frames...): %%ltx models SLUG; all models: %%ltx models.",
+        help="Model (default: LtxMagics.model). Every model takes its own options "
+        "(--seed, --fps...): %%ltx models lists the models, %%ltx models SLUG one model's "
+        "options.",
     )
     @argument(
         "--param",

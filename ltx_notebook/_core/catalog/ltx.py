@@ -33,6 +33,7 @@ def _ltx2(
     price: Price,
     title: str,
     known: Certainty,
+    notes: str = "",
 ) -> Model:
     return Model(
         slug=slug,
@@ -69,7 +70,7 @@ def _ltx2(
         output=_LTX_OUTPUT,
         typical_seconds=seconds,
         price=price,
-        notes="fal (not Segmind) lists fps 25/50 and durations up to 20 s for LTX-2 Fast.",
+        notes=notes,
     )
 
 
@@ -161,6 +162,7 @@ LTX_MODELS: Final = (
         default_duration=6,
         seconds=70.71,
         known="seen",
+        notes="fal (not Segmind) lists fps 25/50 for LTX-2; the output rate here is a guess.",
         # The price is not on Segmind's page: another host's per-second rates.
         price=Price(
             "per_second",
@@ -175,6 +177,8 @@ LTX_MODELS: Final = (
         default_duration=8,
         seconds=48.0,
         known="reported",
+        notes="fal and eachlabs (not Segmind) describe 6-20 s, over 10 s only at 25 fps and "
+        "1080p; Segmind's page lists 6, 8 and 10.",
         # "$0.300 - $2.00 per generation" is 1.25x these rates at 6 s 1080p and 10 s 4k.
         price=Price(
             "per_second",
