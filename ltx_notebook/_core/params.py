@@ -163,8 +163,10 @@ class Params:
         name = spec.image_param if spec is not None else None
         if image is not None and name is not None:
             body[name] = image
-        settings = tuple((k, v) for k, v in body.items() if k in known)
-        extra = tuple((k, v) for k, v in body.items() if k not in known)
+        # The store keeps the body with sorted keys: catalog order, then names, as validate() has.
+        order = spec.names if spec is not None else ()
+        settings = tuple((k, body[k]) for k in order if k in body)
+        extra = tuple(sorted((k, v) for k, v in body.items() if k not in known))
         return cls(model, str(payload.get("prompt", "")), settings, extra)
 
     def summary(self) -> str:
@@ -371,7 +373,7 @@ def _check_extra(spec: Model, extra: Mapping[str, Any] | None) -> Pairs:
                 f"extra parameter {name!r} must be a JSON value (got {_short(value)})", param=name
             ) from None
         out.append((name, value))
-    return tuple(out)
+    return tuple(sorted(out, key=lambda pair: pair[0]))
 
 
 def _clip(text: str, limit: int = 80) -> str:

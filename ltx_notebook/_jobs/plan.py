@@ -177,18 +177,23 @@ def plan_grid(
         combo = {**fixed, **p, **row}
         chosen_model = combo.pop("model", model)
         spec = CATALOG.get(chosen_model) if isinstance(chosen_model, str) else None
+        dropped = False
         if cross and spec is not None:
-            combo = {k: v for k, v in combo.items() if k == "prompt" or k in spec.names}
+            taken = {k: v for k, v in combo.items() if k == "prompt" or k in spec.names}
+            dropped, combo = len(taken) < len(combo), taken
         try:
             params = validate(chosen_model, extra=extra, **combo)
         except InvalidParams as exc:
             where = _describe({"model": chosen_model, **combo}, varying) or "the fixed values"
             refused.append(Refused(i, total, str(chosen_model), where, str(exc), exc.param))
             continue
+        # Values a model does not take fall away, and its combinations may then coincide:
+        # those run once. Repeats the user wrote (duration=6,6) still run twice.
         key = json.dumps([params.model, params.payload()], sort_keys=True, default=str)
-        if key not in seen:
-            seen.add(key)
-            plan.append(params)
+        if dropped and key in seen:
+            continue
+        seen.add(key)
+        plan.append(params)
     return plan, refused
 
 

@@ -395,13 +395,13 @@ def sweep(
     prompts, so a script or a cell run unattended cannot hang on it.
     """
     plan, refused = plan_grid(prompts, grid, zip=zip, model=model, extra=extra)
+    if refused and len({p.model for p in plan} | {r.model for r in refused}) == 1:
+        raise InvalidParams(f"sweep {refused[0]}; nothing was sent", param=refused[0].param)
     if refused and not plan:
         raise InvalidParams(
             f"no combination of this sweep is valid, e.g. {refused[0]}; nothing was sent",
             param=refused[0].param,
         )
-    if refused and len({p.model for p in plan} | {r.model for r in refused}) == 1:
-        raise InvalidParams(f"sweep {refused[0]}; nothing was sent", param=refused[0].param)
     whole = isinstance(concurrency, int) and not isinstance(concurrency, bool)
     if not whole or not 1 <= concurrency <= SWEEP_MAX_CONCURRENCY:
         raise InvalidParams(
