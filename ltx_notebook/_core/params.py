@@ -292,7 +292,9 @@ def _check_string(p: Param, value: Any) -> str:
     if p.choices is None:
         if text:
             return text
-        raise InvalidParams(f"{p.name} must be a non-empty string (got {_short(value)})", param=p.name)
+        raise InvalidParams(
+            f"{p.name} must be a non-empty string (got {_short(value)})", param=p.name
+        )
     for choice in p.choices:
         if text is not None and text.lower() == str(choice).lower():
             return str(choice)
@@ -359,7 +361,9 @@ def _check_extra(spec: Model, extra: Mapping[str, Any] | None) -> Pairs:
     out = []
     for name, value in extra.items():
         if not isinstance(name, str) or not name.strip() or name != name.strip():
-            raise InvalidParams(f"extra parameter names must be plain text (got {name!r})", param="extra")
+            raise InvalidParams(
+                f"extra parameter names must be plain text (got {name!r})", param="extra"
+            )
         if name == "prompt" or name in spec.names:
             raise InvalidParams(
                 f"{name!r} is a known parameter of {spec.slug}: give it as {name}=..., not in "

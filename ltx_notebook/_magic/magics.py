@@ -47,7 +47,9 @@ __all__ = ["LtxMagics"]
 
 EMBED_MODES = tuple(mode.value for mode in Embed)
 # What %config may set: any value some catalog model takes (each applies where taken).
-_DURATIONS = sorted({c for m in CATALOG.values() if (p := m.param("duration")) for c in p.choices or ()})
+_DURATIONS = sorted(
+    {c for m in CATALOG.values() if (p := m.param("duration")) for c in p.choices or ()}
+)
 _RESOLUTIONS = list(
     dict.fromkeys(
         str(c).lower()
@@ -130,9 +132,7 @@ class LtxMagics(Magics):
     def _check_model(self, proposal: dict[str, Any]) -> str:
         value: str = proposal["value"]
         if value not in CATALOG:
-            raise TraitError(
-                f"LtxMagics.model must be one of {', '.join(CATALOG)} (got {value!r})"
-            )
+            raise TraitError(f"LtxMagics.model must be one of {', '.join(CATALOG)} (got {value!r})")
         return value
 
     @validate("duration")

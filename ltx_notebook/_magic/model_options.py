@@ -112,9 +112,7 @@ def values_for(
     if image is not None:
         if model.image_param is None:
             if strict:
-                raise UsageError(
-                    f"{model.slug} takes no image; it takes: {options_taken(model)}"
-                )
+                raise UsageError(f"{model.slug} takes no image; it takes: {options_taken(model)}")
         else:
             values[model.image_param] = image
     for name, value in defaults.items():

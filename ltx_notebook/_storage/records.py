@@ -77,7 +77,9 @@ class JobRecord:
     @property
     def params(self) -> Params:
         """The job's parameters. Not re-validated: a local image may have moved since."""
-        return Params.from_payload(self.model, {**self.payload, "prompt": self.prompt}, image=self.image)
+        return Params.from_payload(
+            self.model, {**self.payload, "prompt": self.prompt}, image=self.image
+        )
 
     @property
     def payload(self) -> dict[str, Any]:

@@ -85,7 +85,7 @@ class ModelSpec:
 
 
 def _even(value: float) -> int:
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def _turn(short: int, ratio: str) -> tuple[int, int]:
@@ -167,7 +167,7 @@ def _veo(slug: str, lite: bool) -> ModelSpec:
 
     def cost(p: Mapping[str, Any], c: Clip) -> float:
         # The listed band: 4 s silent at the low end, 8 s with sound at the high end.
-        place = ((p["duration"] - 4) / 4 + (1.0 if p["generate_audio"] else 0.0)) / 2
+        place = (float(p["duration"] - 4) / 4 + (1.0 if p["generate_audio"] else 0.0)) / 2
         return round(low + (high - low) * place, 4)
 
     return ModelSpec(slug, fields, 50.40 if lite else 80.33, _veo_clip, cost)
@@ -226,7 +226,7 @@ def _seedance(slug: str, lite: bool) -> ModelSpec:
     def cost(p: Mapping[str, Any], c: Clip) -> float:
         if not lite:
             return 0.35
-        place = ((p["duration"] - 5) / 5 + (p["resolution"] == "720p")) / 2
+        place = (float(p["duration"] - 5) / 5 + (1.0 if p["resolution"] == "720p" else 0.0)) / 2
         return round(0.091 + (0.450 - 0.091) * place, 4)
 
     return ModelSpec(slug, fields, 39.62 if lite else 63.58, _seedance_clip, cost)

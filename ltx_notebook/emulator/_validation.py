@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from ._assets import Asset, decode_data_url
 from ._catalog import Field, ModelSpec

@@ -143,7 +143,7 @@ def test_extra_params_are_sent_unchecked_and_kept_apart() -> None:
     assert params.payload()["seed"] == 5 and params.payload()["reference_images"] == [URL]
     assert params.extras == {"seed": 5, "reference_images": [URL]}
     assert "seed" not in params.values and params.seed == 5
-    with pytest.raises(InvalidParams, match="'duration' is a known parameter of veo-3.1-lite"):
+    with pytest.raises(InvalidParams, match=r"'duration' is a known parameter of veo-3\.1-lite"):
         validate("veo-3.1-lite", prompt="x", extra={"duration": 4})
     with pytest.raises(InvalidParams, match="must be a JSON value"):
         validate("veo-3.1-lite", prompt="x", extra={"when": object()})

@@ -11,7 +11,7 @@ DOC = Path(__file__).parents[2] / "docs" / "models.md"
 
 
 def test_the_committed_page_is_the_scripts_output() -> None:
-    assert DEFAULT_PATH == DOC.resolve()
+    assert DOC.resolve() == DEFAULT_PATH
     assert DOC.read_text(encoding="utf-8") == render(), (
         "docs/models.md is out of date: run python -m ltx_notebook._core.catalog.docs"
     )

@@ -53,9 +53,10 @@ def test_a_cross_model_sweep_sends_only_the_valid_combinations(
     assert emulator.engine.count("submit") == 4  # the refused one never reached the service
     assert [r.model for r in handle.refused] == ["veo-3-fast"]
     sent = {(j.model, tuple(sorted(j.params))) for j in emulator.engine.jobs.values()}
-    assert ("ltx-2-19b-t2v", ("fps", "guidance_scale", "height", "num_frames", "prompt", "seed")) in {
-        (m, tuple(k for k in keys if k != "width")) for m, keys in sent
-    }
+    assert (
+        "ltx-2-19b-t2v",
+        ("fps", "guidance_scale", "height", "num_frames", "prompt", "seed"),
+    ) in {(m, tuple(k for k in keys if k != "width")) for m, keys in sent}
     frame = history_frame(session.store)
     assert sorted(frame["model"].astype(str)) == ["ltx-2-19b-t2v", "ltx-2-pro", "ltx-2-pro",
                                                   "veo-3-fast"]  # fmt: skip

@@ -75,9 +75,7 @@ def test_param_passes_what_the_catalog_does_not_know(
     assert 'unchecked (not in the catalog, sent as given): skip_moderation="false"' in out
     assert "expected output: 1280x720, 5 s, no audio" in out
     assert len(module_emulator.engine.jobs) == before
-    kernel.ok(
-        '%%ltx -m seedance-pro --param skip_moderation="false" -o s\na koi pond', timeout=120
-    )
+    kernel.ok('%%ltx -m seedance-pro --param skip_moderation="false" -o s\na koi pond', timeout=120)
     (sent,) = new_jobs(module_emulator, before)
     assert sent.params["skip_moderation"] == "false"
     assert kernel.ok("print(s.record.params.extras)").stdout.strip() == (

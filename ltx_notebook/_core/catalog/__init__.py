@@ -51,4 +51,3 @@ def all_params() -> dict[str, Param]:
 def param_type(name: str) -> str | None:
     p = all_params().get(name)
     return p.type if p is not None else None
-

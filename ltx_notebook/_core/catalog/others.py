@@ -33,7 +33,9 @@ def _veo(slug: str, *, lite: bool) -> Model:
     if lite:
         params: tuple[Param, ...] = (
             _PROMPT,
-            Param("aspect_ratio", "string", "Frame shape.", default="16:9", choices=("16:9", "9:16")),
+            Param(
+                "aspect_ratio", "string", "Frame shape.", default="16:9", choices=("16:9", "9:16")
+            ),
             Param("duration", "integer", "Video length.", default=8, choices=(4, 6, 8), unit="s"),
             Param("generate_audio", "boolean", "Add synchronized audio.", default=True),
             Param("image", "image", "First frame: an http(s) URL or a local image."),
@@ -174,7 +176,13 @@ def _seedance(slug: str, *, lite: bool) -> Model:
         if not lite
         else None,
         Param(
-            "duration", "integer", "Video length.", required=True, default=5, choices=(5, 10), unit="s"
+            "duration",
+            "integer",
+            "Video length.",
+            required=True,
+            default=5,
+            choices=(5, 10),
+            unit="s",
         ),
         Param(
             "resolution",
@@ -205,7 +213,9 @@ def _seedance(slug: str, *, lite: bool) -> Model:
         slug=slug,
         family="Seedance",
         kind="image-to-video" if lite else "text-to-video",
-        title="Seedance 1.0 Lite image-to-video" if lite else "Seedance 1.0 Pro: 720p dynamic videos",
+        title="Seedance 1.0 Lite image-to-video"
+        if lite
+        else "Seedance 1.0 Pro: 720p dynamic videos",
         url=_PAGE.format(slug),
         params=tuple(p for p in params if p is not None),
         output=Output(

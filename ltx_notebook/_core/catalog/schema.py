@@ -257,7 +257,7 @@ class Model:
 
 def _even(value: float) -> int:
     # H.264 in yuv420p wants even sides; services round the same way.
-    return max(2, int(round(value / 2)) * 2)
+    return max(2, round(value / 2) * 2)
 
 
 def _show(value: Any) -> str:
