@@ -358,6 +358,8 @@ class LtxMagics(Magics):
             self._user_ns[args.out] = result
         if args.dry_run:
             display(result)
+            for bad in result.refused:
+                print(f"not sent, invalid for {bad.model}: {bad}")
             return
         frontend = _frontend.detect()
         wait = args.wait
