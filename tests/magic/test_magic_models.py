@@ -94,11 +94,11 @@ def test_a_cross_model_sweep_names_the_invalid_combinations_and_sends_nothing(
     assert run.reply["content"]["ename"] == "UsageError"
     assert "1 of 4 combinations are invalid" in run.stderr
     assert "model='veo-3-fast', duration=10" in run.stderr and "--yes" in run.stderr
-    out = kernel.ok(
+    dry = kernel.ok(
         "%%ltx --dry-run --sweep model=ltx-2-pro,veo-3-fast --sweep duration=6,10\na red fox"
-    ).stdout
-    assert "3 jobs (dry run, nothing sent)" in out
-    assert "not sent, invalid for veo-3-fast: combination 4 of 4" in out
+    )
+    assert "3 jobs (dry run, nothing sent)" in dry.text()
+    assert "not sent, invalid for veo-3-fast: combination 4 of 4" in dry.stdout
     assert module_emulator.engine.count("submit") == before
 
 
