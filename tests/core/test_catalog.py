@@ -155,3 +155,11 @@ def test_a_recorded_payload_gives_back_the_same_params() -> None:
     params = validate("ltx-2-19b-t2v", prompt="x", seed=7, extra={"tile": True})
     again = Params.from_payload(params.model, params.payload())
     assert again == params and again.seed == 7 and again.extras == {"tile": True}
+
+
+def test_the_eta_prior_follows_the_clips_length() -> None:
+    t2v = CATALOG["ltx-2-19b-t2v"]
+    assert t2v.typical_for({}) == pytest.approx(100.95)
+    assert t2v.typical_for({"num_frames": 322}) == pytest.approx(2 * 100.95)
+    pro = CATALOG["ltx-2-pro"]
+    assert pro.typical_for({"duration": 10}) == pytest.approx(70.71 * 10 / 6)

@@ -223,6 +223,12 @@ class Model:
         width, height = self.frame_size(values)
         return f"{width}x{height}"
 
+    def typical_for(self, values: Mapping[str, Any]) -> float:
+        """The ETA before any history: the typical time, scaled by the clip's length
+        against the length at the defaults (a 400-frame run is not a 161-frame one)."""
+        usual = self.seconds({})
+        return self.typical_seconds * (self.seconds(values) / usual if usual > 0 else 1.0)
+
     # -- what it will cost ------------------------------------------------------------
     def estimate(
         self, values: Mapping[str, Any], per_second: Mapping[str, float] | None = None
