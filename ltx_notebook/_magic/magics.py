@@ -406,9 +406,10 @@ class LtxMagics(Magics):
             note += f"\nunchecked (not in the catalog, sent as given): {shown}"
         width, height = params.frame_size or (0, 0)
         audio = "audio" if params.generate_audio else "no audio"
+        clip = f"{width}x{height}, {round(params.seconds, 2):g} s, {audio}"
         print(
             f"dry run: nothing sent.\nPOST {spec}\n{json.dumps(body, indent=2)}{note}\n"
-            f"expected output: {width}x{height}, {params.seconds:g} s, {audio} (per the catalog)\n"
+            f"expected output: {clip} (per the catalog)\n"
             f"estimated cost: ~${estimate_cost(params):.2f} (an estimate, not a quote)"
         )
 
