@@ -124,3 +124,17 @@ def test_extra_params_are_sent_recorded_and_checked_by_the_service(
     with pytest.raises(LtxError, match="Unknown parameter 'bogus'"):
         session.submit(validate("seedance-pro", prompt="a fox", extra={"bogus": 1}))
     assert len(emulator.engine.jobs) == 1
+
+
+@pytest.mark.parametrize("slug", ["ltx-2-pro", "ltx-2-19b-i2v", "veo-3.1-lite", "seedance-pro"])
+def test_the_catalogs_bodies_pass_the_services_own_checks(
+    session: Session, emulator: Emulator, slug: str
+) -> None:
+    # The emulator checks with its own table: a catalog default it refused would show here.
+    image = {"ltx-2-19b-i2v": {"image": URL}}.get(slug, {})
+    job = session.submit(validate(slug, prompt="a heron at dawn", **image))
+    job.wait(timeout=120)
+    assert job.status.value == "COMPLETED", job.error
+    (sent,) = emulator.engine.jobs.values()
+    assert {k: sent.params[k] for k in job.record.payload} == job.record.payload
+    assert job.record.cost == pytest.approx(job.record.cost_estimate)
