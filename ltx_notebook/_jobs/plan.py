@@ -179,6 +179,9 @@ def plan_grid(
         spec = CATALOG.get(chosen_model) if isinstance(chosen_model, str) else None
         dropped = False
         if cross and spec is not None:
+            # One image across models goes to each model's own image param (image_url...).
+            if "image" in combo and "image" not in spec.names and spec.image_param:
+                combo[spec.image_param] = combo.pop("image")
             taken = {k: v for k, v in combo.items() if k == "prompt" or k in spec.names}
             dropped, combo = len(taken) < len(combo), taken
         try:
@@ -201,6 +204,8 @@ def _check_taken(grid: Mapping[str, Any], models: Sequence[Any]) -> None:
     specs = [CATALOG[m] for m in models if isinstance(m, str) and m in CATALOG]
     for key in grid:
         if key in ("model", "prompt") or not specs:
+            continue
+        if key == "image" and any(spec.image_param for spec in specs):
             continue
         if not any(key in spec.names for spec in specs):
             raise InvalidParams(

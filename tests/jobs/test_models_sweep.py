@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from ltx_notebook import InvalidParams, Session, validate
+from ltx_notebook._jobs.plan import plan_grid
 from ltx_notebook._jobs.sweep import ConfirmationRequired, sweep
 from ltx_notebook._storage.tables import history_frame
 from ltx_notebook.emulator import Emulator
@@ -138,3 +139,13 @@ def test_the_catalogs_bodies_pass_the_services_own_checks(
     (sent,) = emulator.engine.jobs.values()
     assert {k: sent.params[k] for k in job.record.payload} == job.record.payload
     assert job.record.cost == pytest.approx(job.record.cost_estimate)
+
+
+def test_one_image_goes_to_each_models_own_image_param() -> None:
+    grid = {"model": ["ltx-2-19b-i2v", "seedance-v1-lite-image-to-video", "ltx-2-fast"]}
+    plan, refused = plan_grid("a heron", {**grid, "image": URL})
+    assert not refused
+    bodies = {p.model: p.payload() for p in plan}
+    assert bodies["ltx-2-19b-i2v"]["image"] == URL
+    assert bodies["seedance-v1-lite-image-to-video"]["image_url"] == URL
+    assert bodies["ltx-2-fast"]["image"] == URL
