@@ -154,31 +154,38 @@ def generate(
     model: str = "ltx-2-pro",
     tag: str | None = None,
     reuse: bool = False,
+    extra: dict[str, Any] | None = None,
+    **params: Any,
 ) -> Job:
     """Validate, submit, and return the :class:`Job` once the service accepted it.
 
-    Parameter, authentication, credit and budget (:class:`BudgetExceeded`) errors
-    raise here, before anything is billed. The job then polls in the background;
-    ``job.wait()`` (or ``await job``) blocks until it is done and its video is on disk.
+    *params* are the model's own (``seed=7, fps=24, num_frames=121`` for
+    ``ltx-2-19b-t2v``: see ``ltx_notebook.MODELS`` and docs/models.md); *extra*
+    sends params the catalog does not know yet, unchecked. Parameter,
+    authentication, credit and budget (:class:`BudgetExceeded`) errors raise here,
+    before anything is billed. The job then polls in the background; ``job.wait()``
+    (or ``await job``) blocks until it is done and its video is on disk.
 
     Every call submits, unless *reuse* is true: then a job of the same request
     (model, every parameter, prompt, image) already in the store, in flight or
     COMPLETED on this service, is returned instead and nothing is sent.
     """
-    params = validate(
+    checked = validate(
         model,
+        extra=extra,
         prompt=prompt,
         duration=duration,
         resolution=resolution,
         generate_audio=generate_audio,
         image=image,
+        **params,
     )
     session = _default_session()
     if reuse:
-        found = _same_job(session, params)
+        found = _same_job(session, checked)
         if found is not None:
             return found
-    return session.submit(params, tag=tag)
+    return session.submit(checked, tag=tag)
 
 
 def history(**filters: Any) -> pd.DataFrame:
@@ -261,11 +268,14 @@ def sweep(
     confirm_jobs: int | None = None,
     confirm_cost: float | None = None,
     reuse: bool = False,
+    extra: dict[str, Any] | None = None,
 ) -> Sweep:
     """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
 
     Every combination is validated first (one bad value raises
-    :class:`InvalidParams` and nothing is sent). With *dry_run* the returned
+    :class:`InvalidParams` and nothing is sent). ``grid["model"]`` may list
+    several models: each other key applies where the model takes it, and the
+    combinations a model refuses are named before anything is sent. With *dry_run* the returned
     Sweep only lists the plan (``plan()``, shown as a table) and nothing is
     sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
     cost (defaults 8 jobs, $5) :class:`ConfirmationRequired` is raised unless
@@ -291,6 +301,7 @@ def sweep(
         confirm_jobs=confirm_jobs,
         confirm_cost=confirm_cost,
         reuse=reuse,
+        extra=extra,
     )
 
 

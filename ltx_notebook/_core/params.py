@@ -1,22 +1,23 @@
-"""Model schemas, validation and cost estimates: bad input stops here.
+"""Parameters of one job: validation against the model catalog, defaults, cost estimates.
 
 Everything in this module is pure: no network, no store. A request is only
 ever built from a :class:`Params` that passed :func:`validate`, so an invalid
-value can never cost credits.
+value can never cost credits. What each model takes is data in
+:mod:`.catalog`; the checks here read it and never ask which model it is.
 """
 
 from __future__ import annotations
 
-import mimetypes
-import os
-import stat
+import json
+import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
-from urllib.parse import urlparse
 
+from .catalog import CATALOG, Model, Param
 from .errors import InvalidParams
+from .images import MAX_IMAGE_BYTES, check_image, clip, image_type, is_url, read_image
 
 __all__ = [
     "MAX_IMAGE_BYTES",
@@ -24,7 +25,6 @@ __all__ = [
     "MODELS",
     "PARAM_NAMES",
     "PRICES",
-    "ModelSpec",
     "Params",
     "PriceTable",
     "check_timeout",
@@ -35,89 +35,150 @@ __all__ = [
     "validate",
 ]
 
+# The LTX-2 labels, in size order (views sort resolutions by this, others after).
 RESOLUTIONS: Final = ("1080p", "2k", "4k")
-FRAME_SIZES: Final = {"1080p": (1920, 1080), "2k": (2560, 1440), "4k": (3840, 2160)}
-IMAGE_SUFFIXES: Final = (".png", ".jpg", ".jpeg", ".webp", ".gif", ".bmp")
-# Room for a 4k PNG first frame; what is bigger is almost surely not one. Documented in
-# docs/magic.md and docs/client.md.
-MAX_IMAGE_BYTES: Final = 20 * 2**20
-_BMP_HEADERS: Final = frozenset({12, 40, 52, 56, 64, 108, 124})
 
+MODELS: Final[Mapping[str, Model]] = CATALOG
 
-@dataclass(frozen=True)
-class ModelSpec:
-    """What a model accepts. ``typical_seconds`` seeds the ETA before any history exists."""
-
-    slug: str
-    durations: tuple[int, ...]
-    default_duration: int
-    resolutions: tuple[str, ...] = RESOLUTIONS
-    default_resolution: str = "1080p"
-    default_audio: bool = True
-    typical_seconds: float = 70.0
-
-    @property
-    def param_names(self) -> tuple[str, ...]:
-        return tuple(name for name in PARAM_NAMES if name != "model")
-
-
-MODELS: Final[Mapping[str, ModelSpec]] = {
-    "ltx-2-pro": ModelSpec("ltx-2-pro", durations=(6, 8, 10), default_duration=6),
-    "ltx-2-fast": ModelSpec(
-        "ltx-2-fast", durations=(6, 8, 10), default_duration=8, typical_seconds=47.0
-    ),
-}
-"""The models ltx-notebook knows, by name: their durations, defaults and typical times."""
+Pairs = tuple[tuple[str, Any], ...]
 
 
 @dataclass(frozen=True)
 class Params:
     """Validated parameters of one job. ``payload()`` is exactly what is sent.
 
-    Made by :func:`validate`: ``model``, ``prompt``, ``duration`` (seconds),
-    ``resolution`` (``1080p``, ``2k``, ``4k``), ``generate_audio``, and
-    ``image`` (a URL, or a checked local path uploaded at submit) or None.
+    ``settings`` holds the values of the model's catalog params (defaults filled
+    in), ``extra`` those the catalog does not know, sent unchecked. ``duration``
+    (seconds), ``resolution`` (a label), ``generate_audio`` and ``image`` are
+    what every model has in common, derived through the catalog: the store's
+    columns and the views' axes.
     """
 
     model: str
     prompt: str
-    duration: int
-    resolution: str
-    generate_audio: bool
-    image: str | None = None
+    settings: Pairs = ()
+    extra: Pairs = ()
+
+    @property
+    def spec(self) -> Model | None:
+        return CATALOG.get(self.model)
+
+    @property
+    def values(self) -> dict[str, Any]:
+        """The catalog params' values, as sent (the prompt apart)."""
+        return dict(self.settings)
+
+    @property
+    def extras(self) -> dict[str, Any]:
+        """The params the catalog does not know, sent unchecked (``--param``)."""
+        return dict(self.extra)
+
+    @property
+    def seconds(self) -> float:
+        spec = self.spec
+        if spec is None:
+            return float(self.values.get("duration") or 0)
+        return spec.seconds(self.values)
+
+    @property
+    def duration(self) -> int:
+        """The clip's length in whole seconds (num_frames / fps where the model counts frames)."""
+        return max(1, round(self.seconds))
+
+    @property
+    def resolution(self) -> str:
+        spec = self.spec
+        if spec is None:
+            return str(self.values.get("resolution", ""))
+        return spec.resolution_label(self.values)
+
+    @property
+    def frame_size(self) -> tuple[int, int] | None:
+        spec = self.spec
+        return spec.frame_size(self.values) if spec is not None else None
+
+    @property
+    def generate_audio(self) -> bool:
+        spec = self.spec
+        if spec is None:
+            return bool(self.values.get("generate_audio"))
+        return spec.has_audio(self.values)
+
+    @property
+    def image_param(self) -> str | None:
+        spec = self.spec
+        return spec.image_param if spec is not None else None
+
+    @property
+    def image(self) -> str | None:
+        name = self.image_param
+        value = self.values.get(name) if name else None
+        return value if isinstance(value, str) else None
+
+    @property
+    def seed(self) -> int | None:
+        value = self.values.get("seed", self.extras.get("seed"))
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
 
     @property
     def image_is_local(self) -> bool:
-        return self.image is not None and not _is_url(self.image)
+        return self.image is not None and not is_url(self.image)
 
     def payload(self, image_url: str | None = None) -> dict[str, Any]:
         """The JSON body of the submit. A local image must be given as its uploaded URL."""
-        body: dict[str, Any] = {
-            "prompt": self.prompt,
-            "duration": self.duration,
-            "resolution": self.resolution,
-            "generate_audio": self.generate_audio,
-        }
-        image = image_url or self.image
-        if image is not None:
-            body["image"] = image
+        body: dict[str, Any] = {"prompt": self.prompt, **self.values, **self.extras}
+        name = self.image_param
+        if image_url is not None and name is not None:
+            body[name] = image_url
         return body
 
     def as_dict(self) -> dict[str, Any]:
+        """The common params, one per store column (see :data:`PARAM_NAMES`)."""
         return {name: getattr(self, name) for name in PARAM_NAMES}
+
+    def all_values(self) -> dict[str, Any]:
+        """Every param of the job: the common ones, then the model's own, then the unchecked."""
+        return {**self.as_dict(), **self.values, **self.extras}
+
+    @classmethod
+    def from_payload(
+        cls, model: str, payload: Mapping[str, Any], *, image: str | None = None
+    ) -> Params:
+        """The params of a recorded job from the body that was sent (not re-validated).
+
+        *image* is the local path the job was given, which the body holds as its
+        uploaded URL.
+        """
+        spec = CATALOG.get(model)
+        known = set(spec.names) if spec is not None else set()
+        body = {k: v for k, v in payload.items() if k != "prompt"}
+        name = spec.image_param if spec is not None else None
+        if image is not None and name is not None:
+            body[name] = image
+        # The store keeps the body with sorted keys: catalog order, then names, as validate() has.
+        order = spec.names if spec is not None else ()
+        settings = tuple((k, body[k]) for k in order if k in body)
+        extra = tuple(sorted((k, v) for k, v in body.items() if k not in known))
+        return cls(model, str(payload.get("prompt", "")), settings, extra)
 
     def summary(self) -> str:
         """One line for panels and placeholders."""
         names = ("model", "duration", "resolution", "generate_audio")
         text = " · ".join(format_param(name, getattr(self, name)) for name in names)
+        shown = {"duration", "resolution", "generate_audio", self.image_param}
+        for key, value in {**self.values, **self.extras}.items():
+            if key not in shown and key in _SUMMARY_EXTRAS:
+                text += f" · {key} {format_param(key, value)}"
         if self.image:
             text += f" · image {Path(self.image).name if self.image_is_local else self.image}"
         return text
 
 
-# Every column, table, grid axis and label that lists parameters reads this one tuple.
-PARAM_NAMES: Final = tuple(f.name for f in fields(Params))
+# Every column, table, grid axis and label that lists the common parameters reads this.
+PARAM_NAMES: Final = ("model", "prompt", "duration", "resolution", "generate_audio", "image")
 PROMPT_LABEL_CHARS: Final = 48
+# Model-specific values worth a place in a one-line summary (a seed makes a clip repeatable).
+_SUMMARY_EXTRAS: Final = frozenset({"seed", "fps", "num_frames", "aspect_ratio"})
 
 
 def format_param(
@@ -143,29 +204,30 @@ def format_param(
     return text
 
 
-def _is_url(value: str) -> bool:
-    return urlparse(value).scheme in ("http", "https")
-
-
 def _choices(values: tuple[Any, ...]) -> str:
     return ", ".join(str(v) for v in values)
 
 
-def validate(model: str = "ltx-2-pro", **given: Any) -> Params:
-    """Check *given* against *model*'s schema and fill in defaults.
+def validate(
+    model: str = "ltx-2-pro", *, extra: Mapping[str, Any] | None = None, **given: Any
+) -> Params:
+    """Check *given* against *model*'s catalog entry and fill in its defaults.
 
-    Raises :class:`InvalidParams` naming the parameter and what it accepts.
+    A ``None`` value means "not given". *extra* holds params the catalog does
+    not know, sent as given (checked only to be JSON). Raises
+    :class:`InvalidParams` naming the parameter and what it accepts.
     """
-    spec = MODELS.get(model) if isinstance(model, str) else None
+    spec = CATALOG.get(model) if isinstance(model, str) else None
     if spec is None:
         raise InvalidParams(
-            f"unknown model {model!r}; known models: {', '.join(MODELS)}", param="model"
+            f"unknown model {model!r}; known models: {', '.join(CATALOG)}", param="model"
         )
-    unknown = sorted(set(given) - set(spec.param_names))
+    names = [n for n in spec.names if n != "prompt"]
+    unknown = sorted(k for k, v in given.items() if k not in spec.names and v is not None)
     if unknown:
         raise InvalidParams(
             f"unknown parameter {unknown[0]!r} for {model}; "
-            f"known parameters: {', '.join(spec.param_names)}",
+            f"known parameters: {', '.join(names)} (send others with extra=/--param)",
             param=unknown[0],
         )
 
@@ -173,144 +235,137 @@ def validate(model: str = "ltx-2-pro", **given: Any) -> Params:
     if not isinstance(prompt, str) or not prompt.strip():
         raise InvalidParams("prompt must be a non-empty string", param="prompt")
 
-    duration = given.get("duration")
-    if duration is None:
-        duration = spec.default_duration
-    if isinstance(duration, str) and duration.strip().isdigit():
-        duration = int(duration)
-    is_int = isinstance(duration, int) and not isinstance(duration, bool)
-    if not is_int or duration not in spec.durations:
+    settings: list[tuple[str, Any]] = []
+    for p in spec.params:
+        if p.name == "prompt":
+            continue
+        value = given.get(p.name)
+        if value is None:
+            value = p.default
+        if value is None:
+            if p.required:
+                raise InvalidParams(f"{p.name} is required by {model}", param=p.name)
+            continue
+        settings.append((p.name, check_value(p, value)))
+    return Params(model, prompt.strip(), tuple(settings), _check_extra(spec, extra))
+
+
+def check_value(p: Param, value: Any) -> Any:
+    """*value* for the catalog param *p*, normalised; or :class:`InvalidParams` saying why."""
+    if p.type == "image":
+        try:
+            return check_image(value)
+        except InvalidParams as exc:
+            if p.name == "image":
+                raise
+            raise InvalidParams(str(exc).replace("image", p.name, 1), param=p.name) from None
+    if p.type == "uri":
+        if isinstance(value, str) and is_url(value.strip()):
+            return value.strip()
+        raise InvalidParams(f"{p.name} must be an http(s) URL (got {_short(value)})", param=p.name)
+    if p.type == "boolean":
+        if isinstance(value, bool):
+            return value
+        raise InvalidParams(f"{p.name} must be True or False (got {_short(value)})", param=p.name)
+    if p.type == "string":
+        return _check_string(p, value)
+    number = _integer(value) if p.type == "integer" else _number(value)
+    if number is None or not _in_range(p, number):
+        raise InvalidParams(f"{p.name} must be {_accepts(p)} (got {_short(value)})", param=p.name)
+    return number
+
+
+def _check_string(p: Param, value: Any) -> str:
+    text = value.strip() if isinstance(value, str) else None
+    if p.choices is None:
+        if text:
+            return text
         raise InvalidParams(
-            f"duration must be one of {_choices(spec.durations)} seconds (got {duration!r})",
-            param="duration",
+            f"{p.name} must be a non-empty string (got {_short(value)})", param=p.name
         )
-
-    resolution = given.get("resolution")
-    if resolution is None:
-        resolution = spec.default_resolution
-    if isinstance(resolution, str):
-        resolution = resolution.strip().lower()
-    if resolution not in spec.resolutions:
-        raise InvalidParams(
-            f"resolution must be one of {_choices(spec.resolutions)} "
-            f"(got {given.get('resolution')!r})",
-            param="resolution",
-        )
-
-    audio = given.get("generate_audio")
-    if audio is None:
-        audio = spec.default_audio
-    if not isinstance(audio, bool):
-        raise InvalidParams(
-            f"generate_audio must be True or False (got {audio!r})", param="generate_audio"
-        )
-
-    image = given.get("image")
-    if image is not None:
-        image = _check_image(image)
-
-    return Params(model, prompt.strip(), duration, resolution, audio, image)
+    for choice in p.choices:
+        if text is not None and text.lower() == str(choice).lower():
+            return str(choice)
+    raise InvalidParams(f"{p.name} must be {_accepts(p)} (got {_short(value)})", param=p.name)
 
 
-def _clip(text: str, limit: int = 80) -> str:
-    # Messages are one line of at most 300 characters: keep room for the reason.
-    return text if len(text) <= limit else f"{text[: limit - 20]}…{text[-19:]}"
-
-
-def _check_image(image: Any) -> str:
-    if isinstance(image, os.PathLike):
-        image = os.fspath(image)
-    if not isinstance(image, str) or not image.strip():
-        raise InvalidParams(
-            "image must be an http(s) URL or a path to a local image", param="image"
-        )
-    text = str(image).strip()
-    scheme = urlparse(text).scheme
-    if scheme in ("http", "https"):
-        return text
-    if scheme not in ("", "file") and len(scheme) > 1:  # one letter: a Windows drive
-        raise InvalidParams(
-            f"image must be an http(s) URL or a local file path (got a {scheme}: URL)",
-            param="image",
-        )
-    given = text.removeprefix("file://")
-    target = _resolve(given)
-    name = Path(given).name
-    kind = mimetypes.guess_type(name)[0] or ""
-    if Path(name).suffix.lower() not in IMAGE_SUFFIXES or not kind.startswith("image/"):
-        raise InvalidParams(
-            f"image must be one of {', '.join(IMAGE_SUFFIXES)} (got {_clip(name)})", param="image"
-        )
-    read_image(target)
-    return str(target)
-
-
-def _resolve(given: str | os.PathLike[str]) -> Path:
-    try:
-        return Path(given).expanduser().resolve(strict=True)
-    except FileNotFoundError:
-        raise InvalidParams(f"image file not found: {_clip(str(given))}", param="image") from None
-    except (OSError, RuntimeError, ValueError) as exc:
-        # No such user (~nobody), a name too long for the filesystem, a NUL byte, a loop.
-        why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise InvalidParams(
-            f"image file not found: {_clip(str(given))} ({why})", param="image"
-        ) from None
-
-
-def image_type(head: bytes) -> str | None:
-    """The MIME type of a PNG, JPEG, WebP, GIF or BMP from its first 32 bytes, else None."""
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    if head[:6] in (b"GIF87a", b"GIF89a"):
-        return "image/gif"
-    # "BM" alone would take a text file that starts so; the DIB header's size is telling.
-    if head[:2] == b"BM" and int.from_bytes(head[14:18], "little") in _BMP_HEADERS:
-        return "image/bmp"
+def _integer(value: Any) -> int | None:
+    # Text of digits is taken (the magic's options are text); 6.0 and True are not whole numbers.
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit() and value.strip().isascii():
+        return int(value.strip())
     return None
 
 
-def read_image(path: str | os.PathLike[str]) -> tuple[str, int]:
-    """The MIME type (by its bytes) and size of the local image at *path*, checked.
+def _number(value: Any) -> float | int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+        if value.is_integer():
+            value = int(value)
+    if isinstance(value, int | float) and math.isfinite(value):
+        return value
+    return None
 
-    Symlinks are followed; the target must be a regular file of at most
-    :data:`MAX_IMAGE_BYTES` that starts as a PNG, JPEG, WebP, GIF or BMP does.
-    Raises :class:`InvalidParams` otherwise, naming the file. Called by
-    ``validate()`` and again by the upload, in case the file changed since.
-    """
-    target = _resolve(path)
-    shown = _clip(str(path))
-    try:
-        # Non-blocking, then fstat: a FIFO put there since would otherwise hang the open.
-        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as exc:
-        raise InvalidParams(
-            f"image {shown} cannot be read ({exc.strerror or exc})", param="image"
-        ) from None
-    try:
-        info = os.fstat(fd)
-        if not stat.S_ISREG(info.st_mode):
-            raise InvalidParams(f"image {shown} is not a regular file", param="image")
-        if info.st_size > MAX_IMAGE_BYTES:
+
+def _in_range(p: Param, value: float) -> bool:
+    if p.choices is not None:
+        return value in p.choices
+    low = -math.inf if p.minimum is None else p.minimum
+    high = math.inf if p.maximum is None else p.maximum
+    return low <= value <= high
+
+
+def _accepts(p: Param) -> str:
+    unit = {"s": " seconds", "px": " pixels"}.get(p.unit, "")
+    if p.choices is not None:
+        return f"one of {_choices(p.choices)}{unit}"
+    whole = "a whole number" if p.type == "integer" else "a number"
+    if p.minimum is None and p.maximum is None:
+        return whole
+    if p.maximum is None:
+        return f"{whole} from {p.minimum:g}{unit}"
+    if p.minimum is None:
+        return f"{whole} up to {p.maximum:g}{unit}"
+    return f"{whole} from {p.minimum:g} to {p.maximum:g}{unit}"
+
+
+def _short(value: Any) -> str:
+    return clip(repr(value), 60)
+
+
+def _check_extra(spec: Model, extra: Mapping[str, Any] | None) -> Pairs:
+    if extra is None:
+        return ()
+    if not isinstance(extra, Mapping):
+        raise InvalidParams("extra must be a dict of parameter names to values", param="extra")
+    out = []
+    for name, value in extra.items():
+        if not isinstance(name, str) or not name.strip() or name != name.strip():
             raise InvalidParams(
-                f"image {shown} is {info.st_size / 2**20:.1f} MB, over the "
-                f"{MAX_IMAGE_BYTES // 2**20} MB limit: save it smaller (a first frame "
-                "needs no more than the video's 3840x2160)",
-                param="image",
+                f"extra parameter names must be plain text (got {name!r})", param="extra"
             )
-        mime = image_type(os.read(fd, 32))
-    finally:
-        os.close(fd)
-    if mime is None:
-        raise InvalidParams(
-            f"image {shown} is not a PNG, JPEG, WebP, GIF or BMP image (by its contents)",
-            param="image",
-        )
-    return mime, info.st_size
+        if name == "prompt" or name in spec.names:
+            raise InvalidParams(
+                f"{name!r} is a known parameter of {spec.slug}: give it as {name}=..., not in "
+                "extra (which sends a parameter the catalog does not know, unchecked)",
+                param=name,
+            )
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError):
+            raise InvalidParams(
+                f"extra parameter {name!r} must be a JSON value (got {_short(value)})", param=name
+            ) from None
+        out.append((name, value))
+    return tuple(sorted(out, key=lambda pair: pair[0]))
 
 
 # The longest wait anyone may ask for: the service keeps outputs 7 days, and a cap
@@ -345,21 +400,25 @@ def check_timeout(
 class PriceTable:
     """US dollars per second of video, by model and resolution: an estimate, never a bill.
 
-    The figures are published third-party rates; the real charge is read from
-    the result's ``metrics.cost`` when the service reports it. Adjust in place:
+    Filled from the catalog's per-second models (the rest are priced by their
+    catalog rule); the real charge is read from the result's ``metrics.cost``
+    when the service reports it. Adjust in place:
     ``ltx_notebook.PRICES.per_second["ltx-2-pro"]["4k"] = 0.3``.
     """
 
     per_second: dict[str, dict[str, float]] = field(
         default_factory=lambda: {
-            "ltx-2-pro": {"1080p": 0.06, "2k": 0.12, "4k": 0.24},
-            "ltx-2-fast": {"1080p": 0.04, "2k": 0.08, "4k": 0.16},
+            slug: dict(model.price.per_second)
+            for slug, model in CATALOG.items()
+            if model.price.rule == "per_second"
         }
     )
 
     def estimate(self, params: Params) -> float:
-        rates = self.per_second.get(params.model, self.per_second["ltx-2-pro"])
-        return round(rates[params.resolution] * params.duration, 4)
+        spec = params.spec
+        if spec is None:
+            return 0.0
+        return spec.estimate(params.values, self.per_second.get(params.model))
 
 
 PRICES: Final = PriceTable()

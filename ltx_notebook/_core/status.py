@@ -13,6 +13,7 @@ from typing import Final
 __all__ = [
     "DOWNLOADING",
     "FINAL_SWEEP_STATES",
+    "INVALID",
     "PENDING",
     "REFUSED",
     "SKIPPED",
@@ -69,6 +70,7 @@ SUBMITTING: Final = "SUBMITTING"  # being sent (or waiting out a 429)
 DOWNLOADING: Final = "DOWNLOADING"  # COMPLETED on the service, the video not on disk yet
 REFUSED: Final = "REFUSED"  # the service refused this combination; nothing was created or billed
 SKIPPED: Final = "SKIPPED"  # never sent: the sweep was stopped first
+INVALID: Final = "INVALID"  # never sent: its model does not take these values (cross-model)
 SWEEP_STATES: Final = (
     PENDING,
     SUBMITTING,
@@ -82,6 +84,7 @@ SWEEP_STATES: Final = (
     JobStatus.LOST.value,
     REFUSED,
     SKIPPED,
+    INVALID,
 )
 # States after which nothing more happens to a combination.
-FINAL_SWEEP_STATES: Final = frozenset({REFUSED, SKIPPED} | {s.value for s in _TERMINAL})
+FINAL_SWEEP_STATES: Final = frozenset({REFUSED, SKIPPED, INVALID} | {s.value for s in _TERMINAL})

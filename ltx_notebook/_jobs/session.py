@@ -297,7 +297,9 @@ class Session:
         history = self.store.durations(
             params.model, params.duration, params.resolution, base_url=self.settings.base_url
         )
-        return PollSchedule.learn(history, prior=MODELS[params.model].typical_seconds)
+        spec = MODELS.get(params.model)
+        prior = spec.typical_for(params.values) if spec is not None else 70.0
+        return PollSchedule.learn(history, prior=prior)
 
     async def _note(self, job: Job, note: str) -> None:
         """Record what the driver is working around (once: the same note is not rewritten)."""

@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any, overload
 
 from .._core.errors import AuthenticationError, InvalidParams, LtxError, WaitTimeout
 from .._core.params import PARAM_NAMES, Params, check_timeout
-from .._core.status import PENDING, REFUSED, SKIPPED, SWEEP_STATES
+from .._core.status import INVALID, PENDING, REFUSED, SKIPPED, SWEEP_STATES
 from .budget import check, check_credits
 from .costs import learn_or_list
 from .job import Job
 from .observe import Completion, Listeners
-from .plan import plan_sweep, varied_params
+from .plan import Refused, plan_grid, varied_params
 from .presenters import PRESENTERS
 from .reuse import same_jobs
 from .scheduler import Scheduler, SweepItem
@@ -95,8 +95,11 @@ class Sweep:
         tag: str | None = None,
         sweep_id: str | None = None,
         dry_run: bool = False,
+        refused: Sequence[Refused] = (),
     ) -> None:
         self._session = session
+        # Combinations of a cross-model sweep their model does not accept: never sent.
+        self.refused = list(refused)
         self.sweep_id = sweep_id or f"sw-{uuid.uuid4().hex[:12]}"
         self.tag = tag
         self.concurrency = concurrency
@@ -269,6 +272,8 @@ class Sweep:
                     "error": (job.error if job else None) or item.error,
                 }
             )
+        for bad in self.refused:
+            records.append({"model": bad.model, "state": INVALID, "error": str(bad)})
         frame = pd.DataFrame.from_records(
             records,
             columns=[
@@ -441,11 +446,16 @@ def sweep(
     confirm_jobs: int | None = None,
     confirm_cost: float | None = None,
     reuse: bool = False,
+    extra: Mapping[str, Any] | None = None,
 ) -> Sweep:
     """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
 
     Every combination is validated first (one bad value raises
-    :class:`InvalidParams` and nothing is sent). With *dry_run* the returned
+    :class:`InvalidParams` and nothing is sent). Across several models
+    (``grid["model"]`` a list) each key applies where the model takes it, and
+    combinations a model refuses are named in a :class:`ConfirmationRequired`;
+    with *yes* the others run and ``Sweep.refused`` keeps them. *extra* params
+    are sent unchecked with every job. With *dry_run* the returned
     Sweep only lists the plan (``plan()``, shown as a table) and nothing is
     sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
     cost (defaults :data:`SWEEP_CONFIRM_JOBS`, :data:`SWEEP_CONFIRM_COST`)
@@ -456,11 +466,18 @@ def sweep(
     flight or COMPLETED on this service) is not sent: its job stands in
     (``Sweep.reused``), so re-running a sweep sends only what is missing. The
     gate then counts only the jobs to be sent.
-    prompts, so a script or a cell run unattended cannot hang on it. A sweep
-    that would pass the budget, or whose estimate is above the account's credits
-    (read before the first submit), raises :class:`BudgetExceeded`, nothing sent.
+
+    A sweep that would pass the budget, or whose estimate is above the account's
+    credits (read before the first submit), raises :class:`BudgetExceeded`, nothing sent.
     """
-    plan = plan_sweep(prompts, grid, zip=zip, model=model)
+    plan, refused = plan_grid(prompts, grid, zip=zip, model=model, extra=extra)
+    if refused and len({p.model for p in plan} | {r.model for r in refused}) == 1:
+        raise InvalidParams(f"sweep {refused[0]}; nothing was sent", param=refused[0].param)
+    if refused and not plan:
+        raise InvalidParams(
+            f"no combination of this sweep is valid, e.g. {refused[0]}; nothing was sent",
+            param=refused[0].param,
+        )
     whole = isinstance(concurrency, int) and not isinstance(concurrency, bool)
     if not whole or not 1 <= concurrency <= SWEEP_MAX_CONCURRENCY:
         raise InvalidParams(
@@ -473,17 +490,31 @@ def sweep(
         number = isinstance(limit, int | float) and not isinstance(limit, bool)
         if limit is not None and not (number and 0 <= limit < math.inf):
             raise InvalidParams(f"{name} must be a number, 0 or more (got {limit!r})", param=name)
-    handle = Sweep(session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run)
+    handle = Sweep(
+        session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run, refused=refused
+    )
     if reuse:
         handle._reuse(same_jobs(session, plan))
     if dry_run:
         return handle
     if session.settings.budget is not None:  # the store is read only when there is a cap
-        what = f"this sweep of {handle.size} jobs"
+        what = f"this sweep of {handle.to_send} jobs"
         check(session.store, session.settings, handle.estimated_cost, what=what)
     max_jobs = SWEEP_CONFIRM_JOBS if confirm_jobs is None else confirm_jobs
     max_cost = SWEEP_CONFIRM_COST if confirm_cost is None else confirm_cost
     cost = handle.estimated_cost
+    if refused and not yes:
+        shown = "; ".join(str(r) for r in refused[:5])
+        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
+        raise ConfirmationRequired(
+            f"{len(refused)} of {len(refused) + handle.size} combinations are invalid for "
+            f"their model and would be skipped: {shown}{more}; nothing was sent. Pass "
+            f"yes=True (%%ltx --yes) to run the other {handle.to_send} jobs (estimated "
+            f"${cost:.2f}), or dry_run=True (--dry-run) to list the grid",
+            jobs=handle.to_send,
+            estimated_cost=cost,
+            plan=handle.plan(),
+        )
     if not yes and (handle.to_send > max_jobs or cost > max_cost):
         reused = f" ({handle.reused} more reused from the store)" if handle.reused else ""
         raise ConfirmationRequired(
@@ -507,6 +538,6 @@ def sweep(
             "sweep %s: could not read the credits before starting: %s", handle.sweep_id, exc
         )
     else:
-        check_credits(balance, cost, jobs=handle.size)
+        check_credits(balance, cost, jobs=handle.to_send)
     handle._start()
     return handle

@@ -7,6 +7,7 @@ so a value parsed here is only ever sent after it passed validation.
 from __future__ import annotations
 
 import argparse
+import json
 import string
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -14,10 +15,11 @@ from typing import Any
 from IPython.core.error import UsageError
 from IPython.core.magic_arguments import parse_argstring
 
+from .._core.catalog import param_type
 from .._core.errors import InvalidParams
 from .._jobs.plan import SWEEPABLE
 
-__all__ = ["fill_vars", "parse_grid", "read_line", "split_prompts"]
+__all__ = ["coerce", "fill_vars", "parse_grid", "parse_param", "read_line", "split_prompts"]
 
 
 def split_prompts(text: str) -> list[str]:
@@ -38,17 +40,37 @@ _TRUE = {"true", "yes", "on", "1"}
 _FALSE = {"false", "no", "off", "0"}
 
 
-def _coerce(key: str, text: str) -> Any:
-    # Magic options arrive as text; validate() does the real checking later.
+def coerce(key: str, text: str) -> Any:
+    """A magic option's text as the catalog's type for *key* (the checking comes later)."""
     text = text.strip()
-    if key == "generate_audio":
+    kind = param_type(key)
+    if kind == "boolean":
         if text.lower() in _TRUE:
             return True
         if text.lower() in _FALSE:
             return False
-    if key == "duration" and text.lstrip("-").isdigit():
+    if kind == "integer" and text.lstrip("-").isdigit() and text.isascii():
         return int(text)
+    if kind == "number":
+        try:
+            number = float(text)
+        except ValueError:
+            return text
+        return int(number) if number.is_integer() else number
     return text
+
+
+def parse_param(option: str) -> tuple[str, Any]:
+    """``--param NAME=VALUE``: a param the catalog does not know; VALUE read as JSON if it
+    is JSON (``7``, ``true``, ``[1, 2]``), else as text."""
+    name, sep, text = option.partition("=")
+    name = name.strip()
+    if not sep or not name:
+        raise InvalidParams(f"--param takes NAME=VALUE (got {option!r})", param=name or None)
+    try:
+        return name, json.loads(text)
+    except ValueError:
+        return name, text
 
 
 def parse_grid(options: Iterable[str]) -> dict[str, list[Any]]:
@@ -73,7 +95,7 @@ def parse_grid(options: Iterable[str]) -> dict[str, list[Any]]:
         items = [v for v in values.split(",") if v.strip()]
         if not items:
             raise InvalidParams(f"--sweep {key}= has no values", param=key)
-        grid.setdefault(key, []).extend(_coerce(key, v) for v in items)
+        grid.setdefault(key, []).extend(coerce(key, v) for v in items)
     return grid
 
 

@@ -21,9 +21,10 @@ from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, validate
 
+from .._core.catalog import CATALOG
 from .._core.config import check_budget, check_period, configure
 from .._core.errors import InvalidParams, LtxError
-from .._core.params import MODELS, RESOLUTIONS, Params, check_timeout
+from .._core.params import Params, check_timeout
 from .._core.params import validate as validate_params
 from .._jobs.costs import learn_or_list
 from .._jobs.job import Job
@@ -39,6 +40,7 @@ from .._view import frontend as _frontend
 from .._view.cell import Embed, job_html, job_text, sweep_html
 from . import (  # noqa: F401  (they register their commands)
     job_commands,
+    model_commands,
     money_commands,
     setup_commands,
 )
@@ -47,10 +49,23 @@ from .commands import COMMANDS, dispatch, line_doc
 from .emulator import EMULATOR_USAGE, InKernelEmulator
 from .job_commands import show_again
 from .live import follow, follow_sweep
+from .model_options import catalog_options, extra_params, given_values, values_for
 
 __all__ = ["LtxMagics"]
 
 EMBED_MODES = tuple(mode.value for mode in Embed)
+# What %config may set: any value some catalog model takes (each applies where taken).
+_DURATIONS = sorted(
+    {c for m in CATALOG.values() if (p := m.param("duration")) for c in p.choices or ()}
+)
+_RESOLUTIONS = list(
+    dict.fromkeys(
+        str(c).lower()
+        for m in CATALOG.values()
+        if (p := m.param("resolution"))
+        for c in p.choices or ()
+    )
+)
 # Kept for the tests and for readers: the commands, in the order %ltx? lists them.
 LINE_COMMANDS = tuple(COMMANDS)
 F = TypeVar("F", bound=Callable[..., Any])
@@ -139,14 +154,14 @@ class LtxMagics(Magics):
     @validate("model")
     def _check_model(self, proposal: dict[str, Any]) -> str:
         value: str = proposal["value"]
-        if value not in MODELS:
-            raise TraitError(f"LtxMagics.model must be one of {', '.join(MODELS)} (got {value!r})")
+        if value not in CATALOG:
+            raise TraitError(f"LtxMagics.model must be one of {', '.join(CATALOG)} (got {value!r})")
         return value
 
     @validate("duration")
     def _check_duration(self, proposal: dict[str, Any]) -> int | None:
         value: int | None = proposal["value"]
-        allowed = sorted({d for spec in MODELS.values() for d in spec.durations})
+        allowed = _DURATIONS
         if value is not None and value not in allowed:
             raise TraitError(
                 f"LtxMagics.duration must be one of {', '.join(map(str, allowed))} seconds "
@@ -157,9 +172,9 @@ class LtxMagics(Magics):
     @validate("resolution")
     def _check_resolution(self, proposal: dict[str, Any]) -> str | None:
         value: str | None = proposal["value"]
-        if value is not None and value.lower() not in RESOLUTIONS:
+        if value is not None and value.lower() not in _RESOLUTIONS:
             raise TraitError(
-                f"LtxMagics.resolution must be one of {', '.join(RESOLUTIONS)} (got {value!r})"
+                f"LtxMagics.resolution must be one of {', '.join(_RESOLUTIONS)} (got {value!r})"
             )
         return value.lower() if value else value
 
@@ -215,13 +230,15 @@ class LtxMagics(Magics):
         "--duration",
         type=int,
         metavar="SECONDS",
-        help="Video length: 6, 8 or 10 (default: LtxMagics.duration, else the model's).",
+        help="Video length in seconds, as the model allows (default: LtxMagics.duration, "
+        "else the model's).",
     )
     @argument(
         "-r",
         "--resolution",
         metavar="RES",
-        help="1080p, 2k or 4k (default: LtxMagics.resolution, else 1080p).",
+        help="Resolution, as the model allows: 1080p, 2k, 4k for LTX-2 (default: "
+        "LtxMagics.resolution, else the model's).",
     )
     @argument(
         "--audio",
@@ -235,7 +252,21 @@ class LtxMagics(Magics):
         metavar="URL_OR_PATH",
         help="First frame: an http(s) URL, or a local image (uploaded before the submit).",
     )
-    @argument("-m", "--model", metavar="SLUG", help=f"Model: {', '.join(MODELS)}.")
+    @argument(
+        "-m",
+        "--model",
+        metavar="SLUG",
+        help="Model (default: LtxMagics.model). Every model takes its own options "
+        "(--seed, --fps...): %%ltx models lists the models, %%ltx models SLUG one model's "
+        "options.",
+    )
+    @argument(
+        "--param",
+        action="append",
+        metavar="NAME=VALUE",
+        help="Send a parameter the catalog does not know, unchecked (VALUE read as JSON if "
+        "it is JSON); repeat for more.",
+    )
     @argument("-o", "--out", metavar="NAME", help="Also store the Job in this variable.")
     @argument(
         "--wait",
@@ -285,6 +316,7 @@ class LtxMagics(Magics):
         metavar="N",
         help=f"Sweep jobs running at once (default {SWEEP_CONCURRENCY}).",
     )
+    @catalog_options
     @no_var_expand
     @cell_magic("ltx")  # type: ignore[arg-type]  # IPython types it for plain functions only
     def ltx_cell(self, line: str, cell: str) -> None:
@@ -344,26 +376,40 @@ class LtxMagics(Magics):
                 f"(got {args.concurrency})"
             )
         # Options and %config defaults hold for every job; --sweep values override them.
-        fixed = {
-            "duration": args.duration if args.duration is not None else self.duration,
-            "resolution": args.resolution or self.resolution,
-            "generate_audio": args.audio if args.audio is not None else self.audio,
-            "image": args.image,
-        }
         try:
-            grid = {k: v for k, v in fixed.items() if v is not None}
-            grid.update(parse_grid(args.sweep or []))
+            swept = parse_grid(args.sweep or [])
+        except InvalidParams as exc:
+            raise _usage(exc) from None
+        model = args.model or self.model
+        models = [str(m) for m in swept.get("model", [model])]
+        given = given_values(args)
+        if len(set(models)) > 1:
+            # Across models each option applies where taken; the plan checks each is taken.
+            specs = [CATALOG[m] for m in models if m in CATALOG]
+            fixed = dict(given)
+            if args.image is not None:
+                fixed["image"] = args.image
+            fixed.update(
+                (k, v)
+                for k, v in self._defaults().items()
+                if v is not None and k not in fixed and any(k in s.names for s in specs)
+            )
+        else:
+            fixed = values_for(models[0], given, args.image, self._defaults())
+        try:
+            grid = {**fixed, **swept}
             result = sweep(
                 prompts,
                 grid,
                 zip=args.zip,
                 concurrency=SWEEP_CONCURRENCY if args.concurrency is None else args.concurrency,
-                model=args.model or self.model,
+                model=model,
                 tag=args.tag,
                 yes=args.yes,
                 dry_run=args.dry_run,
                 session=self.session,
                 reuse=self.reuse and not args.again,
+                extra=extra_params(args.param),
             )
         except ConfirmationRequired as exc:
             display(exc.plan)
@@ -383,6 +429,8 @@ class LtxMagics(Magics):
             )
         if args.dry_run:
             display(result)
+            for bad in result.refused:
+                print(f"not sent, invalid for {bad.model}: {bad}")
             return
         frontend = _frontend.detect()
         wait = args.wait
@@ -403,16 +451,10 @@ class LtxMagics(Magics):
             raise UsageError("%%ltx needs a prompt: write it in the cell body, below the magic")
         if args.vars:
             prompt = fill_vars(prompt, self._user_ns)
-        audio = args.audio if args.audio is not None else self.audio
+        model = args.model or self.model
+        values = values_for(model, given_values(args), args.image, self._defaults())
         try:
-            return validate_params(
-                args.model or self.model,
-                prompt=prompt,
-                duration=args.duration if args.duration is not None else self.duration,
-                resolution=args.resolution or self.resolution,
-                generate_audio=audio,
-                image=args.image,
-            )
+            return validate_params(model, extra=extra_params(args.param), prompt=prompt, **values)
         except InvalidParams as exc:
             raise _usage(exc) from None
 
@@ -423,19 +465,34 @@ class LtxMagics(Magics):
         except LtxError as exc:
             raise UsageError(f"{type(exc).__name__}: {exc}") from None
 
+    def _defaults(self) -> dict[str, Any]:
+        # %config defaults, by the catalog's param names; each applies where a model takes it.
+        return {
+            "duration": self.duration,
+            "resolution": self.resolution,
+            "generate_audio": self.audio,
+        }
+
     def _show_dry_run(self, params: Params, *, guard: bool) -> None:
         spec = f"{self.session.settings.v2_url}/{params.model}"
         body = params.payload()
         note = ""
         if params.image_is_local:
             note = "\n(the local image is uploaded first; its URL replaces the path)"
+        if params.extras:
+            shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in params.extras.items())
+            note += f"\nunchecked (not in the catalog, sent as given): {shown}"
         found = self._same_job(params) if guard else None
         if found is not None:
             note += f"\nrunning it now: {reuse_line(found)}"
+        width, height = params.frame_size or (0, 0)
+        audio = "audio" if params.generate_audio else "no audio"
+        clip = f"{width}x{height}, {round(params.seconds, 2):g} s, {audio}"
         session = self.session
         prices = learn_or_list(lambda: session.store, base_url=session.settings.base_url)
         print(
             f"dry run: nothing sent.\nPOST {spec}\n{json.dumps(body, indent=2)}{note}\n"
+            f"expected output: {clip} (per the catalog)\n"
             f"estimated cost: ~${prices.estimate(params):.2f} ({prices.basis(params)}; "
             "an estimate, not a quote)"
         )

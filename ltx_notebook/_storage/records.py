@@ -85,13 +85,8 @@ class JobRecord:
     @property
     def params(self) -> Params:
         """The job's parameters. Not re-validated: a local image may have moved since."""
-        return Params(
-            model=self.model,
-            prompt=self.prompt,
-            duration=self.duration,
-            resolution=self.resolution,
-            generate_audio=self.generate_audio,
-            image=self.image,
+        return Params.from_payload(
+            self.model, {**self.payload, "prompt": self.prompt}, image=self.image
         )
 
     @property

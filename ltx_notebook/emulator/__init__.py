@@ -1,4 +1,4 @@
-"""An emulator of Segmind's serverless API for ``ltx-2-pro`` / ``ltx-2-fast``.
+"""An emulator of Segmind's serverless API for the LTX-2 family and other video models.
 
 It serves the same routes and bodies as the real service (v2 submit / status /
 result, v1 sync, credits, uploads, media with Range support, the request

@@ -29,6 +29,9 @@ from ._timeline import Job, planned_seconds
 from ._validation import Refusal, SourceImage, check_submit, policy_block
 from ._video import RenderResult, RenderSpec
 
+# Models whose clips follow EmulatorConfig.fps (docs/emulator.md: --fps), as they always have.
+_CONFIGURED_FPS = frozenset({"ltx-2-pro", "ltx-2-fast"})
+
 __all__ = ["Engine", "Submitted"]
 
 
@@ -232,7 +235,7 @@ class Engine:
             if isinstance(checked, Refusal):
                 return checked
             params, image = checked
-            cost = spec.price(params["duration"], params["resolution"])
+            cost = spec.cost(params, spec.clip(params))
             if self._credits + 1e-9 < cost:
                 return Refusal(
                     406,
@@ -287,16 +290,22 @@ class Engine:
 
     def _start_render(self, job: Job, image: SourceImage) -> None:
         data, note = image
+        clip = MODELS[job.model].clip(job.params)
+        # LTX-2 Pro and Fast render at the configured rate (--fps); the others at their own.
+        fps = self.config.fps if job.model in _CONFIGURED_FPS else clip.fps
+        frames = clip.frames if fps == clip.fps else round(clip.seconds * fps)
         spec = RenderSpec(
             prompt=job.params["prompt"],
-            duration=job.params["duration"],
-            resolution=job.params["resolution"],
-            generate_audio=job.params["generate_audio"],
+            duration=max(1, round(clip.seconds)),
+            resolution=clip.label,
+            generate_audio=clip.audio,
             model=job.model,
             image=data,
             image_note=note,
             scale=self.config.render_scale,
-            fps=self.config.fps,
+            fps=fps,
+            frame=(clip.width, clip.height),
+            frames=frames,
         )
         if self._pool is None:
             self._render(job, spec)

@@ -11,7 +11,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from ._catalog import RESOLUTION_FACTOR, ModelSpec
+from ._catalog import RESOLUTION_FACTOR, Clip, ModelSpec
 
 __all__ = ["COMPLETED", "FAILED", "PROCESSING", "QUEUED", "Job", "planned_seconds"]
 
@@ -38,13 +38,15 @@ def planned_seconds(
     """
     if job_seconds is None:
         queue = rng.uniform(1.5, 5.0)
-        # The reference time is the typical total with defaults (audio on), queue included.
+        # The reference time is the typical total with the defaults, queue included; a run
+        # takes longer with its length and its pixel count, a little less without sound.
+        clip, ref = spec.clip(params), spec.reference_clip()
         inference = (
             (spec.reference_seconds - 3.25)
-            * (params["duration"] / spec.default_duration)
-            * RESOLUTION_FACTOR[params["resolution"]]
+            * (clip.seconds / ref.seconds)
+            * _pixel_factor(clip, ref)
         )
-        if not params["generate_audio"]:
+        if ref.audio and not clip.audio:
             inference *= 0.95
         inference *= rng.uniform(0.9, 1.1)
     else:
@@ -55,6 +57,15 @@ def planned_seconds(
     if slow_share and rng.random() < slow_share:
         queue, inference = queue * slow_factor, inference * slow_factor
     return queue / speed, inference / speed
+
+
+def _pixel_factor(clip: Clip, ref: Clip) -> float:
+    ratio = (clip.width * clip.height) / (ref.width * ref.height)
+    # LTX-2's measured steps (1080p, 2k, 4k); other sizes follow the same curve.
+    for label, (w, h) in {"1080p": (1920, 1080), "2k": (2560, 1440), "4k": (3840, 2160)}.items():
+        if abs(ratio - (w * h) / (1920 * 1080)) < 1e-6:
+            return RESOLUTION_FACTOR[label]
+    return float(ratio**0.67)
 
 
 @dataclass

@@ -9,18 +9,18 @@ accepted and charged, and its job turns FAILED early in inference.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any
 
 from ._assets import Asset, decode_data_url
-from ._catalog import ModelSpec
+from ._catalog import Field, ModelSpec
 
 __all__ = ["FindAsset", "Refusal", "SourceImage", "check_submit", "policy_block"]
 
 _NSFW = re.compile(r"\bnsfw\b", re.IGNORECASE)
-_PARAMS: Final = ("prompt", "duration", "resolution", "generate_audio", "image")
 
 # The image's bytes (None when it is not fetched) and a note the render shows.
 SourceImage = tuple[bytes | None, str | None]
@@ -56,12 +56,12 @@ def check_submit(
     """
     if not isinstance(body, dict):
         return Refusal(400, "Request body must be a JSON object")
-    unknown = sorted(set(body) - set(_PARAMS))
+    unknown = sorted(set(body) - set(spec.fields))
     if unknown:
         return Refusal(
             400,
             f"Unknown parameter '{unknown[0]}' for {spec.slug}; "
-            f"allowed parameters: {', '.join(_PARAMS)}",
+            f"allowed parameters: {', '.join(spec.fields)}",
         )
     prompt = body.get("prompt")
     if not isinstance(prompt, str) or not prompt.strip():
@@ -70,65 +70,75 @@ def check_submit(
             400, f"Parameter 'prompt' is required and must be a non-empty string ({got})"
         )
     params: dict[str, Any] = {"prompt": prompt}
-
-    duration = body.get("duration")
-    allowed_d = ", ".join(str(d) for d in spec.durations)
-    if duration is None:
-        duration = spec.default_duration
-    elif isinstance(duration, float) and duration.is_integer():
-        duration = int(duration)
-    if (
-        isinstance(duration, bool)
-        or not isinstance(duration, int)
-        or duration not in spec.durations
-    ):
-        return Refusal(
-            400,
-            f"Invalid value for parameter 'duration': {duration!r}; "
-            f"allowed values: {allowed_d} (integer seconds)",
-        )
-    params["duration"] = duration
-
-    resolution = body.get("resolution")
-    if resolution is None:
-        resolution = "1080p"
-    if not isinstance(resolution, str) or resolution not in spec.resolutions:
-        return Refusal(
-            400,
-            f"Invalid value for parameter 'resolution': {resolution!r}; "
-            f"allowed values: {', '.join(spec.resolutions)}",
-        )
-    params["resolution"] = resolution
-
-    audio = body.get("generate_audio")
-    if audio is None:
-        audio = True
-    if not isinstance(audio, bool):
-        return Refusal(
-            400,
-            f"Invalid value for parameter 'generate_audio': {audio!r}; "
-            "allowed values: true, false (boolean)",
-        )
-    params["generate_audio"] = audio
-
-    image = body.get("image")
     found: SourceImage = (None, None)
-    if image is not None:
-        checked = _check_image(image, host_prefix, find_asset)
-        if isinstance(checked, Refusal):
-            return checked
-        params["image"] = image
-        found = checked
+    for name, spec_field in spec.fields.items():
+        if name == "prompt":
+            continue
+        value = body.get(name)
+        if value is None:
+            if spec_field.default is not None:
+                params[name] = spec_field.default
+            elif spec_field.required:
+                return Refusal(400, f"Parameter '{name}' is required for {spec.slug}")
+            continue
+        if spec_field.type == "image":
+            checked = _check_image(name, value, host_prefix, find_asset)
+            if isinstance(checked, Refusal):
+                return checked
+            params[name] = value
+            if found == (None, None):
+                found = checked
+            continue
+        refusal = _check_field(name, spec_field, value)
+        if isinstance(refusal, Refusal):
+            return refusal
+        params[name] = refusal[0]
     return params, found
 
 
+def _check_field(name: str, spec: Field, value: Any) -> tuple[Any] | Refusal:
+    """The value as the service keeps it (1-tuple), or why it is refused."""
+    allowed = _allowed(spec)
+    if spec.type in ("integer", "number"):
+        if isinstance(value, float) and value.is_integer() and spec.type == "integer":
+            value = int(value)
+        kinds = (int,) if spec.type == "integer" else (int, float)
+        ok = isinstance(value, kinds) and not isinstance(value, bool) and math.isfinite(value)
+        if ok and spec.enum is not None:
+            ok = value in spec.enum
+        if ok and spec.low is not None:
+            ok = value >= spec.low
+        if ok and spec.high is not None:
+            ok = value <= spec.high
+    elif spec.type == "boolean":
+        ok = isinstance(value, bool)
+    elif spec.type == "uri":
+        ok = isinstance(value, str) and re.match(r"^https?://[^/\s]+", value) is not None
+    else:
+        ok = isinstance(value, str) and (spec.enum is None or value in spec.enum)
+    if not ok:
+        return Refusal(
+            400, f"Invalid value for parameter '{name}': {value!r}; allowed values: {allowed}"
+        )
+    return (value,)
+
+
+def _allowed(spec: Field) -> str:
+    if spec.enum is not None:
+        unit = " (integer seconds)" if spec.type == "integer" else ""
+        return ", ".join(str(v) for v in spec.enum) + unit
+    if spec.low is not None and spec.high is not None:
+        return f"{spec.type} from {spec.low:g} to {spec.high:g}"
+    return {"boolean": "true, false (boolean)", "uri": "an http(s) URL"}.get(spec.type, spec.type)
+
+
 def _check_image(
-    image: Any, host_prefix: str | None, find_asset: FindAsset
+    name: str, image: Any, host_prefix: str | None, find_asset: FindAsset
 ) -> SourceImage | Refusal:
     def bad(why: str) -> Refusal:
         return Refusal(
             400,
-            f"Invalid value for parameter 'image': {why}; allowed values: an http(s) URL "
+            f"Invalid value for parameter '{name}': {why}; allowed values: an http(s) URL "
             "of a JPEG/PNG/WebP image, or a data: URL",
         )
 

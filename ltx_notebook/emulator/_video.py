@@ -56,10 +56,21 @@ class RenderSpec:
     image_note: str | None = None
     scale: float = 1.0
     fps: int = 24
+    # The model's own frame and frame count, where they do not follow from the label.
+    frame: tuple[int, int] | None = None
+    frames: int | None = None
+
+    @property
+    def frame_count(self) -> int:
+        return self.frames if self.frames is not None else self.duration * self.fps
+
+    @property
+    def seconds(self) -> float:
+        return self.frame_count / self.fps
 
     @property
     def size(self) -> tuple[int, int]:
-        width, height = FRAME_SIZES[self.resolution]
+        width, height = self.frame or FRAME_SIZES[self.resolution]
         if self.scale == 1.0:
             return width, height
         # libx264 with yuv420p needs even dimensions.
@@ -84,6 +95,8 @@ class RenderSpec:
             self.image_note,
             self.scale,
             self.fps,
+            self.frame,
+            self.frames,
             preset,
         )
         return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
@@ -309,7 +322,7 @@ class _Scene:
 
     def __init__(self, spec: RenderSpec) -> None:
         self.width, self.height = spec.size
-        self.frames = spec.duration * spec.fps
+        self.frames = spec.frame_count
         self.fps = spec.fps
         rng = np.random.default_rng(_seed(spec.prompt))
         palette = _palette(rng)
@@ -389,13 +402,13 @@ def _chord(spec: RenderSpec) -> np.ndarray:
     root = 110.0 * 2 ** (int(rng.integers(0, 24)) / 12)
     third = 4 if rng.random() < 0.5 else 3
     freqs = [root, root * 2 ** (third / 12), root * 2 ** (7 / 12), root * 2]
-    n = spec.duration * SAMPLE_RATE
+    n = round(spec.seconds * SAMPLE_RATE)
     t = np.arange(n, dtype=np.float64) / SAMPLE_RATE
     wave = sum(
         np.sin(2 * np.pi * f * t + rng.uniform(0, 6.28)) / (k + 1) for k, f in enumerate(freqs)
     )
-    swell = 0.6 + 0.4 * np.sin(2 * np.pi * t / max(spec.duration, 1) - np.pi / 2) ** 2
-    fade = np.minimum(1.0, np.minimum(t / 0.05, (spec.duration - t) / 0.25))
+    swell = 0.6 + 0.4 * np.sin(2 * np.pi * t / max(spec.seconds, 1) - np.pi / 2) ** 2
+    fade = np.minimum(1.0, np.minimum(t / 0.05, (spec.seconds - t) / 0.25))
     mono = (0.18 * wave * swell * fade).astype(np.float32)
     pan = np.float32(rng.uniform(0.35, 0.65))
     return np.stack([mono * (1 - pan) * 2, mono * pan * 2]).clip(-1, 1).astype(np.float32)

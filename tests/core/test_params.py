@@ -17,7 +17,8 @@ def test_defaults_come_from_the_model() -> None:
         "1080p",
         True,
     )
-    assert validate("ltx-2-fast", prompt="a cat").duration == MODELS["ltx-2-fast"].default_duration
+    fast = MODELS["ltx-2-fast"].param("duration")
+    assert fast is not None and validate("ltx-2-fast", prompt="a cat").duration == fast.default
 
 
 def test_payload_is_exactly_what_the_api_takes() -> None:
@@ -58,7 +59,7 @@ def test_bad_input_is_one_clear_line(given: dict, message: str) -> None:
 
 
 def test_unknown_model_lists_the_known_ones() -> None:
-    with pytest.raises(InvalidParams, match="known models: ltx-2-pro, ltx-2-fast"):
+    with pytest.raises(InvalidParams, match="known models: ltx-2-pro, ltx-2-fast, ltx-2-19b"):
         validate("ltx-3", prompt="x")
 
 

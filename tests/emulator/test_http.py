@@ -358,7 +358,9 @@ def test_v1_sync_returns_mp4_bytes(emu: Emulator, http: httpx.Client) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"] == "video/mp4"
     assert response.content[4:8] == b"ftyp"
-    assert float(response.headers["x-remaining-credits"]) == pytest.approx(100 - 0.24)
+    assert float(response.headers["x-remaining-credits"]) == pytest.approx(
+        100 - 0.30
+    )  # 6 s 1080p ltx-2-fast: $0.30
     assert emu.engine.count("sync", status=200) == 1
     # A v1 run has no v2 record.
     rid = response.headers["x-request-id"]

@@ -98,7 +98,7 @@ def test_parse_grid_reads_magic_options() -> None:
         "resolution": ["1080p", "4k"],
         "generate_audio": [True, False],
     }
-    for bad in ("duration", "=6", "seed=1,2", "duration=,"):
+    for bad in ("duration", "=6", "nonsense=1,2", "duration=,"):
         with pytest.raises(InvalidParams):
             parse_grid([bad])
 

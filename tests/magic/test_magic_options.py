@@ -54,7 +54,7 @@ def test_dry_run_shows_the_exact_json_and_cost_and_sends_nothing(
         '  "generate_audio": false\n'
         "}"
     )
-    assert "$0.64" in out  # ltx-2-fast 2k: $0.08/s x 8 s
+    assert "$0.80" in out  # ltx-2-fast 2k: $0.10/s x 8 s
 
     run = kernel.ok("%%ltx --dry-run --audio --resolution 4k --duration 10\nfox")
     assert '"generate_audio": true' in run.stdout and '"resolution": "4k"' in run.stdout

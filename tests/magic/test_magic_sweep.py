@@ -100,7 +100,8 @@ def test_a_large_sweep_asks_for_yes_and_sends_nothing(
     ("line", "needle"),
     [
         ("--sweep duration", "name=value1,value2"),
-        ("--sweep fps=24,30", "cannot sweep 'fps'"),
+        ("--sweep nonsense=24,30", "cannot sweep 'nonsense'"),
+        ("--sweep fps=24,30", "unknown parameter 'fps' for ltx-2-pro"),  # another model's
         ("--sweep duration=6,7", "duration must be one of 6, 8, 10"),
         ("--zip --sweep duration=6,8 --sweep resolution=1080p", "zip"),
         ("--concurrency 0 --sweep duration=6,8", "concurrency"),

@@ -79,7 +79,7 @@ async def test_the_client_reads_every_envelope_the_emulator_serves(
     assert [r.request_id for r in page] == ids
     fox, hare, blocked = page.records
     assert (fox.model, fox.status, fox.charge) == ("ltx-2-pro", "COMPLETED", 0.72)
-    assert (hare.model, hare.charge) == ("ltx-2-fast", 0.24)
+    assert (hare.model, hare.charge) == ("ltx-2-fast", 0.3)  # 6 s 1080p at $0.05/s
     assert [r.request_body for r in page] == [p.payload(None) for p in runs]
     assert fox.generation_url == emu.url(f"/media/{fox.request_id}.mp4")
     assert fox.created == WHEN and hare.created == WHEN + timedelta(seconds=1)
@@ -90,7 +90,7 @@ async def test_the_client_reads_every_envelope_the_emulator_serves(
     assert fox.latency_ms == round(took * 1000)
     assert blocked.status == "FAILED" and blocked.error and "Content policy" in blocked.error
     assert blocked.generation_url is None
-    assert page.charge == pytest.approx(0.72 + 0.24 + 0.36)
+    assert page.charge == pytest.approx(0.72 + 0.3 + 0.36)
     known = shape != "list"
     assert (page.total, page.has_more) == ((3, False) if known else (None, None))
     assert page.per_page == 20
