@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlparse
 
+from .catalog import CATALOG
+
 __all__ = ["image_digest", "request_key"]
 
+SCHEMES: Final = ("http", "https")
 # Read in pieces: an image may be up to MAX_IMAGE_BYTES (20 MB).
 _CHUNK: Final = 1 << 20
 
@@ -60,12 +63,15 @@ def request_key(model: str, payload: Mapping[str, Any]) -> str | None:
     nothing, which errs on the side of sending (the user asked for it).
     """
     body = dict(payload)
-    image = body.get("image")
-    if isinstance(image, str) and urlparse(image).scheme not in ("http", "https"):
+    # Each model names its own image param (image, image_url...); unknown models use "image".
+    spec = CATALOG.get(model)
+    name = spec.image_param if spec is not None else "image"
+    image = body.get(name) if name is not None else None
+    if name is not None and isinstance(image, str) and urlparse(image).scheme not in SCHEMES:
         digest = image_digest(image.removeprefix("file://"))
         if digest is None:
             return None
-        body["image"] = digest
+        body[name] = digest
     # Canonical JSON: key order and spacing never make two equal requests differ.
     text = json.dumps(
         {"model": model, "body": body},

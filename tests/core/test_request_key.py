@@ -57,3 +57,18 @@ def test_an_unreadable_local_image_has_no_key(tmp_path: Path) -> None:
     gone = str(tmp_path / "gone.png")
     assert request_key("ltx-2-pro", {"prompt": "a", "image": gone}) is None
     assert image_digest(gone) is None
+
+
+def test_a_local_image_counts_by_content_under_the_models_own_image_param(
+    tmp_path: Path,
+) -> None:
+    # Seedance takes its first frame as image_url: the same picture, renamed, is one request.
+    first = tmp_path / "frame.png"
+    Image.new("RGB", (32, 18), (200, 40, 40)).save(first)
+    copy = tmp_path / "renamed.png"
+    shutil.copy(first, copy)
+    slug = "seedance-v1-lite-image-to-video"
+    key = request_key(slug, {"prompt": "a", "image_url": str(first)})
+    assert key is not None
+    assert key == request_key(slug, {"prompt": "a", "image_url": str(copy)})
+    assert request_key(slug, {"prompt": "a", "image_url": str(tmp_path / "gone.png")}) is None
