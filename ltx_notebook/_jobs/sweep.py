@@ -19,11 +19,11 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from .._core.errors import AuthenticationError, InvalidParams, LtxError, WaitTimeout
+from .._core.errors import InvalidParams, LtxError, WaitTimeout
 from .._core.params import PARAM_NAMES, Params, check_timeout
 from .._core.status import INVALID, PENDING, REFUSED, SKIPPED, SWEEP_STATES
-from .budget import check, check_credits
 from .costs import learn_or_list
+from .gate import ConfirmationRequired, admit
 from .job import Job
 from .observe import Completion, Listeners
 from .plan import Refused, plan_grid, varied_params
@@ -57,22 +57,6 @@ SWEEP_MAX_CONCURRENCY = 50
 
 Listener = Callable[["Sweep"], None]
 log = logging.getLogger("ltx_notebook")
-
-
-class ConfirmationRequired(LtxError):
-    """The sweep is above the confirmation threshold and ``yes=True`` was not given.
-
-    Nothing was sent. ``jobs``, ``estimated_cost`` and ``plan`` (a DataFrame of
-    the combinations) say what would have run.
-    """
-
-    def __init__(
-        self, message: str, *, jobs: int, estimated_cost: float, plan: pd.DataFrame
-    ) -> None:
-        super().__init__(message)
-        self.jobs = jobs
-        self.estimated_cost = estimated_cost
-        self.plan = plan
 
 
 class Sweep:
@@ -497,47 +481,12 @@ def sweep(
         handle._reuse(same_jobs(session, plan))
     if dry_run:
         return handle
-    if session.settings.budget is not None:  # the store is read only when there is a cap
-        what = f"this sweep of {handle.to_send} jobs"
-        check(session.store, session.settings, handle.estimated_cost, what=what)
-    max_jobs = SWEEP_CONFIRM_JOBS if confirm_jobs is None else confirm_jobs
-    max_cost = SWEEP_CONFIRM_COST if confirm_cost is None else confirm_cost
-    cost = handle.estimated_cost
-    if refused and not yes:
-        shown = "; ".join(str(r) for r in refused[:5])
-        more = f" and {len(refused) - 5} more" if len(refused) > 5 else ""
-        raise ConfirmationRequired(
-            f"{len(refused)} of {len(refused) + handle.size} combinations are invalid for "
-            f"their model and would be skipped: {shown}{more}; nothing was sent. Pass "
-            f"yes=True (%%ltx --yes) to run the other {handle.to_send} jobs (estimated "
-            f"${cost:.2f}), or dry_run=True (--dry-run) to list the grid",
-            jobs=handle.to_send,
-            estimated_cost=cost,
-            plan=handle.plan(),
-        )
-    if not yes and (handle.to_send > max_jobs or cost > max_cost):
-        reused = f" ({handle.reused} more reused from the store)" if handle.reused else ""
-        raise ConfirmationRequired(
-            f"this sweep would run {handle.to_send} jobs{reused} at an estimated ${cost:.2f} "
-            "(an estimate; the service bills the real cost), above the confirmation threshold "
-            f"of {max_jobs} jobs or ${max_cost:.2f}; nothing was sent. Pass yes=True "
-            "(%%ltx --yes) to run it, or dry_run=True (--dry-run) to list the grid",
-            jobs=handle.to_send,
-            estimated_cost=cost,
-            plan=handle.plan(),
-        )
-    # Read now, so a sweep the account cannot pay for stops here, not with a 406 half-way.
-    # A key the service rejects is said at once; a balance that cannot be read (a proxy
-    # without the route, a flaky service) leaves the sweep to run as it did before.
-    try:
-        balance = session.credits()
-    except AuthenticationError:
-        raise
-    except LtxError as exc:
-        log.warning(
-            "sweep %s: could not read the credits before starting: %s", handle.sweep_id, exc
-        )
-    else:
-        check_credits(balance, cost, jobs=handle.to_send)
+    admit(
+        handle,
+        refused,
+        yes=yes,
+        max_jobs=SWEEP_CONFIRM_JOBS if confirm_jobs is None else confirm_jobs,
+        max_cost=SWEEP_CONFIRM_COST if confirm_cost is None else confirm_cost,
+    )
     handle._start()
     return handle

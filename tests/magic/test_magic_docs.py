@@ -65,4 +65,4 @@ def test_every_configurable_trait_is_documented_with_its_default() -> None:
 def test_the_help_names_the_magic_as_typed() -> None:
     # magic_arguments adds one "%" of its own; the usage line must read %%ltx, not %%%ltx.
     assert LtxMagics.ltx_cell.__doc__.lstrip(": \n").startswith("%%ltx [")
-    assert LtxMagics.ltx_line.__doc__.lstrip(": \n").startswith("%ltx {")
+    assert LtxMagics.ltx_line.__doc__.lstrip(": \n").startswith("%ltx COMMAND")
