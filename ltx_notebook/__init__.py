@@ -190,10 +190,13 @@ def history(**filters: Any) -> pd.DataFrame:
     ``sweep_id``, ``rating`` and ``notes``.
     Keyword *filters* keep the rows equal to them:
     ``history(status="FAILED")``, ``history(tag="fox", duration=8)``.
-    """
-    from ._storage.tables import history_frame
 
-    return history_frame(_default_session().store, **filters)
+    A real, whole, typed DataFrame (a subclass) whose notebook display is a
+    compact table of one page; ``pd.DataFrame(history())`` shows pandas' own.
+    """
+    from ._view.history import history_view
+
+    return history_view(_default_session().store, **filters)
 
 
 def spend(since: Any = None, by: str | Sequence[str] = ("day", "model", "sweep")) -> Spend:
