@@ -17,8 +17,6 @@ from .._core.params import PARAM_NAMES, format_param
 
 __all__ = ["param_text", "payload_of", "split_params"]
 
-# Keys every table shows in a column of its own.
-OWN_COLUMNS: Final = frozenset({"model"})
 VALUE_CHARS: Final = 60
 
 
@@ -52,10 +50,10 @@ def _order(names: Iterable[str]) -> list[str]:
 def split_params(payloads: Sequence[Mapping[str, Any]]) -> tuple[list[str], dict[str, Any]]:
     """The names whose values differ between *payloads*, and the values all share.
 
-    A key missing from some payloads differs from one that has it. Model
-    (shown in its own column) is in neither.
+    A key missing from some payloads differs from one that has it. The model
+    counts as a parameter (``payload_of`` puts it in).
     """
-    names = _order(k for p in payloads for k in p if k not in OWN_COLUMNS)
+    names = _order(k for p in payloads for k in p)
     varying: list[str] = []
     shared: dict[str, Any] = {}
     for name in names:

@@ -42,7 +42,7 @@ __all__ = ["PAGE_ROWS", "HistoryFrame", "history_html", "history_view"]
 
 PAGE_ROWS: Final = 25
 # The columns a frame needs to be drawn as jobs; without them pandas draws it.
-NEEDED: Final = frozenset({"status", "model"})
+NEEDED: Final = frozenset({"status", "request_id"})
 THUMB_W, THUMB_H = 64, 36
 PROMPT_CHARS: Final = 90
 
@@ -168,29 +168,28 @@ def history_html(
     has_notes = "notes" in frame.columns and frame["notes"].notna().any()
     has_tag = "tag" in frame.columns and frame["tag"].notna().any()
 
-    heads = ["", "#", "status", "model", *(n.replace("_", " ") for n in varying)]
+    heads = ["", "#", "status", *(n.replace("_", " ") for n in varying)]
     heads += ["cost", "seconds"] + (["tag"] if has_tag else []) + ["rating"]
     heads += ["notes"] if has_notes else []
     out = [f"<style>{table_css()}</style>", '<div class="ltx-table ltx-history">']
     total = len(frame)
     summary = f"{total:,} job{'s' if total != 1 else ''}"
-    if shared:
-        summary += " · all " + " · ".join(
-            esc(param_text(n, v)) for n, v in shared.items() if n != "prompt"
-        )
-        if "prompt" in shared:
-            prompt = param_text("prompt", shared["prompt"], PROMPT_CHARS)
-            summary += f' · <span class="ltx-quote">{esc(prompt)}</span>'
+    short = [esc(param_text(n, v)) for n, v in shared.items() if n != "prompt"]
+    if short:
+        summary += " · all " + " · ".join(short)
+    if "prompt" in shared:
+        prompt = param_text("prompt", shared["prompt"], PROMPT_CHARS)
+        summary += f' · <span class="ltx-quote">{esc(prompt)}</span>'
     out.append(f'<div class="ltx-caption">{summary}</div>')
     out.append("<table><thead><tr>")
-    out.extend(f"<th>{esc(h)}</th>" for h in heads)
+    classes = _classes(heads)
+    out.extend(f'<th class="{c}">{esc(h)}</th>' for c, h in zip(classes, heads, strict=True))
     out.append("</tr></thead><tbody>")
     for row_id, row, payload in zip(ids, shown, every, strict=False):
         cells = [
             _thumb(row, base_dir),
             f'<span class="ltx-id">{esc(str(row_id))}</span>',
             _pill(row.get("status")),
-            esc(str(_get(row, "model") or "")),
         ]
         for name in varying:
             value = payload.get(name)
@@ -211,8 +210,7 @@ def history_html(
                 f'<span class="ltx-note" title="{esc(note[:2000])}">{esc(note[:120])}</span>'
             )
         tds = "".join(
-            f'<td class="{cls}">{cell}</td>'
-            for cls, cell in zip(_classes(heads), cells, strict=True)
+            f'<td class="{c}">{cell}</td>' for c, cell in zip(classes, cells, strict=True)
         )
         out.append(f"<tr>{tds}</tr>")
     out.append("</tbody></table>")
@@ -227,5 +225,12 @@ def history_html(
 
 
 def _classes(heads: list[str]) -> list[str]:
-    named = {"cost": "ltx-num", "seconds": "ltx-num", "#": "ltx-num", "": "ltx-thumbcell"}
+    named = {
+        "cost": "ltx-num",
+        "seconds": "ltx-num",
+        "#": "ltx-num",
+        "": "ltx-thumbcell",
+        "prompt": "ltx-text",
+        "notes": "ltx-text",
+    }
     return [named.get(h, "") for h in heads]

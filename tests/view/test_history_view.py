@@ -52,13 +52,13 @@ def test_history_view_is_compact(clips: Clips, in_root: Path) -> None:
     tags = Tags(page)
     assert "<style>" in page and 'class="ltx-table ltx-history"' in page
     assert len(_rows(page)) == 4
-    heads = re.findall(r"<th>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
     # The params that differ (2 durations, 2 resolutions, 2 prompts), not the shared audio flag.
     assert heads == [
-        "", "#", "status", "model", "duration", "resolution", "prompt",
+        "", "#", "status", "duration", "resolution", "prompt",
         "cost", "seconds", "rating", "notes",
     ]  # fmt: skip
-    assert "4 jobs · all audio" in page
+    assert "4 jobs · all ltx-2-pro · audio" in page
     # Posters as small lazy images, by a URL that resolves from the notebook's folder.
     thumbs = [t for t in tags.all("img") if "ltx-thumb" in (t.get("class") or "")]
     assert len(thumbs) == 4
@@ -86,9 +86,9 @@ def test_params_that_differ_come_from_the_payload(tmp_path: Path) -> None:
             payload={**params.payload(), "seed": seed},
         )
     page = history_view(store)._repr_html_()
-    heads = re.findall(r"<th>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
     assert "seed" in heads and "duration" not in heads and "prompt" not in heads
-    assert "all 6s · 1080p · audio · " in page and "a kite over the dunes" in page
+    assert "all ltx-2-pro · 6s · 1080p · audio · " in page and "a kite over the dunes" in page
     assert page.count("~$0.36") == 2  # not billed yet: the estimate, marked
 
 
