@@ -97,13 +97,14 @@ def _tile_html(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
     if src is not None:
         if poster_url.startswith("data:"):
             media = (
-                f'<video controls muted loop playsinline preload="none" poster="{poster_url}" '
+                f'<video controls muted loop playsinline preload="metadata" poster="{poster_url}" '
                 f'src="{esc(src)}" width="{TILE_WIDTH}"></video>'
             )
         else:
             # A relative poster= is not rewritten by JupyterLab (it is asked for at the
             # wrong URL); an <img src> is. So the still is a lazy image under a
-            # transparent player, and nothing loads until it scrolls into view.
+            # transparent player, and nothing loads until it scrolls into view or
+            # plays: past the inlined few, a long grid asks nothing of the server.
             still = (
                 f'<img class="ltx-still" loading="lazy" decoding="async" alt="" '
                 f'src="{esc(poster_url)}" width="{TILE_WIDTH}">'
