@@ -130,3 +130,15 @@ def test_ratings_and_notes_round_trip_through_parquet(big_store: Store, tmp_path
     back = pd.read_parquet(tmp_path / "h.parquet")
     assert back["rating"].tolist() == frame["rating"].tolist()
     assert back["notes"].tolist() == frame["notes"].tolist()
+
+
+def test_an_empty_history_and_a_frame_read_back_from_csv(tmp_path: Path, big_store: Store) -> None:
+    page = history_view(Store(tmp_path / "empty.sqlite"))._repr_html_()
+    assert "0 jobs" in page and _rows(page) == []
+    # Read back from a CSV there are no payloads: the parameter columns stand in.
+    frame = history_view(big_store).iloc[:30]
+    back = HistoryFrame(pd.read_csv(io.StringIO(frame.to_csv()), index_col="id"))
+    page = back._repr_html_()
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
+    assert {"duration", "resolution", "prompt", "rating", "notes"} <= set(heads)
+    assert len(_rows(page)) == PAGE_ROWS and "★" in page
