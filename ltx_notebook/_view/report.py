@@ -101,9 +101,7 @@ def _details_html(
         )
         budget -= len(row)
         rows.append(row)
-    shared_text = " · ".join(
-        f"{param_title(n)}: {param_text(n, v, TEXT_CHARS)}" for n, v in shared.items()
-    )
+    shared_text = " · ".join(param_text(n, v, TEXT_CHARS) for n, v in shared.items())
     caption = f'<div class="ltx-sub">every job: {esc(shared_text)}</div>' if shared_text else ""
     table = (
         f'<table class="ltx-details"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
