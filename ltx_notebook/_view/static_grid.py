@@ -67,7 +67,14 @@ class _Budget:
 class _Srcs:
     video: SrcFor
     poster: SrcFor
-    link: SrcFor
+    link: SrcFor | None
+
+    def linked(self, path: Path) -> str:
+        """A URL for *path* that is never inlined: *link*, else as the videos are, else relative."""
+        if self.link is not None:
+            return self.link(path) or ""
+        url = self.video(path)
+        return url if url is not None and not url.startswith("data:") else relative_src(path)
 
 
 def _poster(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
@@ -80,7 +87,7 @@ def _poster(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
         if len(url) <= budget.inline:
             budget.inline -= len(url)
             return url
-        url = srcs.link(path)
+        url = srcs.linked(path)
     return url or ""
 
 
@@ -175,10 +182,11 @@ def static_grid_html(
 
     At most about *budget* bytes of tiles, of which at most *inline_budget* are
     posters *poster_src* gives as ``data:`` URIs; a poster past that is linked
-    by *link_src* (default: its path relative to the working directory). Tiles
+    by *link_src* (default: as *video_src* links the videos, else its path relative
+    to the working directory). Tiles
     past *budget* are left out, counted where they belong.
     """
-    srcs = _Srcs(video=video_src, poster=poster_src or video_src, link=link_src or relative_src)
+    srcs = _Srcs(video=video_src, poster=poster_src or video_src, link=link_src)
     left = _Budget(html=budget, inline=inline_budget)
     esc = html.escape
     out = [f"<style>{static_grid_css()}</style>", '<div class="ltx-static">']
