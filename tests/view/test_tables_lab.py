@@ -3,11 +3,13 @@
 Six clips are made in the pytest process against the emulator, into the lab root's
 ``tables/ltx_media``, which is where a kernel started for ``tables/review.ipynb`` finds
 them by default. Screenshots of both tables land in test-artifacts/ (history-view.png,
-compare-view.png; the docs' images are copies of these).
+compare-view.png); ``make docs-images`` (``LTX_DOCS_IMAGES=1``) also writes them over
+docs/images/, which docs/review.md shows. Look at them before committing.
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -17,6 +19,8 @@ from ltx_notebook import Session, Settings, validate
 from ltx_notebook._core.config import Secret
 from tests.conftest import API_KEY, make_emulator
 from tests.harness.lab import Lab, LabServer
+
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 pytestmark = pytest.mark.browser
 
@@ -67,6 +71,16 @@ def _make_clips(render_cache: Path, folder: Path) -> None:
             session.runtime.stop()
 
 
+def _for_docs(shot: Path) -> None:
+    """Copy a screenshot into docs/images as a small PNG (a table needs few colours)."""
+    if os.environ.get("LTX_DOCS_IMAGES") == "1":
+        from PIL import Image
+
+        with Image.open(shot) as image:
+            small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
+            small.save(DOCS_IMAGES / shot.name, optimize=True)
+
+
 def _fits(output: object) -> bool:
     """Whether the table's box ends inside the output area (no run-off to the right)."""
     return bool(
@@ -112,8 +126,10 @@ def test_history_and_compare_views(lab: Lab, jupyter_lab: LabServer, render_cach
     lab.command("application:toggle-left-area")  # the width most people review at
     assert _fits(out)
     out.scroll_into_view_if_needed()
+    lab.page.mouse.move(0, 0)  # no row highlighted by the pointer
     shot = lab.screenshot("history-view", locator=lab.cell(0))
     assert shot.stat().st_size > 10_000
+    _for_docs(shot)
 
     # %ltx history: the same view.
     magic = lab.cell_output(1).locator(".ltx-history table")
@@ -131,7 +147,7 @@ def test_history_and_compare_views(lab: Lab, jupyter_lab: LabServer, render_cach
     assert _fits(cmp_out)
     assert cmp.locator("tbody tr").count() == 3
     cmp_out.scroll_into_view_if_needed()
-    lab.screenshot("compare-view", locator=lab.cell(2))
+    _for_docs(lab.screenshot("compare-view", locator=lab.cell(2)))
 
     # The static grid: lazy stills by URL show under transparent players, which still play.
     grid = lab.cell_output(3).locator(".ltx-static")
