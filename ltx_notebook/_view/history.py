@@ -154,8 +154,8 @@ def history_html(
 ) -> str:
     """The first *page_rows* rows of a history frame as a compact HTML table.
 
-    Parameters that differ between *all* the frame's rows get a column each
-    (so every page has the same columns); those shared are said once above.
+    Parameters that differ between any of the frame's rows (not only the
+    page's) get a column each; those all share are said once above.
     """
     esc = html.escape
     if frame.index.name == "id":
