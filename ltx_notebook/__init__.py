@@ -144,6 +144,15 @@ _PRESENTERS.sweep_html = _sweep_html
 _PRESENTERS.sweep_panel = _sweep_panel
 
 
+def _history_frame(store: Store, **filters: Any) -> pd.DataFrame:
+    from ._view.history import history_view
+
+    return history_view(store, **filters)
+
+
+_PRESENTERS.history_frame = _history_frame
+
+
 def generate(
     prompt: str,
     *,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from ltx_notebook import validate
+from ltx_notebook import Session, validate
 from ltx_notebook._storage.store import Store
 from ltx_notebook._storage.tables import typed
 from ltx_notebook._view.history import PAGE_ROWS, HistoryFrame, history_view
@@ -142,3 +142,16 @@ def test_an_empty_history_and_a_frame_read_back_from_csv(tmp_path: Path, big_sto
     heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
     assert {"duration", "resolution", "prompt", "rating", "notes"} <= set(heads)
     assert len(_rows(page)) == PAGE_ROWS and "★" in page
+
+
+def test_a_sweeps_frame_is_drawn_the_same_way(session: Session) -> None:
+    import ltx_notebook
+
+    sweep = ltx_notebook.sweep(
+        "a kite over the dunes", {"duration": [6, 8]}, session=session, yes=True
+    ).wait(60)
+    frame = sweep.frame()
+    assert type(frame) is HistoryFrame and list(frame.index) == sorted(frame.index)
+    page = frame._repr_html_()
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
+    assert "duration" in heads and "prompt" not in heads and len(_rows(page)) == 2
