@@ -34,7 +34,11 @@ class CompareFrame(pd.DataFrame):  # type: ignore[misc]  # pandas is untyped her
         return CompareFrame
 
     def _repr_html_(self) -> str | None:
-        if "count" not in self.columns or not _metrics(self):
+        if (
+            "count" not in self.columns
+            or not _metrics(self)
+            or not pd.get_option("display.notebook_repr_html")
+        ):
             pandas_html: str | None = super()._repr_html_()
             return pandas_html
         return compare_html(self)

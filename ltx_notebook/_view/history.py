@@ -59,7 +59,8 @@ class HistoryFrame(pd.DataFrame):  # type: ignore[misc]  # pandas is untyped her
         return HistoryFrame
 
     def _repr_html_(self) -> str | None:
-        if not set(self.columns) >= NEEDED:
+        # pandas' own switch for HTML in notebooks is honoured, as pandas does.
+        if not set(self.columns) >= NEEDED or not pd.get_option("display.notebook_repr_html"):
             pandas_html: str | None = super()._repr_html_()
             return pandas_html
         return history_html(self, payloads=self._ltx_payloads, base_dir=self._ltx_base_dir)
@@ -112,7 +113,7 @@ def _payloads(
 
 
 def cost_text(cost: Any, estimate: Any) -> str:
-    """``$0.36`` billed, ``~$0.36`` estimated (the report's and the tiles' spelling)."""
+    """``$0.36`` billed, ``~$0.36`` estimated, as the tiles and the report spell them."""
     if not _missing(cost):
         return f"${float(cost):.2f}"
     if not _missing(estimate):

@@ -155,3 +155,9 @@ def test_a_sweeps_frame_is_drawn_the_same_way(session: Session) -> None:
     page = frame._repr_html_()
     heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
     assert "duration" in heads and "prompt" not in heads and len(_rows(page)) == 2
+
+
+def test_pandas_switch_for_notebook_html_is_honoured(clips: Clips) -> None:
+    frame = history_view(clips.session.store)
+    with pd.option_context("display.notebook_repr_html", False):
+        assert frame._repr_html_() is None
