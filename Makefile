@@ -58,7 +58,8 @@ docs: $(STAMP)
 # Retake the site's screenshots of the panel and a finished cell (JupyterLab in
 # Chromium) into docs/images/; look at them before committing.
 docs-images: $(STAMP)
-	LTX_DOCS_IMAGES=1 $(VENV)/bin/python -m pytest -m browser tests/docs/test_docs_images.py
+	LTX_DOCS_IMAGES=1 $(VENV)/bin/python -m pytest -m browser tests/docs/test_docs_images.py \
+		tests/view/test_tables_lab.py
 
 clean:
 	rm -rf build test-artifacts .pytest_cache .ruff_cache

@@ -144,6 +144,15 @@ _PRESENTERS.sweep_html = _sweep_html
 _PRESENTERS.sweep_panel = _sweep_panel
 
 
+def _history_frame(store: Store, **filters: Any) -> pd.DataFrame:
+    from ._view.history import history_view
+
+    return history_view(store, **filters)
+
+
+_PRESENTERS.history_frame = _history_frame
+
+
 def generate(
     prompt: str,
     *,
@@ -197,10 +206,13 @@ def history(**filters: Any) -> pd.DataFrame:
     ``sweep_id``, ``rating`` and ``notes``.
     Keyword *filters* keep the rows equal to them:
     ``history(status="FAILED")``, ``history(tag="fox", duration=8)``.
-    """
-    from ._storage.tables import history_frame
 
-    return history_frame(_default_session().store, **filters)
+    A real, whole, typed DataFrame (a subclass) whose notebook display is a
+    compact table of one page; ``pd.DataFrame(history())`` shows pandas' own.
+    """
+    from ._view.history import history_view
+
+    return history_view(_default_session().store, **filters)
 
 
 def spend(since: Any = None, by: str | Sequence[str] = ("day", "model", "sweep")) -> Spend:

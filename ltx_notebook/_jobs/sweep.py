@@ -280,7 +280,7 @@ class Sweep:
         return frame
 
     def frame(self) -> pd.DataFrame:
-        """This sweep's rows of ``history()`` (typed, as there), oldest first.
+        """This sweep's rows of ``history()`` (typed, and drawn, as there), oldest first.
 
         Reused jobs keep the ``sweep_id`` of the run that sent them, so they are added by id.
         """
@@ -288,11 +288,13 @@ class Sweep:
 
         from .._storage.tables import history_frame
 
+        # The face installs history()'s own frame, which a notebook draws as a table.
+        make = PRESENTERS.history_frame or history_frame
         store = self._session.store
-        frame = history_frame(store, sweep_id=self.sweep_id)
+        frame = make(store, sweep_id=self.sweep_id)
         reused = [item.job.id for item in self.items if item.reused and item.job is not None]
         if reused:
-            frame = pd.concat([frame, history_frame(store, id=reused)])
+            frame = pd.concat([frame, make(store, id=reused)])
             frame = frame[~frame.index.duplicated()]
         return frame.sort_index()
 

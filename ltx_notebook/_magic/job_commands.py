@@ -40,11 +40,15 @@ def status(host: Host, key: str | None = None) -> None:
         print(job_line(host.session.get(record.id)))
 
 
-@command("%ltx history", "every job, as a DataFrame (the cell's value)")
+@command(
+    "%ltx history",
+    "every job, as a DataFrame (the cell's value), shown as a",
+    "compact table: poster, status, the params that differ, cost",
+)
 def history(host: Host) -> Any:
-    from .._storage.tables import history_frame
+    from .._view.history import history_view
 
-    return history_frame(host.session.store)
+    return history_view(host.session.store)
 
 
 @command(

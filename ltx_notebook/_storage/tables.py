@@ -8,6 +8,7 @@ has no width yet), and enumerations are categoricals.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,7 @@ from .._core.params import PARAM_NAMES, RESOLUTIONS
 from .._core.status import JobStatus
 from .store import Store
 
-__all__ = ["history_frame", "typed"]
+__all__ = ["frame_of_rows", "history_frame", "typed"]
 
 # The columns every history frame starts with, in order; any others follow.
 LEADING = [
@@ -31,6 +32,9 @@ LEADING = [
     "total_s",
     "cost",
     "cost_estimate",
+    "tag",
+    "rating",
+    "notes",
     "output_url",
     "video_path",
 ]
@@ -72,11 +76,18 @@ CATEGORIES = {
 
 def history_frame(store: Store, **filters: Any) -> pd.DataFrame:
     """One row per job (newest first), filtered by equality on any column."""
-    frame = _with_model_params(
-        pd.DataFrame.from_records(store.rows(**filters), columns=list(store.columns))
-    )
-    columns = LEADING + [c for c in frame.columns if c not in LEADING and c not in HIDDEN]
-    frame = typed(frame.reindex(columns=columns))
+    return frame_of_rows(store.rows(**filters), store.columns)
+
+
+def frame_of_rows(rows: Sequence[Mapping[str, Any]], columns: Sequence[str]) -> pd.DataFrame:
+    """The typed frame of rows *already read* from the store (``Store.rows``).
+
+    Split from :func:`history_frame` so a caller that needs more of the rows
+    than the frame keeps (the sent payload, for one) reads the store once.
+    """
+    frame = _with_model_params(pd.DataFrame.from_records(list(rows), columns=list(columns)))
+    order = LEADING + [c for c in frame.columns if c not in LEADING and c not in HIDDEN]
+    frame = typed(frame.reindex(columns=order))
     if "id" in frame:
         frame = frame.set_index("id")
     return frame

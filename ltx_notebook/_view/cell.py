@@ -11,7 +11,6 @@ a large sweep never bloats the notebook file.
 from __future__ import annotations
 
 import html
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -20,7 +19,7 @@ from .._core.status import JobStatus
 from .._storage import media as _media
 from .._storage.records import JobRecord
 from . import frontend as _frontend
-from .grid import layout
+from .grid import layout, relative_src
 from .labels import timing_and_cost
 from .static_grid import static_grid_html
 
@@ -47,16 +46,6 @@ class Embed(StrEnum):
     AUTO = "auto"
     ALWAYS = "always"
     NEVER = "never"
-
-
-def relative_src(path: Path, base_dir: Path | None = None) -> str:
-    """*path* relative to *base_dir* (default: the working directory), POSIX style."""
-    base = Path(base_dir or Path.cwd())
-    try:
-        rel = os.path.relpath(path.resolve(), base.resolve())
-    except ValueError:  # another drive on Windows
-        rel = str(path.resolve())
-    return Path(rel).as_posix()
 
 
 def poster_src(path: Path, base_dir: Path | None = None) -> str:

@@ -15,6 +15,7 @@ from .._core.config import get_settings
 from .._core.status import JobStatus
 from .._storage.store import Store
 from .._storage.tables import history_frame
+from .compare_table import CompareFrame
 
 __all__ = ["compare"]
 
@@ -45,6 +46,9 @@ def compare(
       ``cost`` is the service's charge where known, else the estimate, and
       then ``cost_estimated`` counts, per group, the completed jobs whose cost
       is an estimate (0: every figure is a charge).
+
+    The result is a DataFrame of exact values; a notebook shows it rounded,
+    with units (``6.1 s``, ``$0.36``, ``83 %``), fitting the output's width.
 
     With *plot*, draws median bars with p90 whiskers, one panel per metric
     (matplotlib, the ``[plot]`` extra) and returns the array of Axes.
@@ -104,7 +108,10 @@ def compare(
     out.attrs["metrics"] = names
     if plot:
         return _plot(out, keys, names)
-    return out
+    # Exact values in the frame; rounded, with units, only in its notebook display.
+    view = CompareFrame(out)
+    view.attrs.update(out.attrs)
+    return view
 
 
 def _numeric(series: pd.Series, index: pd.Index) -> pd.Series:

@@ -7,6 +7,7 @@ source names (:func:`collect`), how they are grouped by two parameters
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
@@ -23,18 +24,28 @@ from .._storage.store import Store
 if TYPE_CHECKING:
     from .._jobs.session import Session
 
-__all__ = ["Grid", "collect", "layout", "missing_reason", "poster_file", "video_file"]
+__all__ = [
+    "Grid",
+    "collect",
+    "layout",
+    "missing_reason",
+    "poster_file",
+    "relative_src",
+    "video_file",
+]
 
 _FIELDS: Final = frozenset(f.name for f in fields(JobRecord))
 
 
-def collect(source: Any, *, session: Session | None = None) -> tuple[Store, list[JobRecord]]:
+def collect(
+    source: Any, *, session: Session | None = None, store: Store | None = None
+) -> tuple[Store, list[JobRecord]]:
     """The store and the freshly read records a *source* names, in its order.
 
     *source*: a history DataFrame (rows by local id, as ``history()`` returns),
     a Job, a Sweep or any iterable of Jobs, JobRecords or local ids. Records are
-    re-read from the store so ratings and notes are current. The store is
-    *session*'s, else that of the first Job's session, else the one the
+    re-read from the store (in one query) so ratings and notes are current.
+    The store is *store*, else *session*'s, else that of the first Job's session, else the one the
     settings name (the default session's).
     """
     # A DataFrame can only exist once pandas is imported: no need to import it to ask.
@@ -51,27 +62,31 @@ def collect(source: Any, *, session: Session | None = None) -> tuple[Store, list
             f"expected Jobs, a Sweep, a history DataFrame or job ids, not {type(source).__name__}"
         )
     owner = next((i for i in items if isinstance(i, Job)), None)
-    if session is not None:
+    if store is not None:
+        pass
+    elif session is not None:
         store = session.store
     elif owner is not None:
         store = owner.session.store
     else:
         store = Store(get_settings().store_path)
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, Job | JobRecord | int):
+            raise TypeError(f"cannot show {type(item).__name__} {item!r}: expected a Job or an id")
+    # One query for every record, however many: a gallery of 5,000 clips must not
+    # open 5,000 connections to the store.
+    fresh = store.get_many(item if isinstance(item, int) else item.id for item in items)
     records: list[JobRecord] = []
     missing: list[int] = []
     for item in items:
         if isinstance(item, Job):
-            records.append(store.get(item.id) or item.record)
+            records.append(fresh.get(item.id) or item.record)
         elif isinstance(item, JobRecord):
-            records.append(store.get(item.id) or item)
-        elif isinstance(item, int) and not isinstance(item, bool):
-            record = store.get(item)
-            if record is None:
-                missing.append(item)
-            else:
-                records.append(record)
+            records.append(fresh.get(item.id) or item)
+        elif item in fresh:
+            records.append(fresh[item])
         else:
-            raise TypeError(f"cannot show {type(item).__name__} {item!r}: expected a Job or an id")
+            missing.append(item)
     if missing:
         raise KeyError(f"no job with id {', '.join(map(str, missing))} in {store.path}")
     return store, records
@@ -180,3 +195,13 @@ def missing_reason(record: JobRecord) -> str | None:
         why = f"job ended {record.status.value}"
         return f"{why}: {record.error}" if record.error else why
     return f"job is {record.status.value}"
+
+
+def relative_src(path: Path, base_dir: Path | None = None) -> str:
+    """*path* relative to *base_dir* (default: the working directory), POSIX style."""
+    base = Path(base_dir or Path.cwd())
+    try:
+        rel = os.path.relpath(path.resolve(), base.resolve())
+    except ValueError:  # another drive on Windows
+        rel = str(path.resolve())
+    return Path(rel).as_posix()

@@ -14,6 +14,10 @@
   let playing = false, raf = 0;
   const span = () => { range.max = Math.max(...vs.map((v) => dur(v) || 0)) || 1; };
   vs.forEach((v) => v.addEventListener('loadedmetadata', span));
+  // Long grids load nothing up front (preload="none"); reaching for the bar loads
+  // every clip's metadata, so the scrubber knows how long they are.
+  const ready = () => vs.forEach((v) => { if (v.preload === 'none') v.preload = 'metadata'; });
+  ['pointerenter', 'focusin'].forEach((e) => bar.addEventListener(e, ready, {once: true}));
   const seek = (t) => { vs.forEach((v) => { v.currentTime = at(v, t); }); show(t); };
   const show = (t) => { range.value = t; clock.textContent = t.toFixed(1) + ' s'; };
   const tick = () => {
