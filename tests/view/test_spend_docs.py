@@ -61,7 +61,7 @@ def test_the_spend_page_examples_run_against_the_emulator(
             exec(compile(code, str(DOC), "exec"), namespace)
     text = out.getvalue()
     assert "past the budget of $0.50" in text  # the budget refused the second job...
-    assert "holds $4.32 of credits" in text  # ...and the credits the big sweep
+    assert "holds $4.24 of credits" in text  # ...and the credits the big sweep
     assert emulator.engine.count("submit") == 2  # the job elsewhere and the first one here
     assert "imported 1 job (1 with video)" in text
     store = ltx._default.store if ltx._default else None
