@@ -33,7 +33,6 @@ stripped of credentials and query strings, and every text value passes through
 from __future__ import annotations
 
 import json
-import math
 import os
 import sqlite3
 import time
@@ -49,6 +48,7 @@ from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
 from . import sqlite
+from .derive import derive, service_seconds
 from .keys import fill_keys
 from .records import (
     BOOL_COLUMNS,
@@ -72,14 +72,6 @@ SQLITE_INT_MIN: Final = -(2**63)
 SQLITE_INT_MAX: Final = 2**63 - 1
 
 
-def _seconds(value: datetime | str | float | None) -> float | None:
-    return None if value is None else to_datetime(value).timestamp()
-
-
-def _span(start: float | None, end: float | None) -> float | None:
-    return None if start is None or end is None else round(end - start, 6)
-
-
 def _fetch(conn: sqlite3.Connection, id: int | None) -> JobRecord:
     # Re-read inside the same transaction rather than RETURNING, which needs
     # SQLite 3.35 and some Python builds still link an older one.
@@ -91,29 +83,6 @@ _JSON_COLUMNS: Final = ("params_json", "metrics_json")
 _ALIASES: Final = {"metrics": "metrics_json", "payload": "params_json"}
 # Set by the store itself; update() refuses them.
 _READ_ONLY: Final = frozenset({"id", "updated_at"})
-
-
-def _service_seconds(metrics_json: str | None) -> float | None:
-    """The service's own total seconds in a metrics blob (queue + inference), if it holds them."""
-    try:
-        metrics = json.loads(metrics_json) if metrics_json else {}
-    except ValueError:
-        return None
-    if not isinstance(metrics, dict):
-        return None
-
-    def number(key: str) -> float | None:
-        value = metrics.get(key)
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            return None
-        return float(value) if math.isfinite(value) and value >= 0 else None
-
-    total, queue, inference = number("total_time"), number("queue_time"), number("inference_time")
-    if total:
-        return total
-    if queue is not None and inference:
-        return queue + inference
-    return None
 
 
 def _marks(n: int) -> str:
@@ -311,7 +280,7 @@ class Store:
                 row = conn.execute("SELECT * FROM jobs WHERE id = ?", (id,)).fetchone()
                 if row is None:
                     raise KeyError(f"no job with id {id} in {self.path}")
-                values = self._derive(dict(row), dict(changes))
+                values = derive(dict(row), dict(changes), now=to_datetime(self._clock()))
                 names = list(values)
                 sql = f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"
                 conn.execute(sql, [*(self._to_sql(n, values[n]) for n in names), id])
@@ -368,7 +337,11 @@ class Store:
                 for row in rows:
                     if row["id"] in keep:
                         continue
-                    values = self._derive(dict(row), {"status": JobStatus.UNKNOWN, "error": error})
+                    values = derive(
+                        dict(row),
+                        {"status": JobStatus.UNKNOWN, "error": error},
+                        now=to_datetime(self._clock()),
+                    )
                     names = list(values)
                     sql = f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"
                     conn.execute(sql, [*(self._to_sql(n, values[n]) for n in names), row["id"]])
@@ -376,31 +349,6 @@ class Store:
                 return settled
 
         return self._retry(run, doing="settling submits a crash cut short", wait=BUSY_TIMEOUT_S)
-
-    def _derive(self, row: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-        now = to_datetime(self._clock())
-        changes["updated_at"] = now
-        status = changes.get("status")
-        if status is None:
-            return changes
-        merged = {**row, **changes}
-        if status is JobStatus.PROCESSING and merged["started_at"] is None:
-            changes["started_at"] = merged["started_at"] = now
-        if status.is_terminal:
-            if merged["completed_at"] is None:
-                changes["completed_at"] = merged["completed_at"] = now
-            submitted, started, done = (
-                _seconds(merged[name]) for name in ("submitted_at", "started_at", "completed_at")
-            )
-            derived = {
-                "queue_s": _span(submitted, started),
-                "run_s": _span(started, done),
-                "total_s": _span(submitted, done),
-            }
-            for name, value in derived.items():
-                if name not in changes and value is not None:
-                    changes[name] = max(0.0, value)
-        return changes
 
     # -- reads ----------------------------------------------------------------
 
@@ -491,7 +439,7 @@ class Store:
         )
         out = []
         for total_s, metrics_json in rows:
-            seconds = _service_seconds(metrics_json)
+            seconds = service_seconds(metrics_json)
             if seconds is None and total_s is not None:
                 seconds = float(total_s)
             if seconds is not None:
