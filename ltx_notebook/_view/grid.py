@@ -57,21 +57,27 @@ def collect(source: Any, *, session: Session | None = None) -> tuple[Store, list
         store = owner.session.store
     else:
         store = Store(get_settings().store_path)
+    # One query for the lot: a 1,000-clip gallery must not open 1,000 connections.
+    wanted: list[int] = []
+    for item in items:
+        if isinstance(item, Job | JobRecord):
+            wanted.append(item.id)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            wanted.append(item)
+        else:
+            raise TypeError(f"cannot show {type(item).__name__} {item!r}: expected a Job or an id")
+    found = {r.id: r for r in store.find(id=sorted(set(wanted)))} if wanted else {}
     records: list[JobRecord] = []
     missing: list[int] = []
     for item in items:
         if isinstance(item, Job):
-            records.append(store.get(item.id) or item.record)
+            records.append(found.get(item.id) or item.record)
         elif isinstance(item, JobRecord):
-            records.append(store.get(item.id) or item)
-        elif isinstance(item, int) and not isinstance(item, bool):
-            record = store.get(item)
-            if record is None:
-                missing.append(item)
-            else:
-                records.append(record)
+            records.append(found.get(item.id) or item)
+        elif item in found:
+            records.append(found[item])
         else:
-            raise TypeError(f"cannot show {type(item).__name__} {item!r}: expected a Job or an id")
+            missing.append(item)
     if missing:
         raise KeyError(f"no job with id {', '.join(map(str, missing))} in {store.path}")
     return store, records
