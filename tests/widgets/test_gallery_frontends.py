@@ -38,8 +38,7 @@ GALLERY_2X2 = (
 )
 COMPARE = "ltx.compare_clips(1, 4)"
 GALLERY_4X6 = (
-    "from ltx_notebook.widgets import gallery\n"
-    'gallery(list(range(5, 29)), row="prompt", col="tag")'
+    'from ltx_notebook.widgets import gallery\ngallery(list(range(5, 29)), row="prompt", col="tag")'
 )
 LOADED = "(vs) => vs.length > 0 && vs.every((v) => v.readyState >= 2 && !v.seeking)"
 
@@ -125,7 +124,7 @@ def test_gallery_and_ab_work_and_reopen_without_a_widget_error(front_end: Lab, m
     assert gal.locator(".ltx-placeholder").count() == 0
     # Tiles fill their column: one clip per cell spans the cell.
     widths = gal.locator(".ltx-cell").first.evaluate(
-        "(c) => [c.getBoundingClientRect().width, c.firstElementChild.getBoundingClientRect().width]"
+        "(c) => [c, c.firstElementChild].map((n) => n.getBoundingClientRect().width)"
     )
     assert widths[1] > 0.95 * widths[0], widths
 
@@ -251,3 +250,56 @@ def test_a_4x6_gallery_fills_the_width_filters_and_plays(front_end: Lab, made: P
     gal.locator(".ltx-search").fill("wolf")
     assert gal.locator(".ltx-tile:not([hidden])").count() == 6
     assert lab.external_requests == []
+
+
+def _install_thousand(made: Path, root: Path) -> Path:
+    """1,000 finished clips in *root*/thousand: copies of the four real rows, own prompts."""
+    folder = root / "thousand"
+    if (folder / "ltx_media").exists():
+        return folder
+    shutil.copytree(made / "ltx_media", folder / "ltx_media")
+    db = folder / "ltx_media" / "ltx-jobs.sqlite"
+    old, new = str(made / "ltx_media"), str(folder / "ltx_media")
+    with sqlite3.connect(db) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = [dict(r) for r in conn.execute("SELECT * FROM jobs ORDER BY id")]
+        conn.execute("DELETE FROM jobs")
+        names = [n for n in rows[0] if n != "id"]
+        copies = []
+        for i in range(1000):
+            row = dict(rows[i % 4], prompt=f"{rows[i % 4]['prompt']}, take {i}")
+            row["request_id"] = f"k-{i:04d}"
+            for path in ("video_path", "poster_path"):
+                row[path] = str(row[path]).replace(old, new)
+            copies.append([row[n] for n in names])
+        conn.executemany(
+            f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+            copies,
+        )
+    return folder
+
+
+def test_a_thousand_clip_gallery_loads_only_what_is_on_screen(lab: Lab, made: Path):
+    _install_thousand(made, lab.server.root_dir)
+    lab.server.write_notebook(
+        "thousand/all.ipynb",
+        ["from ltx_notebook.widgets import gallery\ngallery(range(1, 1001), row=None, col=None)"],
+    )
+    lab.open_notebook("thousand/all.ipynb")
+    lab.run_cell(0)
+    gal = lab.cell_output(0).locator(".ltx-gallery")
+    gal.wait_for(state="visible")
+    assert gal.locator(".ltx-tile").count() == 1000
+    assert gal.locator(".ltx-count").inner_text() == "1000 clips"
+    loaded = "(g) => g.querySelectorAll('.ltx-grid video[src]').length"
+    lab.page.wait_for_function(f"(g) => ({loaded})(g) > 0", arg=gal.element_handle())
+    first = gal.evaluate(loaded)
+    assert 0 < first <= 60, first  # the screenful (and a margin), not a thousand files
+    last = gal.locator(".ltx-tile").last
+    last.scroll_into_view_if_needed()
+    lab.page.wait_for_function(
+        "(t) => !!t.querySelector('video[src]')", arg=last.element_handle(), timeout=15_000
+    )
+    assert gal.evaluate(loaded) < 200
+    gal.locator(".ltx-bar").scroll_into_view_if_needed()
+    lab.screenshot("gallery-1000-lab")  # the viewport: the cell is 1,000 tiles tall
