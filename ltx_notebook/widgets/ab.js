@@ -34,6 +34,17 @@ function clock(seconds) {
   return `${m}:${(s - m * 60).toFixed(1).padStart(4, "0")}`;
 }
 
+// Keys are taken on the window, in the capture phase: before the notebook's own shortcuts
+// see them (Notebook 7 handles a/b/arrows before an output's listeners would), and only
+// when the key was pressed inside the view.
+function listenKeys(handler) {
+  window.addEventListener("keydown", handler, true);
+}
+
+function unlistenKeys(handler) {
+  window.removeEventListener("keydown", handler, true);
+}
+
 function iconButton(cls, icon, label, title) {
   const b = h("button", { class: cls, type: "button", title, "aria-label": label });
   b.innerHTML = ICON[icon];
@@ -201,7 +212,7 @@ function abView(a, b, resolve, { onClose } = {}) {
     h("thead", {}, h("tr", {}, h("th", { text: diff.length ? "differs" : "no differences" }), h("th", { text: `A · #${a.id}` }), h("th", { text: `B · #${b.id}` }))),
     h("tbody", {}, ...diff.map((r) => row(r, "ltx-ab-diff")), ...same.map((r) => row(r, "ltx-ab-same"))),
   );
-  const node = h("div", { class: "ltx-ab", tabindex: 0, "data-mode": mode }, bar, h("div", { class: "ltx-ab-body" }, stage, table));
+  const node = h("div", { class: "ltx-ab", tabindex: 0, "data-mode": mode, "data-lm-suppress-shortcuts": "true" }, bar, h("div", { class: "ltx-ab-body" }, stage, table));
 
   const dur = () => (Number.isFinite(va.duration) && va.duration > 0 ? va.duration : a.duration || 1);
   const ready = () => va.readyState >= 1 && vb.readyState >= 1;
@@ -279,15 +290,17 @@ function abView(a, b, resolve, { onClose } = {}) {
   wipe.addEventListener("input", () => setWipe(Number(wipe.value)));
   if (closeBtn) closeBtn.addEventListener("click", () => onClose());
   for (const v of [va, vb]) v.addEventListener("loadedmetadata", () => (ready() ? seek(0) : show()));
-  node.addEventListener("keydown", (e) => {
-    if (e.target.closest && e.target.closest("input[type=text], textarea, select")) return;
+  const onKey = (e) => {
+    if (!node.contains(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest("input[type=text], input[type=search], textarea, select")) return;
     if (e.key === " ") (playing ? pause : play)();
     else if (e.key === ",") step(-1);
     else if (e.key === ".") step(1);
     else return;
     e.preventDefault();
-    e.stopPropagation();
-  });
+    e.stopImmediatePropagation();
+  };
+  listenKeys(onKey);
   setMode("side");
   show();
   return {
@@ -297,6 +310,7 @@ function abView(a, b, resolve, { onClose } = {}) {
     step,
     setMode,
     dispose() {
+      unlistenKeys(onKey);
       playing = false;
       cancelAnimationFrame(raf);
       va.pause();

@@ -6,7 +6,8 @@
 // frame, `a`/`b` pick the focused tile, Enter opens its prompt.
 
 function render({ model, el }) {
-  const root = h("div", { class: "ltx-gallery", tabindex: 0, "aria-label": "LTX gallery" });
+  // data-lm-suppress-shortcuts: JupyterLab's keymap skips what is pressed inside.
+  const root = h("div", { class: "ltx-gallery", tabindex: 0, "aria-label": "LTX gallery", "data-lm-suppress-shortcuts": "true" });
   el.append(root);
   let videos = [];
   let playing = false;
@@ -467,7 +468,8 @@ function render({ model, el }) {
     next.scrollIntoView({ block: "nearest" });
   }
 
-  root.addEventListener("keydown", (e) => {
+  const onKey = (e) => {
+    if (!root.contains(e.target) || e.target.closest(".ltx-ab")) return; // the A/B has its own
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.target.closest("textarea, input, select")) return;
     const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
@@ -480,8 +482,9 @@ function render({ model, el }) {
     else if (e.key === "Escape" && ab) closeAB();
     else return;
     e.preventDefault();
-    e.stopPropagation(); // not the notebook's shortcuts (space, arrows, a/b insert cells)
-  });
+    e.stopImmediatePropagation(); // not the notebook's shortcuts (a/b insert cells, arrows…)
+  };
+  listenKeys(onKey);
 
   // -- building -------------------------------------------------------------------------------
   function build() {
@@ -571,6 +574,7 @@ function render({ model, el }) {
   keepStaticSoon(model);
 
   return () => {
+    unlistenKeys(onKey);
     playing = false;
     cancelAnimationFrame(raf);
     if (observer) observer.disconnect();

@@ -146,8 +146,18 @@ def test_gallery_and_ab_work_and_reopen_without_a_widget_error(front_end: Lab, m
     after = videos.first.evaluate("(v) => v.currentTime")
     assert 0 < after - before < 0.1, (before, after)
 
-    # A/B from the gallery: pick two tiles, step frames, both show the same frame.
+    # Arrows move between tiles and "a" picks one, and the notebook's own shortcuts
+    # (Notebook 7 inserts a cell on "a") stay out of it.
     tiles = gal.locator(".ltx-tile")
+    cells = lab.notebook.locator(".jp-Notebook .jp-Cell").count()
+    tiles.nth(0).locator(".ltx-heading").click()
+    for key in ("ArrowRight", "ArrowDown", "a"):
+        lab.page.keyboard.press(key)
+    assert tiles.nth(3).evaluate("(t) => t.classList.contains('ltx-pick-a')")
+    assert lab.notebook.locator(".jp-Notebook .jp-Cell").count() == cells
+    tiles.nth(3).locator(".ltx-pick-a-btn").click()  # unpicked again
+
+    # A/B from the gallery: pick two tiles, step frames, both show the same frame.
     tiles.nth(0).locator(".ltx-pick-a-btn").click()
     tiles.nth(3).locator(".ltx-pick-b-btn").click()
     ab = gal.locator(".ltx-ab")
