@@ -52,7 +52,10 @@ function render({ model, el }) {
   const tools = h("div", { class: "ltx-tools" }, search, statusSel, ratingSel, paramSel, sortSel, count, abHint);
   const abHost = h("div", { class: "ltx-ab-host" });
   const grid = h("div", { class: "ltx-grid" });
-  root.append(bar, tools, abHost, grid);
+  // Sorted other than by the grid, every tile goes into one flat, responsive list.
+  const sorted = h("div", { class: "ltx-sorted", hidden: true });
+  root.append(bar, tools, abHost, grid, sorted);
+  let tileNodes = [];
 
   const dur = (v) => (Number.isFinite(v.duration) && v.duration > 0 ? v.duration : null);
   const at = (v, s) => {
@@ -282,7 +285,7 @@ function render({ model, el }) {
   }
 
   function tileEls() {
-    return [...grid.querySelectorAll(".ltx-tile")];
+    return tileNodes;
   }
 
   function paintStars() {
@@ -377,18 +380,17 @@ function render({ model, el }) {
 
   function arrange() {
     const cmp = comparator();
+    const order = [...tileNodes].sort((p, q) => cmp(p._ltxTile, q._ltxTile));
     let shown = 0;
-    const containers = grid.classList.contains("ltx-flat") ? [grid] : [...grid.querySelectorAll(".ltx-cell")];
-    for (const box of containers) {
-      const kids = [...box.children].filter((n) => n._ltxTile);
-      kids.sort((p, q) => cmp(p._ltxTile, q._ltxTile));
-      for (const k of kids) {
-        const ok = matches(k._ltxTile);
-        k.hidden = !ok;
-        shown += ok ? 1 : 0;
-        box.append(k);
-      }
+    for (const n of order) {
+      const ok = matches(n._ltxTile);
+      n.hidden = !ok;
+      shown += ok ? 1 : 0;
     }
+    const flatten = sortSel.value !== "grid" && !grid.classList.contains("ltx-flat");
+    sorted.hidden = !flatten;
+    grid.hidden = flatten;
+    for (const n of order) (flatten ? sorted : n._ltxHome).append(n);
     const total = tilesData().length;
     count.textContent = shown === total ? `${total} clips` : `${shown} of ${total} clips`;
   }
@@ -516,6 +518,7 @@ function render({ model, el }) {
     const hasRow = model.get("row_param") != null;
     const hasCol = model.get("col_param") != null;
     grid.replaceChildren();
+    sorted.replaceChildren();
     grid.className = "ltx-grid";
     grid.style.gridTemplateColumns = "";
     if (!tiles.length) {
@@ -523,6 +526,7 @@ function render({ model, el }) {
     } else if (!hasRow && !hasCol) {
       grid.classList.add("ltx-flat");
       for (const tile of tiles) grid.append(tileNode(tile));
+      for (const n of grid.children) n._ltxHome = grid;
     } else {
       const ncols = Math.max(1, cols.length);
       grid.style.gridTemplateColumns = (hasRow ? "max-content " : "") + `repeat(${ncols}, minmax(0, 1fr))`;
@@ -546,12 +550,17 @@ function render({ model, el }) {
         if (hasRow) grid.append(h("div", { class: "ltx-rowhead", text: rows[r] }));
         for (let c = 0; c < ncols; c++) {
           const cell = h("div", { class: "ltx-cell" });
-          for (const tile of byCell.get(`${r}:${c}`) || []) cell.append(tileNode(tile));
+          for (const tile of byCell.get(`${r}:${c}`) || []) {
+            const node = tileNode(tile);
+            node._ltxHome = cell;
+            cell.append(node);
+          }
           if (!cell.childElementCount) cell.classList.add("ltx-cell-empty");
           grid.append(cell);
         }
       }
     }
+    tileNodes = [...grid.querySelectorAll(".ltx-tile")];
     fillTools();
     arrange();
     paintStars();

@@ -253,10 +253,27 @@ def test_a_4x6_gallery_fills_the_width_filters_and_plays(front_end: Lab, made: P
     assert gal.locator(".ltx-tile:not([hidden])").count() == 4
     assert gal.locator(".ltx-count").inner_text() == "4 of 24 clips"
     gal.locator(".ltx-fparam").select_option(value="")
+    rated = tiles.nth(7).get_attribute("data-job-id")
     tiles.nth(7).locator(".ltx-star").nth(4).click()
     gal.locator(".ltx-frating").select_option(value="5")
     assert gal.locator(".ltx-tile:not([hidden])").count() == 1
     gal.locator(".ltx-frating").select_option(value="")
+    # Sorted by rating: one flat list, best first; grid order brings the grid back.
+    gal.locator(".ltx-sort").select_option(value="rating")
+    assert gal.locator(".ltx-sorted").is_visible()
+    assert gal.locator(".ltx-sorted .ltx-tile").count() == 24
+    assert gal.locator(".ltx-sorted .ltx-tile").first.get_attribute("data-job-id") == rated
+    gal.locator(".ltx-sort").select_option(value="grid")
+    assert (
+        gal.locator(".ltx-sorted").is_hidden() and gal.locator(".ltx-cell .ltx-tile").count() == 24
+    )
+    # The whole prompt over the clip on hover; a click opens it in the tile.
+    prompt = tiles.first.locator(".ltx-prompt")
+    prompt.hover()
+    over = tiles.first.locator(".ltx-prompt-over")
+    assert over.is_visible() and over.inner_text() == VARIANTS[0]
+    prompt.click()
+    assert prompt.get_attribute("aria-expanded") == "true"
     gal.locator(".ltx-search").fill("wolf")
     assert gal.locator(".ltx-tile:not([hidden])").count() == 6
     assert lab.external_requests == []
