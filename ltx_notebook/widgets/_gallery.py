@@ -81,8 +81,9 @@ class Gallery(anywidget.AnyWidget):
     front end or Python) writes the store.
     """
 
-    # ab.js (the helpers and the A/B view) goes in front: anywidget takes one module.
-    _esm = module_text("ab.js", "gallery.js")
+    # ab.js (helpers, the A/B view) and tools.js (filter, sort) go in front: anywidget
+    # takes one module.
+    _esm = module_text("ab.js", "tools.js", "gallery.js")
     _css = module_text("gallery.css", "ab.css")
 
     tiles = t.List(t.Dict()).tag(sync=True)

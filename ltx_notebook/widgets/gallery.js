@@ -1,4 +1,4 @@
-// The review gallery's view (anywidget ES module; ab.js is joined in front of it): a grid
+// The review gallery's view (anywidget ES module; ab.js and tools.js are joined in front): a grid
 // of clips sized to the output's width, one control bar that plays, pauses, seeks and
 // steps them all together, filters and sorts, a star rating + note box per tile, and an
 // A/B pick that opens two clips frame-locked. Ratings and notes go back to Python through
@@ -35,21 +35,9 @@ function render({ model, el }) {
   const message = h("span", { class: "ltx-message", role: "status" });
   const bar = h("div", { class: "ltx-bar" }, playBtn, restartBtn, backBtn, fwdBtn, scrub, time, speed, message);
 
-  // -- filter and sort -------------------------------------------------------------------
-  const search = h("input", { class: "ltx-search", type: "search", placeholder: "filter prompt, params…", "aria-label": "filter" });
-  const statusSel = h("select", { class: "ltx-fstatus", "aria-label": "status filter" });
-  const ratingSel = h(
-    "select",
-    { class: "ltx-frating", "aria-label": "rating filter" },
-    h("option", { value: "", text: "any rating" }),
-    ...[5, 4, 3, 2, 1].map((n) => h("option", { value: String(n), text: `${"★".repeat(n)}${n < STARS ? " or more" : ""}` })),
-    h("option", { value: "0", text: "unrated" }),
-  );
-  const paramSel = h("select", { class: "ltx-fparam", "aria-label": "param filter" });
-  const sortSel = h("select", { class: "ltx-sort", "aria-label": "sort" });
-  const count = h("span", { class: "ltx-count" });
-  const abHint = h("span", { class: "ltx-ab-hint", text: "pick A and B on two tiles to compare" });
-  const tools = h("div", { class: "ltx-tools" }, search, statusSel, ratingSel, paramSel, sortSel, count, abHint);
+  // -- filter and sort (tools.js) --------------------------------------------------------
+  const { tools, search, statusSel, ratingSel, paramSel, sortSel, count, abHint, fillTools, matches, comparator } =
+    reviewTools(model);
   const abHost = h("div", { class: "ltx-ab-host" });
   const grid = h("div", { class: "ltx-grid" });
   // Sorted other than by the grid, every tile goes into one flat, responsive list.
@@ -307,77 +295,6 @@ function render({ model, el }) {
     }
   }
 
-  // -- filter and sort ----------------------------------------------------------------------
-  function fillTools() {
-    const tiles = tilesData();
-    const keep = (sel) => sel.value;
-    const was = { s: keep(statusSel), p: keep(paramSel), o: keep(sortSel) };
-    const statuses = [...new Set(tiles.map((x) => x.status))];
-    statusSel.replaceChildren(h("option", { value: "", text: "any status" }), ...statuses.map((s) => h("option", { value: s, text: s })));
-    const params = model.get("params") || [];
-    const opts = [h("option", { value: "", text: "any params" })];
-    for (const name of params) {
-      const values = [...new Set(tiles.map((x) => (x.params || {})[name] ?? "—"))];
-      for (const v of values) opts.push(h("option", { value: JSON.stringify([name, v]), text: `${name.replace(/_/g, " ")}: ${v}` }));
-    }
-    paramSel.replaceChildren(...opts);
-    paramSel.hidden = params.length === 0;
-    sortSel.replaceChildren(
-      h("option", { value: "grid", text: "sort: grid order" }),
-      h("option", { value: "rating", text: "sort: rating ↓" }),
-      h("option", { value: "newest", text: "sort: newest" }),
-      h("option", { value: "oldest", text: "sort: oldest" }),
-      h("option", { value: "status", text: "sort: status" }),
-      ...params.map((p) => h("option", { value: `param:${p}`, text: `sort: ${p.replace(/_/g, " ")}` })),
-    );
-    statusSel.value = statuses.includes(was.s) ? was.s : "";
-    paramSel.value = [...paramSel.options].some((o) => o.value === was.p) ? was.p : "";
-    sortSel.value = [...sortSel.options].some((o) => o.value === was.o) ? was.o : "grid";
-  }
-
-  function matches(tile) {
-    const ratings = model.get("ratings") || {};
-    const q = search.value.trim().toLowerCase();
-    if (q) {
-      const hay = [tile.prompt, tile.heading, tile.stats, tile.request_id, ...Object.values(tile.params || {})].join(" ").toLowerCase();
-      if (!q.split(/\s+/).every((w) => hay.includes(w))) return false;
-    }
-    if (statusSel.value && tile.status !== statusSel.value) return false;
-    if (ratingSel.value !== "") {
-      const r = ratings[tile.key] || 0;
-      const want = Number(ratingSel.value);
-      if (want === 0 ? r !== 0 : r < want) return false;
-    }
-    if (paramSel.value) {
-      const [name, value] = JSON.parse(paramSel.value);
-      if (((tile.params || {})[name] ?? "—") !== value) return false;
-    }
-    return true;
-  }
-
-  function comparator() {
-    const ratings = model.get("ratings") || {};
-    const how = sortSel.value;
-    const num = (s) => {
-      const m = /^-?\d+(\.\d+)?/.exec(String(s));
-      return m ? Number(m[0]) : NaN;
-    };
-    const byLabel = (x, y) => {
-      const a = num(x);
-      const b = num(y);
-      return Number.isNaN(a) || Number.isNaN(b) ? String(x).localeCompare(String(y)) : a - b;
-    };
-    if (how === "rating") return (x, y) => (ratings[y.key] || 0) - (ratings[x.key] || 0) || x.id - y.id;
-    if (how === "newest") return (x, y) => y.id - x.id;
-    if (how === "oldest") return (x, y) => x.id - y.id;
-    if (how === "status") return (x, y) => x.status.localeCompare(y.status) || x.id - y.id;
-    if (how.startsWith("param:")) {
-      const p = how.slice(6);
-      return (x, y) => byLabel((x.params || {})[p] ?? "", (y.params || {})[p] ?? "") || x.id - y.id;
-    }
-    return (x, y) => x._order - y._order;
-  }
-
   function arrange() {
     const cmp = comparator();
     const order = [...tileNodes].sort((p, q) => cmp(p._ltxTile, q._ltxTile));
@@ -447,24 +364,7 @@ function render({ model, el }) {
     let next;
     if (!cur) next = tiles[0];
     else if (dx) next = tiles[Math.max(0, Math.min(tiles.length - 1, tiles.indexOf(cur) + dx))];
-    else {
-      // Up/down: the nearest tile in the next row of the visual layout.
-      const r = cur.getBoundingClientRect();
-      const cx = r.left + r.width / 2;
-      let best = null;
-      let bestScore = Infinity;
-      for (const n of tiles) {
-        const q = n.getBoundingClientRect();
-        const dyv = dy > 0 ? q.top - r.bottom : r.top - q.bottom;
-        if (dyv < -2) continue;
-        const score = dyv * 4 + Math.abs(q.left + q.width / 2 - cx);
-        if (n !== cur && score < bestScore) {
-          best = n;
-          bestScore = score;
-        }
-      }
-      next = best || cur;
-    }
+    else next = nearestTile(tiles, cur, dy);
     focusKey = next._ltxTile.key;
     next.focus();
     next.scrollIntoView({ block: "nearest" });
