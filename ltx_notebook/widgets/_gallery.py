@@ -343,7 +343,8 @@ def gallery(
     *jobs_or_frame*: a list of Jobs, a Sweep, a ``history()`` DataFrame (rows
     by local id), or local ids. Rows group by the *row* parameter's values,
     columns by *col*'s (any job field: ``prompt``, ``generate_audio``,
-    ``tag``…); ``None`` for both gives a flat grid. *width* is a CSS width
+    ``tag``…); ``None`` for both gives a flat grid. Left at the defaults over
+    clips of several models, rows are the models. *width* is a CSS width
     for the whole grid; tiles scale to it, as many columns as fit tiles of at
     least *min_tile* pixels (a row × column grid keeps its columns and fills
     them). Pick two tiles' A and B to compare them frame by frame; space
@@ -352,6 +353,8 @@ def gallery(
     ``auto`` inlines only where the front end cannot serve local files.
     """
     store, records = collect(jobs_or_frame, session=session)
+    if (row, col) == ("resolution", "duration") and len({r.model for r in records}) > 1:
+        row = "model"  # the default layout, over several models: a row per model
     widget = Gallery(
         records,
         store,

@@ -119,3 +119,29 @@ def test_a_thousand_clips_are_one_query_and_a_bounded_page(
     assert tiles < 2_000_000, tiles  # paths, not bytes: the view loads what scrolls in
     assert not any(str(t["src"]).startswith("data:") for t in g.tiles)
     assert WIDGET_MIME in data
+
+
+def test_several_models_get_a_row_each_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    from ltx_notebook import validate
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("LTX_NOTEBOOK_FRONTEND", "jupyter")
+    store = Store(tmp_path / "jobs.sqlite")
+    ids = [
+        store.create(
+            validate(model, prompt="a kite", duration=d), cost_estimate=None, base_url=None
+        ).id
+        for model in ("ltx-2-pro", "ltx-2-fast")
+        for d in (6, 8)
+    ]
+    session = type("S", (), {"store": store})()
+    g = gallery(ids, session=session)  # type: ignore[arg-type]
+    assert (g.row_param, g.col_param) == ("model", "duration")
+    assert g.rows == ["ltx-2-pro", "ltx-2-fast"] and "model" in g.params
+    assert all(
+        "ltx-2-fast" in t["heading"] for t in g.tiles if t["params"]["model"] == "ltx-2-fast"
+    )
+    chosen = gallery(ids, row="resolution", col=None, session=session)  # type: ignore[arg-type]
+    assert chosen.row_param == "resolution"
+    one = gallery(ids[:2], session=session)  # type: ignore[arg-type]
+    assert one.row_param == "resolution"
