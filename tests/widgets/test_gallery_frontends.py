@@ -186,7 +186,19 @@ def test_gallery_and_ab_work_and_reopen_without_a_widget_error(front_end: Lab, m
     lab.run_cell(1)
     cmp = lab.cell_output(1).locator(".ltx-ab")
     cmp.wait_for(state="visible")
-    lab.page.wait_for_function(LOADED, arg=cmp.locator("video").element_handles(), timeout=30_000)
+    both = cmp.locator("video")
+    lab.page.wait_for_function(LOADED, arg=both.element_handles(), timeout=30_000)
+    # Played, then paused: both clips stop on the same frame.
+    cmp.locator(".ltx-ab-play").click()
+    lab.page.wait_for_function(
+        "(vs) => vs.every((v) => !v.paused) && vs[0].currentTime > 1.0",
+        arg=both.element_handles(),
+        timeout=15_000,
+    )
+    cmp.locator(".ltx-ab-play").click()
+    lab.page.wait_for_function(LOADED, arg=both.element_handles())
+    ta, tb = both.evaluate_all("(vs) => vs.map((v) => v.currentTime)")
+    assert ta == pytest.approx(tb, abs=1e-3) and ta > 1.0, (ta, tb)
     cmp.locator(".ltx-ab-fwd").click()
     lab.screenshot(f"ab-light-{fe}", locator=lab.cell(1))
     lab.set_theme("dark")
