@@ -55,7 +55,7 @@ if _typing.TYPE_CHECKING:
     from ._storage.records import JobRecord
     from ._storage.store import Store
     from ._view.spend import Spend
-    from .widgets import Gallery
+    from .widgets import ABCompare, Gallery
 
 __version__ = "0.1.0"
 
@@ -88,6 +88,7 @@ __all__ = [
     "WaitTimeout",
     "__version__",
     "compare",
+    "compare_clips",
     "configure",
     "credits",
     "estimate_cost",
@@ -368,6 +369,25 @@ def gallery(
 
 
 _PRESENTERS.gallery = gallery
+
+
+def compare_clips(
+    a: Any,
+    b: Any,
+    *,
+    mode: str = "side",
+    session: Session | None = None,
+    **options: Any,
+) -> ABCompare:
+    """Two clips frame-locked, side by side or as a wipe, with their params' differences.
+
+    *a*, *b*: Jobs, local ids or request ids. *mode*: ``"side"`` or ``"wipe"``.
+    Space plays both, ``,`` and ``.`` step one frame; the gallery opens the same
+    view when two tiles are picked as A and B.
+    """
+    from .widgets import compare_clips as draw
+
+    return draw(a, b, mode=mode, session=session or _default_session(), **options)
 
 
 def export_report(

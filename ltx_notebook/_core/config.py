@@ -20,7 +20,7 @@ from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from .errors import InsecureURLWarning, InvalidParams, register_secret
-from .secrets import key_problem
+from .secrets import colab_secret, key_problem
 
 __all__ = ["Secret", "Settings", "configure", "get_settings"]
 
@@ -265,7 +265,11 @@ class Settings:
     def from_env(cls, *, read_key: bool = True) -> Settings:
         """The settings the environment gives; *read_key* False leaves the key unset."""
         env = os.environ
-        key = clean_key(env.get("SEGMIND_API_KEY"), source="SEGMIND_API_KEY") if read_key else None
+        key = None
+        if read_key:
+            key = clean_key(env.get("SEGMIND_API_KEY"), source="SEGMIND_API_KEY")
+            if key is None:  # in Colab, the notebook's secret of the same name
+                key = clean_key(colab_secret("SEGMIND_API_KEY"), source="Colab's SEGMIND_API_KEY")
         media = Path(env.get("LTX_NOTEBOOK_MEDIA_DIR") or "ltx_media")
         store = Path(env.get("LTX_NOTEBOOK_STORE") or media / "ltx-jobs.sqlite")
         return cls(

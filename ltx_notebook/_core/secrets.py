@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import sys
 from typing import Final
 from urllib.parse import quote, quote_plus
 
@@ -22,6 +23,7 @@ __all__ = [
     "KeyScrubber",
     "RedactedError",
     "clean_cause",
+    "colab_secret",
     "key_problem",
     "redact",
     "register_secret",
@@ -117,6 +119,29 @@ def _base64_cores(raw: bytes) -> set[str]:
             end = 8 * (offset + len(raw)) // 6
             cores.add(encoded[start:end])
     return cores
+
+
+def colab_secret(name: str) -> str | None:
+    """The Colab notebook secret *name* (the key icon in Colab's sidebar), or ``None``.
+
+    Only asked inside Colab: ``google.colab`` is imported lazily, and only when
+    the runtime already loaded it, so elsewhere this costs nothing and never
+    fails. Inside Colab, a secret that is missing, or whose notebook access is
+    not granted, is ``None`` too: the usual "no key" message then says what to
+    do. The value is registered for :func:`redact` before it is returned.
+    """
+    if "google.colab" not in sys.modules:  # Colab's kernel imports it at start
+        return None
+    try:
+        from google.colab import userdata  # type: ignore[import-not-found]  # Colab only
+
+        value = userdata.get(name)
+    except Exception:  # SecretNotFoundError, NotebookAccessError, a timeout: no key
+        return None
+    if not isinstance(value, str) or not value.strip():
+        return None
+    register_secret(value)
+    return value
 
 
 class RedactedError(Exception):

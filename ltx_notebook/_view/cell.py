@@ -82,13 +82,20 @@ def video_html(
     embed = Embed(embed)
     src = None
     if embed is Embed.ALWAYS or (embed is Embed.AUTO and not _frontend.detect().serves_files):
-        cap = None if embed is Embed.ALWAYS else embed_cap
+        cap = None if embed is Embed.ALWAYS else _frontend.embed_cap(embed_cap)
         src = _media.data_uri(path, max_bytes=cap)
     src = src or relative_src(path, base_dir)
     poster = ""
     if record.poster_path and Path(record.poster_path).is_file():
         poster = f' poster="{html.escape(poster_src(Path(record.poster_path), base_dir))}"'
     title = html.escape(record.prompt)
+    note = _frontend.audio_note(str(path)) if record.has_audio or record.generate_audio else None
+    note_html = (
+        f'<div class="ltx-audio-note" style="font:12px/1.4 sans-serif;margin-top:4px">'
+        f"🔇 {html.escape(note)}</div>"
+        if note
+        else ""
+    )
     return (
         f'<figure class="ltx-video" style="margin:0;max-width:{width}">'
         f'<video controls preload="metadata" playsinline{poster} '
@@ -96,7 +103,7 @@ def video_html(
         f'style="width:100%;max-width:960px;display:block;background:#000"></video>'
         f'<figcaption style="font:12px/1.4 sans-serif;opacity:.75;margin-top:4px">'
         f"{html.escape(record.request_id or '')} · {html.escape(_caption(record))}"
-        f"</figcaption></figure>"
+        f"</figcaption>{note_html}</figure>"
     )
 
 

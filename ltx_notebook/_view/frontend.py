@@ -9,10 +9,18 @@ nbconvert and papermill set none of these, and terminal IPython has no kernel.
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from enum import StrEnum
+from typing import Final
 
-__all__ = ["Frontend", "detect"]
+__all__ = ["COLAB_EMBED_CAP", "Frontend", "audio_note", "detect", "embed_cap"]
+
+# Colab keeps every output in the browser tab's memory and its runtime stalls, then
+# crashes, on outputs of tens of MB: inline at most this much video in all.
+COLAB_EMBED_CAP: Final = 8 * 1024 * 1024
+
+_said_audio = threading.Event()
 
 
 class Frontend(StrEnum):
@@ -65,3 +73,25 @@ def detect() -> Frontend:
     if "JPY_SESSION_NAME" in env:
         return Frontend.JUPYTER
     return Frontend.HEADLESS
+
+
+def embed_cap(cap: int) -> int:
+    """*cap* (bytes of video to inline), lowered to what the front end survives."""
+    return min(cap, COLAB_EMBED_CAP) if detect() is Frontend.COLAB else cap
+
+
+def audio_note(path: str) -> str | None:
+    """The one-time VS Code warning that a clip's AAC audio will not play there, or ``None``.
+
+    VS Code's built-in player has no AAC decoder (microsoft/vscode#156558), so
+    a clip plays silent. Said once per kernel: the first clip with sound shows
+    it, later ones do not repeat it.
+    """
+    if detect() is not Frontend.VSCODE or _said_audio.is_set():
+        return None
+    _said_audio.set()
+    return (
+        "VS Code's player cannot decode this clip's AAC audio track (microsoft/vscode#156558), "
+        f"so it plays silent here. To hear it, open {path} in a media player or a browser, "
+        "or write a page with ltx.export_report(...) and open that in a browser."
+    )

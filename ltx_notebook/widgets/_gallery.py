@@ -18,7 +18,19 @@ reads from the page config. Where the front end cannot serve local files
 
 Widget state is not saved with most notebooks, so the display bundle also
 carries ``text/html``: the static grid (posters, ``<video controls>``, labels,
-ratings) that nbviewer, GitHub and nbconvert show instead.
+ratings) that nbviewer, GitHub and nbconvert show instead. JupyterLab and
+Notebook 7 always prefer the widget view of a bundle, and a saved view whose
+model is gone reads "Error displaying widget: model not found" (ipywidgets'
+renderer shows that once the manager has restored and the id is unknown). So
+once the live view is drawn, ``gallery.js`` drops the widget view from the
+*saved* copy of its output (the output model's data, which Lab serialises),
+leaving the static grid: a reopened notebook shows the grid, with or without
+a kernel, and re-running the cell brings the live gallery back.
+
+The payload stays bounded whatever the number of clips: tiles carry paths,
+not bytes (the front end turns them into ``/files/`` URLs and loads videos as
+they scroll into view), posters are inlined into the static grid under a
+budget, and the store is read in one query.
 """
 
 from __future__ import annotations
@@ -38,21 +50,27 @@ from .._storage import media
 from .._storage.records import JobRecord
 from .._storage.store import Store
 from .._view import frontend
-from .._view.cell import POSTER_EMBED_CAP, Embed, poster_src, relative_src
-from .._view.grid import Grid, collect, layout, missing_reason, poster_file, video_file
-from .._view.job_progress import STATE_COLOURS
-from .._view.labels import STARS, param_title, tile_heading, tile_stats
+from .._view.cell import POSTER_EMBED_CAP, Embed, relative_src
+from .._view.clip_facts import prompt_parts
+from .._view.grid import Grid, collect, layout, poster_file, video_file
+from .._view.labels import STARS, param_title
 from .._view.static_grid import static_grid_html
+from ._assets import module_text
+from ._tiles import clip_tile
 
 if TYPE_CHECKING:
     from .._jobs.session import Session
 
-__all__ = ["GALLERY_EMBED_CAP", "Gallery", "gallery"]
+__all__ = ["GALLERY_EMBED_CAP", "STATIC_POSTER_BUDGET", "STATIC_TILES_MAX", "Gallery", "gallery"]
 
 log = logging.getLogger("ltx_notebook")
-_HERE: Final = Path(__file__).parent
 # Total bytes of video one gallery inlines when it embeds; the rest is linked.
 GALLERY_EMBED_CAP: Final = 64 * 1024 * 1024
+# The saved static grid inlines posters up to this many bytes in all (later ones are
+# linked by path), and shows at most this many tiles: a notebook stays small, however
+# many clips the live gallery holds.
+STATIC_POSTER_BUDGET: Final = 768 * 1024
+STATIC_TILES_MAX: Final = 240
 
 
 class Gallery(anywidget.AnyWidget):
@@ -63,8 +81,10 @@ class Gallery(anywidget.AnyWidget):
     front end or Python) writes the store.
     """
 
-    _esm = _HERE / "gallery.js"
-    _css = _HERE / "gallery.css"
+    # ab.js (helpers, the A/B view) and tools.js (filter, sort) go in front: anywidget
+    # takes one module.
+    _esm = module_text("ab.js", "tools.js", "gallery.js")
+    _css = module_text("gallery.css", "ab.css")
 
     tiles = t.List(t.Dict()).tag(sync=True)
     rows = t.List(t.Unicode()).tag(sync=True)
@@ -74,8 +94,12 @@ class Gallery(anywidget.AnyWidget):
     ratings = t.Dict().tag(sync=True)
     notes = t.Dict().tag(sync=True)
     width = t.Unicode("100%").tag(sync=True)
+    min_tile = t.Int(220).tag(sync=True)  # px: columns are as many as fit the output's width
+    params = t.List(t.Unicode()).tag(sync=True)  # the params that vary, to filter and sort by
     message = t.Unicode("").tag(sync=True)
     _home = t.Unicode("").tag(sync=True)
+    # The view finds its own output by this id to keep only the static grid in the saved file.
+    _self_id = t.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -85,20 +109,22 @@ class Gallery(anywidget.AnyWidget):
         row: str | None = "resolution",
         col: str | None = "duration",
         width: str = "100%",
+        min_tile: int = 220,
         embed: Embed | str = Embed.AUTO,
         embed_cap: int = GALLERY_EMBED_CAP,
         base_dir: Path | None = None,
     ) -> None:
         self.store = store
         self.embed = Embed(embed)
-        self.embed_cap = embed_cap
+        self.embed_cap = frontend.embed_cap(embed_cap)
         self.base_dir = base_dir
         self._row, self._col = row, col
         self._records = list(records)
         self._lock = threading.Lock()
         self._srcs: dict[str, str] = {}
         self._grid: Grid = layout(self._records, row, col)
-        super().__init__(width=width, _home=Path.home().as_posix())
+        super().__init__(width=width, min_tile=min_tile, _home=Path.home().as_posix())
+        self._self_id = self.model_id or ""
         self._apply(self._records)
 
     # -- state ----------------------------------------------------------------
@@ -114,7 +140,8 @@ class Gallery(anywidget.AnyWidget):
 
     def refresh(self) -> Gallery:
         """Re-read every job from the store (a sweep that was still running, new ratings)."""
-        fresh = [self.store.get(r.id) or r for r in self._records]
+        found = {r.id: r for r in self.store.find(id=[r.id for r in self._records])}
+        fresh = [found.get(r.id, r) for r in self._records]
         self._apply(fresh)
         return self
 
@@ -124,11 +151,14 @@ class Gallery(anywidget.AnyWidget):
             self._grid = grid = layout(records, self._row, self._col)
             budget = [self.embed_cap]
             self._srcs = {}
+            self._parts = prompt_parts(rec.prompt for rec in records)
             tiles: list[dict[str, Any]] = []
             for r, _row_value in enumerate(grid.rows):
                 for c, _col_value in enumerate(grid.cols):
                     tiles.extend(self._tile(rec, r, c, budget) for rec in grid.cell(r, c))
+            varying = _varying([t["params"] for t in tiles])
             with self.hold_sync():
+                self.params = varying
                 self.row_param, self.col_param = grid.row, grid.col
                 self.rows = [format_param(grid.row, v) for v in grid.rows] if grid.row else []
                 self.cols = [format_param(grid.col, v) for v in grid.cols] if grid.col else []
@@ -146,51 +176,23 @@ class Gallery(anywidget.AnyWidget):
         return self.embed is Embed.AUTO and not frontend.detect().serves_files
 
     def _tile(self, record: JobRecord, r: int, c: int, budget: list[int]) -> dict[str, Any]:
-        video = video_file(record)
-        poster = poster_file(record)
-        src = poster_src = None
-        if video is not None:
-            src = relative_src(video, self.base_dir)
-            size = video.stat().st_size
-            if self._embeds() and size <= budget[0]:
-                budget[0] -= size
-                src = media.data_uri(video, max_bytes=None)
-                if poster is not None:
-                    poster_src = media.data_uri(poster, max_bytes=POSTER_EMBED_CAP)
-        if poster is not None and poster_src is None:
-            poster_src = relative_src(poster, self.base_dir)
-        if video is not None and src is not None:
-            self._srcs[video.resolve().as_posix()] = src
-        if poster is not None and poster_src is not None:
-            self._srcs[poster.resolve().as_posix()] = poster_src
-        aspect = (
-            record.video_width / record.video_height
-            if record.video_width and record.video_height
-            else 16 / 9
+        tile = clip_tile(record, base_dir=self.base_dir, budget=budget if self._embeds() else None)
+        video, poster = video_file(record), poster_file(record)
+        if video is not None and tile["src"] is not None:
+            self._srcs[video.resolve().as_posix()] = tile["src"]
+        if poster is not None and tile["poster"] is not None:
+            self._srcs[poster.resolve().as_posix()] = tile["poster"]
+        tile.update(
+            row=r,
+            col=c,
+            prompt_parts=self._parts.get(record.prompt, [(record.prompt, False)]),
         )
-        return {
-            "id": record.id,
-            "key": str(record.id),
-            "row": r,
-            "col": c,
-            "heading": tile_heading(record),
-            "prompt": record.prompt,
-            "stats": tile_stats(record),
-            "status": record.status.value,
-            "colour": STATE_COLOURS.get(record.status, "#6b7280"),
-            "request_id": record.request_id or "",
-            "src": src,
-            "paths": _candidates(video),
-            "poster": poster_src,
-            "poster_paths": _candidates(poster),
-            "missing": missing_reason(record),
-            "duration": record.video_seconds or float(record.duration),
-            "aspect": round(aspect, 4),
-        }
+        return tile
 
     # -- ratings and notes ------------------------------------------------------
 
     _syncing = False
+    _parts: dict[str, list[tuple[str, bool]]] = {}  # noqa: RUF012 - replaced, never mutated
 
     def rate(self, job_id: int, stars: int | None) -> None:
         """Rate job *job_id* 1–5 (``None`` clears), as a star click does."""
@@ -250,22 +252,41 @@ class Gallery(anywidget.AnyWidget):
     # -- display ----------------------------------------------------------------
 
     def static_html(self) -> str:
-        """The grid as plain HTML with posters, for the saved notebook (no widget needed)."""
+        """The grid as plain HTML with posters, for the saved notebook (no widget needed).
+
+        Bounded: at most :data:`STATIC_TILES_MAX` tiles, posters inlined up to
+        :data:`STATIC_POSTER_BUDGET` bytes in all and linked by path after that.
+        """
         srcs = self._srcs
+        poster_budget = [STATIC_POSTER_BUDGET]
 
         def src_for(path: Path) -> str | None:
             return srcs.get(path.resolve().as_posix()) or relative_src(path, self.base_dir)
 
-        title = ""
-        if self._grid.row or self._grid.col:
-            by = " × ".join(param_title(p) for p in (self._grid.row, self._grid.col) if p)
-            title = f"<div style='font-weight:600;margin:4px 8px'>LTX gallery · {html.escape(by)}"
-            title += f" · {len(self._records)} clips</div>"
-
         def poster_for(path: Path) -> str:
-            return poster_src(path, self.base_dir)
+            size = path.stat().st_size
+            if size <= min(poster_budget[0], POSTER_EMBED_CAP):
+                uri = media.data_uri(path, max_bytes=POSTER_EMBED_CAP)
+                if uri is not None:
+                    poster_budget[0] -= size
+                    return uri
+            return relative_src(path, self.base_dir)
 
-        return title + static_grid_html(self._grid, video_src=src_for, poster_src=poster_for)
+        records = self._records
+        grid = self._grid
+        more = ""
+        if len(records) > STATIC_TILES_MAX:
+            grid = layout(records[:STATIC_TILES_MAX], self._row, self._col)
+            more = (
+                f"<div style='margin:4px 8px;opacity:.75'>… and {len(records) - STATIC_TILES_MAX}"
+                " more clips: run the cell to see them all in the live gallery</div>"
+            )
+        title = ""
+        if grid.row or grid.col:
+            by = " × ".join(param_title(p) for p in (grid.row, grid.col) if p)
+            title = f"<div style='font-weight:600;margin:4px 8px'>LTX gallery · {html.escape(by)}"
+            title += f" · {len(records)} clips</div>"
+        return title + static_grid_html(grid, video_src=src_for, poster_src=poster_for) + more
 
     def _repr_mimebundle_(self, **kwargs: Any) -> Any:
         static = {"text/plain": repr(self), "text/html": self.static_html()}
@@ -300,11 +321,10 @@ class Gallery(anywidget.AnyWidget):
             job.add_listener(on_change)
 
 
-def _candidates(path: Path | None) -> list[str]:
-    """Absolute POSIX spellings of *path* (as given and with links resolved)."""
-    if path is None:
-        return []
-    return list(dict.fromkeys([path.absolute().as_posix(), path.resolve().as_posix()]))
+def _varying(params: list[dict[str, str]]) -> list[str]:
+    """The param names whose labels differ between tiles (or are missing from some)."""
+    names = list(dict.fromkeys(name for p in params for name in p))
+    return [n for n in names if len({p.get(n) for p in params}) > 1]
 
 
 def gallery(
@@ -314,6 +334,7 @@ def gallery(
     *,
     session: Session | None = None,
     width: str = "100%",
+    min_tile: int = 220,
     embed: Embed | str = Embed.AUTO,
     embed_cap: int = GALLERY_EMBED_CAP,
 ) -> Gallery:
@@ -322,14 +343,27 @@ def gallery(
     *jobs_or_frame*: a list of Jobs, a Sweep, a ``history()`` DataFrame (rows
     by local id), or local ids. Rows group by the *row* parameter's values,
     columns by *col*'s (any job field: ``prompt``, ``generate_audio``,
-    ``tag``…); ``None`` for both gives a flat grid. *width* is a CSS width
-    for the whole grid; tiles scale to it. *embed*: ``never`` links files by
+    ``tag``…); ``None`` for both gives a flat grid. Left at the defaults over
+    clips of several models, rows are the models. *width* is a CSS width
+    for the whole grid; tiles scale to it, as many columns as fit tiles of at
+    least *min_tile* pixels (a row × column grid keeps its columns and fills
+    them). Pick two tiles' A and B to compare them frame by frame; space
+    plays, arrows move, ``,`` and ``.`` step a frame. *embed*: ``never`` links files by
     relative path, ``always`` inlines them (up to *embed_cap* bytes in all),
     ``auto`` inlines only where the front end cannot serve local files.
     """
     store, records = collect(jobs_or_frame, session=session)
+    if (row, col) == ("resolution", "duration") and len({r.model for r in records}) > 1:
+        row = "model"  # the default layout, over several models: a row per model
     widget = Gallery(
-        records, store, row=row, col=col, width=width, embed=embed, embed_cap=embed_cap
+        records,
+        store,
+        row=row,
+        col=col,
+        width=width,
+        min_tile=min_tile,
+        embed=embed,
+        embed_cap=embed_cap,
     )
     if isinstance(jobs_or_frame, Job):
         widget._follow([jobs_or_frame])

@@ -1,100 +1,31 @@
-// The review gallery's view (anywidget ES module): a grid of clips, one control bar that
-// plays, pauses and seeks them all together, and a star rating + note box per tile.
-// Ratings and notes go back to Python through the `ratings` / `notes` Dict traits.
-
-const STARS = 5;
-// Icons as inline SVG: media-control glyphs (⏮ ❚❚) are missing from many fonts.
-const svg = (d) =>
-  `<svg viewBox="0 0 16 16" width="11" height="11" aria-hidden="true"><path d="${d}" fill="currentColor"/></svg>`;
-const ICON = {
-  play: svg("M4 2l10 6-10 6z"),
-  pause: svg("M3 2h4v12H3zM9 2h4v12H9z"),
-  restart: svg("M2 2h2v12H2zM14 2v12L5 8z"),
-};
-
-function h(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === "class") node.className = v;
-    else if (k === "text") node.textContent = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else node.setAttribute(k, v === true ? "" : String(v));
-  }
-  for (const c of children) if (c) node.append(c);
-  return node;
-}
-
-function clock(seconds) {
-  const s = Number.isFinite(seconds) && seconds > 0 ? seconds : 0;
-  const m = Math.floor(s / 60);
-  return `${m}:${(s - m * 60).toFixed(1).padStart(4, "0")}`;
-}
-
-// JupyterLab / Notebook 7 serve files under <baseUrl>files/<path below the server root>.
-// Widget output is not rewritten by Lab's URL resolver, so resolve the tile's absolute
-// path here; a plain relative src is the fallback elsewhere.
-function pageConfig() {
-  const el = document.getElementById("jupyter-config-data");
-  if (!el) return null;
-  try {
-    return JSON.parse(el.textContent || "{}");
-  } catch {
-    return null;
-  }
-}
-
-function resolver(home) {
-  const cfg = pageConfig();
-  if (!cfg || !cfg.serverRoot) return (src) => src;
-  let root = String(cfg.serverRoot).replace(/\\/g, "/");
-  if (root === "~" || root.startsWith("~/")) root = home + root.slice(1);
-  root = root.replace(/\/+$/, "");
-  const base = String(cfg.baseUrl || "/").replace(/\/?$/, "/");
-  return (src, paths) => {
-    if (!src || src.startsWith("data:")) return src;
-    for (const p of paths || []) {
-      if (root === "" || p.startsWith(root + "/")) {
-        const rel = p.slice(root.length + 1).split("/").map(encodeURIComponent).join("/");
-        return `${base}files/${rel}`;
-      }
-    }
-    return null; // outside the server root: the server cannot serve it
-  };
-}
+// The review gallery's view (anywidget ES module; ab.js and tools.js are joined in front): a grid
+// of clips sized to the output's width, one control bar that plays, pauses, seeks and
+// steps them all together, filters and sorts, a star rating + note box per tile, and an
+// A/B pick that opens two clips frame-locked. Ratings and notes go back to Python through
+// the `ratings` / `notes` Dict traits. Keys: space plays, arrows move, `,`/`.` step a
+// frame, `a`/`b` pick the focused tile, Enter opens its prompt.
 
 function render({ model, el }) {
-  const root = h("div", { class: "ltx-gallery" });
+  // data-lm-suppress-shortcuts: JupyterLab's keymap skips what is pressed inside.
+  const root = h("div", { class: "ltx-gallery", tabindex: 0, "aria-label": "LTX gallery", "data-lm-suppress-shortcuts": "true" });
   el.append(root);
   let videos = [];
   let playing = false;
   let raf = 0;
   let dragging = false;
   let t = 0;
+  let resolve = (s) => s;
+  let observer = null;
+  let focusKey = null;
+  let pick = { a: null, b: null };
+  let ab = null;
 
   // -- control bar ---------------------------------------------------------------------
-  const playBtn = h("button", {
-    class: "ltx-play",
-    type: "button",
-    title: "Play / pause every clip",
-    "aria-label": "play all",
-  });
-  const restartBtn = h("button", {
-    class: "ltx-restart",
-    type: "button",
-    title: "Back to the start",
-    "aria-label": "restart all",
-  });
-  restartBtn.innerHTML = ICON.restart;
-  const scrub = h("input", {
-    class: "ltx-scrub",
-    type: "range",
-    min: 0,
-    max: 1,
-    step: 0.01,
-    value: 0,
-    "aria-label": "time of every clip",
-  });
+  const playBtn = h("button", { class: "ltx-play", type: "button", title: "Play / pause every clip (space)", "aria-label": "play all" });
+  const restartBtn = iconButton("ltx-restart", "restart", "restart all", "Back to the start");
+  const backBtn = iconButton("ltx-back", "back", "previous frame", "Previous frame (,)");
+  const fwdBtn = iconButton("ltx-fwd", "fwd", "next frame", "Next frame (.)");
+  const scrub = h("input", { class: "ltx-scrub", type: "range", min: 0, max: 1, step: 0.01, value: 0, "aria-label": "time of every clip" });
   const time = h("span", { class: "ltx-time" });
   const speed = h(
     "select",
@@ -102,21 +33,30 @@ function render({ model, el }) {
     ...[0.25, 0.5, 1, 2].map((r) => h("option", { value: r, selected: r === 1, text: `${r}×` })),
   );
   const message = h("span", { class: "ltx-message", role: "status" });
-  const bar = h("div", { class: "ltx-bar" }, playBtn, restartBtn, scrub, time, speed, message);
+  const bar = h("div", { class: "ltx-bar" }, playBtn, restartBtn, backBtn, fwdBtn, scrub, time, speed, message);
+
+  // -- filter and sort (tools.js) --------------------------------------------------------
+  const { tools, search, statusSel, ratingSel, paramSel, sortSel, count, abHint, fillTools, matches, comparator } =
+    reviewTools(model);
+  const abHost = h("div", { class: "ltx-ab-host" });
   const grid = h("div", { class: "ltx-grid" });
-  root.append(bar, grid);
+  // Sorted other than by the grid, every tile goes into one flat, responsive list.
+  const sorted = h("div", { class: "ltx-sorted", hidden: true });
+  root.append(bar, tools, abHost, grid, sorted);
+  let tileNodes = [];
 
   const dur = (v) => (Number.isFinite(v.duration) && v.duration > 0 ? v.duration : null);
   const at = (v, s) => {
     const d = dur(v);
     return d ? s % d : s;
   };
+  const tilesData = () => model.get("tiles") || [];
+  const fps = () => {
+    const f = tilesData().map((x) => x.fps || 0).filter((x) => x > 0);
+    return f.length ? Math.max(...f) : 24;
+  };
   const span = () =>
-    Math.max(
-      0,
-      ...videos.map((v) => dur(v) || 0),
-      ...(videos.length ? [] : model.get("tiles").map((x) => x.duration || 0)),
-    ) || 1;
+    Math.max(0, ...videos.map((v) => dur(v) || 0), ...(videos.length ? [] : tilesData().map((x) => x.duration || 0))) || 1;
   const leader = () => {
     let best = null;
     for (const v of videos) if (dur(v) && (!best || dur(v) > dur(best))) best = v;
@@ -158,6 +98,7 @@ function render({ model, el }) {
   }
 
   function play() {
+    if (ab) ab.pause();
     playing = true;
     for (const v of videos) {
       v.muted = true;
@@ -178,8 +119,16 @@ function render({ model, el }) {
     seek(t); // line every clip up on the leader's frame
   }
 
+  function step(n) {
+    if (playing) pause();
+    const f = 1 / fps();
+    seek(Math.max(0, (Math.floor(t / f + 1e-6) + n + 0.5) * f));
+  }
+
   playBtn.addEventListener("click", () => (playing ? pause() : play()));
   restartBtn.addEventListener("click", () => seek(0));
+  backBtn.addEventListener("click", () => step(-1));
+  fwdBtn.addEventListener("click", () => step(1));
   scrub.addEventListener("pointerdown", () => (dragging = true));
   scrub.addEventListener("pointerup", () => (dragging = false));
   scrub.addEventListener("input", () => seek(Number(scrub.value)));
@@ -191,7 +140,7 @@ function render({ model, el }) {
     for (const v of videos) v.playbackRate = Number(speed.value);
   });
 
-  // -- tiles ------------------------------------------------------------------------------
+  // -- ratings and notes ---------------------------------------------------------------------
   function setRating(key, n) {
     const ratings = { ...model.get("ratings") };
     ratings[key] = ratings[key] === n ? null : n; // clicking the current rating clears it
@@ -208,6 +157,7 @@ function render({ model, el }) {
     model.save_changes();
   }
 
+  // -- tiles ------------------------------------------------------------------------------
   function placeholder(tile, why) {
     return h(
       "div",
@@ -218,20 +168,40 @@ function render({ model, el }) {
     );
   }
 
-  function tileNode(tile, resolve) {
+  // Videos load as their tile nears the viewport: a 1,000-clip gallery asks for the few
+  // on screen, not a thousand files at once.
+  function load(video) {
+    if (video.dataset.loaded) return;
+    video.dataset.loaded = "1";
+    const tile = video._ltxTile;
+    if (tile.poster) {
+      const poster = resolve(tile.poster, tile.poster_paths);
+      if (poster) video.poster = poster;
+    }
+    video.preload = "auto";
+    video.src = video.dataset.src;
+    videos.push(video);
+  }
+
+  function promptNode(tile) {
+    const full = h("div", { class: "ltx-prompt-over", text: tile.prompt, "aria-hidden": "true" });
+    const line = h("div", { class: "ltx-prompt", title: tile.prompt, tabindex: -1, role: "button", "aria-expanded": "false" });
+    for (const [text, differs] of tile.prompt_parts || [[tile.prompt, false]]) {
+      line.append(differs ? h("mark", { class: "ltx-diff", text }) : document.createTextNode(text));
+    }
+    line.addEventListener("click", () => {
+      const open = line.classList.toggle("ltx-expanded");
+      line.setAttribute("aria-expanded", String(open));
+    });
+    return [line, full];
+  }
+
+  function tileNode(tile) {
     const media = h("div", { class: "ltx-media", style: `aspect-ratio:${tile.aspect || 16 / 9}` });
     const src = tile.missing ? null : resolve(tile.src, tile.paths);
     if (src) {
-      const poster = tile.poster ? resolve(tile.poster, tile.poster_paths) : null;
-      const video = h("video", {
-        muted: true,
-        loop: true,
-        playsinline: true,
-        preload: "auto",
-        poster: poster || undefined,
-        src,
-        title: tile.prompt,
-      });
+      const video = h("video", { muted: true, loop: true, playsinline: true, preload: "none", "data-src": src, title: tile.prompt });
+      video._ltxTile = tile;
       video.muted = true;
       video.playbackRate = Number(speed.value);
       video.addEventListener("loadedmetadata", () => {
@@ -243,8 +213,9 @@ function render({ model, el }) {
         media.replaceChildren(placeholder(tile, `cannot load ${tile.src}`));
         show();
       });
-      videos.push(video);
       media.append(video);
+      if (observer) observer.observe(video);
+      else load(video);
     } else {
       const why = tile.missing || "the file is outside the server root: use embed='always'";
       media.append(placeholder(tile, why));
@@ -265,45 +236,52 @@ function render({ model, el }) {
         }),
       ),
     );
-    const note = h("textarea", {
-      class: "ltx-note",
-      rows: 1,
-      placeholder: "notes…",
-      "aria-label": `notes on job ${tile.id}`,
-    });
+    const picks = h(
+      "div",
+      { class: "ltx-picks", role: "group", "aria-label": "compare" },
+      h("button", { class: "ltx-pick ltx-pick-a-btn", type: "button", title: "Compare as A (a)", text: "A", onclick: () => setPick("a", tile.key) }),
+      h("button", { class: "ltx-pick ltx-pick-b-btn", type: "button", title: "Compare as B (b)", text: "B", onclick: () => setPick("b", tile.key) }),
+    );
+    const note = h("textarea", { class: "ltx-note", rows: 1, placeholder: "notes…", "aria-label": `notes on job ${tile.id}` });
     note.value = model.get("notes")[tile.key] || "";
     note.addEventListener("input", () => {
       clearTimeout(noteTimers[tile.key]);
       noteTimers[tile.key] = setTimeout(() => setNote(tile.key, note.value), 800);
     });
     note.addEventListener("change", () => setNote(tile.key, note.value));
-    const pill =
-      tile.status === "COMPLETED"
-        ? null
-        : h("span", { class: "ltx-pill", style: `background:${tile.colour}`, text: tile.status });
-    return h(
+    const pill = tile.status === "COMPLETED" ? null : h("span", { class: "ltx-pill", style: `background:${tile.colour}`, text: tile.status });
+    const node = h(
       "div",
-      { class: "ltx-tile", "data-job-id": tile.id },
+      { class: "ltx-tile", "data-job-id": tile.id, tabindex: -1 },
       media,
       h(
         "div",
         { class: "ltx-caption" },
         h("div", { class: "ltx-heading" }, h("span", { text: tile.heading }), pill),
-        h("div", { class: "ltx-prompt", title: tile.prompt, text: tile.prompt }),
+        ...promptNode(tile),
         h("div", { class: "ltx-stats", text: tile.stats }),
-        h("div", { class: "ltx-actions" }, stars),
+        h("div", { class: "ltx-actions" }, stars, picks),
         note,
       ),
     );
+    node._ltxTile = tile;
+    node.addEventListener("focus", () => (focusKey = tile.key));
+    node.addEventListener("click", (e) => {
+      if (!e.target.closest("button, textarea, input, select")) node.focus({ preventScroll: true });
+    });
+    return node;
+  }
+
+  function tileEls() {
+    return tileNodes;
   }
 
   function paintStars() {
     const ratings = model.get("ratings") || {};
-    for (const tileEl of grid.querySelectorAll(".ltx-tile")) {
+    for (const tileEl of tileEls()) {
       const n = ratings[tileEl.dataset.jobId] || 0;
       for (const star of tileEl.querySelectorAll(".ltx-star")) {
-        const on = Number(star.dataset.n) <= n;
-        star.classList.toggle("ltx-on", on);
+        star.classList.toggle("ltx-on", Number(star.dataset.n) <= n);
         star.setAttribute("aria-pressed", String(Number(star.dataset.n) === n));
       }
     }
@@ -311,60 +289,180 @@ function render({ model, el }) {
 
   function paintNotes() {
     const notes = model.get("notes") || {};
-    for (const tileEl of grid.querySelectorAll(".ltx-tile")) {
+    for (const tileEl of tileEls()) {
       const box = tileEl.querySelector(".ltx-note");
       if (box && document.activeElement !== box) box.value = notes[tileEl.dataset.jobId] || "";
     }
   }
 
+  function arrange() {
+    const cmp = comparator();
+    const order = [...tileNodes].sort((p, q) => cmp(p._ltxTile, q._ltxTile));
+    let shown = 0;
+    for (const n of order) {
+      const ok = matches(n._ltxTile);
+      n.hidden = !ok;
+      shown += ok ? 1 : 0;
+    }
+    const flatten = sortSel.value !== "grid" && !grid.classList.contains("ltx-flat");
+    sorted.hidden = !flatten;
+    grid.hidden = flatten;
+    for (const n of order) (flatten ? sorted : n._ltxHome).append(n);
+    const total = tilesData().length;
+    count.textContent = shown === total ? `${total} clips` : `${shown} of ${total} clips`;
+  }
+
+  for (const c of [search, statusSel, ratingSel, paramSel, sortSel]) c.addEventListener(c === search ? "input" : "change", arrange);
+
+  // -- A/B --------------------------------------------------------------------------------
+  function paintPicks() {
+    for (const tileEl of tileEls()) {
+      const key = tileEl._ltxTile.key;
+      tileEl.classList.toggle("ltx-pick-a", pick.a === key);
+      tileEl.classList.toggle("ltx-pick-b", pick.b === key);
+    }
+  }
+
+  function closeAB() {
+    if (ab) ab.dispose();
+    ab = null;
+    abHost.replaceChildren();
+    pick = { a: null, b: null };
+    paintPicks();
+    abHint.hidden = false;
+  }
+
+  function setPick(which, key) {
+    const other = which === "a" ? "b" : "a";
+    pick[which] = pick[which] === key ? null : key;
+    if (pick[other] === pick[which]) pick[other] = null;
+    paintPicks();
+    const byKey = Object.fromEntries(tilesData().map((x) => [x.key, x]));
+    const a = byKey[pick.a];
+    const b = byKey[pick.b];
+    if (ab) ab.dispose();
+    ab = null;
+    abHost.replaceChildren();
+    abHint.hidden = !!(a && b);
+    if (a && b && !a.missing && !b.missing) {
+      if (playing) pause();
+      ab = abView(a, b, resolve, { onClose: closeAB });
+      abHost.append(ab.node);
+      ab.node.focus({ preventScroll: true });
+    }
+  }
+
+  // -- keyboard -------------------------------------------------------------------------------
+  function visibleTiles() {
+    return tileEls().filter((n) => !n.hidden);
+  }
+
+  function moveFocus(dx, dy) {
+    const tiles = visibleTiles();
+    if (!tiles.length) return;
+    const cur = tiles.find((n) => n._ltxTile.key === focusKey);
+    let next;
+    if (!cur) next = tiles[0];
+    else if (dx) next = tiles[Math.max(0, Math.min(tiles.length - 1, tiles.indexOf(cur) + dx))];
+    else next = nearestTile(tiles, cur, dy);
+    focusKey = next._ltxTile.key;
+    next.focus();
+    next.scrollIntoView({ block: "nearest" });
+  }
+
+  const onKey = (e) => {
+    if (!root.contains(e.target) || e.target.closest(".ltx-ab")) return; // the A/B has its own
+    if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
+    if (e.target.closest("textarea, input, select")) return;
+    const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (e.key === " ") (playing ? pause : play)();
+    else if (e.key === ",") step(-1);
+    else if (e.key === ".") step(1);
+    else if (moves[e.key]) moveFocus(...moves[e.key]);
+    else if ((e.key === "a" || e.key === "b") && focusKey) setPick(e.key, focusKey);
+    else if (e.key === "Enter" && e.target._ltxTile) e.target.querySelector(".ltx-prompt").click();
+    else if (e.key === "Escape" && ab) closeAB();
+    else return;
+    e.preventDefault();
+    e.stopImmediatePropagation(); // not the notebook's shortcuts (a/b insert cells, arrows…)
+  };
+  listenKeys(onKey);
+
+  // -- building -------------------------------------------------------------------------------
   function build() {
     pause();
+    closeAB();
     videos = [];
+    if (observer) observer.disconnect();
+    observer =
+      typeof IntersectionObserver === "function"
+        ? new IntersectionObserver(
+            (entries) => {
+              for (const entry of entries) {
+                if (entry.isIntersecting) {
+                  load(entry.target);
+                  observer.unobserve(entry.target);
+                }
+              }
+            },
+            { rootMargin: "400px 0px" },
+          )
+        : null;
     root.style.maxWidth = model.get("width") || "100%";
-    const resolve = resolver(model.get("_home") || "");
-    const tiles = model.get("tiles") || [];
+    root.style.setProperty("--ltx-min-tile", `${model.get("min_tile") || 220}px`);
+    resolve = resolver(model, model.get("_home") || "");
+    const tiles = tilesData();
+    tiles.forEach((x, i) => (x._order = i));
     const rows = model.get("rows") || [];
     const cols = model.get("cols") || [];
     const hasRow = model.get("row_param") != null;
     const hasCol = model.get("col_param") != null;
     grid.replaceChildren();
+    sorted.replaceChildren();
     grid.className = "ltx-grid";
+    grid.style.gridTemplateColumns = "";
     if (!tiles.length) {
       grid.append(h("div", { class: "ltx-empty", text: "No jobs to show." }));
     } else if (!hasRow && !hasCol) {
       grid.classList.add("ltx-flat");
-      for (const tile of tiles) grid.append(tileNode(tile, resolve));
+      for (const tile of tiles) grid.append(tileNode(tile));
+      for (const n of grid.children) n._ltxHome = grid;
     } else {
       const ncols = Math.max(1, cols.length);
-      grid.style.gridTemplateColumns =
-        (hasRow ? "max-content " : "") + `repeat(${ncols}, minmax(0, 1fr))`;
+      grid.style.gridTemplateColumns = (hasRow ? "max-content " : "") + `repeat(${ncols}, minmax(0, 1fr))`;
       if (hasCol) {
         if (hasRow) {
           const name = (p) => String(p).replace(/_/g, " ");
           grid.append(
-            h(
-              "div",
-              { class: "ltx-corner" },
-              h("div", { text: `${name(model.get("col_param"))} →` }),
-              h("div", { text: `${name(model.get("row_param"))} ↓` }),
-            ),
+            h("div", { class: "ltx-corner" }, h("div", { text: `${name(model.get("col_param"))} →` }), h("div", { text: `${name(model.get("row_param"))} ↓` })),
           );
         }
         for (const c of cols) grid.append(h("div", { class: "ltx-colhead", text: c }));
       }
       const nrows = Math.max(1, rows.length);
+      const byCell = new Map();
+      for (const tile of tiles) {
+        const k = `${tile.row}:${tile.col}`;
+        if (!byCell.has(k)) byCell.set(k, []);
+        byCell.get(k).push(tile);
+      }
       for (let r = 0; r < nrows; r++) {
         if (hasRow) grid.append(h("div", { class: "ltx-rowhead", text: rows[r] }));
         for (let c = 0; c < ncols; c++) {
           const cell = h("div", { class: "ltx-cell" });
-          for (const tile of tiles) {
-            if (tile.row === r && tile.col === c) cell.append(tileNode(tile, resolve));
+          for (const tile of byCell.get(`${r}:${c}`) || []) {
+            const node = tileNode(tile);
+            node._ltxHome = cell;
+            cell.append(node);
           }
           if (!cell.childElementCount) cell.classList.add("ltx-cell-empty");
           grid.append(cell);
         }
       }
     }
+    tileNodes = [...grid.querySelectorAll(".ltx-tile")];
+    fillTools();
+    arrange();
     paintStars();
     message.textContent = model.get("message") || "";
     show();
@@ -374,14 +472,22 @@ function render({ model, el }) {
   model.on("change:rows", build);
   model.on("change:cols", build);
   model.on("change:width", () => (root.style.maxWidth = model.get("width") || "100%"));
-  model.on("change:ratings", paintStars);
+  model.on("change:min_tile", () => root.style.setProperty("--ltx-min-tile", `${model.get("min_tile") || 220}px`));
+  model.on("change:ratings", () => {
+    paintStars();
+    if (sortSel.value === "rating" || ratingSel.value !== "") arrange();
+  });
   model.on("change:notes", paintNotes);
   model.on("change:message", () => (message.textContent = model.get("message") || ""));
   build();
+  keepStaticSoon(model);
 
   return () => {
+    unlistenKeys(onKey);
     playing = false;
     cancelAnimationFrame(raf);
+    if (observer) observer.disconnect();
+    if (ab) ab.dispose();
     for (const v of videos) v.pause();
     for (const id of Object.values(noteTimers)) clearTimeout(id);
   };

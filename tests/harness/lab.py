@@ -1,4 +1,9 @@
-"""Real-browser harness: a throw-away JupyterLab server plus a Playwright page driver.
+"""Real-browser harness: a throw-away JupyterLab (or Notebook 7) server plus a page driver.
+
+Both front ends are the same application framework: Notebook 7 (``app="notebook"``)
+runs on JupyterLab's packages, exposes ``window.jupyterapp`` the same way and has the
+same command ids and output DOM, so one driver serves both; only the page URLs differ
+(``/notebooks/<path>`` rather than ``/lab/tree/<path>``), and Notebook 7 has no splash.
 
 `LabServer` runs ``python -m jupyterlab`` on 127.0.0.1 with a random token, an isolated
 Jupyter config/data/runtime/settings/workspaces tree and no network-bound features (news,
@@ -116,6 +121,7 @@ class LabServer:
     log_path: Path
     proc: subprocess.Popen[bytes]
     home: Path
+    app: Literal["lab", "notebook"] = "lab"
     _owned_tmp: Path | None = field(default=None, repr=False)
 
     # --- files -------------------------------------------------------------------------
@@ -199,8 +205,9 @@ def start_lab_server(
     startup_timeout: float = 60,
     log_dir: Path | None = None,
     log_name: str | None = None,
+    app: Literal["lab", "notebook"] = "lab",
 ) -> LabServer:
-    """Start JupyterLab and wait until ``/api/status`` answers.
+    """Start JupyterLab (or Notebook 7: *app* ``"notebook"``); wait until ``/api/status`` answers.
 
     base_dir: a scratch dir (created under the system tmp dir and removed on stop() if
     None); it holds ``root/`` (the lab root) and the isolated Jupyter dirs.
@@ -246,11 +253,22 @@ def start_lab_server(
     port = free_port()
     log_dir = Path(log_dir) if log_dir is not None else base_dir
     log_dir.mkdir(parents=True, exist_ok=True)
-    log_path = log_dir / (log_name or f"jupyter-lab-{port}.log")
+    log_path = log_dir / (log_name or f"jupyter-{app}-{port}.log")
+    app_args = (
+        [
+            "jupyterlab",
+            "--LabApp.news_url=None",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+            "--LabApp.extension_manager=readonly",
+            "--LabApp.expose_app_in_browser=True",
+        ]
+        if app == "lab"
+        else ["notebook", "--JupyterNotebookApp.expose_app_in_browser=True"]
+    )
     cmd = [
         python,
         "-m",
-        "jupyterlab",
+        app_args[0],
         "--no-browser",
         "--ServerApp.ip=127.0.0.1",
         f"--ServerApp.port={port}",
@@ -258,10 +276,7 @@ def start_lab_server(
         f"--IdentityProvider.token={token}",
         f"--ServerApp.root_dir={dirs['root']}",
         "--ServerApp.terminals_enabled=False",
-        "--LabApp.news_url=None",
-        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-        "--LabApp.extension_manager=readonly",
-        "--LabApp.expose_app_in_browser=True",
+        *app_args[1:],
         *(["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []),
         *extra_args,
     ]
@@ -283,6 +298,7 @@ def start_lab_server(
         log_path=log_path,
         proc=proc,
         home=base_dir,
+        app=app,
         _owned_tmp=owned,
     )
     deadline = time.monotonic() + startup_timeout
@@ -339,12 +355,20 @@ class Lab:
             self.external_requests.append(url)
 
     # --- navigation --------------------------------------------------------------------
+    @property
+    def notebook7(self) -> bool:
+        return self.server.app == "notebook"
+
     def lab_url(self, tail: str = "") -> str:
         q = urllib.parse.urlencode({"token": self.server.token})
+        if self.notebook7:  # /tree/... is Notebook 7's file browser, /notebooks/... a notebook
+            if tail.startswith("tree/") and tail.endswith(".ipynb"):
+                tail = "notebooks/" + tail[len("tree/") :]
+            return f"{self.server.url}{tail or 'tree'}?{q}"
         return f"{self.server.url}lab/workspaces/{self._workspace}/{tail}?reset&{q}"
 
     def goto_lab(self) -> None:
-        """Load an empty JupyterLab (fresh workspace) and wait until it is restored."""
+        """Load an empty JupyterLab (fresh workspace; Notebook 7: its file browser)."""
         self.page.goto(self.lab_url(), wait_until="domcontentloaded")
         self._wait_app()
 

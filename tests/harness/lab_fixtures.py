@@ -18,6 +18,9 @@ browser (session)          Playwright Browser (Chromium at /usr/bin/chromium).
 page (function)            fresh context + page, 1280x900, device_scale_factor=1.
 lab (function)             `Lab(page, jupyter_lab)`; kernels are shut down at teardown,
                            and a screenshot is saved to test-artifacts/ when the test fails.
+jupyter_notebook7 (session)  a running Notebook 7 `LabServer` (app "notebook"), same env.
+front_end (function)       parametrized "lab" / "notebook": a `Lab` driver on JupyterLab or on
+                           Notebook 7 (`front_end.notebook7` tells which), torn down as `lab`.
 
 Pointing kernels at an emulator, in a conftest (session-wide) ::
 
@@ -176,16 +179,49 @@ def page(browser: Any) -> Iterator[Any]:
         context.close()
 
 
+@pytest.fixture(scope="session")
+def jupyter_notebook7(
+    tmp_path_factory: pytest.TempPathFactory,
+    lab_server_env: dict[str, str],
+    lab_server_settings: dict[str, dict[str, Any]],
+) -> Iterator[LabServer]:
+    server = start_lab_server(
+        tmp_path_factory.mktemp("notebook7"),
+        extra_env=lab_server_env,
+        settings=lab_server_settings,
+        log_dir=ARTIFACTS_DIR,
+        log_name="jupyter-notebook7.log",
+        app="notebook",
+    )
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 @pytest.fixture
 def lab(request: pytest.FixtureRequest, page: Any, jupyter_lab: LabServer) -> Iterator[Lab]:
     driver = Lab(page, jupyter_lab)
     yield driver
+    _finish(request, driver, jupyter_lab, page)
+
+
+@pytest.fixture(params=["lab", "notebook"])
+def front_end(request: pytest.FixtureRequest, page: Any) -> Iterator[Lab]:
+    name = "jupyter_lab" if request.param == "lab" else "jupyter_notebook7"
+    server: LabServer = request.getfixturevalue(name)
+    driver = Lab(page, server)
+    yield driver
+    _finish(request, driver, server, page)
+
+
+def _finish(request: pytest.FixtureRequest, driver: Lab, server: LabServer, page: Any) -> None:
     rep = getattr(request.node, "rep_call", None)
     if rep is not None and rep.failed:
         name = "FAILED-" + re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)
         try:
             path = driver.screenshot(name)
-            print(f"\nfailure screenshot: {path}\nserver log: {jupyter_lab.log_path}")
+            print(f"\nfailure screenshot: {path}\nserver log: {server.log_path}")
             print(driver.describe())
         except Exception as exc:
             print(f"\ncould not take failure screenshot: {exc}")
@@ -193,4 +229,4 @@ def lab(request: pytest.FixtureRequest, page: Any, jupyter_lab: LabServer) -> It
         with contextlib.suppress(Exception):
             driver.set_theme("light")
     page.close()
-    jupyter_lab.shutdown_kernels()
+    server.shutdown_kernels()
