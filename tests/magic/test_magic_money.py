@@ -38,7 +38,7 @@ def test_import_spend_and_a_budget_set_with_config(
     assert "~$0.36 (median of 1 recent charge; an estimate, not a quote)" in dry
     spend = kernel.ok("%ltx spend --by model,origin").stdout
     assert "ltx-2-pro" in spend and "ltx-2-fast" in spend and "history" in spend
-    assert "2 jobs, $0.68 charged + ~$0.00 estimated = $0.68" in spend
+    assert "2 jobs, $0.76 charged + ~$0.00 estimated = $0.76" in spend
 
     kernel.ok("%config LtxMagics.budget = 0.5")
     assert_one_usage_error(
