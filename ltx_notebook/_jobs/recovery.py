@@ -1,0 +1,458 @@
+"""Jobs found again in the account's request history: recovery, automatic and on demand.
+
+Two things leave the driver without a way to follow a paid job, and the
+request history (reference, "Request history"), whose records never expire,
+answers both:
+
+- **the job's /v2 record is gone** (the hour passed while no kernel polled):
+  it is looked up by id. COMPLETED: its video is downloaded from
+  ``generation_url`` by the usual download path; FAILED: the service's
+  reason; still pending: followed in the history until it ends.
+- **a submit's answer was lost** (``UNKNOWN``, no request id): it is matched by
+  model, a window around the submit and a ``request_body`` equal on every
+  parameter sent. Ids already in the store are never candidates, so an earlier
+  job with the same prompt is not taken for it. One match: the row takes its
+  id and goes on. Several: they are listed on the row, for the user to pick
+  (``adopt``). None once ``Settings.match_grace`` has passed since the submit:
+  the row says the service has no such request, and records a charge of 0.
+
+The charge written is ``credits_deduction``, in USD as the store's ``cost``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Protocol
+
+from .._core.config import Settings
+from .._core.errors import InvalidParams, LtxError, NotFound, SubmitUnknown
+from .._core.status import JobStatus
+from .._service.client import Client
+from .._service.history import MAX_PER_PAGE
+from .._service.replies import HistoryRecord
+from .._storage.records import JobRecord
+from .._storage.store import Store
+from .job import Job
+from .rules import MAX_SECONDS, gone, plausible
+from .schedule import Backoff
+
+__all__ = [
+    "NOT_BILLED",
+    "Matched",
+    "Recovery",
+    "history_fields",
+    "same_request",
+]
+
+log = logging.getLogger("ltx_notebook")
+
+# The service keeps an output file 7 days after the run (reference).
+GENERATION_TTL: Final = timedelta(days=7)
+# How far a history record's creation may lie from the row's submit time and still be
+# that submit: the submit's own retries last at most two minutes; clocks disagree a little.
+MATCH_SLACK: Final = timedelta(minutes=15)
+# Pages of 100 read per search: a day of an account's requests, many times over.
+MAX_PAGES: Final = 50
+# A request the history still calls pending a day after its submit is not followed on.
+PENDING_LIMIT: Final = timedelta(days=1)
+PENDING: Final = frozenset({"PENDING", "QUEUED", "PROCESSING"})
+NOT_BILLED: Final = (
+    "the service has no such request: the submit never became a job and was not billed "
+    "(none in your request history matches its model, time and inputs); submit it again "
+    "if you want it"
+)
+
+
+class Driver(Protocol):
+    """What recovery needs of the session that drives jobs."""
+
+    @property
+    def settings(self) -> Settings: ...
+
+    @property
+    def backoff(self) -> Backoff: ...
+
+    def _get_client(self) -> Client: ...
+
+    async def _update(self, job: Job, **fields: Any) -> None: ...
+
+    async def _note(self, job: Job, note: str) -> None: ...
+
+    async def _rest(self, job: Job, seconds: float) -> None: ...
+
+    def _track(self, record: JobRecord, store: Store) -> Job: ...
+
+    def _start(self, job: Job) -> Job: ...
+
+
+@dataclass(frozen=True)
+class Matched:
+    """What a search of the history made of an UNKNOWN row (its row as now written)."""
+
+    record: JobRecord
+    job: Job | None = None  # the row took its one match's id and is followed
+    candidates: tuple[HistoryRecord, ...] = ()
+
+
+# -- pure judgements ------------------------------------------------------------------
+
+
+def history_fields(record: JobRecord, found: HistoryRecord) -> dict[str, Any] | None:
+    """What to write for *record* from its history row; None while the service is on it."""
+    charge = plausible(found.charge, MAX_SECONDS)  # a dollar bound as loose as a week
+    fields: dict[str, Any] = {} if charge is None else {"cost": charge}
+    ended = _ended(record, found)
+    if ended is not None:
+        fields["completed_at"] = ended
+    if found.status == "COMPLETED":
+        if not found.generation_url:
+            return {
+                **fields,
+                "status": JobStatus.EXPIRED,
+                "error": f"request {found.request_id} COMPLETED, but the request history "
+                "names no output URL; its video is in your Segmind console",
+            }
+        made = found.created or record.submitted_at or datetime.now(UTC)
+        return {
+            **fields,
+            "status": JobStatus.COMPLETED,
+            "output_url": found.generation_url,
+            "url_expires_at": made + GENERATION_TTL,
+            "error": None,
+        }
+    if found.status == "FAILED":
+        reason = found.error or "the service reported FAILED without a reason"
+        return {**fields, "status": JobStatus.FAILED, "error": reason}
+    if found.status in PENDING or found.status is None:
+        return None
+    return {
+        **fields,
+        "status": JobStatus.EXPIRED,
+        "error": f"the request history reports status {found.status!r} for request "
+        f"{found.request_id}, which this version does not know; ltx_notebook.reconcile() "
+        "looks again",
+    }
+
+
+def _ended(record: JobRecord, found: HistoryRecord) -> datetime | None:
+    # The service's own end time, so a job found hours later does not teach the ETA
+    # that it took hours; None (the store then says "now") when it gives none.
+    if found.status not in ("COMPLETED", "FAILED"):
+        return None
+    start = record.submitted_at
+    if found.updated is not None and (start is None or found.updated >= start - MATCH_SLACK):
+        return found.updated
+    latency = plausible(found.latency_ms, MAX_SECONDS * 1000)
+    if start is not None and latency is not None:
+        return start + timedelta(milliseconds=latency)
+    return None
+
+
+def pending_status(record: JobRecord, found: HistoryRecord) -> JobStatus:
+    """The row's state while the history says the request is not done."""
+    if found.status == "PROCESSING":
+        return JobStatus.PROCESSING
+    if found.status == "QUEUED":
+        return JobStatus.QUEUED
+    # PENDING covers both: keep what the row knew, or say queued.
+    return record.status if record.status is JobStatus.PROCESSING else JobStatus.QUEUED
+
+
+def same_request(record: JobRecord, found: HistoryRecord) -> bool:
+    """Whether *found* is the request *record* sent: its model and every input as sent."""
+    if found.model and found.model.strip().lower() != record.model.lower():
+        return False
+    body = found.request_body
+    return all(key in body and _same(body[key], value) for key, value in record.payload.items())
+
+
+def _same(got: Any, sent: Any) -> bool:
+    if isinstance(sent, bool) or isinstance(got, bool):
+        return got is sent
+    if isinstance(sent, int | float) and isinstance(got, int | float):
+        return float(got) == float(sent)
+    return bool(got == sent)
+
+
+def near_submit(record: JobRecord, found: HistoryRecord) -> bool:
+    """Whether *found* was made while *record*'s submit was being sent (give or take)."""
+    if found.created is None or record.submitted_at is None:
+        return True  # no time to judge by: the model and inputs decide
+    return abs(found.created - record.submitted_at) <= MATCH_SLACK
+
+
+def candidates_text(found: Sequence[HistoryRecord]) -> str:
+    return ", ".join(
+        f"{r.request_id} ({r.status or '?'}"
+        + (f", {r.created:%Y-%m-%d %H:%M:%S} UTC" if r.created else "")
+        + ")"
+        for r in found
+    )
+
+
+# -- the history, read ----------------------------------------------------------------
+
+
+class Recovery:
+    """The session's history lookups: after a 404 for good, after a lost submit, on demand."""
+
+    def __init__(self, driver: Driver) -> None:
+        self._driver = driver
+        self._watching: set[asyncio.Task[None]] = set()
+
+    @property
+    def _client(self) -> Client:
+        return self._driver._get_client()
+
+    # -- a job whose /v2 record is gone -----------------------------------------
+
+    async def after_gone(self, job: Job) -> dict[str, Any]:
+        """The fields that end *job*, whose /v2 record is gone for good, from its history.
+
+        While the history says it is pending, the job is followed there (its state
+        written as it changes); a request the history does not know ends EXPIRED.
+        """
+        driver = self._driver
+        rid = job.request_id
+        failures = 0
+        while True:
+            try:
+                found = await self._client.history_record(rid or "")
+            except NotFound:
+                return {
+                    "status": JobStatus.EXPIRED,
+                    "error": f"{gone(rid)}; it is not in your request history either",
+                }
+            except LtxError as exc:
+                failures += 1
+                if failures >= driver.backoff.attempts:
+                    return {
+                        "status": JobStatus.EXPIRED,
+                        "error": f"{gone(rid)}; the request history could not be read "
+                        f"({exc}): ltx_notebook.reconcile() looks again",
+                    }
+                await driver._note(job, f"polling: the request history: {exc}; trying again")
+                await driver._rest(job, driver.backoff.delay(failures))
+                continue
+            failures = 0
+            fields = history_fields(job.record, found)
+            if fields is not None:
+                return fields
+            if job.elapsed > PENDING_LIMIT.total_seconds():
+                return {
+                    "status": JobStatus.EXPIRED,
+                    "error": f"request {rid} is still {found.status} in your request history "
+                    "a day after its submit; ltx_notebook.reconcile() looks again",
+                }
+            status = pending_status(job.record, found)
+            note = f"polling: followed in the request history (its /v2 record expired): {rid}"
+            if status is not job.status or job.record.error != note:
+                await driver._update(job, status=status, error=note)
+            delay = job.schedule.next_delay(job.elapsed) if job.schedule else 1.0
+            await driver._rest(job, max(delay, 0.2))
+
+    async def settle(self, record: JobRecord, store: Store) -> tuple[JobRecord, Job | None]:
+        """An EXPIRED, LOST or UNKNOWN row with a request id, looked up again (reconcile).
+
+        Returns the row as now written and the Job followed, if any (a download
+        or a request still running). NotFound when the history does not know it.
+        """
+        found = await self._client.history_record(record.request_id or "")
+        fields = history_fields(record, found)
+        if fields is None:
+            record = await _write(
+                store,
+                record.id,
+                **_reopened(pending_status(record, found)),
+                error="polling: found running in your request history; following it",
+            )
+            return record, self._follow(record, store)
+        record = await _write(store, record.id, **fields)
+        follow = record.status is JobStatus.COMPLETED and not record.video_path
+        return record, self._follow(record, store) if follow else None
+
+    def _follow(self, record: JobRecord, store: Store) -> Job:
+        job = self._driver._track(record, store)
+        job._set(record)
+        return self._driver._start(job)
+
+    # -- a submit whose answer was lost -----------------------------------------
+
+    async def after_unknown(self, record: JobRecord, store: Store, exc: SubmitUnknown) -> Job:
+        """A submit that may have reached the service: followed if found, else raised.
+
+        The row is UNKNOWN first (a crash now leaves it so). One match in the
+        history: the Job is returned as if the answer had come. Otherwise the
+        SubmitUnknown is raised, saying what became of the row; with no match
+        yet, the history is searched again until the grace period ends.
+        """
+        record = await _write(store, record.id, status=JobStatus.UNKNOWN, error=str(exc))
+        try:
+            matched = await self.match(record, store)
+        except LtxError as trouble:
+            log.warning("job %s: could not search the request history: %s", record.id, trouble)
+            matched = Matched(record)
+        if matched.job is not None:
+            return matched.job
+        if matched.record.status is JobStatus.UNKNOWN and not matched.candidates:
+            self.watch(matched.record, store)
+        raise SubmitUnknown(
+            f"{exc} (job {record.id}: {matched.record.error})", job_id=record.id
+        ) from exc
+
+    async def match(self, record: JobRecord, store: Store) -> Matched:
+        """Search the history for *record*'s lost submit and write what was found."""
+        found = await self.search(record, store)
+        if len(found) == 1:
+            return Matched(*await self._take(record, found[0], store))
+        if found:
+            record = await _write(
+                store,
+                record.id,
+                error=f"{len(found)} requests in your request history match this submit: "
+                f"{candidates_text(found)}; pick the one that is this job with %ltx adopt "
+                f"{record.id} REQUEST_ID (ltx_notebook.adopt({record.id}, request_id))",
+            )
+            return Matched(record, candidates=tuple(found))
+        grace = timedelta(seconds=self._driver.settings.match_grace)
+        submitted = record.submitted_at or datetime.now(UTC)
+        if datetime.now(UTC) >= submitted + grace:
+            record = await _write(
+                store, record.id, status=JobStatus.FAILED, cost=0.0, error=NOT_BILLED
+            )
+            return Matched(record)
+        until = submitted + grace
+        record = await _write(
+            store,
+            record.id,
+            error="the submit's answer was lost and the request is not in your request "
+            f"history yet: looking for it until {until:%H:%M:%S} UTC (ltx_notebook.reconcile() "
+            "looks again later); do not submit it again before then",
+        )
+        return Matched(record)
+
+    async def search(self, record: JobRecord, store: Store) -> list[HistoryRecord]:
+        """The history's requests that may be *record*'s submit, not already another row's."""
+        submitted = record.submitted_at or datetime.now(UTC)
+        first = (submitted - MATCH_SLACK).date()
+        last = submitted.date() + timedelta(days=1)  # the submit's day and the next
+        found: dict[str, HistoryRecord] = {}
+        for page in range(1, MAX_PAGES + 1):
+            reply = await self._client.history_page(
+                from_date=first, to_date=last, model=record.model, page=page, per_page=MAX_PER_PAGE
+            )
+            for candidate in reply.records:
+                if (
+                    candidate.request_id not in found
+                    and same_request(record, candidate)
+                    and near_submit(record, candidate)
+                ):
+                    found[candidate.request_id] = candidate
+            short = len(reply.records) < reply.per_page
+            if not reply.records or reply.has_more is False or (reply.has_more is None and short):
+                break
+        ours = await asyncio.to_thread(_taken, store, list(found))
+        return [r for rid, r in found.items() if rid not in ours]
+
+    def watch(self, record: JobRecord, store: Store) -> None:
+        """Search again in the background until a match or the end of the grace period."""
+        task = asyncio.get_running_loop().create_task(self._watch(record.id, store))
+        self._watching.add(task)  # asyncio holds tasks weakly
+        task.add_done_callback(self._watching.discard)
+
+    async def _watch(self, job_id: int, store: Store) -> None:
+        failures = 0
+        while True:
+            grace = self._driver.settings.match_grace
+            await asyncio.sleep(min(30.0, max(0.5, grace / 10)))
+            record = await asyncio.to_thread(store.get, job_id)
+            if record is None or record.status is not JobStatus.UNKNOWN or record.request_id:
+                return  # adopted, or settled by reconcile, meanwhile
+            try:
+                matched = await self.match(record, store)
+            except LtxError as exc:
+                failures += 1
+                log.warning("job %s: searching the request history: %s", job_id, exc)
+                if failures >= self._driver.backoff.attempts * 4:
+                    return  # the row says how to look again (reconcile)
+                continue
+            if matched.job is not None or matched.candidates:
+                return
+            if matched.record.status is not JobStatus.UNKNOWN:
+                return
+
+    # -- the user's choice ------------------------------------------------------
+
+    async def adopt(self, job_id: int, request_id: str, store: Store) -> Job:
+        """Give UNKNOWN row *job_id* the request *request_id* from the history, and follow it."""
+        record = await asyncio.to_thread(store.get, job_id)
+        if record is None:
+            raise NotFound(f"no job {job_id} in the store at {store.path}", status_code=404)
+        if record.status is JobStatus.SUBMITTING:
+            raise InvalidParams(
+                f"job {job_id} is still being submitted; adopt a request once it is UNKNOWN",
+                param="row",
+            )
+        if record.request_id:
+            raise InvalidParams(
+                f"job {job_id} already has request id {record.request_id}: only a job whose "
+                "submit answer was lost (UNKNOWN, no request id) can adopt one",
+                param="row",
+            )
+        request_id = request_id.strip()
+        other = await asyncio.to_thread(store.get_by_request_id, request_id)
+        if other is not None:
+            raise InvalidParams(
+                f"request {request_id} is already job {other.id}; pick another", param="request_id"
+            )
+        found = await self._client.history_record(request_id)
+        if not same_request(record, found):
+            raise InvalidParams(
+                f"request {request_id} ({found.model}: {_summary(found)}) was not sent with "
+                f"job {job_id}'s model and inputs; nothing was changed",
+                param="request_id",
+            )
+        return (await self._take(record, found, store))[1]
+
+    async def _take(
+        self, record: JobRecord, found: HistoryRecord, store: Store
+    ) -> tuple[JobRecord, Job]:
+        """*record* becomes the job *found* names, written, and followed to its end."""
+        fields = history_fields(record, found)
+        note = (
+            f"submit unclear: its answer was lost; found in your request history as "
+            f"request {found.request_id}"
+        )
+        if fields is None:
+            fields = {**_reopened(pending_status(record, found)), "error": note}
+        elif fields["status"] is JobStatus.COMPLETED:
+            fields["error"] = note  # cleared once the video is on disk
+        fields.setdefault("cost", None)  # a row once said "not billed" (0) knows no charge yet
+        record = await _write(store, record.id, request_id=found.request_id, **fields)
+        return record, self._follow(record, store)
+
+
+def _summary(found: HistoryRecord) -> str:
+    body = found.request_body
+    prompt = str(body.get("prompt", ""))
+    shown = prompt if len(prompt) <= 40 else prompt[:39] + "…"
+    rest = ", ".join(f"{k}={v}" for k, v in body.items() if k != "prompt")
+    return f"{shown!r}" + (f", {rest}" if rest else "")
+
+
+def _reopened(status: JobStatus) -> dict[str, Any]:
+    # A row once written as ended goes back to running: its end times no longer hold.
+    return {"status": status, "completed_at": None, "queue_s": None, "run_s": None, "total_s": None}
+
+
+def _taken(store: Store, request_ids: list[str]) -> set[str]:
+    return {rid for rid in request_ids if store.get_by_request_id(rid) is not None}
+
+
+async def _write(store: Store, job_id: int, /, **fields: Any) -> JobRecord:
+    # SQLite may wait on another kernel's write: never block the runtime's loop on it.
+    return await asyncio.to_thread(store.update, job_id, **fields)
