@@ -300,22 +300,27 @@ class Recovery:
             return matched.job
         if matched.record.status is JobStatus.UNKNOWN and not matched.candidates:
             self.watch(matched.record, store)
+        # What became of the row first: the message is cut at 300 characters.
+        cause = str(exc).split(": the job", 1)[0]
         raise SubmitUnknown(
-            f"{exc} (job {record.id}: {matched.record.error})", job_id=record.id
+            f"job {record.id}: {matched.record.error} ({cause})", job_id=record.id
         ) from exc
 
     async def match(self, record: JobRecord, store: Store) -> Matched:
         """Search the history for *record*'s lost submit and write what was found."""
         found = await self.search(record, store)
+        now = await asyncio.to_thread(store.get, record.id)
+        if now is None or now.request_id or now.status is not record.status:
+            return Matched(now or record)  # adopted or settled meanwhile (another search)
         if len(found) == 1:
             return Matched(*await self._take(record, found[0], store))
         if found:
             record = await _write(
                 store,
                 record.id,
-                error=f"{len(found)} requests in your request history match this submit: "
-                f"{candidates_text(found)}; pick the one that is this job with %ltx adopt "
-                f"{record.id} REQUEST_ID (ltx_notebook.adopt({record.id}, request_id))",
+                error=f"{len(found)} requests in your request history match this submit; "
+                f"pick the one that is this job with %ltx adopt {record.id} REQUEST_ID "
+                f"(ltx_notebook.adopt({record.id}, request_id)): {candidates_text(found)}",
             )
             return Matched(record, candidates=tuple(found))
         grace = timedelta(seconds=self._driver.settings.match_grace)
@@ -329,9 +334,9 @@ class Recovery:
         record = await _write(
             store,
             record.id,
-            error="the submit's answer was lost and the request is not in your request "
-            f"history yet: looking for it until {until:%H:%M:%S} UTC (ltx_notebook.reconcile() "
-            "looks again later); do not submit it again before then",
+            error="the submit's answer was lost: the job may exist and may be billed, and is "
+            f"not in your request history yet; looking for it until {until:%H:%M:%S} UTC "
+            "(ltx_notebook.reconcile() looks again): do not submit it again before then",
         )
         return Matched(record)
 
