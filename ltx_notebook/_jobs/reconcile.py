@@ -70,6 +70,7 @@ class Reconciliation:
     changes: tuple[Change, ...] = ()
     left: tuple[Change, ...] = ()
     jobs: tuple[Job, ...] = field(default=(), repr=False)
+    notes: tuple[str, ...] = ()  # what could not be done at all (the history unreachable)
 
     def summary(self) -> str:
         head = f"reconciled {self.checked} job(s): {len(self.changes)} changed"
@@ -78,6 +79,7 @@ class Reconciliation:
         if self.left:
             lines.append(f"left as they were ({len(self.left)}):")
             lines += [f"  {c.line()}" for c in self.left]
+        lines += self.notes
         return "\n".join(lines)
 
     __str__ = summary
@@ -113,7 +115,12 @@ async def reconcile(
             await _match(recovery, record, store, changes, left, jobs)
         elif record.status in LOOKED_UP and record.request_id:
             await _settle(recovery, record, store, changes, left, jobs)
-    found = await charges(client, charged)
+    notes: list[str] = []
+    try:
+        found = await charges(client, charged)
+    except LtxError as exc:
+        found = {}
+        notes.append(f"real charges not read: the request history could not be read: {exc}")
     for record in charged:
         item = found.get(record.request_id or "")
         charge = plausible(item.charge, MAX_SECONDS) if item else None
@@ -130,7 +137,7 @@ async def reconcile(
         changes.append(
             _change(record, record.status, f"real charge ${charge:.4f} filled in ({was})")
         )
-    return Reconciliation(len(rows), tuple(changes), tuple(left), tuple(jobs))
+    return Reconciliation(len(rows), tuple(changes), tuple(left), tuple(jobs), tuple(notes))
 
 
 async def _match(

@@ -266,3 +266,27 @@ def test_reconcile_settles_what_a_crash_left_and_fills_the_real_charges(
 
     again = quick.reconcile()
     assert len(again) == 0 and str(again) == "reconciled 4 job(s): 0 changed"
+
+
+def test_reconcile_with_the_history_down_changes_nothing_and_says_so(
+    quick: Session, emulator: Emulator
+) -> None:
+    job = quick.submit(validate(prompt=PROMPT)).wait(60)
+    quick.store.update(job.id, cost=None)
+    cut = validate(prompt="a paper boat on a puddle")
+    unknown = quick.store.create(cut, cost_estimate=0.36, base_url=quick.settings.base_url)
+    quick.store.update(unknown.id, status=JobStatus.UNKNOWN, error="interrupted")
+    emulator.engine.inject("history", 503, times=1000)
+
+    result = quick.reconcile()
+    assert len(result) == 0 and result.checked == 2
+    text = str(result)
+    assert f"job {unknown.id}: UNKNOWN: the request history could not be read" in text
+    assert "real charges not read" in text
+    assert quick.store.get(job.id).cost is None
+    assert quick.store.get(unknown.id).status is JobStatus.UNKNOWN
+
+    emulator.engine.clear_faults()
+    (filled,) = quick.reconcile().changes
+    assert filled.line().endswith(f"(estimated ${job.record.cost_estimate:.4f})")
+    assert quick.store.get(job.id).cost == pytest.approx(emulator.engine.jobs[job.request_id].cost)
