@@ -34,7 +34,7 @@ from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.history import MAX_PER_PAGE
 from .._service.replies import HistoryRecord
-from .._storage.records import JobRecord
+from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
 from .job import Job
 from .rules import MAX_SECONDS, gone, plausible
@@ -334,11 +334,29 @@ class Recovery:
         record = await _write(
             store,
             record.id,
-            error="the submit's answer was lost: the job may exist and may be billed, and is "
-            f"not in your request history yet; looking for it until {until:%H:%M:%S} UTC "
-            "(ltx_notebook.reconcile() looks again): do not submit it again before then",
+            error="the submit's answer was lost: the job may exist and may be billed; not in "
+            f"your request history yet, looked for until {until:%H:%M:%S} UTC (then "
+            "ltx_notebook.reconcile(), or your Segmind console): do not submit it again before "
+            "then",
         )
         return Matched(record)
+
+    async def match_all(self, records: list[JobRecord], store: Store) -> list[JobRecord]:
+        """Rows a crash left UNKNOWN, each looked for (this service's only); as now written."""
+        service = clean_base_url(self._driver.settings.base_url)
+        out = []
+        for record in records:
+            if record.base_url == service and not record.request_id:
+                try:
+                    matched = await self.match(record, store)
+                except LtxError as exc:  # the row still says how to look again
+                    log.warning("job %s: could not search the request history: %s", record.id, exc)
+                    matched = Matched(record)
+                record = matched.record
+                if record.status is JobStatus.UNKNOWN and not matched.candidates:
+                    self.watch(record, store)
+            out.append(record)
+        return out
 
     async def search(self, record: JobRecord, store: Store) -> list[HistoryRecord]:
         """The history's requests that may be *record*'s submit, not already another row's."""

@@ -226,12 +226,16 @@ class Session:
         That is every job still queued or processing on this service, every
         one marked LOST by an older version while its record may still exist,
         and every completed one whose video never reached the disk. Rows a
-        crash left SUBMITTING are settled first: they become UNKNOWN, say how
-        to look for the job, and are returned too (already done). Part files
-        of downloads killed with their kernel are removed.
+        crash left SUBMITTING are settled first: they become UNKNOWN and are
+        looked for in the request history; one found is followed like the
+        rest, the others are returned first (UNKNOWN, or FAILED if the service
+        has no such request). Part files of killed downloads are removed.
         """
         store = self.store
-        settled = [self._track(r, store) for r in self._settle_interrupted_submits(store)]
+        found = self.runtime.call(
+            self._recovery.match_all(self._settle_interrupted_submits(store), store)
+        )
+        settled = [self._track(r, store) for r in found if r.request_id is None]
         self._revive_lost(store)
         base_url = self.settings.base_url
         records = store.unfinished(base_url=base_url) + [

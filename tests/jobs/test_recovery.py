@@ -188,7 +188,7 @@ def test_no_match_after_the_grace_period_says_not_billed(
     try:
         credits = emulator.engine.credits
         emulator.engine.inject("submit", 504)
-        with pytest.raises(SubmitUnknown, match="looking for it until") as info:
+        with pytest.raises(SubmitUnknown, match="looked for until") as info:
             session.submit(validate(prompt=PROMPT))
         job_id = info.value.job_id
         assert session.store.get(job_id).status is JobStatus.UNKNOWN
@@ -290,3 +290,29 @@ def test_reconcile_with_the_history_down_changes_nothing_and_says_so(
     (filled,) = quick.reconcile().changes
     assert filled.line().endswith(f"(estimated ${job.record.cost_estimate:.4f})")
     assert quick.store.get(job.id).cost == pytest.approx(emulator.engine.jobs[job.request_id].cost)
+
+
+def test_resume_looks_for_the_submits_a_crash_cut_short(
+    settings: Settings, emulator: Emulator
+) -> None:
+    session = make_quick(Session(replace(settings, match_grace=0)))
+    session.submit_grace = timedelta(0)  # every SUBMITTING row is a crash's leftover
+    try:
+        store = session.store
+        made = validate(prompt="a kite over a windy beach")
+        rid = behind_the_gateway(emulator, made.payload())  # it reached the service
+        crashed = store.create(made, cost_estimate=0.36, base_url=session.settings.base_url)
+        never = store.create(
+            validate(prompt="a lighthouse at dusk"),  # it did not
+            cost_estimate=0.36,
+            base_url=session.settings.base_url,
+        )
+        jobs = session.resume()
+        assert [job.id for job in jobs] == [never.id, crashed.id]  # the settled first
+        assert jobs[0].status is JobStatus.FAILED and jobs[0].error == NOT_BILLED
+        job = jobs[1].wait(60)
+        assert job.status is JobStatus.COMPLETED and job.request_id == rid
+        assert job.video_path and job.video_path.is_file()
+        assert len(emulator.engine.jobs) == 1  # nothing sent again
+    finally:
+        session.runtime.stop()
