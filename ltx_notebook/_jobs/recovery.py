@@ -295,6 +295,13 @@ class Recovery:
             matched = await self.match(record, store)
         except LtxError as trouble:
             log.warning("job %s: could not search the request history: %s", record.id, trouble)
+            record = await _write(
+                store,
+                record.id,
+                error=f"the submit's answer was lost: the job may exist and may be billed; the "
+                f"request history could not be searched ({trouble}) and is searched again in "
+                "the background (and by ltx_notebook.reconcile()): do not submit it again yet",
+            )
             matched = Matched(record)
         if matched.job is not None:
             return matched.job

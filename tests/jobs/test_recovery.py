@@ -316,3 +316,22 @@ def test_resume_looks_for_the_submits_a_crash_cut_short(
         assert len(emulator.engine.jobs) == 1  # nothing sent again
     finally:
         session.runtime.stop()
+
+
+def test_a_lost_submit_is_found_later_when_the_history_was_down_at_first(
+    settings: Settings, emulator: Emulator
+) -> None:
+    session = make_quick(Session(replace(settings, match_grace=5.0)))
+    try:
+        emulator.engine.inject("submit", drop=True, keep=0.0)
+        emulator.engine.inject("history", 503, times=3)  # every try of the first search
+        with pytest.raises(SubmitUnknown, match="could not be searched") as info:
+            session.submit(validate(prompt=PROMPT))
+        job_id = info.value.job_id
+        # The background search finds it and follows it to its video.
+        row = row_until(session, job_id, lambda r: r.video_path is not None)
+        assert row.status is JobStatus.COMPLETED and Path(row.video_path).is_file()
+        assert row.request_id in emulator.engine.jobs and emulator.engine.count("submit") == 1
+        assert session.get(job_id).wait(60).status is JobStatus.COMPLETED
+    finally:
+        session.runtime.stop()
