@@ -188,7 +188,7 @@ def near_submit(record: JobRecord, found: HistoryRecord) -> bool:
 def candidates_text(found: Sequence[HistoryRecord]) -> str:
     return ", ".join(
         f"{r.request_id} ({r.status or '?'}"
-        + (f", {r.created:%Y-%m-%d %H:%M:%S} UTC" if r.created else "")
+        + (f", {r.created:%H:%M:%S} UTC" if r.created else "")
         + ")"
         for r in found
     )
@@ -325,9 +325,9 @@ class Recovery:
             record = await _write(
                 store,
                 record.id,
-                error=f"{len(found)} requests in your request history match this submit; "
-                f"pick the one that is this job with %ltx adopt {record.id} REQUEST_ID "
-                f"(ltx_notebook.adopt({record.id}, request_id)): {candidates_text(found)}",
+                error=f"{len(found)} requests in your request history match this submit: "
+                f"{candidates_text(found)}; pick this job's with %ltx adopt {record.id} "
+                f"REQUEST_ID (ltx_notebook.adopt({record.id}, request_id))",
             )
             return Matched(record, candidates=tuple(found))
         grace = timedelta(seconds=self._driver.settings.match_grace)
