@@ -31,8 +31,9 @@ from .._service.history import MAX_PER_PAGE, MAX_WINDOW_DAYS
 from .._service.replies import HistoryRecord
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
+from .history_rules import candidates_text
 from .job import Job
-from .recovery import MAX_PAGES, Recovery, candidates_text
+from .recovery import MAX_PAGES, Recovery
 from .rules import MAX_SECONDS, plausible
 
 __all__ = ["Change", "Reconciliation", "reconcile"]

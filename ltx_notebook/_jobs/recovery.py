@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final, Protocol
@@ -36,35 +35,29 @@ from .._service.history import MAX_PER_PAGE
 from .._service.replies import HistoryRecord
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
+from .history_rules import (
+    MATCH_SLACK,
+    NOT_BILLED,
+    candidates_text,
+    history_fields,
+    near_submit,
+    pending_status,
+    reopened,
+    request_summary,
+    same_request,
+)
 from .job import Job
-from .rules import MAX_SECONDS, gone, plausible
+from .rules import gone
 from .schedule import Backoff
 
-__all__ = [
-    "NOT_BILLED",
-    "Matched",
-    "Recovery",
-    "history_fields",
-    "same_request",
-]
+__all__ = ["MAX_PAGES", "NOT_BILLED", "Matched", "Recovery"]
 
 log = logging.getLogger("ltx_notebook")
 
-# The service keeps an output file 7 days after the run (reference).
-GENERATION_TTL: Final = timedelta(days=7)
-# How far a history record's creation may lie from the row's submit time and still be
-# that submit: the submit's own retries last at most two minutes; clocks disagree a little.
-MATCH_SLACK: Final = timedelta(minutes=15)
 # Pages of 100 read per search: a day of an account's requests, many times over.
 MAX_PAGES: Final = 50
 # A request the history still calls pending a day after its submit is not followed on.
 PENDING_LIMIT: Final = timedelta(days=1)
-PENDING: Final = frozenset({"PENDING", "QUEUED", "PROCESSING"})
-NOT_BILLED: Final = (
-    "the service has no such request: the submit never became a job and was not billed "
-    "(none in your request history matches its model, time and inputs); submit it again "
-    "if you want it"
-)
 
 
 class Driver(Protocol):
@@ -96,102 +89,6 @@ class Matched:
     record: JobRecord
     job: Job | None = None  # the row took its one match's id and is followed
     candidates: tuple[HistoryRecord, ...] = ()
-
-
-# -- pure judgements ------------------------------------------------------------------
-
-
-def history_fields(record: JobRecord, found: HistoryRecord) -> dict[str, Any] | None:
-    """What to write for *record* from its history row; None while the service is on it."""
-    charge = plausible(found.charge, MAX_SECONDS)  # a dollar bound as loose as a week
-    fields: dict[str, Any] = {} if charge is None else {"cost": charge}
-    ended = _ended(record, found)
-    if ended is not None:
-        fields["completed_at"] = ended
-    if found.status == "COMPLETED":
-        if not found.generation_url:
-            return {
-                **fields,
-                "status": JobStatus.EXPIRED,
-                "error": f"request {found.request_id} COMPLETED, but the request history "
-                "names no output URL; its video is in your Segmind console",
-            }
-        made = found.created or record.submitted_at or datetime.now(UTC)
-        return {
-            **fields,
-            "status": JobStatus.COMPLETED,
-            "output_url": found.generation_url,
-            "url_expires_at": made + GENERATION_TTL,
-            "error": None,
-        }
-    if found.status == "FAILED":
-        reason = found.error or "the service reported FAILED without a reason"
-        return {**fields, "status": JobStatus.FAILED, "error": reason}
-    if found.status in PENDING or found.status is None:
-        return None
-    return {
-        **fields,
-        "status": JobStatus.EXPIRED,
-        "error": f"the request history reports status {found.status!r} for request "
-        f"{found.request_id}, which this version does not know; ltx_notebook.reconcile() "
-        "looks again",
-    }
-
-
-def _ended(record: JobRecord, found: HistoryRecord) -> datetime | None:
-    # The service's own end time, so a job found hours later does not teach the ETA
-    # that it took hours; None (the store then says "now") when it gives none.
-    if found.status not in ("COMPLETED", "FAILED"):
-        return None
-    start = record.submitted_at
-    if found.updated is not None and (start is None or found.updated >= start - MATCH_SLACK):
-        return found.updated
-    latency = plausible(found.latency_ms, MAX_SECONDS * 1000)
-    if start is not None and latency is not None:
-        return start + timedelta(milliseconds=latency)
-    return None
-
-
-def pending_status(record: JobRecord, found: HistoryRecord) -> JobStatus:
-    """The row's state while the history says the request is not done."""
-    if found.status == "PROCESSING":
-        return JobStatus.PROCESSING
-    if found.status == "QUEUED":
-        return JobStatus.QUEUED
-    # PENDING covers both: keep what the row knew, or say queued.
-    return record.status if record.status is JobStatus.PROCESSING else JobStatus.QUEUED
-
-
-def same_request(record: JobRecord, found: HistoryRecord) -> bool:
-    """Whether *found* is the request *record* sent: its model and every input as sent."""
-    if found.model and found.model.strip().lower() != record.model.lower():
-        return False
-    body = found.request_body
-    return all(key in body and _same(body[key], value) for key, value in record.payload.items())
-
-
-def _same(got: Any, sent: Any) -> bool:
-    if isinstance(sent, bool) or isinstance(got, bool):
-        return got is sent
-    if isinstance(sent, int | float) and isinstance(got, int | float):
-        return float(got) == float(sent)
-    return bool(got == sent)
-
-
-def near_submit(record: JobRecord, found: HistoryRecord) -> bool:
-    """Whether *found* was made while *record*'s submit was being sent (give or take)."""
-    if found.created is None or record.submitted_at is None:
-        return True  # no time to judge by: the model and inputs decide
-    return abs(found.created - record.submitted_at) <= MATCH_SLACK
-
-
-def candidates_text(found: Sequence[HistoryRecord]) -> str:
-    return ", ".join(
-        f"{r.request_id} ({r.status or '?'}"
-        + (f", {r.created:%H:%M:%S} UTC" if r.created else "")
-        + ")"
-        for r in found
-    )
 
 
 # -- the history, read ----------------------------------------------------------------
@@ -267,7 +164,7 @@ class Recovery:
             record = await _write(
                 store,
                 record.id,
-                **_reopened(pending_status(record, found)),
+                **reopened(pending_status(record, found)),
                 error="polling: found running in your request history; following it",
             )
             return record, self._follow(record, store)
@@ -442,7 +339,7 @@ class Recovery:
         found = await self._client.history_record(request_id)
         if not same_request(record, found):
             raise InvalidParams(
-                f"request {request_id} ({found.model}: {_summary(found)}) was not sent with "
+                f"request {request_id} ({found.model}: {request_summary(found)}) was not sent with "
                 f"job {job_id}'s model and inputs; nothing was changed",
                 param="request_id",
             )
@@ -458,25 +355,12 @@ class Recovery:
             f"request {found.request_id}"
         )
         if fields is None:
-            fields = {**_reopened(pending_status(record, found)), "error": note}
+            fields = {**reopened(pending_status(record, found)), "error": note}
         elif fields["status"] is JobStatus.COMPLETED:
             fields["error"] = note  # cleared once the video is on disk
         fields.setdefault("cost", None)  # a row once said "not billed" (0) knows no charge yet
         record = await _write(store, record.id, request_id=found.request_id, **fields)
         return record, self._follow(record, store)
-
-
-def _summary(found: HistoryRecord) -> str:
-    body = found.request_body
-    prompt = str(body.get("prompt", ""))
-    shown = prompt if len(prompt) <= 40 else prompt[:39] + "…"
-    rest = ", ".join(f"{k}={v}" for k, v in body.items() if k != "prompt")
-    return f"{shown!r}" + (f", {rest}" if rest else "")
-
-
-def _reopened(status: JobStatus) -> dict[str, Any]:
-    # A row once written as ended goes back to running: its end times no longer hold.
-    return {"status": status, "completed_at": None, "queue_s": None, "run_s": None, "total_s": None}
 
 
 def _taken(store: Store, request_ids: list[str]) -> set[str]:
