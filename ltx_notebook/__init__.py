@@ -41,6 +41,7 @@ from ._core.status import JobStatus
 from ._jobs import sweep as _sweep
 from ._jobs.job import Job
 from ._jobs.presenters import PRESENTERS as _PRESENTERS
+from ._jobs.reconcile import Reconciliation
 from ._jobs.reuse import same_job as _same_job
 from ._jobs.session import Session
 from ._jobs.sweep import ConfirmationRequired, Sweep
@@ -78,6 +79,7 @@ __all__ = [
     "NotFound",
     "Params",
     "RateLimited",
+    "Reconciliation",
     "ServiceError",
     "Session",
     "Settings",
@@ -87,6 +89,7 @@ __all__ = [
     "TransportError",
     "WaitTimeout",
     "__version__",
+    "adopt",
     "compare",
     "compare_clips",
     "configure",
@@ -99,6 +102,7 @@ __all__ = [
     "get_settings",
     "history",
     "import_history",
+    "reconcile",
     "resume",
     "spend",
     "sweep",
@@ -260,6 +264,29 @@ def get_job(key: int | str) -> Job:
 def resume() -> list[Job]:
     """Re-attach to jobs left unfinished (after a kernel restart): they poll and download again."""
     return _default_session().resume()
+
+
+def reconcile() -> Reconciliation:
+    """Set the store straight against your request history; return what changed.
+
+    Every UNKNOWN, EXPIRED and LOST job is looked up again (a video found is
+    downloaded, a running job followed) and every finished job gets its real
+    charge as ``cost``. Print the result for one line per changed job.
+    """
+    return _default_session().reconcile()
+
+
+def adopt(job_id: int, request_id: str) -> Job:
+    """Give UNKNOWN job *job_id* (a lost submit) the request *request_id*, and follow it.
+
+    For a lost submit that several requests of your history match: the
+    request must have been sent with the job's model and inputs.
+    """
+    if isinstance(job_id, bool) or not isinstance(job_id, int):
+        raise InvalidParams(f"job_id must be a job's local id (a whole number), not {job_id!r}")
+    if not isinstance(request_id, str) or not request_id.strip():
+        raise InvalidParams(f"request_id must be a request id, not {request_id!r}")
+    return _default_session().adopt(job_id, request_id)
 
 
 def credits() -> dict[str, float | None]:

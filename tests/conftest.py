@@ -26,6 +26,7 @@ for name in (
     "LTX_NOTEBOOK_STORE",
     "LTX_NOTEBOOK_BUDGET",
     "LTX_NOTEBOOK_BUDGET_PERIOD",
+    "LTX_NOTEBOOK_MATCH_GRACE",
 ):
     os.environ.pop(name, None)
 

@@ -31,6 +31,10 @@ HISTORY_PREFIX = "/inference-request"
 # The periods a budget may run over; a timedelta is a rolling window instead.
 BUDGET_PERIODS = ("session", "day", "month", "all")
 MAX_PERIOD = timedelta(days=36500)  # a century: longer is "all", and datetimes end at year 9999
+# How long after a submit whose answer was lost the request history is searched for it
+# before the row says the service has no such request. The submit's own retries end
+# within two minutes; the history may show a request a little after it is made.
+DEFAULT_MATCH_GRACE = 300.0
 
 
 class Secret:
@@ -239,8 +243,16 @@ class Settings:
     # A cap in USD on this store's spend over budget_period (None: no cap); see _jobs/budget.
     budget: float | None = None
     budget_period: str | timedelta = "session"
+    # Seconds after an UNKNOWN submit during which the request history is searched for it.
+    match_grace: float = DEFAULT_MATCH_GRACE
 
     def __post_init__(self) -> None:
+        grace = self.match_grace
+        if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 <= grace < 1e7:
+            raise InvalidParams(
+                f"match_grace must be a number of seconds from 0 (got {grace!r})",
+                param="match_grace",
+            )
         if self.api_key is not None:
             key = clean_key(self.api_key.get())
             if key != self.api_key.get():
@@ -282,6 +294,7 @@ class Settings:
             budget_period=check_period(
                 env.get("LTX_NOTEBOOK_BUDGET_PERIOD") or "session", "LTX_NOTEBOOK_BUDGET_PERIOD"
             ),
+            match_grace=_seconds(env.get("LTX_NOTEBOOK_MATCH_GRACE"), "LTX_NOTEBOOK_MATCH_GRACE"),
         )
 
     def describe(self) -> dict[str, str]:
@@ -295,7 +308,19 @@ class Settings:
             "store_path": str(self.store_path),
             "budget": "(none)" if self.budget is None else f"${self.budget:.2f}",
             "budget_period": str(self.budget_period),
+            "match_grace": f"{self.match_grace:g} s",
         }
+
+
+def _seconds(value: str | None, source: str) -> float:
+    if not (value or "").strip():
+        return DEFAULT_MATCH_GRACE
+    try:
+        return float(str(value))
+    except ValueError:
+        raise InvalidParams(
+            f"{source} must be a number of seconds (got {value!r})", param="match_grace"
+        ) from None
 
 
 _settings: Settings | None = None
@@ -317,11 +342,14 @@ def configure(
     history_url: str | None = None,
     budget: float | str | None = None,
     budget_period: str | timedelta | None = None,
+    match_grace: float | None = None,
 ) -> Settings:
     """Change the settings in force; only what is given changes.
 
     Defaults come from ``SEGMIND_API_KEY``, ``SEGMIND_BASE_URL``,
-    ``LTX_NOTEBOOK_MEDIA_DIR``, ``LTX_NOTEBOOK_STORE`` and ``SEGMIND_HISTORY_URL``.
+    ``LTX_NOTEBOOK_MEDIA_DIR``, ``LTX_NOTEBOOK_STORE``, ``SEGMIND_HISTORY_URL`` and
+    ``LTX_NOTEBOOK_MATCH_GRACE`` (seconds an UNKNOWN submit is looked for in the
+    request history before its row says the service has no such request; 300).
     A new ``media_dir`` moves the default store with it unless ``store_path``
     was set explicitly. ``history_url=""`` goes back to deriving it from the base URL.
     ``budget`` caps this store's spend in USD over ``budget_period`` (``"session"``,
@@ -349,5 +377,7 @@ def configure(
         changes["budget"] = check_budget(budget)
     if budget_period is not None:
         changes["budget_period"] = check_period(budget_period)
+    if match_grace is not None:
+        changes["match_grace"] = match_grace
     _settings = replace(current, **changes)
     return _settings

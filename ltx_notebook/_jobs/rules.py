@@ -46,8 +46,8 @@ KNOWN_STATES: Final = frozenset(
 )
 INTERRUPTED_SUBMIT: Final = (
     "the submit was interrupted before the service answered (the kernel stopped): the job "
-    "may exist and may be billed; look for it in your Segmind console (or "
-    "ltx_notebook.history()) before submitting again"
+    "may exist and may be billed; %ltx reconcile (ltx_notebook.reconcile()) looks for it in "
+    "your request history, or check your Segmind console, before submitting again"
 )
 # A week: no metric of one video job is longer; anything else is garbage, not a time.
 MAX_SECONDS: Final = 7 * 24 * 3600.0
@@ -60,8 +60,8 @@ def not_found_is_final(
 
     The one place that decides. The service keeps a request's record for an
     hour after submit; before that a 404 is momentary (a record not yet
-    visible, a load balancer's hiccup), so the job is polled on. A lookup of
-    the account's request history, which never expires, belongs here too.
+    visible, a load balancer's hiccup), so the job is polled on. Past it, the
+    job is looked up in the request history (:mod:`.recovery`).
     """
     submitted = record.submitted_at
     if submitted is None:

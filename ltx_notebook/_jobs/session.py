@@ -27,22 +27,23 @@ from pathlib import Path
 from typing import Any
 
 from .._core.config import Settings, get_settings
-from .._core.errors import ApiError, LtxError, MediaError, NotFound, SubmitUnknown
+from .._core.errors import ApiError, LtxError, NotFound, SubmitUnknown
 from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.retry import NothingSent
-from .._storage import media, parts
+from .._storage import parts
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
 from .budget import record_within_budget
-from .download import fetch_video
+from .download import download
 from .job import Job
+from .reconcile import Reconciliation, reconcile
+from .recovery import Recovery
 from .rules import (
     INTERRUPTED_SUBMIT,
     RESULT_TTL,
     SUBMIT_GRACE,
-    gone,
     is_note,
     known,
     not_found_is_final,
@@ -84,6 +85,7 @@ class Session:
         self.backoff = Backoff()
         self.record_ttl = RESULT_TTL
         self.submit_grace = SUBMIT_GRACE
+        self._recovery = Recovery(self)
 
     @property
     def settings(self) -> Settings:
@@ -137,7 +139,11 @@ class Session:
             _SUBMITTING.add(mine)
         try:
             try:
-                submission = await self._get_client().submit(params)
+                client = self._get_client()
+                image_url = await client.image_url(params)
+                if image_url:  # the row holds the body as sent: the history matches by it
+                    record = await self._write(record.id, store, payload=params.payload(image_url))
+                submission = await client.submit(params, image_url=image_url)
             except SubmitUnknown as exc:
                 if exc.request_id:
                     # The answer named the job: follow it by that id, as any other job.
@@ -150,11 +156,8 @@ class Session:
                         "in case it exists",
                     )
                     return self._follow(record, store)
-                store.update(
-                    record.id, status=JobStatus.UNKNOWN, error=str(exc), request_id=exc.request_id
-                )
-                exc.job_id = record.id
-                raise
+                # Searched for in the request history: followed if found, else raised.
+                return await self._recovery.after_unknown(record, store, exc)
             except NothingSent:
                 # Interrupted while waiting to retry a refused submit: nothing exists.
                 store.delete(record.id)
@@ -223,12 +226,16 @@ class Session:
         That is every job still queued or processing on this service, every
         one marked LOST by an older version while its record may still exist,
         and every completed one whose video never reached the disk. Rows a
-        crash left SUBMITTING are settled first: they become UNKNOWN, say how
-        to look for the job, and are returned too (already done). Part files
-        of downloads killed with their kernel are removed.
+        crash left SUBMITTING are settled first: they become UNKNOWN and are
+        looked for in the request history; one found is followed like the
+        rest, the others are returned first (UNKNOWN, or FAILED if the service
+        has no such request). Part files of killed downloads are removed.
         """
         store = self.store
-        settled = [self._track(r, store) for r in self._settle_interrupted_submits(store)]
+        found = self.runtime.call(
+            self._recovery.match_all(self._settle_interrupted_submits(store), store)
+        )
+        settled = [self._track(r, store) for r in found if r.request_id is None]
         self._revive_lost(store)
         base_url = self.settings.base_url
         records = store.unfinished(base_url=base_url) + [
@@ -264,6 +271,23 @@ class Session:
                     error="polling: marked LOST after one 404 while its record may still "
                     "exist; polling it again",
                 )
+
+    def adopt(self, job_id: int, request_id: str) -> Job:
+        """Give UNKNOWN job *job_id* the request *request_id* of the history; follow it.
+
+        For a lost submit that several requests matched: the request must have
+        been sent with the job's model and inputs. See docs/recovery.md.
+        """
+        return self.runtime.call(self._recovery.adopt(job_id, request_id, self.store))
+
+    def reconcile(self) -> Reconciliation:
+        """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge."""
+
+        async def run() -> Reconciliation:
+            client = self._get_client()
+            return await reconcile(self._recovery, client, self.store, self.settings.base_url)
+
+        return self.runtime.call(run())
 
     def refetch(self, job: Job) -> Job:
         """Download a completed job's video again (the local copy was deleted)."""
@@ -359,7 +383,7 @@ class Session:
         if not job.status.is_terminal:
             await self._poll(job)
         if job.status is JobStatus.COMPLETED and not job.video_path:
-            await self._download(job)
+            await download(self, job)
 
     async def _poll(self, job: Job) -> None:
         client = self._get_client()
@@ -378,7 +402,8 @@ class Session:
                 reply = await client.status(request_id_of(job.record))
             except NotFound as exc:
                 if not_found_is_final(job.record, ttl=self.record_ttl):
-                    await self._update(job, status=JobStatus.EXPIRED, error=gone(job.request_id))
+                    # Gone from /v2, not from the request history: ended from there.
+                    await self._update(job, **await self._recovery.after_gone(job))
                     return
                 await self._note(job, f"polling: {exc}; polling on while the record may exist")
                 continue
@@ -454,40 +479,12 @@ class Session:
                 return result_fields(job.record, job.elapsed, fields, reply)
             except NotFound as exc:
                 if not_found_is_final(job.record, ttl=self.record_ttl):
-                    return {**fields, "status": JobStatus.EXPIRED, "error": gone(job.request_id)}
+                    return {**fields, **await self._recovery.after_gone(job)}
                 await self._note(job, f"fetching the result: {exc}")
             except LtxError as exc:
                 await self._note(job, f"fetching the result: {exc}")
             failures += 1
             await self._rest(job, self.backoff.delay(failures))
-
-    async def _download(self, job: Job) -> None:
-        url = job.output_url
-        if not url:
-            raise MediaError(f"job {job.request_id} completed without an output URL")
-        dest = media.media_path(self.settings.media_dir, job.id, job.request_id or "")
-
-        async def recorded() -> JobRecord | None:
-            return await asyncio.to_thread(self._home(job).get, job.id)
-
-        async def note(text: str) -> None:
-            await self._note(job, text)
-
-        async def rest(seconds: float) -> None:
-            await self._rest(job, seconds)
-
-        outcome = await fetch_video(
-            self._get_client(),
-            url,
-            dest,
-            backoff=self.backoff,
-            recorded=recorded,
-            note=note,
-            rest=rest,
-            retry_hint=f"the video stays at the service's URL for 7 days: %ltx show {job.id} "
-            "(or ltx_notebook.get_job(...).wait()) tries again",
-        )
-        await self._update(job, **({"error": outcome} if isinstance(outcome, str) else outcome))
 
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None:
         timeout = check_timeout(timeout, zero=True)

@@ -111,8 +111,9 @@ def show_again(host: Host, job: Job, final_html: Callable[[Job], str] | None = N
 )
 def resume(host: Host) -> None:
     found = host.session.resume()
-    # Submits a crash cut short come back settled (UNKNOWN): say so, with how to check.
-    settled = [job for job in found if job.status is JobStatus.UNKNOWN]
+    # Submits a crash cut short come back settled (UNKNOWN, or FAILED if the request
+    # history shows the service never made them): say so, with how to check.
+    settled = [job for job in found if job.request_id is None]
     for job in settled:
         print(f"job {job.id}: {job.status.value}: {job.error}")
     jobs = [job for job in found if job not in settled]

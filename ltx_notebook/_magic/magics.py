@@ -39,6 +39,7 @@ from . import (  # noqa: F401  (they register their commands)
     job_commands,
     model_commands,
     money_commands,
+    recovery_commands,
     setup_commands,
 )
 from .cell import fill_vars, parse_grid, read_line, split_prompts

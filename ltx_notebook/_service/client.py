@@ -132,7 +132,7 @@ class Client:
         *image_url* is given. Raises :class:`SubmitUnknown` when the job may exist.
         """
         self._transport.require_key()
-        image_url = await self._image_url(params, image_url)
+        image_url = await self.image_url(params, image_url)
         url = f"{self.v2_url}/{params.model}"
         body = params.payload(image_url)
         response = await self._transport.send(
@@ -215,7 +215,7 @@ class Client:
         A billed submit: resent only if it surely never arrived, or on 429.
         """
         self._transport.require_key()
-        image_url = await self._image_url(params, image_url)
+        image_url = await self.image_url(params, image_url)
         url = f"{self.base_url}/{params.model}"
         body = params.payload(image_url)
         timeout = self._transport.http.timeout
@@ -405,7 +405,8 @@ class Client:
         url = self._status_url(job) if which == "status" else self._result_url(job)
         return job, url
 
-    async def _image_url(self, params: Params, image_url: str | None) -> str | None:
+    async def image_url(self, params: Params, image_url: str | None = None) -> str | None:
+        """The URL the submit sends as ``image``: a local image uploaded first, unless given."""
         if image_url is None and params.image_is_local and params.image is not None:
             try:
                 return await self.upload(params.image)

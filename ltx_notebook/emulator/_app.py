@@ -57,14 +57,16 @@ def _fault_response(fault: Fault) -> Response:
 
 
 class _Dropped(Response):
-    """Sends the status, a Content-Length and half the body, then hangs up.
+    """Sends the status, a Content-Length and a share of the body (*keep*), then hangs up.
 
     What a client sees when a proxy dies mid-answer: the request surely
-    arrived (a submit created its job), but no complete reply came back.
+    arrived (a submit created its job), but no complete reply came back. With
+    *keep* 0 no byte of the body comes, so a submit's answer names no job.
     """
 
-    def __init__(self, inner: Response) -> None:
+    def __init__(self, inner: Response, keep: float = 0.5) -> None:
         super().__init__(status_code=inner.status_code)
+        self.keep = keep
         if isinstance(inner, FileResponse):
             with open(inner.path, "rb") as fh:
                 self.full = fh.read()
@@ -79,7 +81,11 @@ class _Dropped(Response):
             headers.append((b"content-type", self.content_type.encode()))
         await send({"type": "http.response.start", "status": self.status_code, "headers": headers})
         await send(
-            {"type": "http.response.body", "body": self.full[: size // 2], "more_body": True}
+            {
+                "type": "http.response.body",
+                "body": self.full[: int(size * self.keep)],
+                "more_body": True,
+            }
         )
         # Returning now, with the body incomplete, makes the server close the socket.
 
@@ -119,7 +125,7 @@ def build_app(engine: Engine) -> Starlette:
                 else:
                     response = await handler(request)
                     if fault is not None and fault.drop:
-                        response = _Dropped(response)
+                        response = _Dropped(response, fault.keep)
                         tag = "drop"
                     elif fault is not None:
                         tag = "delay"

@@ -172,13 +172,16 @@ class Engine:
         body: str | dict[str, Any] | None = None,
         headers: Mapping[str, str] | None = None,
         model: str | None = None,
+        keep: float = 0.5,
     ) -> Fault:
         """Queue a fault for the next *times* requests of kind *route* ("*" for any).
 
         Faults are consumed in the order injected. See :class:`Fault`.
         """
-        check_injectable(route, status, times=times, drop=drop, delay=delay)
-        fault = Fault(route, status, times, drop, delay, body, dict(headers or {}), model)
+        check_injectable(route, status, times=times, drop=drop, delay=delay, keep=keep)
+        fault = Fault(
+            route, status, times, drop, delay, body, dict(headers or {}), model, keep=keep
+        )
         with self._lock:
             self._faults.add(fault)
         return fault

@@ -49,7 +49,9 @@ class Fault:
     ``status`` answers with that code (``body``: a dict is sent as JSON, a str
     as plain text; default ``{"error": "..."}``). ``drop`` lets the request be
     handled normally (a submit creates its job) and then breaks the connection
-    after the headers and part of the body. ``delay`` waits before answering.
+    after the headers and the share ``keep`` of the body (half by default; 0
+    sends no byte of it, so nothing of the answer, not even a request id, gets
+    through). ``delay`` waits before answering.
     """
 
     route: str = "*"
@@ -62,6 +64,7 @@ class Fault:
     model: str | None = None
     source: Literal["injected", "fail_rate"] = "injected"
     used: int = 0
+    keep: float = 0.5
 
     def matches(self, kind: str, model: str | None) -> bool:
         if self.route not in ("*", kind):
@@ -84,7 +87,7 @@ class LogEntry:
 
 
 def check_injectable(
-    route: str, status: int | None, *, times: int, drop: bool, delay: float
+    route: str, status: int | None, *, times: int, drop: bool, delay: float, keep: float = 0.5
 ) -> None:
     """Raise ValueError, saying why, for a fault Engine.inject must not queue."""
     if route != "*" and route not in ROUTE_KINDS:
@@ -95,6 +98,8 @@ def check_injectable(
         raise ValueError("status must be an HTTP status code")
     if times < 1:
         raise ValueError("times must be >= 1")
+    if not 0.0 <= keep < 1.0:
+        raise ValueError("keep (the share of a dropped body sent) must be within [0, 1)")
 
 
 class FaultQueue:

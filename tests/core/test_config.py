@@ -58,6 +58,23 @@ def test_history_url_is_a_setting_the_environment_and_configure_change(
     assert ltx_notebook.get_settings().history_url == "http://127.0.0.1:7/inference-request"
 
 
+def test_match_grace_is_a_setting_the_environment_and_configure_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert ltx_notebook.get_settings().match_grace == 300.0
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_MATCH_GRACE", "600")
+    assert ltx_notebook.get_settings().match_grace == 600.0
+    assert ltx_notebook.configure(match_grace=0).match_grace == 0
+    for bad in (-1, float("nan"), float("inf"), "5", True):
+        with pytest.raises(ltx_notebook.InvalidParams, match="match_grace"):
+            ltx_notebook.configure(match_grace=bad)  # type: ignore[arg-type]
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_MATCH_GRACE", "soon")
+    with pytest.raises(ltx_notebook.InvalidParams, match="LTX_NOTEBOOK_MATCH_GRACE"):
+        ltx_notebook.get_settings()
+
+
 def test_environment_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SEGMIND_API_KEY", "sk-env-key-123456")
     monkeypatch.setenv("SEGMIND_BASE_URL", "http://127.0.0.1:1234/v1/")

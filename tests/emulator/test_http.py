@@ -301,6 +301,22 @@ def test_drop_on_submit_creates_the_job_then_breaks(emu: Emulator, http: httpx.C
     assert http.get(emu.url("/v1/get-user-credits")).status_code == 200
 
 
+def test_drop_keeping_none_of_the_body_sends_no_request_id(
+    emu: Emulator, http: httpx.Client
+) -> None:
+    emu.engine.inject(route="submit", drop=True, keep=0.0)
+    with http.stream("POST", emu.url("/v2/ltx-2-pro"), json={"prompt": "no answer"}) as answer:
+        assert answer.status_code == 200  # the status line came, then nothing of the body
+        received = bytearray()
+        with pytest.raises(httpx.RemoteProtocolError):
+            for chunk in answer.iter_bytes():
+                received += chunk
+    assert received == b""
+    assert len(emu.engine.jobs) == 1  # made and charged all the same
+    with pytest.raises(ValueError, match="keep"):
+        emu.engine.inject(route="submit", drop=True, keep=1.0)
+
+
 def test_drop_on_media_and_delay(emu: Emulator, http: httpx.Client) -> None:
     output = run_to_completion(emu, http)["output"]
     emu.engine.inject(route="media", drop=True)
