@@ -31,7 +31,7 @@ from .._core.errors import ApiError, LtxError, MediaError, NotFound, SubmitUnkno
 from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
-from .._service.retry import NothingSent
+from .._service.retry import NothingSent, RateLimitHook
 from .._storage import media, parts
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
@@ -124,9 +124,10 @@ class Session:
         return self.runtime.call(self.submit_async(params, tag=tag, sweep_id=sweep_id))
 
     async def submit_async(
-        self, params: Params, *, tag: str | None = None, sweep_id: str | None = None
-    ) -> Job:
-        """Coroutine form of :meth:`submit`, to be run on the runtime loop."""
+        self, params: Params, *, tag: str | None = None, sweep_id: str | None = None,
+        on_429: RateLimitHook | None = None,
+    ) -> Job:  # fmt: skip
+        """Coroutine form of :meth:`submit`, on the runtime loop; *on_429* goes to the client."""
         store = self.store
         # Priced from past charges, and refused here if it would pass the budget.
         record = await asyncio.to_thread(
@@ -137,7 +138,7 @@ class Session:
             _SUBMITTING.add(mine)
         try:
             try:
-                submission = await self._get_client().submit(params)
+                submission = await self._get_client().submit(params, on_429=on_429)
             except SubmitUnknown as exc:
                 if exc.request_id:
                     # The answer named the job: follow it by that id, as any other job.

@@ -25,7 +25,14 @@ from .._core.errors import AuthenticationError, InvalidParams
 from .._core.secrets import clean_cause, key_problem
 from .bodies import read_all
 from .failures import buffer_error, is_failed_body, map_failure, request_id_in
-from .retry import Kind, NothingSent, RetryPolicy, retryable_exception, retryable_status
+from .retry import (
+    Kind,
+    NothingSent,
+    RateLimitHook,
+    RetryPolicy,
+    retryable_exception,
+    retryable_status,
+)
 
 __all__ = ["NO_KEY", "Transport", "origin"]
 
@@ -120,12 +127,15 @@ class Transport:
         tolerate_failed: bool = False,
         stream: bool = False,
         redirects: bool = False,
+        on_429: RateLimitHook | None = None,
     ) -> httpx.Response:
         """Send until success, a final answer, or the retry rules say stop.
 
         Returns a 2xx response (or a redirect if *redirects*, or a 422 FAILED
         body if *tolerate_failed*); raises an ``_core.errors`` type otherwise. A
         submit's answer is read here, kept as it comes: cut off, it may name the job.
+        *on_429* is told of every 429 of a submit, and may take it over (see
+        :data:`.retry.RateLimitHook`).
         """
         policy = self.retry
         attempt = 0
@@ -169,6 +179,10 @@ class Transport:
             again = attempt < policy.max_attempts and retryable_status(
                 kind, response.status_code, names_a_job=names_a_job
             )
+            if again and on_429 is not None and response.status_code == 429:
+                # The caller paces these submits: it hears of the refusal now, not after
+                # every retry has knocked on the same full window.
+                again = not on_429(policy.hint(response.headers))
             delay = policy.next_wait(attempt, waited, response.headers) if again else None
             if delay is not None:
                 waited += await self._pause(
