@@ -51,7 +51,7 @@ from .rules import (
     same_service,
 )
 from .runtime import Runtime
-from .schedule import Backoff, PollSchedule
+from .schedule import Backoff, PollSchedule, ScheduleCache
 
 __all__ = ["Session", "not_found_is_final"]
 
@@ -82,6 +82,7 @@ class Session:
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
         self.backoff = Backoff()
+        self.schedules = ScheduleCache()  # planning is costly; history moves slowly
         self.record_ttl = RESULT_TTL
         self.submit_grace = SUBMIT_GRACE
 
@@ -295,12 +296,11 @@ class Session:
         job._set(await self._write(job.id, self._home(job), **fields))
 
     def _schedule_for(self, params: Params) -> PollSchedule:
-        history = self.store.durations(
-            params.model, params.duration, params.resolution, base_url=self.settings.base_url
-        )
         spec = MODELS.get(params.model)
         prior = spec.typical_for(params.values) if spec is not None else 70.0
-        return PollSchedule.learn(history, prior=prior)
+        kind = (params.model, params.duration, params.resolution, self.settings.base_url, prior)
+        history = self.store.durations(*kind[:3], base_url=self.settings.base_url)
+        return self.schedules.get(kind, history, prior=prior)
 
     async def _note(self, job: Job, note: str) -> None:
         """Record what the driver is working around (once: the same note is not rewritten)."""
@@ -410,11 +410,10 @@ class Session:
                 return
             if status is JobStatus.FAILED:
                 fields["error"] = reply.error or "the service reported FAILED without a reason"
-            if (
-                status is not job.status
-                or reply.metrics != (job.record.metrics or {})
-                or "error" in fields
-            ):
+            # Running metrics tick on every poll (inference so far) and nobody reads them:
+            # a poll is written only when its state (or note) changes; final metrics come
+            # with the result.
+            if status is not job.status or "error" in fields:
                 await self._update(job, **fields)
             if status.is_terminal:
                 return

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -37,6 +39,13 @@ from .retry import (
 __all__ = ["NO_KEY", "Transport", "origin"]
 
 log = logging.getLogger("ltx_notebook.client")
+
+# httpcore asks ``import sniffio`` which async library runs, several times per request.
+# Without sniffio installed (it is optional) each ask is a failed import, which Python
+# never caches: a walk of every sys.path entry, most of a status poll's CPU. Recording
+# the absence makes the same ImportError instant; an installed sniffio is left alone.
+if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]  # None: "not importable"
 
 NO_KEY = "no API key: set SEGMIND_API_KEY or call ltx_notebook.configure(api_key=...)"
 
