@@ -39,7 +39,10 @@ __all__ = ["RATE_WINDOW", "SubmitPace"]
 # Seconds: the service's limits are per minute.
 RATE_WINDOW: Final = 60.0
 # Share of the window added to each wait: our clock starts after the service's.
-MARGIN: Final = 0.01
+MARGIN: Final = 0.005
+# A probe proves a concurrency limit only if accepted this share of the window early:
+# our clock stamps a submit when its answer is recorded, after the service counted it.
+PROBE_SLACK: Final = 0.1
 # Accepted submits remembered: more than any per-minute limit the service has.
 REMEMBERED: Final = 512
 
@@ -89,12 +92,15 @@ class SubmitPace:
 
     def accepted(self) -> None:
         """A submit was accepted just now."""
+        early = self.wait()  # before this one is counted
         now = self.clock()
         self._accepted.append(now)
         if self._probing:
-            # Sent before the rate allowed, and accepted: the limit was on concurrency.
             self._probing = False
-            self.kind, self.limit, self._hint_until = "concurrency", None, 0.0
+            if early > PROBE_SLACK * self.window:
+                # Accepted well before the learned rate would allow: the limit was on
+                # concurrency. (Accepted about when the window freed says nothing.)
+                self.kind, self.limit, self._hint_until = "concurrency", None, 0.0
             return
         quiet = self.window * 2**self._climbs_refused
         if self.kind == "rate" and self.limit is not None and now - self._quiet_since >= quiet:

@@ -114,3 +114,15 @@ def test_a_sweep_under_a_submit_limit_slows_on_the_first_429(
     refused = emu.engine.count("submit", status=429)
     assert 1 <= refused <= 3
     assert sw._scheduler.pace.limit in (3, 4)
+
+
+def test_a_probe_accepted_about_when_the_window_frees_proves_nothing() -> None:
+    clock = FakeClock(0.0)
+    pace = pace_at(clock)
+    pace.accepted()
+    pace.accepted()
+    pace.refused(None)
+    assert pace.probe() is True
+    clock.advance(59.0)  # sent early, but answered as the window frees
+    pace.accepted()
+    assert pace.kind == "unknown" and pace.limit == 2
