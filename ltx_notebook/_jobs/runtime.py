@@ -19,6 +19,8 @@ import weakref
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from .._core.threads import background
+
 __all__ = ["Runtime"]
 
 T = TypeVar("T")
@@ -49,7 +51,14 @@ class Runtime:
         ready = threading.Event()
 
         def main() -> None:
+            background()  # polls and downloads yield to the cells the person runs
             asyncio.set_event_loop(loop)
+            # Store writes and other blocking steps (asyncio.to_thread) yield too.
+            loop.set_default_executor(
+                concurrent.futures.ThreadPoolExecutor(
+                    thread_name_prefix=f"{self._name}-worker", initializer=background
+                )
+            )
             loop.call_soon(ready.set)
             loop.run_forever()
 

@@ -2,8 +2,13 @@
 
 - at most ``concurrency`` jobs are *active* (submitted and not yet done,
   download included), so a sweep never floods the account;
-- a submit refused with 429 (:class:`RateLimited`: the client's own retries
-  could not get past it) is never a failure: the scheduler lowers its
+- a submit refused with 429 is never a failure. The client tells the
+  scheduler of the first 429 at once (a hook passed down with the submit),
+  and the sweep's :class:`~.pace.SubmitPace` learns the rate from it and
+  holds every later submit until the service's window has room, so the
+  client does not knock on a full window again and again. A 429 the pace
+  cannot explain (or a concurrency limit) is retried by the client, and when
+  its retries are exhausted (:class:`RateLimited`) the scheduler lowers its
   effective concurrency to what the service is currently accepting, backs off
   (``retry_after`` when the service gave one, else exponential with jitter)
   and sends the *same* combination again. A refused submit created nothing
@@ -51,6 +56,7 @@ from .._core.status import (
     JobStatus,
 )
 from .job import Job
+from .pace import SubmitPace
 from .session import Session
 
 __all__ = ["Scheduler", "SweepItem"]
@@ -65,6 +71,8 @@ BACKOFF_CAP: Final = 120.0
 RECOVER_AFTER: Final = 60.0
 # Consecutive refusals (400, 500...) before the sweep concludes the problem is not per-job.
 MAX_REFUSALS: Final = 3
+# Seconds: the window of the service's rate limit (per minute), as the pace assumes it.
+RATE_WINDOW: Final = 60.0
 
 
 @dataclass
@@ -121,6 +129,7 @@ class Scheduler:
         self._on_change = on_change
         self._on_job = on_job
         self.rate_limited = 0  # 429s that got past the client's retries to the scheduler
+        self.pace = SubmitPace(window=RATE_WINDOW)
         self.note: str | None = None
         self.error: LtxError | None = None
         self.jobs: list[Job] = []
@@ -185,6 +194,23 @@ class Scheduler:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), left)
 
+    def _ended(self) -> int:
+        return sum(1 for job in self.jobs if job.status.is_terminal)
+
+    async def _hold(self, seconds: float) -> None:
+        """Sleep like :meth:`_sleep`; while the kind of limit is unknown, a job ending
+        ends it early, so one submit probes whether the limit was on concurrency."""
+        assert self._wake is not None
+        deadline = time.monotonic() + seconds
+        ended = self._ended()
+        while not self._stop.is_set():
+            left = deadline - time.monotonic()
+            if left <= 0 or (self._ended() > ended and self.pace.probe()):
+                return
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), left)
+
     async def _slot(self) -> None:
         """Wait until fewer than the effective concurrency of jobs are active."""
         assert self._wake is not None
@@ -213,6 +239,8 @@ class Scheduler:
             if item.reused:
                 continue  # adopted by run(): nothing is sent for it
             await self._slot()
+            if (wait := self.pace.wait()) > 0:
+                await self._hold(wait)
             if self._stop.is_set():
                 return
             item.state = SUBMITTING
@@ -235,7 +263,7 @@ class Scheduler:
         while True:
             try:
                 job = await session.submit_async(
-                    item.params, tag=self._tag, sweep_id=self._sweep_id
+                    item.params, tag=self._tag, sweep_id=self._sweep_id, on_429=self.pace.refused
                 )
             except RateLimited as exc:
                 # Refused outright: nothing exists, nothing billed, the same combination may go
@@ -243,16 +271,19 @@ class Scheduler:
                 streak += 1
                 self.rate_limited += 1
                 self._last_429 = time.monotonic()
-                self.effective_concurrency = max(
-                    1, min(self.effective_concurrency - 1, self._active())
-                )
-                delay = self._backoff(exc, streak)
+                paced = self.pace.wait()
+                if self.pace.kind in (None, "concurrency"):
+                    # Not a rate the pace learned: the service takes no more than is running.
+                    self.effective_concurrency = max(
+                        1, min(self.effective_concurrency - 1, self._active())
+                    )
+                delay = paced if paced > 0 else self._backoff(exc, streak)
                 self.note = (
                     f"rate limited (HTTP 429): next submit in {delay:.0f}s, "
                     f"{self.effective_concurrency} at a time"
                 )
                 self._on_change()
-                await self._sleep(delay)
+                await self._hold(delay)
                 await self._slot()
                 if self._stop.is_set():
                     item.state = SKIPPED
@@ -285,6 +316,7 @@ class Scheduler:
                 item.state, item.error = REFUSED, str(exc)
                 self._on_change()
                 return "refused"
+            self.pace.accepted()
             self.note = None
             self._adopt(item, job)
             return "ok"

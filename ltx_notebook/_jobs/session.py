@@ -31,7 +31,7 @@ from .._core.errors import ApiError, LtxError, NotFound, SubmitUnknown
 from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
-from .._service.retry import NothingSent
+from .._service.retry import NothingSent, RateLimitHook
 from .._storage import parts
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
@@ -52,7 +52,7 @@ from .rules import (
     same_service,
 )
 from .runtime import Runtime
-from .schedule import Backoff, PollSchedule
+from .schedule import Backoff, PollSchedule, ScheduleCache
 
 __all__ = ["Session", "not_found_is_final"]
 
@@ -83,6 +83,7 @@ class Session:
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
         self.backoff = Backoff()
+        self.schedules = ScheduleCache()  # planning is costly; history moves slowly
         self.record_ttl = RESULT_TTL
         self.submit_grace = SUBMIT_GRACE
         self._recovery = Recovery(self)
@@ -126,9 +127,10 @@ class Session:
         return self.runtime.call(self.submit_async(params, tag=tag, sweep_id=sweep_id))
 
     async def submit_async(
-        self, params: Params, *, tag: str | None = None, sweep_id: str | None = None
-    ) -> Job:
-        """Coroutine form of :meth:`submit`, to be run on the runtime loop."""
+        self, params: Params, *, tag: str | None = None, sweep_id: str | None = None,
+        on_429: RateLimitHook | None = None,
+    ) -> Job:  # fmt: skip
+        """Coroutine form of :meth:`submit`, on the runtime loop; *on_429* goes to the client."""
         store = self.store
         # Priced from past charges, and refused here if it would pass the budget.
         record = await asyncio.to_thread(
@@ -143,7 +145,7 @@ class Session:
                 image_url = await client.image_url(params)
                 if image_url:  # the row holds the body as sent: the history matches by it
                     record = await self._write(record.id, store, payload=params.payload(image_url))
-                submission = await client.submit(params, image_url=image_url)
+                submission = await client.submit(params, image_url=image_url, on_429=on_429)
             except SubmitUnknown as exc:
                 if exc.request_id:
                     # The answer named the job: follow it by that id, as any other job.
@@ -318,12 +320,11 @@ class Session:
         job._set(await self._write(job.id, self._home(job), **fields))
 
     def _schedule_for(self, params: Params) -> PollSchedule:
-        history = self.store.durations(
-            params.model, params.duration, params.resolution, base_url=self.settings.base_url
-        )
         spec = MODELS.get(params.model)
         prior = spec.typical_for(params.values) if spec is not None else 70.0
-        return PollSchedule.learn(history, prior=prior)
+        kind = (params.model, params.duration, params.resolution, self.settings.base_url, prior)
+        history = self.store.durations(*kind[:3], base_url=self.settings.base_url)
+        return self.schedules.get(kind, history, prior=prior)
 
     async def _note(self, job: Job, note: str) -> None:
         """Record what the driver is working around (once: the same note is not rewritten)."""
@@ -434,11 +435,10 @@ class Session:
                 return
             if status is JobStatus.FAILED:
                 fields["error"] = reply.error or "the service reported FAILED without a reason"
-            if (
-                status is not job.status
-                or reply.metrics != (job.record.metrics or {})
-                or "error" in fields
-            ):
+            # Running metrics tick on every poll (inference so far) and nobody reads them:
+            # a poll is written only when its state (or note) changes; final metrics come
+            # with the result.
+            if status is not job.status or "error" in fields:
                 await self._update(job, **fields)
             if status.is_terminal:
                 return

@@ -58,7 +58,7 @@ from .replies import (
     read_status,
     text,
 )
-from .retry import Kind, NothingSent, RetryPolicy
+from .retry import Kind, NothingSent, RateLimitHook, RetryPolicy
 from .transport import Transport
 
 __all__ = ["Client"]
@@ -125,11 +125,14 @@ class Client:
 
     # -- v2 -------------------------------------------------------------------
 
-    async def submit(self, params: Params, *, image_url: str | None = None) -> Submission:
+    async def submit(
+        self, params: Params, *, image_url: str | None = None, on_429: RateLimitHook | None = None
+    ) -> Submission:
         """``POST {v2}/{model}``: start a billed job. Sent twice only if it surely never arrived.
 
         A local image (``params.image_is_local``) is uploaded first unless
         *image_url* is given. Raises :class:`SubmitUnknown` when the job may exist.
+        *on_429* is told of each 429 as it comes (see :data:`.retry.RateLimitHook`).
         """
         self._transport.require_key()
         image_url = await self.image_url(params, image_url)
@@ -139,6 +142,7 @@ class Client:
             Kind.SUBMIT,
             f"submit to {params.model}",
             self._transport.request("POST", url, json=body),
+            on_429=on_429,
         )
         data = json_body(response)
         request_id = text(data.get("request_id") or data.get("id")) if data else None

@@ -18,6 +18,12 @@ service that asks for a long pause. When the hint (or the next wait) would go
 past that, the call gives up at once and its error says how long the service
 asked to wait.
 
+A caller that paces its own submits (a sweep's scheduler) may pass a
+:data:`RateLimitHook` down with the submit: the client tells it of a 429 at
+once, and when the hook takes the refusal over, the client stops retrying and
+raises ``RateLimited`` straight away rather than knocking on a window that is
+still full (every knock is a wasted request, and counts against the account).
+
 A submit cancelled while waiting between attempts (Ctrl-C during a 429
 backoff) raises :class:`NothingSent`: every attempt so far was refused or
 never connected, so no job exists and the caller may forget the submit.
@@ -39,6 +45,7 @@ import httpx
 __all__ = [
     "Kind",
     "NothingSent",
+    "RateLimitHook",
     "RetryPolicy",
     "delay_hint",
     "parse_reset_at",
@@ -49,6 +56,11 @@ __all__ = [
 ]
 
 READ_RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+RateLimitHook = Callable[[float | None], bool]
+"""Told of a submit's 429 as it comes, with the wait the service asked for (None if it
+did not say). True: the caller takes it over, so the client gives up at once (raises
+``RateLimited``); False: the client retries by its own rules."""
 
 
 class Kind(enum.Enum):

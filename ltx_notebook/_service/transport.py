@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib.util
 import logging
+import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import urlsplit
@@ -25,11 +27,25 @@ from .._core.errors import AuthenticationError, InvalidParams
 from .._core.secrets import clean_cause, key_problem
 from .bodies import read_all
 from .failures import buffer_error, is_failed_body, map_failure, request_id_in
-from .retry import Kind, NothingSent, RetryPolicy, retryable_exception, retryable_status
+from .retry import (
+    Kind,
+    NothingSent,
+    RateLimitHook,
+    RetryPolicy,
+    retryable_exception,
+    retryable_status,
+)
 
 __all__ = ["NO_KEY", "Transport", "origin"]
 
 log = logging.getLogger("ltx_notebook.client")
+
+# httpcore asks ``import sniffio`` which async library runs, several times per request.
+# Without sniffio installed (it is optional) each ask is a failed import, which Python
+# never caches: a walk of every sys.path entry, most of a status poll's CPU. Recording
+# the absence makes the same ImportError instant; an installed sniffio is left alone.
+if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
+    sys.modules["sniffio"] = None  # type: ignore[assignment]  # None: "not importable"
 
 NO_KEY = "no API key: set SEGMIND_API_KEY or call ltx_notebook.configure(api_key=...)"
 
@@ -103,7 +119,7 @@ class Transport:
             headers["range"] = f"bytes={offset}-"
         return self.http.build_request(
             method,
-            url,
+            parsed_url(url),
             json=json,
             content=content,
             headers=headers,
@@ -120,12 +136,15 @@ class Transport:
         tolerate_failed: bool = False,
         stream: bool = False,
         redirects: bool = False,
+        on_429: RateLimitHook | None = None,
     ) -> httpx.Response:
         """Send until success, a final answer, or the retry rules say stop.
 
         Returns a 2xx response (or a redirect if *redirects*, or a 422 FAILED
         body if *tolerate_failed*); raises an ``_core.errors`` type otherwise. A
         submit's answer is read here, kept as it comes: cut off, it may name the job.
+        *on_429* is told of every 429 of a submit, and may take it over (see
+        :data:`.retry.RateLimitHook`).
         """
         policy = self.retry
         attempt = 0
@@ -169,6 +188,10 @@ class Transport:
             again = attempt < policy.max_attempts and retryable_status(
                 kind, response.status_code, names_a_job=names_a_job
             )
+            if again and on_429 is not None and response.status_code == 429:
+                # The caller paces these submits: it hears of the refusal now, not after
+                # every retry has knocked on the same full window.
+                again = not on_429(policy.hint(response.headers))
             delay = policy.next_wait(attempt, waited, response.headers) if again else None
             if delay is not None:
                 waited += await self._pause(
@@ -197,6 +220,14 @@ def _log_retry(op: str, what: str, delay: float, attempt: int, policy: RetryPoli
     log.info("retrying %s in %.2f s after %s (%s)", op, delay, what, tries)
 
 
+@functools.lru_cache(maxsize=1024)
+def parsed_url(url: str) -> httpx.URL:
+    """*url* parsed once: httpx checks a URL character by character, a fifth of a poll's
+    CPU, and a job's status URL is the same on every poll (a URL is immutable)."""
+    return httpx.URL(url)
+
+
+@functools.lru_cache(maxsize=1024)
 def origin(url: str) -> tuple[str, str, int | None]:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()

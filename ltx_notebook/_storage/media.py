@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._core.errors import MediaError
+from .._core.threads import background
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -241,7 +242,9 @@ def _decoder() -> concurrent.futures.ThreadPoolExecutor:
     with _DECODER_LOCK:
         # A forked child inherits the executor but not its thread: start another.
         if _DECODER is None or _DECODER[0] != os.getpid():
-            executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix=_DECODER_NAME)
+            executor = concurrent.futures.ThreadPoolExecutor(
+                1, thread_name_prefix=_DECODER_NAME, initializer=background
+            )
             _DECODER = (os.getpid(), executor)
         return _DECODER[1]
 

@@ -18,4 +18,6 @@ def test_make_bench_writes_the_page_and_its_chart(tmp_path: Path) -> None:
     for shape in bench_polling.SHAPES:
         assert f"| {shape.name} |" in text
     assert "## Memory" in text and "## Download" in text
+    for section in ("## A kernel with", "## A sweep under a submit limit", "## Galleries"):
+        assert section in text
     assert (tmp_path / "images" / "bench-polling.png").stat().st_size > 10_000

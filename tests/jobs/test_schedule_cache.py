@@ -1,0 +1,28 @@
+"""A schedule is planned again only when its history has moved (planning costs CPU)."""
+
+from __future__ import annotations
+
+from ltx_notebook._jobs.schedule import RELEARN_AFTER, PollSchedule, ScheduleCache
+
+HISTORY = [70.0 + 0.5 * i for i in range(50)]
+KIND = ("ltx-2-pro", 6, "1080p", "https://api.segmind.com")
+
+
+def test_a_few_new_durations_keep_the_schedule_and_more_plan_it_again() -> None:
+    cache = ScheduleCache()
+    first = cache.get(KIND, HISTORY, prior=70.0)
+    assert first == PollSchedule.learn(HISTORY, prior=70.0)
+    moved = [200.0 + i for i in range(RELEARN_AFTER - 1)] + HISTORY[: 50 - RELEARN_AFTER + 1]
+    assert cache.get(KIND, moved, prior=70.0) is first
+    more = [200.0 + i for i in range(RELEARN_AFTER)] + HISTORY[: 50 - RELEARN_AFTER]
+    again = cache.get(KIND, more, prior=70.0)
+    assert again is not first and again == PollSchedule.learn(more, prior=70.0)
+
+
+def test_each_kind_of_job_has_its_own_and_a_first_history_is_learned_at_once() -> None:
+    cache = ScheduleCache()
+    none = cache.get(KIND, [], prior=70.0)
+    assert none.expected is None  # nothing learned: the wide window
+    assert cache.get(KIND, HISTORY[:3], prior=70.0).expected is not None
+    other = ("ltx-2-pro", 10, "4k", "https://api.segmind.com")
+    assert cache.get(other, [], prior=70.0) is not cache.get(KIND, HISTORY, prior=70.0)
