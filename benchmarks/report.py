@@ -338,13 +338,13 @@ def gallery_section(r: dict[str, Any]) -> list[str]:
         "",
         f"- Under {GOAL_BYTES // mb} MB of HTML for any number of tiles: {_yes(ok)} "
         f"(at {worst['rows']:,} rows: the gallery {worst['gallery_bundle_bytes'] / mb:.1f} MB, "
-        f"the report's page {worst['report_bytes'] / mb:.1f} MB)."
+        f"the report's page {worst['report_bytes'] / mb:.1f} MB). The widget's state goes "
+        "to the live front end only; the saved notebook keeps the static grid."
         + (
             ""
             if ok
-            else " Bounding them (posters by URL or loaded lazily, one store query) is "
-            "the gallery's and the report's own work, under way separately; this row "
-            "measures the code as it stands."
+            else " Past the budget, posters should be linked and loaded lazily and tiles "
+            "counted out (see design.md, 'Saved HTML is bounded')."
         ),
     ]
     return lines
