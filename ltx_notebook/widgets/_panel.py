@@ -32,6 +32,7 @@ from .._view.job_progress import (
     render_request,
     render_status,
 )
+from ._ticker import every
 
 if TYPE_CHECKING:
     from .._jobs.job import Job
@@ -69,17 +70,16 @@ class JobPanel(widgets.VBox):
         super().__init__([self.top, self.bar, self.body, self.footer])
         self.add_class("ltx-panel")
         self.add_class("ltx-job-panel")
-        self._tick = tick
         self._halt = threading.Event()
         job.add_listener(self._refresh)
-        # Elapsed time moves even when the state does not.
-        threading.Thread(target=self._ticker, name="ltx-panel-tick", daemon=True).start()
+        # Elapsed time moves even when the state does not: one shared ticker for all panels.
+        self._stop_ticking = every(tick, self._tick)
 
-    def _ticker(self) -> None:
-        while not self._halt.wait(self._tick):
-            if self.job.done:
-                break
-            self._refresh(self.job)
+    def _tick(self) -> bool:
+        if self._halt.is_set() or self.job.done:
+            return False
+        self._refresh(self.job)
+        return True
 
     def _refresh(self, job: Job) -> None:
         self.status.value = render_status(job)
@@ -97,6 +97,7 @@ class JobPanel(widgets.VBox):
 
     def close(self) -> None:
         self._halt.set()
+        self._stop_ticking()
         self.job.remove_listener(self._refresh)
         for child in (self.top, self.footer, self.status, self.request, self.bar, self.body):
             child.close()

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import ipywidgets as widgets
 
 from .._view.sweep_progress import render_html, sweep_line
+from ._ticker import every
 
 if TYPE_CHECKING:
     from .._jobs.sweep import Sweep
@@ -53,8 +55,9 @@ class SweepPanel(widgets.VBox):
         self._lock = threading.Lock()
         self._halt = threading.Event()
         sweep.add_listener(self._on_change)
-        if not sweep.done:
-            threading.Thread(target=self._ticker, name="ltx-sweep-tick", daemon=True).start()
+        self._stop_ticking: Callable[[], None] = lambda: None
+        if not sweep.done:  # the panels' shared ticker keeps the elapsed times moving
+            self._stop_ticking = every(min(tick, min_interval * 2), self._tick_once)
 
     def _render(self) -> None:
         with self._lock:  # the ticker and the runtime thread may both render
@@ -73,10 +76,12 @@ class SweepPanel(widgets.VBox):
         else:
             self._dirty = True  # the ticker draws it shortly
 
-    def _ticker(self) -> None:
-        while not self._halt.wait(min(self._tick, self._min_interval * 2)):
-            if self._dirty or time.monotonic() - self._last >= self._tick:
-                self._render()
+    def _tick_once(self) -> bool:
+        if self._halt.is_set():
+            return False
+        if self._dirty or time.monotonic() - self._last >= self._tick:
+            self._render()
+        return not self._halt.is_set()
 
     def _on_stop(self, _button: widgets.Button | None = None) -> None:
         self.sweep.stop()
@@ -84,5 +89,6 @@ class SweepPanel(widgets.VBox):
 
     def close(self) -> None:
         self._halt.set()
+        self._stop_ticking()
         self.sweep.remove_listener(self._on_change)
         super().close()
