@@ -124,11 +124,16 @@ class Price:
 
     def describe(self) -> str:
         if self.rule == "per_second":
-            rates = ", ".join(f"{k} ${v:g}" for k, v in self.per_second.items())
+            rates = ", ".join(f"{k} {_usd(v)}" for k, v in self.per_second.items())
             return f"per second: {rates}"
         if self.rule == "per_generation":
-            return f"~${self.amount:g} a generation"
-        return f"${self.low:g}–${self.high:g} a generation (by {', '.join(self.by)})"
+            return f"~{_usd(self.amount)} a generation"
+        return f"{_usd(self.low)}–{_usd(self.high)} a generation (by {', '.join(self.by)})"
+
+
+def _usd(amount: float) -> str:
+    # Cents as people write them ($0.10, $1.20); a listed price finer than a cent kept whole.
+    return f"${amount:.2f}" if round(amount, 2) == amount else f"${amount:g}"
 
 
 @dataclass(frozen=True)
