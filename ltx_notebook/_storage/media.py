@@ -155,7 +155,9 @@ def poster(
     """Save one frame of *path* as a JPEG (default ``<video name>.jpg`` beside it).
 
     *at* is a **fraction of the duration** (0 = first frame, 0.5 = middle,
-    clamped to [0, 1]), so one value suits every clip length. The image is
+    clamped to [0, 1]), so one value suits every clip length; a keyframe at
+    most 1 s (and a tenth of the clip) before that point stands for it, as
+    it costs one decoded picture rather than a chain of them. The image is
     scaled down to at most *max_width* pixels wide: a poster for an HTML
     ``<video>``, not a still. Written through a temporary name and renamed.
     """
