@@ -7,7 +7,11 @@ first; then ``VmHWM`` (the RSS high-water mark, reset through
 ``/proc/self/clear_refs``) gives the peak growth, and RSS after the job the
 memory held. Two states are measured: **warm** (one small video went through
 the same steps before, as in a notebook that has shown a video already) and
-**cold** (the first video of the process).
+**cold** (the first video of the process). Two clips: the emulator's as it
+renders by default (libx264's keyframe interval, 250 frames: one keyframe,
+at the start, so the poster's moment is decoded forward to), and the same
+clip with a keyframe every second (**keyed**: the poster's keyframe is
+decoded alone).
 
 The reference is the same job with the media steps as they were before
 (first frame and poster converted to RGB at full size, then resized with
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import json
 import os
@@ -45,6 +50,8 @@ KEY = "bench-key-0123456789"
 PROMPT = "surf rolling onto a black sand beach"
 # RSS growth under this, in MB, is noise (page cache of the interpreter, allocator slack).
 HELD_NOISE_MB = 2.0
+# The measured states: a clip with one keyframe, then one with a keyframe a second.
+STATES = ("warm", "cold", "keyed_warm", "keyed_cold")
 
 
 def _status_mb(field: str) -> float:
@@ -107,18 +114,21 @@ def _measure(variant: str, warm: bool, url: str, small_url: str, base_url: str) 
     return result
 
 
-async def _render(emu: Emulator, resolution: str, duration: int) -> tuple[str, str]:
+async def _render(
+    emu: Emulator, resolution: str, duration: int, *, small: bool = True
+) -> tuple[str, str]:
     settings = Settings(api_key=Secret(KEY), base_url=emu.base_url)
     async with Client(settings) as client:
         urls = []
-        for res, dur in ((resolution, duration), ("1080p", 6)):
+        shapes = [(resolution, duration)] + ([("1080p", 6)] if small else [])
+        for res, dur in shapes:
             sub = await client.submit(validate(prompt=PROMPT, resolution=res, duration=dur))
             while (await client.status(sub.request_id)).status != "COMPLETED":
                 await asyncio.sleep(0.5)
             url = (await client.result(sub.request_id)).output_url
             assert url
             urls.append(url)
-    return urls[0], urls[1]
+    return urls[0], urls[-1]
 
 
 def run(resolution: str, duration: int, repeat: int) -> dict[str, Any]:
@@ -130,8 +140,10 @@ def run(resolution: str, duration: int, repeat: int) -> dict[str, Any]:
         speed=200, expire_after=900, api_key=KEY, preset="ultrafast", seed=5, data_dir=data
     )
     results: dict[str, Any] = {"resolution": resolution, "duration": duration, "repeat": repeat}
-    with Emulator(config) as emu:
+    keyed_config = dataclasses.replace(config, keyint=24, data_dir=data / "keyed")
+    with Emulator(config) as emu, Emulator(keyed_config) as keyed_emu:
         url, small_url = asyncio.run(_render(emu, resolution, duration))
+        keyed_url, _ = asyncio.run(_render(keyed_emu, resolution, duration, small=False))
         results["file_mb"] = int(emu.engine.jobs[url.rsplit("/", 1)[-1][:-4]].file_size or 0) / 1e6
         for variant in ("ours", "reference"):
             for warm in (True, False):
@@ -139,6 +151,11 @@ def run(resolution: str, duration: int, repeat: int) -> dict[str, Any]:
                     _measure(variant, warm, url, small_url, emu.base_url) for _ in range(repeat)
                 ]
                 results[f"{variant}_{'warm' if warm else 'cold'}"] = _summary(runs)
+                runs = [
+                    _measure(variant, warm, keyed_url, small_url, emu.base_url)
+                    for _ in range(repeat)
+                ]
+                results[f"{variant}_keyed_{'warm' if warm else 'cold'}"] = _summary(runs)
     return results
 
 
@@ -175,7 +192,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"memory of one finished {args.resolution} {args.duration}s job "
         f"({r['file_mb']:.1f} MB file): RSS growth, peak / held after (median of {args.repeat})"
     )
-    for state in ("warm", "cold"):
+    for state in STATES:
         ours, ref = r[f"ours_{state}"], r[f"reference_{state}"]
         print(
             f"  {state}: ours +{ours['peak_mb']:.0f} (worst {ours['peak_max_mb']:.0f}) MB / "

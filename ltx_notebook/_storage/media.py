@@ -18,6 +18,7 @@ import concurrent.futures
 import contextlib
 import ctypes
 import functools
+import itertools
 import mimetypes
 import os
 import re
@@ -40,6 +41,10 @@ T = TypeVar("T")
 
 POSTER_MAX_WIDTH: Final = 640
 POSTER_QUALITY: Final = 82
+# A keyframe this close before the poster's moment stands for it (at most this
+# many seconds, and a tenth of the clip): decoded alone it costs one picture,
+# against two for decoding forward to the moment.
+KEYFRAME_SLACK: Final = 1.0
 
 
 @dataclass(frozen=True)
@@ -150,7 +155,9 @@ def poster(
     """Save one frame of *path* as a JPEG (default ``<video name>.jpg`` beside it).
 
     *at* is a **fraction of the duration** (0 = first frame, 0.5 = middle,
-    clamped to [0, 1]), so one value suits every clip length. The image is
+    clamped to [0, 1]), so one value suits every clip length; a keyframe at
+    most 1 s (and a tenth of the clip) before that point stands for it, as
+    it costs one decoded picture rather than a chain of them. The image is
     scaled down to at most *max_width* pixels wide: a poster for an HTML
     ``<video>``, not a still. Written through a temporary name and renamed.
     """
@@ -161,7 +168,8 @@ def poster(
     if info.fps:
         # The last frame starts one frame before the end: aim there, not past it.
         target = min(target, max(0.0, info.seconds - 1 / info.fps))
-    image: Image.Image = _on_decoder_thread(_frame_at, path, target, info.fps, max_width)
+    slack = min(KEYFRAME_SLACK, info.seconds / 10)
+    image, _pictures = _on_decoder_thread(_picture_at, path, target, info.fps, max_width, slack)
     _give_back()
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
@@ -175,11 +183,19 @@ def poster(
     return out
 
 
-def _frame_at(path: Path, target: float, fps: float, max_width: int) -> Image.Image:
-    """The first frame at or after *target* seconds, as RGB at most *max_width* wide.
+def _picture_at(
+    path: Path, target: float, fps: float, max_width: int, slack: float
+) -> tuple[Image.Image, int]:
+    """The frame at *target* seconds, RGB at most *max_width* wide, and the pictures decoded.
 
-    Memory stays that of the decoder's own few pictures: each frame passed on
-    the way is dropped before the next is decoded, and the chosen one is
+    Decoding starts at the keyframe at or before *target*. If that keyframe is
+    at most *slack* seconds early it stands for the moment and is decoded
+    alone: one picture, no reference chain (at 4k a decoder holding one
+    picture takes about 25 MB, decoding forward, which holds the reference
+    and the picture being decoded, about 41 MB). Only a keyframe further back
+    (most generated clips have one, at the start) is decoded forward from, so
+    ``at`` keeps meaning a moment of the clip. The keyframe's time comes from
+    its packet, before anything is decoded. Either way the chosen frame is
     scaled by FFmpeg (swscale) straight into a small RGB image, never
     converted at full size (a 4k RGB copy alone is 25 MB, and PIL's resize
     wants another).
@@ -187,19 +203,32 @@ def _frame_at(path: Path, target: float, fps: float, max_width: int) -> Image.Im
     import av
 
     last: float | None = None
+    pictures = 0
     try:
         with av.open(str(path)) as container:
             stream = container.streams.video[0]
+            ctx = stream.codec_context
             if target > 0 and stream.time_base is not None:
-                # Seek to the keyframe before the target, then decode forward to it.
                 container.seek(
                     int(target / stream.time_base), stream=stream, backward=True, any_frame=False
                 )
-            for frame in container.decode(stream):
-                if frame.time is None or frame.time >= target - _half_frame(fps):
-                    return _scaled(frame, max_width)
-                last = frame.time
-                del frame  # before the next decode, not after it
+            packets = (p for p in container.demux(stream) if p.size)
+            first = next(packets, None)
+            if first is None:
+                raise MediaError(f"{path.name} has no decodable frame")
+            if first.is_keyframe and _starts_by(first, target - slack):
+                # Decode the keyframe, then drain: a decoder with a reorder delay
+                # gives it up on the flush, without decoding the pictures after it.
+                for frame in [*ctx.decode(first), *ctx.decode(None)]:
+                    return _scaled(frame, max_width), 1
+                raise MediaError(f"{path.name} has no decodable frame")
+            for packet in itertools.chain([first], packets, [None]):
+                for frame in ctx.decode(packet):
+                    pictures += 1
+                    if frame.time is None or frame.time >= target - _half_frame(fps):
+                        return _scaled(frame, max_width), pictures
+                    last = frame.time
+                    del frame  # before the next decode, not after it
     except MediaError:
         raise
     except Exception as exc:
@@ -208,7 +237,16 @@ def _frame_at(path: Path, target: float, fps: float, max_width: int) -> Image.Im
         raise MediaError(f"{path.name} has no decodable frame")
     # The stream ended before the target (its header overstated the duration):
     # the last frame it has, found again rather than held all the way through.
-    return _frame_at(path, last, fps, max_width)
+    image, again = _picture_at(path, last, fps, max_width, 0.0)
+    return image, pictures + again
+
+
+def _starts_by(packet: Any, earliest: float) -> bool:
+    """Whether *packet* is presented at or after *earliest* seconds (unknown: yes)."""
+    when = packet.pts if packet.pts is not None else packet.dts
+    if when is None or packet.time_base is None:
+        return True
+    return bool(when * packet.time_base >= earliest)
 
 
 def _scaled(frame: Any, max_width: int) -> Image.Image:

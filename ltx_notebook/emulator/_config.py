@@ -45,6 +45,9 @@ class EmulatorConfig:
     seed: int | None = None
     data_dir: Path | None = None
     preset: str = "veryfast"
+    # Frames between keyframes; None keeps libx264's default (250: one keyframe
+    # in a 10 s clip, as generated clips tend to have).
+    keyint: int | None = None
     fps: int = 24
     render_workers: int = 2
     # The request history (/inference-request/...): its page shape, and the wall
@@ -67,6 +70,8 @@ class EmulatorConfig:
             raise ValueError("output_shape must be string, list, object or mixed")
         if self.submit_status not in (200, 201, 202):
             raise ValueError("submit_status must be 200, 201 or 202")
+        if self.keyint is not None and self.keyint < 1:
+            raise ValueError("keyint must be >= 1")
         if self.fps not in (24, 25, 30):
             raise ValueError("fps must be 24, 25 or 30")
         if self.history_envelope not in HISTORY_ENVELOPES:

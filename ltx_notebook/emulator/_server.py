@@ -53,7 +53,9 @@ class Emulator:
             else Path(self.config.data_dir)
         )
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.renderer = Renderer(self.data_dir / "cache", preset=self.config.preset)
+        self.renderer = Renderer(
+            self.data_dir / "cache", preset=self.config.preset, keyint=self.config.keyint
+        )
         self.engine = Engine(
             self.config,
             clock=clock or time.monotonic,

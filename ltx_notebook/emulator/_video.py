@@ -117,10 +117,18 @@ class Renderer:
     ``hits`` and ``misses`` count cache answers, for tests and the docs' claims.
     """
 
-    def __init__(self, cache_dir: Path, *, preset: str = "veryfast", crf: int = 23) -> None:
+    def __init__(
+        self,
+        cache_dir: Path,
+        *,
+        preset: str = "veryfast",
+        crf: int = 23,
+        keyint: int | None = None,
+    ) -> None:
         self.cache_dir = Path(cache_dir)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         self.preset = preset
+        self.keyint = keyint
         self.crf = crf
         self.hits = 0
         self.misses = 0
@@ -129,7 +137,8 @@ class Renderer:
         self._closed = threading.Event()
 
     def path_for(self, spec: RenderSpec) -> Path:
-        return self.cache_dir / f"{spec.cache_key(self.preset)}.mp4"
+        preset = self.preset if self.keyint is None else f"{self.preset}+keyint={self.keyint}"
+        return self.cache_dir / f"{spec.cache_key(preset)}.mp4"
 
     def close(self) -> None:
         """Make running renders stop at their next frame."""
@@ -174,7 +183,14 @@ class Renderer:
         os.close(fd)
         tmp = Path(tmp_name)
         try:
-            encode(spec, tmp, preset=self.preset, crf=self.crf, cancelled=self._closed)
+            encode(
+                spec,
+                tmp,
+                preset=self.preset,
+                crf=self.crf,
+                keyint=self.keyint,
+                cancelled=self._closed,
+            )
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -420,6 +436,7 @@ def encode(
     *,
     preset: str = "veryfast",
     crf: int = 23,
+    keyint: int | None = None,
     cancelled: threading.Event | None = None,
 ) -> None:
     """Write the clip of *spec* to *path* as a fast-start MP4 (H.264 + optional AAC)."""
@@ -431,6 +448,8 @@ def encode(
         video.pix_fmt = "yuv420p"
         video.time_base = Fraction(1, spec.fps)
         video.options = {"preset": preset, "crf": str(crf)}
+        if keyint is not None:
+            video.options = {**video.options, "x264-params": f"keyint={keyint}:scenecut=0"}
         if audio is not None:
             sound = box.add_stream("aac", rate=SAMPLE_RATE, layout="stereo")
             sound.time_base = Fraction(1, SAMPLE_RATE)

@@ -136,6 +136,21 @@ def test_cache_hits(renderer: Renderer) -> None:
     assert Renderer(renderer.cache_dir, preset="ultrafast").render(spec).cached
 
 
+def test_keyint_places_keyframes(tmp_path: Path) -> None:
+    spec = RenderSpec("a lighthouse", 6, "1080p", False, scale=0.1)
+    plain = Renderer(tmp_path, preset="ultrafast").render(spec).path
+    keyed = Renderer(tmp_path, preset="ultrafast", keyint=24).render(spec).path
+    assert plain != keyed  # a cache entry of its own
+
+    def keyframes(path: Path) -> list[int]:
+        with av.open(str(path)) as box:
+            packets = [p for p in box.demux(box.streams.video[0]) if p.size]
+            return [i for i, packet in enumerate(packets) if packet.is_keyframe]
+
+    assert keyframes(plain) == [0]  # libx264's default interval outlasts the clip
+    assert keyframes(keyed) == [0, 24, 48, 72, 96, 120]
+
+
 def test_prompt_shapes_the_picture(renderer: Renderer) -> None:
     a = first_frame(renderer.render(RenderSpec("red desert", 6, "1080p", False, scale=0.1)).path)
     b = first_frame(renderer.render(RenderSpec("blue ocean", 6, "1080p", False, scale=0.1)).path)

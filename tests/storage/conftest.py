@@ -47,3 +47,9 @@ def mp4_silent(video_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def mp4_wide(video_dir: Path) -> Path:
     return make_mp4(video_dir / "wide.mp4", audio=False, seconds=0.5, width=1280, height=720)
+
+
+@pytest.fixture(scope="session")
+def mp4_keyed(video_dir: Path) -> Path:
+    """A keyframe every quarter second (6 frames at 24 fps)."""
+    return make_mp4(video_dir / "keyed.mp4", audio=False, keyint=6)

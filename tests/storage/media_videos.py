@@ -18,12 +18,19 @@ def make_mp4(
     seconds: float = SECONDS,
     width: int = WIDTH,
     height: int = HEIGHT,
+    keyint: int | None = None,
 ) -> Path:
-    """A moving gradient (so frames differ), optionally with a 440 Hz AAC tone."""
+    """A moving gradient (so frames differ), optionally with a 440 Hz AAC tone.
+
+    *keyint*: a keyframe every that many frames (libx264's default, 250, gives
+    these short clips one keyframe, at the start, as generated clips have).
+    """
     with av.open(str(path), "w") as out:
         video = out.add_stream("libx264", rate=FPS)
         video.width, video.height, video.pix_fmt = width, height, "yuv420p"
         video.options = {"preset": "ultrafast"}
+        if keyint is not None:
+            video.options = {"preset": "ultrafast", "x264-params": f"keyint={keyint}:scenecut=0"}
         sound = None
         if audio:
             sound = out.add_stream("aac", rate=48000)

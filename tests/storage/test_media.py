@@ -12,7 +12,14 @@ import pytest
 from PIL import Image, ImageChops
 
 from ltx_notebook._core.errors import MediaError
-from ltx_notebook._storage.media import VideoInfo, data_uri, media_path, poster, probe
+from ltx_notebook._storage.media import (
+    VideoInfo,
+    _picture_at,
+    data_uri,
+    media_path,
+    poster,
+    probe,
+)
 from ltx_notebook._storage.parts import save_stream
 from tests.storage.media_videos import FPS, HEIGHT, SECONDS, WIDTH
 
@@ -109,6 +116,50 @@ def test_poster_of_a_non_video_is_a_media_error(tmp_path: Path) -> None:
     with pytest.raises(MediaError):
         poster(junk)
     assert not (tmp_path / "junk.jpg").exists()
+
+
+# -- how many pictures a poster decodes ----------------------------------------
+#
+# Memory is what a decoder holds: at 4k one picture is ~25 MB with its tables,
+# decoding forward holds two. The counts below are of pictures decoded (with
+# non-key pictures skipped, the decoder outputs every picture it decodes).
+
+
+def test_a_keyframe_near_the_moment_is_decoded_alone(mp4_keyed: Path) -> None:
+    # Keyframes at 1.0 s and 1.25 s; 1.1 s is two frames past the first.
+    image, pictures = _picture_at(mp4_keyed, 1.1, FPS, 640, slack=0.2)
+    assert pictures == 1
+    assert image.size == (WIDTH, HEIGHT)
+    # The same keyframe, reached by decoding forward from it, is the same picture.
+    at_key, _ = _picture_at(mp4_keyed, 1.0, FPS, 640, slack=0.0)
+    assert ImageChops.difference(image, at_key).getbbox() is None
+
+
+def test_without_slack_the_exact_frame_is_decoded_forward(mp4_keyed: Path) -> None:
+    exact, pictures = _picture_at(mp4_keyed, 1.1, FPS, 640, slack=0.0)
+    assert pictures == 3  # frames 24 (the keyframe), 25, 26
+    near, _ = _picture_at(mp4_keyed, 1.1, FPS, 640, slack=0.2)
+    assert ImageChops.difference(exact, near).getbbox() is not None
+
+
+def test_a_far_keyframe_does_not_move_the_poster(mp4_silent: Path) -> None:
+    # One keyframe, at 0 s, as generated clips have: the middle is decoded forward
+    # to, not replaced by the first frame.
+    middle, pictures = _picture_at(mp4_silent, 1.0, FPS, 640, slack=0.2)
+    assert pictures == 25  # frames 0 (the keyframe) to 24
+    first, pictures = _picture_at(mp4_silent, 0.0, FPS, 640, slack=0.2)
+    assert pictures == 1
+    assert ImageChops.difference(middle, first).getbbox() is not None
+
+
+def test_poster_of_a_clip_with_keyframes_uses_the_one_before(
+    tmp_path: Path, mp4_keyed: Path
+) -> None:
+    middle = poster(mp4_keyed, tmp_path / "middle.jpg")  # 1.0 s: a keyframe
+    first = poster(mp4_keyed, tmp_path / "first.jpg", at=0.0)
+    with Image.open(middle) as a, Image.open(first) as b:
+        assert a.size == (WIDTH, HEIGHT)
+        assert ImageChops.difference(a, b).getbbox() is not None
 
 
 # -- save_stream --------------------------------------------------------------
