@@ -7,6 +7,11 @@ evenly, so polls come at the schedule's steady pace):
 * **CPU**: this process runs the session (as a kernel would) and reads its
   own CPU time (``getrusage``) over the wall time of the window, per thread
   too (``/proc/self/task``), and counts the status polls sent meanwhile;
+* **polls alone** (``--only polls``): the same jobs submitted once, their
+  ages spread so that none ends within the window; no submit, result,
+  download, probe or poster is in it, only the polls and the idle runtime.
+  Early in their lives the schedule polls sparsely, so the pace is lower than
+  the steady one: the figure that carries over is the CPU per poll;
 * **round trip**: a real ipykernel (jupyter_client) runs the session; the
   bench sends ``1+1`` execute requests one after another and times each
   until its reply. Two kernels run side by side, pinged in turn so they meet
@@ -46,10 +51,20 @@ def _cpu_now() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def cpu(jobs: int, speed: float, shape: Shape, window: float) -> dict[str, Any]:
-    """The session in this process; CPU over *window* s once the stream is steady."""
+def cpu(
+    jobs: int, speed: float, shape: Shape, window: float, *, polls_only: bool = False
+) -> dict[str, Any]:
+    """The session in this process; CPU over *window* s once the stream is steady.
+
+    *polls_only*: each job submitted once, their starts spread over what is
+    left of the shortest job's life after the window, so none ends inside it.
+    """
     folder = Path(tempfile.mkdtemp(prefix="bench-kernel-"))
     life = shape.seconds / speed
+    if polls_only:
+        shortest = life * (1 - shape.spread)
+        window = min(window, shortest - 3.0)
+        life = shortest - window - 2.0  # the spread of the starts: the last poll is before an end
     polls = [0]
     status = Client.status
 
@@ -62,7 +77,8 @@ def cpu(jobs: int, speed: float, shape: Shape, window: float) -> dict[str, Any]:
         with inflight.emulator(speed, shape, folder / "emu") as url:
             session = Session(inflight.settings(url, folder))
             inflight.seed_history(session.store, url, shape, speed)
-            stream, started = inflight.start(session, jobs, life, life + window + 5)
+            until = life if polls_only else life + window + 5  # once each, or replaced
+            stream, started = inflight.start(session, jobs, life, until)
             time.sleep(life)  # every job's age now spread over one life
             polls0, jobs0, cpu0, wall0 = polls[0], started[0], _cpu_now(), time.monotonic()
             threads0 = inflight.thread_cpu()
@@ -79,6 +95,7 @@ def cpu(jobs: int, speed: float, shape: Shape, window: float) -> dict[str, Any]:
     return {
         "jobs": jobs,
         "speed": speed,
+        "polls_only": polls_only,
         "window_s": wall,
         "cpu_share": spent / wall,
         "cpu_share_real_pace": spent / wall / speed,
@@ -200,21 +217,26 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=70.0, help="typical job time")
     parser.add_argument("--window", type=float, default=40.0, help="seconds measured")
-    parser.add_argument("--only", choices=("cpu", "round-trip"))
+    parser.add_argument("--only", choices=("cpu", "polls", "round-trip"))
     args = parser.parse_args(argv)
     shape = Shape(args.seconds, 0.2)
     results: dict[str, Any] = {"shape": shape}
-    if args.only != "round-trip":
-        c = results["cpu"] = cpu(args.jobs, args.speed, shape, args.window)
+    runs = {"cpu": False, "polls": True}
+    for key, alone in runs.items():
+        if args.only not in (None, key):
+            continue
+        c = results[key] = cpu(args.jobs, args.speed, shape, args.window, polls_only=alone)
+        what = "polls alone, no job ending" if alone else "jobs ending and replaced"
         print(
-            f"{args.jobs} jobs in flight ({shape.seconds:g} s ±20 %, speed {args.speed:g}): "
+            f"{args.jobs} jobs in flight ({shape.seconds:g} s ±20 %, speed {args.speed:g}; "
+            f"{what}): "
             f"CPU {100 * c['cpu_share']:.1f} % of a core ({100 * c['cpu_share_real_pace']:.1f} % "
             f"at the real pace), {c['polls_per_s']:.1f} polls/s, "
-            f"{c['cpu_per_poll_ms']:.2f} ms CPU per poll"
+            f"{c['cpu_per_poll_ms']:.2f} ms CPU per poll, {c['jobs_started']} jobs started"
         )
         for name, share in c["by_thread"].items():
             print(f"    {name:<40} {100 * share:5.1f} %")
-    if args.only != "cpu":
+    if args.only is None or args.only == "round-trip":
         r = results["round_trip"] = round_trip(args.jobs, args.speed, shape, args.window)
         print(
             f"1+1 round trip, p50 / p95: idle kernel {r['idle']['p50']:.1f} / "

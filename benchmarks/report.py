@@ -237,6 +237,7 @@ def kernel_section(r: dict[str, Any]) -> list[str]:
         + f" ({c['jobs_started']} jobs ended and were replaced in the window: their submits,",
         "downloads, probes and posters are in these figures too).",
         "",
+        *_polls_alone(r.get("polls"), c),
         "| `1+1` round trip | p50 | p95 | max |",
         "| --- | ---: | ---: | ---: |",
     ]
@@ -278,6 +279,24 @@ def kernel_section(r: dict[str, Any]) -> list[str]:
         ),
     ]
     return lines
+
+
+def _polls_alone(p: dict[str, Any] | None, c: dict[str, Any]) -> list[str]:
+    """The same jobs with none ending in the window: what the polls cost by themselves."""
+    if p is None:
+        return []
+    runtime = c["by_thread"].get("ltx-notebook-runtime", 0.0)
+    return [
+        f"**Polls alone** (`--only polls`): the {p['jobs']} jobs submitted once, their ages spread "
+        "so that none ends in the window, so no submit, download, probe or poster is in it. Young "
+        f"jobs are polled sparsely: {p['polls_per_s']:.1f} polls/s over {p['window_s']:.0f} s, "
+        f"{100 * p['cpu_share']:.1f} % of a core, {p['cpu_per_poll_ms']:.2f} ms CPU per poll (an "
+        "upper bound: the idle runtime's own wakeups are in it, and sparse polls meet cold "
+        "caches). At the steady pace the polls are within the runtime thread's "
+        f"{100 * runtime:.1f} % above, which sends every request (submits, results and "
+        "downloads too).",
+        "",
+    ]
 
 
 def sweep_section(r: dict[str, Any]) -> list[str]:

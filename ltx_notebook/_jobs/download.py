@@ -194,7 +194,7 @@ async def _transfer(
 def video_fields(dest: Path) -> dict[str, Any]:
     """What the row records of a video on disk (and its poster, made now)."""
     info = media.probe(dest)
-    poster = media.poster(dest)
+    poster = media.poster(dest, info=info)  # the probe above, not a second one
     return {
         # Absolute: the kernel may %cd, and another kernel may share this store.
         "video_path": str(dest.resolve()),

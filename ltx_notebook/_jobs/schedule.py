@@ -62,6 +62,7 @@ measures it against the SDK's loop on the emulator.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 import statistics
@@ -225,7 +226,8 @@ class _Ending:
         floor = _floor(xs)
         hi = max(x + 4 * h for x, h in zip(xs, widths, strict=True))
         grid = tuple(math.exp(floor + (hi - floor) * j / GRID) for j in range(GRID + 1))
-        survival = tuple(_survival(math.log(u), xs, widths, floor) for u in grid)
+        kernels = [(m, h * _SQRT2) for m, h in zip(xs, widths, strict=True)]
+        survival = tuple(_survival(math.log(u), kernels, 2 * floor) for u in grid)
         # How finely the history places the typical end, in seconds.
         spread = median * statistics.median(widths)
         return cls(grid, survival, spread)
@@ -262,24 +264,34 @@ class _Ending:
 
     def median_lateness(self, planned: Sequence[float], *, cap: float) -> float:
         """How late a job ending as learned is seen, at the median, polled at *planned*."""
-        grid, s = self.grid, self.survival
+        grid = self.grid
         times, last = list(planned), planned[-1]
         while times[-1] < grid[-1]:
             times.append(times[-1] + _backoff(times[-1], last, late=1.0, cap=cap))
-        cells: list[tuple[float, float]] = []
-        for j in range(1, len(grid)):
-            mass = s[j - 1] - s[j]
-            if mass <= 0:
-                continue
-            i = min(bisect_right(times, grid[j] - 1e-12), len(times) - 1)
-            cells.append((max(0.0, times[i] - 0.5 * (grid[j - 1] + grid[j])), mass))
-        cells.sort()
+        final = len(times) - 1
+        cells = sorted(
+            (max(0.0, times[min(bisect_right(times, end), final)] - mid), mass)
+            for end, mid, mass in self._cells
+        )
         half, seen = 0.5 * sum(m for _, m in cells), 0.0
         for late, m in cells:
             seen += m
             if seen >= half:
                 return late
         return cells[-1][0]
+
+    @functools.cached_property
+    def _cells(self) -> tuple[tuple[float, float, float], ...]:
+        """Each grid cell a job may end in: its end (less a hair), its middle, its mass.
+
+        The same for every schedule :meth:`plan` tries (two dozen of them), so made once.
+        """
+        grid, s = self.grid, self.survival
+        return tuple(
+            (grid[j] - 1e-12, 0.5 * (grid[j - 1] + grid[j]), s[j - 1] - s[j])
+            for j in range(1, len(grid))
+            if s[j - 1] - s[j] > 0
+        )
 
     def plan(self, target: float, *, cap: float) -> tuple[float, ...]:
         """The sparsest schedule whose median lateness meets *target*: bisect the gap factor."""
@@ -317,11 +329,9 @@ def _floor(xs: Sequence[float]) -> float:
     return min(xs) - max(MIN_BANDWIDTH, 2 * (q3 - q1) / (len(xs) + 1))
 
 
-def _survival(x: float, xs: Sequence[float], widths: Sequence[float], floor: float) -> float:
+def _survival(x: float, kernels: Sequence[tuple[float, float]], twice_floor: float) -> float:
+    """Share still running at log-time *x*: each kernel is (centre, width times root 2)."""
     # Mass the kernels put below the floor is reflected above it (the reflection method).
-    terms = (
-        0.5 * math.erfc((x - m) / (h * _SQRT2))
-        + 0.5 * math.erfc((x + m - 2 * floor) / (h * _SQRT2))
-        for m, h in zip(xs, widths, strict=True)
-    )
-    return max(0.0, sum(terms) / len(xs))
+    erfc = math.erfc
+    terms = (0.5 * erfc((x - m) / d) + 0.5 * erfc((x + m - twice_floor) / d) for m, d in kernels)
+    return max(0.0, sum(terms) / len(kernels))

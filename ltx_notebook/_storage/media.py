@@ -80,22 +80,22 @@ def verify(path: Path, name: str) -> None:
 
 
 def _decode_first(path: Path, name: str) -> None:
-    import av  # PyAV (and FFmpeg) load when a video is first read, not at import
+    # The headers and the first frame from one opening: each open of the file runs
+    # FFmpeg's stream probe, a job's largest fixed CPU cost after the poster.
+    _probe(path, then=functools.partial(_first_frame, name=name))
 
-    probe(path)
+
+def _first_frame(container: Any, *, name: str) -> None:
     try:
-        with av.open(str(path)) as container:
-            # Decoded is proof enough; the frame (12 MB at 4k) is dropped on return.
-            for _frame in container.decode(container.streams.video[0]):
-                break
-            else:
-                raise MediaError(f"{name} has a video stream with no decodable frame")
+        # Decoded is proof enough; the frame (12 MB at 4k) is dropped on return.
+        for _frame in container.decode(container.streams.video[0]):
+            break
+        else:
+            raise MediaError(f"{name} has a video stream with no decodable frame")
     except MediaError:
         raise
     except Exception as exc:
         raise MediaError(f"{name} is not a readable video: {exc}") from None
-    finally:
-        _give_back()
 
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
@@ -104,8 +104,9 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     return info
 
 
-def _probe(path: str | os.PathLike[str]) -> VideoInfo:
-    import av
+def _probe(path: str | os.PathLike[str], then: Callable[[Any], None] | None = None) -> VideoInfo:
+    """The headers of *path*; *then* is given the open container next (its errors its own)."""
+    import av  # PyAV (and FFmpeg) load when a video is first read, not at import
 
     path = Path(path)
     try:
@@ -125,7 +126,7 @@ def _probe(path: str | os.PathLike[str]) -> VideoInfo:
                 seconds = stream.frames / fps
             else:
                 seconds = 0.0
-            return VideoInfo(
+            info = VideoInfo(
                 seconds=round(seconds, 3),
                 width=int(ctx.width),
                 height=int(ctx.height),
@@ -134,6 +135,9 @@ def _probe(path: str | os.PathLike[str]) -> VideoInfo:
                 file_bytes=size,
                 codec=str(ctx.name),
             )
+            if then is not None:
+                then(container)
+            return info
     except MediaError:
         raise
     except FileNotFoundError:
@@ -151,6 +155,7 @@ def poster(
     *,
     at: float = 0.5,
     max_width: int = POSTER_MAX_WIDTH,
+    info: VideoInfo | None = None,
 ) -> Path:
     """Save one frame of *path* as a JPEG (default ``<video name>.jpg`` beside it).
 
@@ -160,10 +165,12 @@ def poster(
     it costs one decoded picture rather than a chain of them. The image is
     scaled down to at most *max_width* pixels wide: a poster for an HTML
     ``<video>``, not a still. Written through a temporary name and renamed.
+    *info*: the video's :func:`probe`, when the caller has it (spares opening it again).
     """
     path = Path(path)
     out = Path(dest) if dest is not None else path.with_suffix(".jpg")
-    info = probe(path)
+    if info is None:
+        info = probe(path)
     target = info.seconds * min(max(at, 0.0), 1.0)
     if info.fps:
         # The last frame starts one frame before the end: aim there, not past it.
