@@ -23,6 +23,7 @@ from .._view import frontend
 from .._view.ab_static import ab_static_html
 from .._view.cell import Embed, poster_src, relative_src
 from ._assets import module_text
+from ._static import WithStatic
 from ._tiles import clip_tile
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ MODES: Final = ("side", "wipe")
 AB_EMBED_CAP: Final = 48 * 1024 * 1024
 
 
-class ABCompare(anywidget.AnyWidget):
+class ABCompare(WithStatic, anywidget.AnyWidget):
     """Clips *a* and *b* (JobRecords) frame-locked; ``mode`` is ``"side"`` or ``"wipe"``."""
 
     _esm = module_text("ab.js", "compare.js")
@@ -89,16 +90,6 @@ class ABCompare(anywidget.AnyWidget):
 
         a, b = self.records
         return ab_static_html(a, b, video_src=video_src, poster_src=poster)
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        static = {"text/plain": repr(self), "text/html": self.static_html()}
-        if not frontend.detect().interactive:
-            return static
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        return {**data, **static}, metadata
 
     def __repr__(self) -> str:
         a, b = self.records

@@ -56,6 +56,7 @@ from .._view.grid import Grid, collect, layout, poster_file, video_file
 from .._view.labels import STARS, param_title
 from .._view.static_grid import static_grid_html
 from ._assets import module_text
+from ._static import WithStatic
 from ._tiles import clip_tile
 
 if TYPE_CHECKING:
@@ -73,7 +74,7 @@ STATIC_POSTER_BUDGET: Final = 768 * 1024
 STATIC_TILES_MAX: Final = 240
 
 
-class Gallery(anywidget.AnyWidget):
+class Gallery(WithStatic, anywidget.AnyWidget):
     """A grid of jobs' videos with one play/pause/seek control, star ratings and notes.
 
     Made by :func:`gallery`. ``ratings`` maps a job's local id (as text) to
@@ -287,18 +288,6 @@ class Gallery(anywidget.AnyWidget):
             title = f"<div style='font-weight:600;margin:4px 8px'>LTX gallery · {html.escape(by)}"
             title += f" · {len(records)} clips</div>"
         return title + static_grid_html(grid, video_src=src_for, poster_src=poster_for) + more
-
-    def _repr_mimebundle_(self, **kwargs: Any) -> Any:
-        static = {"text/plain": repr(self), "text/html": self.static_html()}
-        if not frontend.detect().interactive:
-            # Nobody can click it (nbclient, nbconvert, a terminal), and exporters would
-            # pick the widget view and draw nothing offline: only the static grid.
-            return static
-        bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is None:
-            return None
-        data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
-        return {**data, **static}, metadata
 
     def __repr__(self) -> str:
         by = " × ".join(p for p in (self._row, self._col) if p) or "flat"
