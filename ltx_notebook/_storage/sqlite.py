@@ -1,10 +1,15 @@
-"""The store's SQLite file: short connections, immediate transactions, bounded waits.
+"""The store's SQLite file: one connection per thread, immediate transactions, bounded waits.
 
-The file is shared by the background runtime thread, the main thread and
-possibly several kernels at once, so:
+The file is shared by the background runtime thread, its workers, the main
+thread and possibly several kernels at once, so:
 
-- every operation opens its own short-lived connection (no connection is ever
-  shared between threads or carried across a ``fork``);
+- each thread keeps its own connection to the file and reuses it (no
+  connection is ever shared between threads or used across a ``fork``).
+  Opening one per operation cost three to five times the operation itself
+  (the schema read again, and closing the last connection checkpoints and
+  deletes the WAL), most of what a job's rows cost with a hundred jobs in
+  flight. A connection is opened afresh when the file at the path is not the
+  one it has open (deleted, replaced) and after any error;
 - every write runs in ``BEGIN IMMEDIATE``, so the write lock is taken up front
   and a read-modify-write can never be interleaved with another writer's;
   ``busy_timeout`` makes contenders wait instead of failing, and a bounded
@@ -17,19 +22,25 @@ possibly several kernels at once, so:
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import errno
 import os
 import random
 import sqlite3
+import threading
 import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, TypeVar
 
 from .._core.errors import StoreError
 
-__all__ = ["QUICK_TIMEOUT_S", "connect", "fault", "retry", "write"]
+__all__ = ["QUICK_TIMEOUT_S", "connect", "fault", "forget_connections", "retry", "write"]
 
 T = TypeVar("T")
 
@@ -38,16 +49,144 @@ T = TypeVar("T")
 QUICK_TIMEOUT_S: Final = 5.0
 
 
+# Store files a thread keeps a connection to; the least recently used beyond this
+# is closed (a test suite makes hundreds of stores, a kernel one or two).
+KEPT_PER_THREAD: Final = 4
+
+
+@dataclass(eq=False)  # eq=False: hashable by identity, for the registry's WeakSet
+class _Kept:
+    conn: sqlite3.Connection
+    file: tuple[int, int]  # (st_dev, st_ino) of the file it opened
+    wait: float
+    pid: int
+    # Held while its thread uses it, so forget_connections() closes only idle ones.
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    closed: bool = False
+
+
+class _Connections(threading.local):
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.generation = _generation
+        self.by_path: OrderedDict[str, _Kept] = OrderedDict()
+
+
+_generation = 0
+_connections = _Connections()
+_every: weakref.WeakSet[_Kept] = weakref.WeakSet()
+# Connections a forked child inherited: SQLite forbids using or closing them there
+# (closing would release the parent's POSIX locks), so they are only kept referenced.
+_inherited: list[sqlite3.Connection] = []
+
+
+def forget_connections() -> None:
+    """Close the connections every thread keeps; one in use closes at its next operation.
+
+    At exit (so that the last close checkpoints the WAL into the file), and for
+    a test that unmounts a disk, alters the file behind the store's back or
+    counts connections.
+    """
+    global _generation
+    _generation += 1
+    for entry in list(_every):
+        if entry.pid == os.getpid() and entry.lock.acquire(blocking=False):
+            try:
+                _close(entry)
+            finally:
+                entry.lock.release()
+
+
+atexit.register(forget_connections)
+
+
 @contextmanager
 def connect(path: Path, wait: float = QUICK_TIMEOUT_S) -> Iterator[sqlite3.Connection]:
+    """This thread's connection to *path*, its busy timeout set to *wait* seconds."""
+    key = str(path)
+    entry = _take(key, path, wait)
+    if entry.pid == -1:  # not kept (see _take)
+        with contextlib.closing(entry.conn):
+            yield entry.conn
+        return
+    try:
+        yield entry.conn
+    except BaseException:
+        # An error may leave the connection in a state not worth reasoning about
+        # (a damaged file, an interrupted statement): the next operation starts afresh.
+        _close(entry)
+        raise
+    finally:
+        entry.lock.release()
+
+
+def _take(key: str, path: Path, wait: float) -> _Kept:
+    """This thread's entry for *path*, its lock held; ``pid == -1``: use once, then close."""
+    kept = _connections
+    if kept.pid != os.getpid():
+        _inherited.extend(k.conn for k in kept.by_path.values())
+        kept.by_path.clear()
+        kept.pid = os.getpid()
+    if kept.generation != _generation:
+        for old in kept.by_path.values():
+            _close(old)
+        kept.by_path.clear()
+        kept.generation = _generation
+    entry = kept.by_path.get(key)
+    if entry is not None:
+        entry.lock.acquire()
+        if not entry.closed and entry.file == _file(path):
+            kept.by_path.move_to_end(key)
+            if entry.wait != wait:
+                try:
+                    entry.conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+                except BaseException:
+                    _close(entry)
+                    entry.lock.release()
+                    raise
+                entry.wait = wait
+            return entry
+        _close(entry)  # closed by forget_connections(), or the file was deleted or replaced
+        entry.lock.release()
+        del kept.by_path[key]
     # isolation_level=None: no implicit transactions, we issue BEGIN ourselves.
-    conn = sqlite3.connect(path, timeout=wait, isolation_level=None)
+    # check_same_thread=False only so forget_connections() can close it from
+    # another thread; it is used by the thread that opened it alone.
+    conn = sqlite3.connect(path, timeout=wait, isolation_level=None, check_same_thread=False)
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
-        yield conn
-    finally:
+        file = _file(path)
+    except BaseException:
         conn.close()
+        raise
+    if file is None:  # a file SQLite did not make at the path: not worth keeping
+        return _Kept(conn, (0, 0), wait, pid=-1)
+    entry = _Kept(conn, file, wait, pid=os.getpid())
+    entry.lock.acquire()
+    kept.by_path[key] = entry
+    _every.add(entry)
+    while len(kept.by_path) > KEPT_PER_THREAD:
+        _, oldest = kept.by_path.popitem(last=False)
+        with oldest.lock:
+            _close(oldest)
+    return entry
+
+
+def _file(path: Path) -> tuple[int, int] | None:
+    try:
+        info = os.stat(path)
+    except (OSError, ValueError):
+        return None
+    return (info.st_dev, info.st_ino)
+
+
+def _close(entry: _Kept) -> None:
+    """Close *entry*'s connection (its lock held by the caller, or never shared)."""
+    if not entry.closed:
+        entry.closed = True
+        with contextlib.suppress(sqlite3.Error):
+            entry.conn.close()
 
 
 @contextmanager

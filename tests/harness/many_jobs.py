@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from ltx_notebook._storage.sqlite import forget_connections
 from ltx_notebook._storage.store import Store
 
 NOTES = ("keeper, but the sky flickers", 'says "wow"', "two\nlines", "ünïcødé ★", None)
@@ -66,4 +67,5 @@ def count_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
 
     with monkeypatch.context() as patch:
         patch.setattr(sqlite3, "connect", connect)
+        forget_connections()  # connections opened before the block would not be traced
         yield seen

@@ -23,6 +23,7 @@ import pytest
 
 from ltx_notebook import LtxError, Session, Settings, StoreError, sweep, validate
 from ltx_notebook._core.config import Secret
+from ltx_notebook._storage.sqlite import forget_connections
 from ltx_notebook._storage.store import QUICK_TIMEOUT_S, Store
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
@@ -67,6 +68,7 @@ def filled_store(path: Path, rows: int) -> None:
     for i in range(rows):
         job = store.create(params, cost_estimate=0.36, base_url="http://127.0.0.1:1/v1")
         store.update(job.id, request_id=f"r-{i}", status="QUEUED")
+    forget_connections()  # as a kernel that wrote it and ended: the WAL checkpointed
 
 
 # -- a damaged file -------------------------------------------------------------------
@@ -207,6 +209,7 @@ def mount_tmpfs(where: Path, size: str) -> None:
 def mounts() -> Iterator[list[Path]]:
     made: list[Path] = []
     yield made
+    forget_connections()  # the store's connections hold files on the mount open
     for where in reversed(made):
         subprocess.run(["umount", str(where)], check=True)
 
