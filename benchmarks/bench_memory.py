@@ -41,6 +41,7 @@ from typing import Any
 
 from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._core.params import validate
+from ltx_notebook._jobs.download import video_fields
 from ltx_notebook._jobs.runtime import Runtime
 from ltx_notebook._service.client import Client
 from ltx_notebook._storage import media, parts
@@ -61,17 +62,25 @@ def _status_mb(field: str) -> float:
     return int(match.group(1)) / 1024
 
 
-async def _job(client: Client, url: str, dest: Path) -> None:
-    """What Session._download does with a completed job's video."""
+async def _job(client: Client, url: str, dest: Path, *, reference: bool = False) -> None:
+    """What the session does with a completed job's video (*reference*: as it did before)."""
+    if reference:
+        async with client.stream(url) as (size, _type, chunks):
+            await parts.save_stream(chunks, dest, expected_size=size)
+        await asyncio.to_thread(media.probe, dest)
+        await asyncio.to_thread(media.poster, dest)
+        return
+    part = parts.part_path(dest)
     async with client.stream(url) as (size, _type, chunks):
-        await parts.save_stream(chunks, dest, expected_size=size)
-    await asyncio.to_thread(media.probe, dest)
-    await asyncio.to_thread(media.poster, dest)
+        await parts.append_stream(chunks, part, offset=0, total=size)
+    info = await parts.commit_part(part, dest, expected_size=size, poster=dest.with_suffix(".jpg"))
+    video_fields(dest, info, dest.with_suffix(".jpg"))
 
 
 def child(args: argparse.Namespace) -> dict[str, float]:
     """One measurement in this (fresh) process; prints it as JSON."""
-    if args.variant == "reference":
+    reference = args.variant == "reference"
+    if reference:
         parts.verify = _reference_verify  # type: ignore[assignment]
         media.poster = _reference_poster  # type: ignore[assignment]
     import av  # noqa: F401  # loaded before the baseline: library code is not the job's
@@ -87,11 +96,11 @@ def child(args: argparse.Namespace) -> dict[str, float]:
     client = runtime.call(open_client())
     try:
         if args.warm:
-            runtime.call(_job(client, args.small_url, folder / "small.mp4"))
+            runtime.call(_job(client, args.small_url, folder / "small.mp4", reference=reference))
         gc.collect()
         base = _status_mb("VmRSS")
         Path("/proc/self/clear_refs").write_text("5")  # VmHWM := VmRSS
-        runtime.call(_job(client, args.url, folder / "big.mp4"))
+        runtime.call(_job(client, args.url, folder / "big.mp4", reference=reference))
         peak = _status_mb("VmHWM")
         gc.collect()
         held = _status_mb("VmRSS")

@@ -170,8 +170,9 @@ async def _transfer(
         try:
             async with client.stream_from(url, offset) as got:
                 await parts.append_stream(got.chunks, part, offset=got.offset, total=got.total_size)
-            await parts.commit_part(part, dest, expected_size=got.total_size)
-            return await asyncio.to_thread(video_fields, dest)
+            poster = dest.with_suffix(".jpg")
+            info = await parts.commit_part(part, dest, expected_size=got.total_size, poster=poster)
+            return video_fields(dest, info, poster)
         except ApiError as exc:
             if exc.status_code == 416:  # the part is longer than the file: start over
                 part.unlink(missing_ok=True)
@@ -191,10 +192,18 @@ async def _transfer(
             await rest(backoff.delay(1) / 4)
 
 
-def video_fields(dest: Path) -> dict[str, Any]:
-    """What the row records of a video on disk (and its poster, made now)."""
-    info = media.probe(dest)
-    poster = media.poster(dest, info=info)  # the probe above, not a second one
+def video_fields(
+    dest: Path, info: media.VideoInfo | None = None, poster: Path | None = None
+) -> dict[str, Any]:
+    """What the row records of a video on disk (and its poster, made now if not given).
+
+    *info* and *poster*: what the download's check read and drew, when it was
+    just downloaded (then nothing here opens the video).
+    """
+    if info is None:
+        info = media.probe(dest)
+    if poster is None:
+        poster = media.poster(dest, info=info)  # the probe above, not a second one
     return {
         # Absolute: the kernel may %cd, and another kernel may share this store.
         "video_path": str(dest.resolve()),

@@ -74,18 +74,46 @@ def media_path(media_dir: str | os.PathLike[str], job_id: int, request_id: str |
     return Path(media_dir) / f"{name}.mp4"
 
 
-def verify(path: Path, name: str) -> None:
-    """Probe *path* and decode its first video frame: headers alone can lie."""
-    _on_decoder_thread(_decode_first, path, name)
+def verify(path: Path, name: str) -> VideoInfo:
+    """Probe *path* and decode its first video frame (headers alone can lie); its headers."""
+    info: VideoInfo = _on_decoder_thread(_decode_first, path, name)
+    return info
 
 
-def _decode_first(path: Path, name: str) -> None:
+def _decode_first(path: Path, name: str) -> VideoInfo:
     # The headers and the first frame from one opening: each open of the file runs
     # FFmpeg's stream probe, a job's largest fixed CPU cost after the poster.
-    _probe(path, then=functools.partial(_first_frame, name=name))
+    return _probe(path, then=functools.partial(_first_frame, name=name))
 
 
-def _first_frame(container: Any, *, name: str) -> None:
+def verify_with_poster(path: Path, name: str, dest: Path) -> VideoInfo:
+    """:func:`verify` and :func:`poster` (its defaults, saved to *dest*) from one opening.
+
+    The poster's frame, decoded from a keyframe, is the proof that the video
+    decodes; opening the file once instead of twice is a finished job's
+    largest saving (each opening runs FFmpeg's stream probe). Its headers.
+    """
+    image: list[Image.Image] = []
+
+    def draw(container: Any, info: VideoInfo) -> None:
+        target, slack = _moment(info, 0.5)
+        picture, _count, last = _picture_in(
+            container, name, target, info.fps, POSTER_MAX_WIDTH, slack
+        )
+        if picture is None and last is not None:
+            picture, _count, _last = _picture_in(
+                container, name, last, info.fps, POSTER_MAX_WIDTH, 0.0
+            )
+        if picture is None:
+            raise MediaError(f"{name} has a video stream with no decodable frame")
+        image.append(picture)
+
+    info: VideoInfo = _on_decoder_thread(_probe, path, draw)
+    _save_jpeg(image[0], dest)
+    return info
+
+
+def _first_frame(container: Any, info: VideoInfo, *, name: str) -> None:
     try:
         # Decoded is proof enough; the frame (12 MB at 4k) is dropped on return.
         for _frame in container.decode(container.streams.video[0]):
@@ -104,8 +132,14 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
     return info
 
 
-def _probe(path: str | os.PathLike[str], then: Callable[[Any], None] | None = None) -> VideoInfo:
-    """The headers of *path*; *then* is given the open container next (its errors its own)."""
+def _probe(
+    path: str | os.PathLike[str], then: Callable[[Any, VideoInfo], None] | None = None
+) -> VideoInfo:
+    """The headers of *path*; *then* is given the open container and them next.
+
+    *then*'s :class:`MediaError` is its own; any other failure is reported as
+    the file not being a readable video.
+    """
     import av  # PyAV (and FFmpeg) load when a video is first read, not at import
 
     path = Path(path)
@@ -136,7 +170,7 @@ def _probe(path: str | os.PathLike[str], then: Callable[[Any], None] | None = No
                 codec=str(ctx.name),
             )
             if then is not None:
-                then(container)
+                then(container, info)
             return info
     except MediaError:
         raise
@@ -171,13 +205,24 @@ def poster(
     out = Path(dest) if dest is not None else path.with_suffix(".jpg")
     if info is None:
         info = probe(path)
+    target, slack = _moment(info, at)
+    image, _pictures = _on_decoder_thread(_picture_at, path, target, info.fps, max_width, slack)
+    _give_back()
+    _save_jpeg(image, out)
+    return out
+
+
+def _moment(info: VideoInfo, at: float) -> tuple[float, float]:
+    """The poster's moment of a clip, in seconds, and how early a keyframe may stand for it."""
     target = info.seconds * min(max(at, 0.0), 1.0)
     if info.fps:
         # The last frame starts one frame before the end: aim there, not past it.
         target = min(target, max(0.0, info.seconds - 1 / info.fps))
-    slack = min(KEYFRAME_SLACK, info.seconds / 10)
-    image, _pictures = _on_decoder_thread(_picture_at, path, target, info.fps, max_width, slack)
-    _give_back()
+    return target, min(KEYFRAME_SLACK, info.seconds / 10)
+
+
+def _save_jpeg(image: Image.Image, out: Path) -> None:
+    """*image* as *out*, written through a temporary name and renamed."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(out.name + ".tmp")
     try:
@@ -187,7 +232,6 @@ def poster(
         with contextlib.suppress(OSError):
             tmp.unlink()
         raise
-    return out
 
 
 def _picture_at(
@@ -209,43 +253,55 @@ def _picture_at(
     """
     import av
 
-    last: float | None = None
-    pictures = 0
     try:
         with av.open(str(path)) as container:
-            stream = container.streams.video[0]
-            ctx = stream.codec_context
-            if target > 0 and stream.time_base is not None:
-                container.seek(
-                    int(target / stream.time_base), stream=stream, backward=True, any_frame=False
-                )
-            packets = (p for p in container.demux(stream) if p.size)
-            first = next(packets, None)
-            if first is None:
-                raise MediaError(f"{path.name} has no decodable frame")
-            if first.is_keyframe and _starts_by(first, target - slack):
-                # Decode the keyframe, then drain: a decoder with a reorder delay
-                # gives it up on the flush, without decoding the pictures after it.
-                for frame in [*ctx.decode(first), *ctx.decode(None)]:
-                    return _scaled(frame, max_width), 1
-                raise MediaError(f"{path.name} has no decodable frame")
-            for packet in itertools.chain([first], packets, [None]):
-                for frame in ctx.decode(packet):
-                    pictures += 1
-                    if frame.time is None or frame.time >= target - _half_frame(fps):
-                        return _scaled(frame, max_width), pictures
-                    last = frame.time
-                    del frame  # before the next decode, not after it
+            image, pictures, last = _picture_in(container, path.name, target, fps, max_width, slack)
     except MediaError:
         raise
     except Exception as exc:
         raise MediaError(f"cannot read a frame of {path.name}: {exc}") from None
+    if image is not None:
+        return image, pictures
     if last is None:
         raise MediaError(f"{path.name} has no decodable frame")
     # The stream ended before the target (its header overstated the duration):
     # the last frame it has, found again rather than held all the way through.
     image, again = _picture_at(path, last, fps, max_width, 0.0)
     return image, pictures + again
+
+
+def _picture_in(
+    container: Any, name: str, target: float, fps: float, max_width: int, slack: float
+) -> tuple[Image.Image | None, int, float | None]:
+    """:func:`_picture_at` in an open *container*: the image (None if the stream ended
+    before *target*), the pictures decoded, and the time of the last frame seen."""
+    stream = container.streams.video[0]
+    ctx = stream.codec_context
+    ctx.flush_buffers()  # what an earlier decode of this container left is not this one's
+    last: float | None = None
+    pictures = 0
+    if target > 0 and stream.time_base is not None:
+        container.seek(
+            int(target / stream.time_base), stream=stream, backward=True, any_frame=False
+        )
+    packets = (p for p in container.demux(stream) if p.size)
+    first = next(packets, None)
+    if first is None:
+        raise MediaError(f"{name} has no decodable frame")
+    if first.is_keyframe and _starts_by(first, target - slack):
+        # Decode the keyframe, then drain: a decoder with a reorder delay
+        # gives it up on the flush, without decoding the pictures after it.
+        for frame in [*ctx.decode(first), *ctx.decode(None)]:
+            return _scaled(frame, max_width), 1, None
+        raise MediaError(f"{name} has no decodable frame")
+    for packet in itertools.chain([first], packets, [None]):
+        for frame in ctx.decode(packet):
+            pictures += 1
+            if frame.time is None or frame.time >= target - _half_frame(fps):
+                return _scaled(frame, max_width), pictures, None
+            last = frame.time
+            del frame  # before the next decode, not after it
+    return None, pictures, last
 
 
 def _starts_by(packet: Any, earliest: float) -> bool:

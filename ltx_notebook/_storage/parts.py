@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core.errors import MediaError
-from .media import verify
+from .media import VideoInfo, verify, verify_with_poster
 
 __all__ = [
     "DownloadClaim",
@@ -222,9 +222,14 @@ async def append_stream(
     return size
 
 
-async def commit_part(part: Path, dest: Path, *, expected_size: int | None) -> Path:
-    """Check *part* (size, then a decodable frame), make it durable and rename it to *dest*.
+async def commit_part(
+    part: Path, dest: Path, *, expected_size: int | None, poster: Path | None = None
+) -> VideoInfo:
+    """Check *part* (size, then a decodable frame), make it durable, rename it to *dest*.
 
+    Returns what the check read of its headers (the row needs no second probe).
+    *poster*: where to save the video's poster, drawn by the check itself (its
+    frame is the proof the video decodes; one opening of the file, not two).
     ``MediaError`` (the part removed) when it is short or not a video.
     """
     try:
@@ -234,15 +239,20 @@ async def commit_part(part: Path, dest: Path, *, expected_size: int | None) -> P
                 f"download of {dest.name} is incomplete ({size} of {expected_size} bytes); "
                 "downloading it again"
             )
-        await asyncio.to_thread(_fsync_path, part)
-        await asyncio.to_thread(verify, part, dest.name)
+        info = await asyncio.to_thread(_durable_and_checked, part, dest.name, poster)
     except MediaError:
         with contextlib.suppress(OSError):
             part.unlink()
         raise
     os.replace(part, dest)
     await asyncio.to_thread(_sync_dir, dest.parent)
-    return dest
+    return info
+
+
+def _durable_and_checked(part: Path, name: str, poster: Path | None) -> VideoInfo:
+    # One trip to a worker thread for both: each trip wakes the loop twice.
+    _fsync_path(part)
+    return verify(part, name) if poster is None else verify_with_poster(part, name, poster)
 
 
 def _fsync_path(path: Path) -> None:

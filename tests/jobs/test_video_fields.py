@@ -1,4 +1,8 @@
-"""A finished job's row and poster open its video twice: the probe, then the poster's frame.
+"""How often a finished job's video is opened: each opening runs FFmpeg's stream probe.
+
+A video found on disk: twice (the probe, then the poster's frame). A video
+just downloaded: once, as its check reads the headers the row needs and
+decodes the poster's frame as the proof it is a video.
 
 Each opening runs FFmpeg's stream probe, a job's largest fixed CPU cost; the
 poster is given the probe rather than making its own. Counted by wrapping
@@ -7,6 +11,8 @@ poster is given the probe rather than making its own. Counted by wrapping
 
 from __future__ import annotations
 
+import asyncio
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -15,22 +21,28 @@ import av
 import pytest
 
 from ltx_notebook._jobs.download import video_fields
-from ltx_notebook._storage import media
+from ltx_notebook._storage import media, parts
 from tests.storage.media_videos import make_mp4
 
 
-def test_the_row_of_a_finished_video_opens_it_twice(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    dest = make_mp4(tmp_path / "ltx-0001.mp4", audio=True, seconds=1)
-    opened: list[str] = []
+@pytest.fixture
+def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    names: list[str] = []
     real: Callable[..., Any] = av.open
 
     def counting(file: Any, *args: Any, **kwargs: Any) -> Any:
-        opened.append(Path(str(file)).name)
+        names.append(Path(str(file)).name)
         return real(file, *args, **kwargs)
 
     monkeypatch.setattr(av, "open", counting)
+    return names
+
+
+def test_the_row_of_a_finished_video_opens_it_twice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, opened: list[str]
+) -> None:
+    dest = make_mp4(tmp_path / "ltx-0001.mp4", audio=True, seconds=1)
+    opened.clear()
     fields = video_fields(dest)
     assert opened == [dest.name, dest.name]
     monkeypatch.undo()
@@ -38,3 +50,30 @@ def test_the_row_of_a_finished_video_opens_it_twice(
     assert (fields["video_width"], fields["has_audio"]) == (info.width, True)
     assert fields["video_seconds"] == info.seconds
     assert Path(fields["poster_path"]).read_bytes()[:2] == b"\xff\xd8"
+
+
+def test_a_downloaded_video_is_opened_once(tmp_path: Path, opened: list[str]) -> None:
+    made = make_mp4(tmp_path / "made.mp4", audio=True, seconds=1)
+    dest = tmp_path / "ltx-0002.mp4"
+    part = parts.part_path(dest)
+    shutil.copy(made, part)
+    opened.clear()
+    poster = dest.with_suffix(".jpg")
+    size = made.stat().st_size
+    info = asyncio.run(parts.commit_part(part, dest, expected_size=size, poster=poster))
+    fields = video_fields(dest, info, poster)
+    assert opened == [part.name]  # the check draws the poster: its frame is the proof
+    assert (fields["video_width"], fields["has_audio"]) == (info.width, True)
+    assert fields["file_bytes"] == dest.stat().st_size
+    assert Path(fields["poster_path"]).read_bytes()[:2] == b"\xff\xd8"
+    assert media.probe(dest) == info
+
+
+def test_a_part_that_is_no_video_is_refused_and_removed(tmp_path: Path) -> None:
+    dest = tmp_path / "ltx-0003.mp4"
+    part = parts.part_path(dest)
+    part.write_bytes(b"\x00" * 4096)
+    poster = dest.with_suffix(".jpg")
+    with pytest.raises(media.MediaError, match="is not a readable video"):
+        asyncio.run(parts.commit_part(part, dest, expected_size=4096, poster=poster))
+    assert not part.exists() and not dest.exists() and not poster.exists()
