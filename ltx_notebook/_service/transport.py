@@ -17,7 +17,7 @@ import importlib.util
 import logging
 import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,8 +35,9 @@ from .retry import (
     retryable_exception,
     retryable_status,
 )
+from .wire import Wire, fits_environment
 
-__all__ = ["NO_KEY", "Transport", "origin"]
+__all__ = ["KEEP_ALIVE", "NO_KEY", "Transport", "origin"]
 
 log = logging.getLogger("ltx_notebook.client")
 
@@ -46,6 +47,12 @@ log = logging.getLogger("ltx_notebook.client")
 # the absence makes the same ImportError instant; an installed sniffio is left alone.
 if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
     sys.modules["sniffio"] = None  # type: ignore[assignment]  # None: "not importable"
+
+# Idle connections kept open for the next requests. httpcore looks at every idle
+# connection (a poll of its socket) twice per request, so each one kept costs every
+# request after it: twenty made a status poll nearly twice as dear as four. A burst
+# opens what it needs, and what is idle after it is closed down to this.
+KEEP_ALIVE: Final = 4
 
 NO_KEY = "no API key: set SEGMIND_API_KEY or call ltx_notebook.configure(api_key=...)"
 
@@ -65,9 +72,12 @@ class Transport:
         self.settings = settings
         self.retry = retry
         self._key_origins = {origin(url) for url in keyed}
+        if transport is None and fits_environment():
+            transport = Wire()  # httpx's own (below, transport=None) when a proxy is set
         self.http = httpx.AsyncClient(
             transport=transport,
             timeout=timeout,
+            limits=httpx.Limits(max_keepalive_connections=KEEP_ALIVE),
             follow_redirects=False,
             headers={"user-agent": "ltx-notebook", "accept": "application/json"},
         )
