@@ -66,8 +66,9 @@ import functools
 import math
 import random
 import statistics
+import time
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 __all__ = ["Backoff", "PollSchedule", "ScheduleCache"]
@@ -87,8 +88,10 @@ HOLE = 0.1
 GRID = 600
 # Seconds: never two polls closer than this, however dense the history.
 MIN_GAP = 0.1
-# New durations in a history before its schedule is planned again (see ScheduleCache).
+# New durations in a history before its schedule is planned again, and the share
+# of a typical job's time between two plans of one kind of job (see ScheduleCache).
 RELEARN_AFTER = 5
+RELEARN_EVERY = 0.5
 _SQRT2 = math.sqrt(2.0)
 
 
@@ -162,21 +165,32 @@ class ScheduleCache:
     worker thread that holds the GIL meanwhile: a kernel starting a job a
     second would spend that much of a core on it, and the cells it runs feel
     it. One or two new durations among fifty barely move the estimate, so a
-    schedule is kept until ``RELEARN_AFTER`` of its history's durations are new.
+    schedule is kept until ``RELEARN_AFTER`` of its history's durations are new,
+    and for at least ``RELEARN_EVERY`` of a typical job's time (its median
+    duration, or the prior): a schedule serves a job's whole life, so planning
+    more often than that brings no job news sooner. With a hundred jobs in
+    flight five end every few seconds, and planning at that pace was a tenth
+    of the kernel's CPU; a kernel running a job a minute is not slowed by it.
+    A first usable history is learned at once. ``clock``: monotonic seconds.
     """
 
-    def __init__(self) -> None:
-        self._plans: dict[object, tuple[tuple[float, ...], PollSchedule]] = {}
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._plans: dict[object, tuple[tuple[float, ...], PollSchedule, float]] = {}
 
     def get(self, kind: object, history: Sequence[float], *, prior: float) -> PollSchedule:
         known = self._plans.get(kind)
+        now = self._clock()
         if known is not None:
-            seen, schedule = known
-            new = len(set(history) - set(seen))
-            if new < RELEARN_AFTER and (len(history) >= MIN_HISTORY) == (len(seen) >= MIN_HISTORY):
+            seen, schedule, planned = known
+            typical = schedule.expected or prior
+            if (len(history) >= MIN_HISTORY) == (len(seen) >= MIN_HISTORY) and (
+                now - planned < RELEARN_EVERY * typical
+                or len(set(history) - set(seen)) < RELEARN_AFTER
+            ):
                 return schedule
         schedule = PollSchedule.learn(history, prior=prior)
-        self._plans[kind] = (tuple(history), schedule)
+        self._plans[kind] = (tuple(history), schedule, now)
         return schedule
 
 
