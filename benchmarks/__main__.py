@@ -39,6 +39,7 @@ def main(argv: list[str] | None = None) -> Path:
     gallery_args = ["--rows", "1000", "5000"]
     if args.quick:
         kernel_args = ["--jobs", "20", "--speed", "1", "--seconds", "8", "--window", "4"]
+        kernel_args += ["--repeat", "1"]
         sweep_args = ["--speed", "60"]
         gallery_args = ["--rows", "20", "60"]
         speed = 50.0
