@@ -252,7 +252,7 @@ async def commit_part(
 def _durable_and_checked(part: Path, name: str, poster: Path | None) -> VideoInfo:
     # One trip to a worker thread for both: each trip wakes the loop twice.
     _fsync_path(part)
-    return verify(part, name) if poster is None else verify_with_poster(part, name, poster)
+    return verify(part, name) if poster is None else verify_with_poster(part, poster)
 
 
 def _fsync_path(path: Path) -> None:

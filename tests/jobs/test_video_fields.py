@@ -1,8 +1,8 @@
 """How often a finished job's video is opened: each opening runs FFmpeg's stream probe.
 
-A video found on disk: twice (the probe, then the poster's frame). A video
-just downloaded: once, as its check reads the headers the row needs and
-decodes the poster's frame as the proof it is a video.
+A video found on disk, or just downloaded: twice (the probe, then the
+poster's frame). A download's check is those two: the poster's frame is the
+proof it is a video, and the row takes the check's headers.
 
 Each opening runs FFmpeg's stream probe, a job's largest fixed CPU cost; the
 poster is given the probe rather than making its own. Counted by wrapping
@@ -52,7 +52,9 @@ def test_the_row_of_a_finished_video_opens_it_twice(
     assert Path(fields["poster_path"]).read_bytes()[:2] == b"\xff\xd8"
 
 
-def test_a_downloaded_video_is_opened_once(tmp_path: Path, opened: list[str]) -> None:
+def test_a_downloaded_video_is_opened_twice_check_included(
+    tmp_path: Path, opened: list[str]
+) -> None:
     made = make_mp4(tmp_path / "made.mp4", audio=True, seconds=1)
     dest = tmp_path / "ltx-0002.mp4"
     part = parts.part_path(dest)
@@ -62,7 +64,7 @@ def test_a_downloaded_video_is_opened_once(tmp_path: Path, opened: list[str]) ->
     size = made.stat().st_size
     info = asyncio.run(parts.commit_part(part, dest, expected_size=size, poster=poster))
     fields = video_fields(dest, info, poster)
-    assert opened == [part.name]  # the check draws the poster: its frame is the proof
+    assert opened == [part.name, part.name]  # the check: headers, then the poster's frame
     assert (fields["video_width"], fields["has_audio"]) == (info.width, True)
     assert fields["file_bytes"] == dest.stat().st_size
     assert Path(fields["poster_path"]).read_bytes()[:2] == b"\xff\xd8"
