@@ -14,6 +14,7 @@ from pathlib import Path
 from . import (
     bench_download,
     bench_gallery,
+    bench_import,
     bench_kernel,
     bench_memory,
     bench_polling,
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> Path:
         polling_args = ["--speed", "50", "--jobs", "6", "--fresh", "3", "--warm", "3"]
         memory_args = ["--resolution", "1080p", "--duration", "6", "--repeat", "1"]
         download_args = ("1080p", 6)
+    imports = bench_import.main(["--repeat", "1" if args.quick else "5"])
+    print()
     polling = bench_polling.main(polling_args)
     print()
     memory = bench_memory.main(memory_args)
@@ -69,6 +72,7 @@ def main(argv: list[str] | None = None) -> Path:
         kernel=kernel,
         sweep=sweep,
         galleries=galleries,
+        imports=imports,
     )
     print(f"\nwrote {page}")
     return page

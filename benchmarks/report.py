@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from . import bench_import
 from .bench_gallery import GOAL_BYTES
 from .bench_kernel import CPU_GOAL, ROUND_TRIP_GOAL_MS
 from .bench_memory import HELD_NOISE_MB, STATES
@@ -497,6 +498,7 @@ def write(
     kernel: dict[str, Any] | None = None,
     sweep: dict[str, Any] | None = None,
     galleries: dict[str, Any] | None = None,
+    imports: dict[str, Any] | None = None,
 ) -> Path:
     image = docs / "images" / "bench-polling.png"
     chart(polling, image)
@@ -513,6 +515,7 @@ def write(
         *polling_section(polling, speed, "images/bench-polling.png"),
         "",
         *([*kernel_section(kernel), ""] if kernel else []),
+        *([*bench_import.section(imports), ""] if imports else []),
         *([*sweep_section(sweep), ""] if sweep else []),
         *memory_section(memory),
         "",
