@@ -190,8 +190,8 @@ def memory_section(r: dict[str, Any]) -> list[str]:
         "",
         "### Goals",
         "",
-        f"- Growth under {MEMORY_GOAL_MB:.0f} MB: {_yes(peak_ok)} (+{warm['peak_mb']:.0f} MB "
-        f"for a job after the first, +{warm['peak_max_mb']:.0f} MB at worst); {first}",
+        f"- Growth under {MEMORY_GOAL_MB:.0f} MB: {_yes(peak_ok)} (+{warm['peak_mb']:.1f} MB "
+        f"for a job after the first, +{warm['peak_max_mb']:.1f} MB at worst); {first}",
         f"- Nothing held after (under {HELD_NOISE_MB:.0f} MB): {_yes(held_ok)}: "
         f"{warm['runs'] - warm['held_runs']} of {warm['runs']} warm runs hold nothing"
         + (
