@@ -22,7 +22,15 @@ while not go.exists():  # start together, so both also race to create the schema
     time.sleep(0.002)
 store = Store(path)
 p = validate(prompt=f"writer {name}", duration=8)
+other = "b" if name == "a" else "a"
 for i in range(n):
+    if i == n // 2:
+        # Halfway, wait for the other writer to be halfway too: a write now takes a
+        # fraction of a millisecond, and one could finish before the other starts.
+        go.with_name(f"half-{name}").touch()
+        deadline = time.monotonic() + 60
+        while not go.with_name(f"half-{other}").exists() and time.monotonic() < deadline:
+            time.sleep(0.002)
     job = store.create(p, cost_estimate=0.48, base_url="http://127.0.0.1:1/v1", tag=name)
     store.update(job.id, request_id=f"{name}-{i}", status="QUEUED", notes=f"{name}:{i}")
     if i % 2:
