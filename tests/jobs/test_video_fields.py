@@ -13,29 +13,18 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import av
 import pytest
 
 from ltx_notebook._jobs.download import video_fields
 from ltx_notebook._storage import media, parts
-from tests.storage.media_videos import make_mp4
+from tests.storage.media_videos import count_opens, make_mp4
 
 
 @pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    names: list[str] = []
-    real: Callable[..., Any] = av.open
-
-    def counting(file: Any, *args: Any, **kwargs: Any) -> Any:
-        names.append(Path(str(file)).name)
-        return real(file, *args, **kwargs)
-
-    monkeypatch.setattr(av, "open", counting)
-    return names
+    return count_opens(monkeypatch)
 
 
 def test_the_row_of_a_finished_video_opens_it_twice(

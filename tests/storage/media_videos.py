@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
@@ -60,3 +62,16 @@ def make_mp4(
                 out.mux(sound.encode(frame))
             out.mux(sound.encode())
     return path
+
+
+def count_opens(monkeypatch: Any) -> list[str]:
+    """The names of the files ``av.open`` opens from now on (each runs FFmpeg's probe)."""
+    names: list[str] = []
+    real: Callable[..., Any] = av.open
+
+    def counting(file: Any, *args: Any, **kwargs: Any) -> Any:
+        names.append(Path(str(file)).name)
+        return real(file, *args, **kwargs)
+
+    monkeypatch.setattr(av, "open", counting)
+    return names

@@ -7,27 +7,17 @@ poster given the caller's probe opens the video once. Counted by wrapping
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import av
 import pytest
 
 from ltx_notebook._storage import media
+from tests.storage.media_videos import count_opens
 
 
 @pytest.fixture
 def opens(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    opened: list[str] = []
-    real: Callable[..., Any] = av.open
-
-    def counting(file: Any, *args: Any, **kwargs: Any) -> Any:
-        opened.append(Path(str(file)).name)
-        return real(file, *args, **kwargs)
-
-    monkeypatch.setattr(av, "open", counting)
-    return opened
+    return count_opens(monkeypatch)
 
 
 def test_verify_reads_headers_and_first_frame_in_one_opening(
