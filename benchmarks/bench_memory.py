@@ -42,7 +42,7 @@ from typing import Any
 from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._core.params import validate
 from ltx_notebook._jobs.download import video_fields
-from ltx_notebook._jobs.runtime import Runtime
+from ltx_notebook._jobs.poll.runtime import Runtime
 from ltx_notebook._service.client import Client
 from ltx_notebook._storage import media, parts
 from ltx_notebook.emulator import Emulator, EmulatorConfig

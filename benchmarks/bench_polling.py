@@ -36,7 +36,7 @@ from typing import Any
 
 from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._core.params import validate
-from ltx_notebook._jobs.schedule import PollSchedule
+from ltx_notebook._jobs.poll.schedule import PollSchedule
 from ltx_notebook._service.client import Client
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 

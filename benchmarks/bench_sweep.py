@@ -30,10 +30,10 @@ from typing import Any
 
 from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._core.params import validate
-from ltx_notebook._jobs import scheduler
-from ltx_notebook._jobs.pace import SubmitPace
 from ltx_notebook._jobs.session import Session
-from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook._jobs.sweeps import scheduler
+from ltx_notebook._jobs.sweeps.pace import SubmitPace
+from ltx_notebook._jobs.sweeps.sweep import sweep
 from ltx_notebook._service.client import Client
 from ltx_notebook._service.retry import RetryPolicy
 from ltx_notebook.emulator import Emulator, EmulatorConfig

@@ -38,13 +38,13 @@ from ._core.errors import (
 )
 from ._core.params import MODELS, PRICES, Params, estimate_cost, validate
 from ._core.status import JobStatus
-from ._jobs import sweep as _sweep
 from ._jobs.job import Job
 from ._jobs.presenters import PRESENTERS as _PRESENTERS
-from ._jobs.reconcile import Reconciliation
+from ._jobs.recovery.reconcile import Reconciliation
 from ._jobs.reuse import same_job as _same_job
 from ._jobs.session import Session
-from ._jobs.sweep import ConfirmationRequired, Sweep
+from ._jobs.sweeps import sweep as _sweep
+from ._jobs.sweeps.sweep import ConfirmationRequired, Sweep
 
 if _typing.TYPE_CHECKING:
     import os
@@ -52,7 +52,7 @@ if _typing.TYPE_CHECKING:
 
     import pandas as pd
 
-    from ._jobs.importer import ImportReport
+    from ._jobs.recovery.importer import ImportReport
     from ._storage.records import JobRecord
     from ._storage.store import Store
     from ._view.spend import Spend
@@ -249,7 +249,7 @@ def import_history(
     times, inputs and state; completed ones get their video while the service
     still serves it (7 days). Importing twice adds nothing.
     """
-    from ._jobs.importer import import_history as bring
+    from ._jobs.recovery.importer import import_history as bring
 
     return bring(
         _default_session(), since=since, until=until, model=model, wait=wait, timeout=timeout

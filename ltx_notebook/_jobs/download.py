@@ -20,16 +20,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
-from .._core.config import Settings
 from .._core.errors import ApiError, LtxError, MediaError
 from .._service.client import Client
 from .._storage import media, parts
 from .._storage.records import JobRecord
-from .._storage.store import Store
-from .job import Job
-from .schedule import Backoff
+from .job import Driver, Job
+from .poll.schedule import Backoff
 
 __all__ = ["download", "fetch_video", "video_fields"]
 
@@ -37,26 +35,6 @@ log = logging.getLogger("ltx_notebook")
 
 # How often a kernel looks again whether another one has finished the download it waits on.
 CLAIM_POLL_S = 0.5
-
-
-class Driver(Protocol):
-    """What a job's download needs of the session that drives it."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def backoff(self) -> Backoff: ...
-
-    def _get_client(self) -> Client: ...
-
-    def _home(self, job: Job) -> Store: ...
-
-    async def _note(self, job: Job, note: str) -> None: ...
-
-    async def _rest(self, job: Job, seconds: float) -> None: ...
-
-    async def _update(self, job: Job, **fields: Any) -> None: ...
 
 
 async def download(driver: Driver, job: Job) -> None:
@@ -67,16 +45,16 @@ async def download(driver: Driver, job: Job) -> None:
     dest = media.media_path(driver.settings.media_dir, job.id, job.request_id or "")
 
     async def recorded() -> JobRecord | None:
-        return await asyncio.to_thread(driver._home(job).get, job.id)
+        return await asyncio.to_thread(driver.store_of(job).get, job.id)
 
     async def note(text: str) -> None:
-        await driver._note(job, text)
+        await driver.note(job, text)
 
     async def rest(seconds: float) -> None:
-        await driver._rest(job, seconds)
+        await driver.rest(job, seconds)
 
     outcome = await fetch_video(
-        driver._get_client(),
+        driver.client(),
         url,
         dest,
         backoff=driver.backoff,
@@ -86,7 +64,7 @@ async def download(driver: Driver, job: Job) -> None:
         retry_hint=f"the video stays at the service's URL for 7 days: %ltx show {job.id} "
         "(or ltx_notebook.get_job(...).wait()) tries again",
     )
-    await driver._update(job, **({"error": outcome} if isinstance(outcome, str) else outcome))
+    await driver.update(job, **({"error": outcome} if isinstance(outcome, str) else outcome))
 
 
 async def fetch_video(

@@ -3,7 +3,13 @@
 Like replicate's ``Prediction`` and fal's ``RequestHandle``: ``request_id`` is
 known at once and is all it takes to find a paid result again; ``wait()`` and
 ``await job`` block until the video is on disk. The handle only reads and
-waits; driving happens in :meth:`Session._drive <.session.Session._drive>`.
+waits; driving happens in :meth:`Session.drive <.session.Session.drive>`.
+
+:class:`Driver` is the other side: what the handle, a download and the recovery
+ask of whatever drives jobs (the session). It lives here, beside the handle it
+speaks of, so each collaborator is written against one public contract rather
+than the session's internals, and the recovery (which the session uses) never
+has to import the session back.
 """
 
 from __future__ import annotations
@@ -11,10 +17,10 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from .._core.errors import JobFailed, WaitTimeout
 from .._core.params import Params, check_timeout
@@ -22,21 +28,74 @@ from .._core.status import JobStatus
 from .._storage.records import JobRecord
 from .._storage.store import Store
 from .observe import Completion, Listeners
+from .poll.schedule import Backoff, PollSchedule
 from .presenters import PRESENTERS
-from .schedule import PollSchedule
+
+if TYPE_CHECKING:
+    from .._core.config import Settings
+    from .._service.client import Client
+    from .poll.runtime import Runtime
 
 __all__ = ["Driver", "Job"]
 
 Listener = Callable[["Job"], None]
+# A running driver coroutine: a Task on the runtime loop, or a thread-safe Future of one.
+Driving = asyncio.Task[None] | concurrent.futures.Future[None]
 
 
 class Driver(Protocol):
-    """What a Job needs of its session: where it is recorded, and how to follow it again."""
+    """What jobs are driven by: the contract between the session and its collaborators.
+
+    The job handle, a job's download, the recovery and the importer use only
+    this. Every write of a job's row goes through :meth:`update`, so the handle
+    and its listeners always see what the store holds.
+    """
+
+    @property
+    def settings(self) -> Settings: ...
 
     @property
     def store(self) -> Store: ...
 
-    def _start(self, job: Job) -> Job: ...
+    @property
+    def backoff(self) -> Backoff: ...
+
+    @property
+    def runtime(self) -> Runtime: ...
+
+    def client(self) -> Client:
+        """The HTTP client for the current settings; only on the runtime loop."""
+        ...
+
+    def store_of(self, job: Job) -> Store:
+        """The store *job*'s row lives in (whatever store the settings name now)."""
+        ...
+
+    async def update(self, job: Job, **fields: Any) -> None:
+        """Write *fields* to *job*'s row and hand the handle the row as written."""
+        ...
+
+    async def note(self, job: Job, note: str) -> None:
+        """Record what the driver is working around (the same note is not rewritten)."""
+        ...
+
+    async def rest(self, job: Job, seconds: float) -> None:
+        """Wait *seconds* before trying again; pause meanwhile if nobody follows the job."""
+        ...
+
+    def track(self, record: JobRecord, store: Store) -> Job:
+        """The one handle of *record*'s job in this process, made on first sight."""
+        ...
+
+    def start(self, job: Job) -> Job:
+        """Follow *job* again unless a driver already does (one per job)."""
+        ...
+
+    def get(self, key: int | str) -> Job: ...
+
+    def refetch(self, job: Job) -> Job: ...
+
+    def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None: ...
 
 
 class Job:
@@ -54,8 +113,7 @@ class Job:
         self._done = Completion()
         self._listeners: Listeners[Job] = Listeners()
         self._stop = threading.Event()
-        # The driver coroutine's handle: a Task on the runtime loop, or a thread-safe Future.
-        self._task: asyncio.Task[None] | concurrent.futures.Future[None] | None = None
+        self._task: Driving | None = None
         self.schedule: PollSchedule | None = None
         if record.status.is_terminal and (record.video_path or record.status != "COMPLETED"):
             self._done.set()
@@ -185,7 +243,7 @@ class Job:
         if self._done.is_set():
             return
         if self.stopped or self._task is None or self._task.done():
-            self._session._start(self)
+            self._session.start(self)
 
     def result(self) -> Path:
         """The local video file; waits for it. Raises :class:`JobFailed` if there is none."""
@@ -207,15 +265,41 @@ class Job:
     def remove_listener(self, callback: Listener) -> None:
         self._listeners.remove(callback)
 
-    def _set(self, record: JobRecord) -> None:
+    # -- the driver's side (see Driver) ------------------------------------
+    @property
+    def driven(self) -> bool:
+        """A driver coroutine is following the job in this process right now."""
+        return self._task is not None and not self._task.done()
+
+    @property
+    def stop_requested(self) -> bool:
+        """:meth:`stop_waiting` was called: the driver pauses at its next step."""
+        return self._stop.is_set()
+
+    def attach_driver(self, start: Callable[[], Driving]) -> None:
+        """Clear a stop, and call *start* for a new driver unless one is running.
+
+        One driver per job in this process: a second would race on the same
+        row and file. A paused driver picks up again on its own once the stop
+        is cleared.
+        """
+        self._stop.clear()
+        if not self.driven:
+            self._done.clear()
+            self._task = start()
+
+    def set_record(self, record: JobRecord) -> None:
+        """Take *record* as the job's row (as just written) and tell the listeners."""
         self._record = record
-        self._notify()
+        self.notify()
 
-    def _finish(self) -> None:
+    def finish(self) -> None:
+        """The driver is done with the job: wake every waiter and listener."""
         self._done.set()
-        self._notify()
+        self.notify()
 
-    def _notify(self) -> None:
+    def notify(self) -> None:
+        """Tell the listeners the job changed (its row, its schedule, a pause)."""
         self._listeners.notify(self)
 
     def expected_seconds(self) -> float | None:

@@ -68,7 +68,7 @@ def same_jobs(session: Session, plan: Sequence[Params]) -> list[Job | None]:
             continue
         job = session.get(record.id)
         if not job.done:
-            session._start(job)  # the Driver hook Job uses itself; a no-op if it is followed
+            session.start(job)  # the Driver hook Job uses itself; a no-op if it is followed
         jobs.append(job)
     return jobs
 

@@ -35,11 +35,13 @@ from .._service.retry import NothingSent, RateLimitHook
 from .._storage import parts
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
-from .budget import record_within_budget
 from .download import download
 from .job import Job
-from .reconcile import Reconciliation, reconcile
-from .recovery import Recovery
+from .money.budget import record_within_budget
+from .poll.runtime import Runtime
+from .poll.schedule import Backoff, PollSchedule, ScheduleCache
+from .recovery.lookup import Recovery
+from .recovery.reconcile import Reconciliation, reconcile
 from .rules import (
     INTERRUPTED_SUBMIT,
     RESULT_TTL,
@@ -51,8 +53,6 @@ from .rules import (
     result_fields,
     same_service,
 )
-from .runtime import Runtime
-from .schedule import Backoff, PollSchedule, ScheduleCache
 
 __all__ = ["Session", "not_found_is_final"]
 
@@ -99,7 +99,7 @@ class Session:
             self._store = Store(path)
         return self._store
 
-    def _get_client(self) -> Client:
+    def client(self) -> Client:
         # Called only on the runtime loop: httpx clients belong to one loop.
         settings = self.settings
         if self._client is None or not same_service(self._client_settings, settings):
@@ -116,7 +116,7 @@ class Session:
         """The account's credits, as the service reports them."""
 
         async def read() -> dict[str, float | None]:
-            reply = await self._get_client().credits()
+            reply = await self.client().credits()
             return {"credits": reply.credits, "free_credits": reply.free_credits}
 
         return self.runtime.call(read())
@@ -141,7 +141,7 @@ class Session:
             _SUBMITTING.add(mine)
         try:
             try:
-                client = self._get_client()
+                client = self.client()
                 image_url = await client.image_url(params)
                 if image_url:  # the row holds the body as sent: the history matches by it
                     record = await self._write(record.id, store, payload=params.payload(image_url))
@@ -190,11 +190,12 @@ class Session:
         return self._follow(record, store)
 
     def _follow(self, record: JobRecord, store: Store) -> Job:
-        job = self._track(record, store)
-        job._task = asyncio.get_running_loop().create_task(self._drive(job))
+        job = self.track(record, store)
+        loop = asyncio.get_running_loop()
+        job.attach_driver(lambda: loop.create_task(self.drive(job)))
         return job
 
-    def _track(self, record: JobRecord, store: Store) -> Job:
+    def track(self, record: JobRecord, store: Store) -> Job:
         # Resolved: a relative store path names another file after a %cd.
         key = (store.path.resolve(), record.id)
         with self._lock:
@@ -204,7 +205,7 @@ class Session:
                 self._homes[job] = store
             return job
 
-    def _home(self, job: Job) -> Store:
+    def store_of(self, job: Job) -> Store:
         # A job is written where its row is, whatever store the settings name now.
         with self._lock:
             return self._homes.get(job) or self.store
@@ -220,7 +221,7 @@ class Session:
                 status_code=404,
                 request_id=key if isinstance(key, str) else None,
             )
-        return self._track(record, store)
+        return self.track(record, store)
 
     def resume(self) -> list[Job]:
         """Re-attach to every job left unfinished (e.g. by a kernel restart).
@@ -237,7 +238,7 @@ class Session:
         found = self.runtime.call(
             self._recovery.match_all(self._settle_interrupted_submits(store), store)
         )
-        settled = [self._track(r, store) for r in found if r.request_id is None]
+        settled = [self.track(r, store) for r in found if r.request_id is None]
         self._revive_lost(store)
         base_url = self.settings.base_url
         records = store.unfinished(base_url=base_url) + [
@@ -246,7 +247,7 @@ class Session:
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
         parts.remove_orphan_parts(self.settings.media_dir)
-        return settled + [self._start(self._track(record, store)) for record in records]
+        return settled + [self.start(self.track(record, store)) for record in records]
 
     def _settle_interrupted_submits(self, store: Store) -> list[JobRecord]:
         """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
@@ -286,7 +287,7 @@ class Session:
         """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge."""
 
         async def run() -> Reconciliation:
-            client = self._get_client()
+            client = self.client()
             return await reconcile(self._recovery, client, self.store, self.settings.base_url)
 
         return self.runtime.call(run())
@@ -300,15 +301,11 @@ class Session:
                 request_id=job.request_id,
             )
         if job.video_path and not job.video_path.is_file():
-            job._set(self._home(job).update(job.id, video_path=None, poster_path=None))
-        return self._start(job)
+            job.set_record(self.store_of(job).update(job.id, video_path=None, poster_path=None))
+        return self.start(job)
 
-    def _start(self, job: Job) -> Job:
-        # One driver per job in this process: a second would race on the same file.
-        job._stop.clear()  # a paused driver picks up again on its own
-        if job._task is None or job._task.done():
-            job._done.clear()
-            job._task = self.runtime.submit(self._drive(job))
+    def start(self, job: Job) -> Job:
+        job.attach_driver(lambda: self.runtime.submit(self.drive(job)))
         return job
 
     # -- driving --------------------------------------------------------------
@@ -316,8 +313,8 @@ class Session:
         # SQLite may wait on another kernel's write: never block the runtime's loop on it.
         return await asyncio.to_thread(store.update, job_id, **fields)
 
-    async def _update(self, job: Job, **fields: Any) -> None:
-        job._set(await self._write(job.id, self._home(job), **fields))
+    async def update(self, job: Job, **fields: Any) -> None:
+        job.set_record(await self._write(job.id, self.store_of(job), **fields))
 
     def _schedule_for(self, params: Params) -> PollSchedule:
         spec = MODELS.get(params.model)
@@ -326,22 +323,22 @@ class Session:
         history = self.store.durations(*kind[:3], base_url=self.settings.base_url)
         return self.schedules.get(kind, history, prior=prior)
 
-    async def _note(self, job: Job, note: str) -> None:
+    async def note(self, job: Job, note: str) -> None:
         """Record what the driver is working around (once: the same note is not rewritten)."""
         if job.record.error != note:
-            await self._update(job, error=note)
+            await self.update(job, error=note)
 
-    async def _rest(self, job: Job, seconds: float) -> None:
+    async def rest(self, job: Job, seconds: float) -> None:
         """Wait *seconds* before trying again; pause meanwhile if nobody follows the job."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + seconds
         while (left := deadline - loop.time()) > 0:
-            if job._stop.is_set():
+            if job.stop_requested:
                 await self._paused(job)
                 return
             await asyncio.sleep(min(left, 0.5))
 
-    async def _drive(self, job: Job) -> None:
+    async def drive(self, job: Job) -> None:
         """Follow *job* until its row is terminal and its video on disk. Never loses the record.
 
         Only a cancellation (the runtime stopping) ends it early, and then the
@@ -362,14 +359,14 @@ class Session:
                         "job %s: %s; again in %.1f s", job.id, what, delay, exc_info=unexpected
                     )
                     try:
-                        await self._note(job, f"{self._step(job)}: {what}; trying again")
+                        await self.note(job, f"{self._step(job)}: {what}; trying again")
                     except Exception:  # the store itself may be what fails
                         log.debug("could not record the note of job %s", job.id, exc_info=True)
-                    await self._rest(job, delay)
+                    await self.rest(job, delay)
         except asyncio.CancelledError:
-            job._notify()
+            job.notify()
             raise
-        job._finish()
+        job.finish()
 
     @staticmethod
     def _step(job: Job) -> str:
@@ -380,22 +377,22 @@ class Session:
     async def _advance(self, job: Job) -> None:
         if job.schedule is None:
             job.schedule = await asyncio.to_thread(self._schedule_for, job.params)
-            job._set(job.record)
+            job.set_record(job.record)
         if not job.status.is_terminal:
             await self._poll(job)
         if job.status is JobStatus.COMPLETED and not job.video_path:
             await download(self, job)
 
     async def _poll(self, job: Job) -> None:
-        client = self._get_client()
+        client = self.client()
         assert job.schedule is not None
         trouble = 0  # failed polls in a row: each waits longer than the last
         while True:
             if trouble:
-                await self._rest(job, self.backoff.delay(trouble))
+                await self.rest(job, self.backoff.delay(trouble))
             else:
                 await asyncio.sleep(job.schedule.next_delay(job.elapsed))
-            if job._stop.is_set():
+            if job.stop_requested:
                 await self._paused(job)
                 continue
             trouble += 1
@@ -404,18 +401,18 @@ class Session:
             except NotFound as exc:
                 if not_found_is_final(job.record, ttl=self.record_ttl):
                     # Gone from /v2, not from the request history: ended from there.
-                    await self._update(job, **await self._recovery.after_gone(job))
+                    await self.update(job, **await self._recovery.after_gone(job))
                     return
-                await self._note(job, f"polling: {exc}; polling on while the record may exist")
+                await self.note(job, f"polling: {exc}; polling on while the record may exist")
                 continue
             except LtxError as exc:
                 # Retries are exhausted for this poll, but the job is not lost: try later.
-                await self._note(job, f"polling: {exc}")
+                await self.note(job, f"polling: {exc}")
                 continue
             status = known(reply.status)
             if status is None:
                 # Not an end this version knows; keep polling, less often, and say so.
-                await self._note(
+                await self.note(
                     job,
                     f"polling: the service reports status {reply.status!r}, which this version "
                     "does not know; polling on until it reports an end",
@@ -431,7 +428,7 @@ class Session:
                     continue  # the result route does not say COMPLETED yet: poll on
                 # COMPLETED is written together with the result, so a crash in between
                 # leaves a job that resume() simply polls again.
-                await self._update(job, **result)
+                await self.update(job, **result)
                 return
             if status is JobStatus.FAILED:
                 fields["error"] = reply.error or "the service reported FAILED without a reason"
@@ -439,7 +436,7 @@ class Session:
             # a poll is written only when its state (or note) changes; final metrics come
             # with the result.
             if status is not job.status or "error" in fields:
-                await self._update(job, **fields)
+                await self.update(job, **fields)
             if status.is_terminal:
                 return
 
@@ -450,8 +447,8 @@ class Session:
         Stopping pauses rather than ends the driver, so following again is
         only clearing a flag: no second driver, and no race with this one.
         """
-        job._notify()
-        while job._stop.is_set():
+        job.notify()
+        while job.stop_requested:
             await asyncio.sleep(0.5)
 
     async def _fetch_result(self, job: Job, fields: dict[str, Any]) -> dict[str, Any] | None:
@@ -462,7 +459,7 @@ class Session:
         failures = 0
         while True:
             try:
-                reply = await self._get_client().result(request_id_of(job.record))
+                reply = await self.client().result(request_id_of(job.record))
                 status = known(reply.status)
                 if status is JobStatus.FAILED:
                     reason = reply.error or "the service reported FAILED without a reason"
@@ -480,11 +477,11 @@ class Session:
             except NotFound as exc:
                 if not_found_is_final(job.record, ttl=self.record_ttl):
                     return {**fields, **await self._recovery.after_gone(job)}
-                await self._note(job, f"fetching the result: {exc}")
+                await self.note(job, f"fetching the result: {exc}")
             except LtxError as exc:
-                await self._note(job, f"fetching the result: {exc}")
+                await self.note(job, f"fetching the result: {exc}")
             failures += 1
-            await self._rest(job, self.backoff.delay(failures))
+            await self.rest(job, self.backoff.delay(failures))
 
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None:
         timeout = check_timeout(timeout, zero=True)

@@ -17,7 +17,7 @@ from IPython.core.magic_arguments import parse_argstring
 
 from .._core.catalog import param_type
 from .._core.errors import InvalidParams
-from .._jobs.plan import SWEEPABLE
+from .._jobs.sweeps.plan import SWEEPABLE
 
 __all__ = ["coerce", "fill_vars", "parse_grid", "parse_param", "read_line", "split_prompts"]
 

@@ -43,7 +43,7 @@ from .._view.sweep_progress import render_html, sweep_line, text_table
 
 if TYPE_CHECKING:
     from .._jobs.job import Job
-    from .._jobs.sweep import Sweep
+    from .._jobs.sweeps.sweep import Sweep
 
 __all__ = ["follow", "follow_sweep"]
 

@@ -23,11 +23,11 @@ from .._core.catalog import CATALOG
 from .._core.errors import InvalidParams, LtxError
 from .._core.params import Params, check_timeout
 from .._core.params import validate as validate_params
-from .._jobs.costs import learn_or_list
 from .._jobs.job import Job
+from .._jobs.money.costs import learn_or_list
 from .._jobs.reuse import reuse_line, same_job
 from .._jobs.session import Session
-from .._jobs.sweep import (
+from .._jobs.sweeps.sweep import (
     SWEEP_CONCURRENCY,
     SWEEP_MAX_CONCURRENCY,
     ConfirmationRequired,

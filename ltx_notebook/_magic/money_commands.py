@@ -7,7 +7,7 @@ from typing import Any, NoReturn
 
 from IPython.core.error import UsageError
 
-from .._jobs.importer import import_history
+from .._jobs.recovery.importer import import_history
 from .commands import Host, command
 
 __all__: list[str] = []

@@ -24,7 +24,7 @@ from .labels import timing_and_cost
 from .static_grid import static_grid_html
 
 if TYPE_CHECKING:
-    from .._jobs.sweep import Sweep
+    from .._jobs.sweeps.sweep import Sweep
 
 __all__ = [
     "Embed",

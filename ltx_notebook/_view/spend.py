@@ -19,7 +19,7 @@ import pandas as pd
 
 from .._core.config import Settings
 from .._core.errors import InvalidParams
-from .._jobs.budget import period_name, since_time, spent
+from .._jobs.money.budget import period_name, since_time, spent
 from .._storage.ledger import Outlay
 from .._storage.store import Store
 from .._storage.tables import history_frame

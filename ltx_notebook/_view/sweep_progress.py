@@ -16,8 +16,8 @@ from .job_progress import STATE_COLOURS
 from .labels import clock
 
 if TYPE_CHECKING:
-    from .._jobs.scheduler import SweepItem
-    from .._jobs.sweep import Sweep
+    from .._jobs.sweeps.scheduler import SweepItem
+    from .._jobs.sweeps.sweep import Sweep
 
 __all__ = ["COLOURS", "render_html", "sweep_line", "text_table"]
 

@@ -21,7 +21,7 @@ from .._view.sweep_progress import render_html, sweep_line
 from ._ticker import every
 
 if TYPE_CHECKING:
-    from .._jobs.sweep import Sweep
+    from .._jobs.sweeps.sweep import Sweep
 
 __all__ = ["SweepPanel"]
 

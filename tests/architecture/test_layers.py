@@ -69,11 +69,22 @@ def test_an_upward_import_in_any_form_breaks_the_layers(scratch: Path, form: str
 
 
 def test_a_circle_inside_a_folder_is_caught(scratch: Path) -> None:
-    plan = scratch / "ltx_notebook" / "_jobs" / "plan.py"
+    plan = scratch / "ltx_notebook" / "_jobs" / "sweeps" / "plan.py"
     plan.write_text(plan.read_text() + "\n\ndef _planted() -> None:\n    from . import sweep\n")
     result = _lint(scratch)
     assert result.returncode != 0, result.stdout
     assert "No circle between the modules of a folder BROKEN" in result.stdout
+
+
+def test_a_room_of_jobs_reaching_up_is_caught(scratch: Path) -> None:
+    # The poll schedule is a leaf: asking the session (above it) would tie the rooms in a knot.
+    schedule = scratch / "ltx_notebook" / "_jobs" / "poll" / "schedule.py"
+    schedule.write_text(
+        schedule.read_text() + "\n\ndef _planted() -> None:\n    from .. import session\n"
+    )
+    result = _lint(scratch)
+    assert result.returncode != 0, result.stdout
+    assert "Inside _jobs, each room imports only the rooms below it BROKEN" in result.stdout
 
 
 def test_the_emulator_may_not_borrow_the_clients_schema(scratch: Path) -> None:

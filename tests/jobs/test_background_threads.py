@@ -10,7 +10,7 @@ import threading
 import pytest
 
 from ltx_notebook._core.threads import BACKGROUND_NICE
-from ltx_notebook._jobs.runtime import Runtime
+from ltx_notebook._jobs.poll.runtime import Runtime
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux nice values")
 

@@ -11,9 +11,9 @@ import pytest
 from ltx_notebook import BudgetExceeded, Session, Settings
 from ltx_notebook._core.params import estimate_cost, validate
 from ltx_notebook._core.status import JobStatus
-from ltx_notebook._jobs import budget
-from ltx_notebook._jobs.costs import learn
-from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook._jobs.money import budget
+from ltx_notebook._jobs.money.costs import learn
+from ltx_notebook._jobs.sweeps.sweep import sweep
 from ltx_notebook._storage.store import Store
 from ltx_notebook.emulator import Emulator
 

@@ -17,7 +17,7 @@ from ltx_notebook import Session
 from ltx_notebook._core.errors import InvalidParams
 from ltx_notebook._core.params import validate
 from ltx_notebook._core.status import JobStatus
-from ltx_notebook._jobs.importer import ORIGIN, import_history, windows
+from ltx_notebook._jobs.recovery.importer import ORIGIN, import_history, windows
 from ltx_notebook.emulator import Emulator
 from tests.conftest import make_emulator
 from tests.harness.accounts import run_elsewhere, settings_for

@@ -9,8 +9,8 @@ from __future__ import annotations
 import pytest
 
 from ltx_notebook import InvalidParams, Session, validate
-from ltx_notebook._jobs.plan import plan_grid
-from ltx_notebook._jobs.sweep import ConfirmationRequired, sweep
+from ltx_notebook._jobs.sweeps.plan import plan_grid
+from ltx_notebook._jobs.sweeps.sweep import ConfirmationRequired, sweep
 from ltx_notebook._storage.tables import history_frame
 from ltx_notebook.emulator import Emulator
 from tests.harness.sweeps import FAST

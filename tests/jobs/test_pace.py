@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from ltx_notebook import Session
-from ltx_notebook._jobs import scheduler as scheduler_module
-from ltx_notebook._jobs.pace import MARGIN, SubmitPace
-from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook._jobs.sweeps import scheduler as scheduler_module
+from ltx_notebook._jobs.sweeps.pace import MARGIN, SubmitPace
+from ltx_notebook._jobs.sweeps.sweep import sweep
 from ltx_notebook._service.client import Client
 from ltx_notebook._service.retry import RetryPolicy
 from tests.conftest import make_emulator

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ltx_notebook import InvalidParams, Session
-from ltx_notebook._jobs.plan import plan_sweep
-from ltx_notebook._jobs.sweep import ConfirmationRequired, sweep
+from ltx_notebook._jobs.sweeps.plan import plan_sweep
+from ltx_notebook._jobs.sweeps.sweep import ConfirmationRequired, sweep
 from ltx_notebook._magic.cell import parse_grid, split_prompts
 from ltx_notebook.emulator import Emulator
 from tests.harness.sweeps import FAST

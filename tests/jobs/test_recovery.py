@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from ltx_notebook import InvalidParams, JobStatus, Session, Settings, SubmitUnknown, validate
-from ltx_notebook._jobs.history_rules import NOT_BILLED
+from ltx_notebook._jobs.recovery.matching import NOT_BILLED
 from ltx_notebook._storage.records import JobRecord
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator

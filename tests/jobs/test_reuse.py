@@ -18,7 +18,7 @@ import ltx_notebook
 from ltx_notebook import ConfirmationRequired, InsufficientCredits, JobStatus, Session, validate
 from ltx_notebook._core import config as _config
 from ltx_notebook._jobs.reuse import same_job
-from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook._jobs.sweeps.sweep import sweep
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
 from tests.harness.sweeps import FAST, accepted_submits, session_on

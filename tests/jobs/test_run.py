@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ltx_notebook import AuthenticationError, JobStatus, Session, WaitTimeout
-from ltx_notebook._jobs import scheduler as sweep_module
-from ltx_notebook._jobs.sweep import Sweep, sweep
+from ltx_notebook._jobs.sweeps import scheduler as sweep_module
+from ltx_notebook._jobs.sweeps.sweep import Sweep, sweep
 from ltx_notebook._view.compare import compare
 from ltx_notebook.emulator import Emulator
 from tests.conftest import make_emulator

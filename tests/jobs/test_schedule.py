@@ -21,7 +21,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ltx_notebook._jobs.schedule import FIRST, PollSchedule
+from ltx_notebook._jobs.poll.schedule import FIRST, PollSchedule
 
 RTT = 0.03
 HISTORY = 50

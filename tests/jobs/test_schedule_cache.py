@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import statistics
 
-from ltx_notebook._jobs.schedule import RELEARN_AFTER, RELEARN_EVERY, PollSchedule, ScheduleCache
+from ltx_notebook._jobs.poll.schedule import (
+    RELEARN_AFTER,
+    RELEARN_EVERY,
+    PollSchedule,
+    ScheduleCache,
+)
 
 HISTORY = [70.0 + 0.5 * i for i in range(50)]
 KIND = ("ltx-2-pro", 6, "1080p", "https://api.segmind.com")

@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from ltx_notebook import JobStatus, Session, Settings, validate
-from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook._jobs.sweeps.sweep import sweep
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.harness.sweeps import accepted_submits

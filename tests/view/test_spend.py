@@ -13,7 +13,7 @@ from ltx_notebook import Session
 from ltx_notebook._core.errors import InvalidParams
 from ltx_notebook._core.params import validate
 from ltx_notebook._core.status import JobStatus
-from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook._jobs.sweeps.sweep import sweep
 from ltx_notebook._view.compare import compare
 from ltx_notebook._view.labels import cost_label, costs_total, tile_stats
 from ltx_notebook._view.report import export_report

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from ltx_notebook import Session
-from ltx_notebook._jobs.sweep import sweep
+from ltx_notebook._jobs.sweeps.sweep import sweep
 from ltx_notebook._view.sweep_progress import render_html, text_table
 from ltx_notebook.emulator import Emulator
 from ltx_notebook.widgets._sweep_panel import SweepPanel

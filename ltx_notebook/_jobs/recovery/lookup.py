@@ -25,17 +25,18 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Final, Protocol
+from typing import Any, Final
 
-from .._core.config import Settings
-from .._core.errors import InvalidParams, LtxError, NotFound, SubmitUnknown
-from .._core.status import JobStatus
-from .._service.client import Client
-from .._service.history import MAX_PER_PAGE
-from .._service.replies import HistoryRecord
-from .._storage.records import JobRecord, clean_base_url
-from .._storage.store import Store
-from .history_rules import (
+from ..._core.errors import InvalidParams, LtxError, NotFound, SubmitUnknown
+from ..._core.status import JobStatus
+from ..._service.client import Client
+from ..._service.history import MAX_PER_PAGE
+from ..._service.replies import HistoryRecord
+from ..._storage.records import JobRecord, clean_base_url
+from ..._storage.store import Store
+from ..job import Driver, Job
+from ..rules import gone
+from .matching import (
     MATCH_SLACK,
     NOT_BILLED,
     candidates_text,
@@ -46,9 +47,6 @@ from .history_rules import (
     request_summary,
     same_request,
 )
-from .job import Job
-from .rules import gone
-from .schedule import Backoff
 
 __all__ = ["MAX_PAGES", "NOT_BILLED", "Matched", "Recovery"]
 
@@ -58,28 +56,6 @@ log = logging.getLogger("ltx_notebook")
 MAX_PAGES: Final = 50
 # A request the history still calls pending a day after its submit is not followed on.
 PENDING_LIMIT: Final = timedelta(days=1)
-
-
-class Driver(Protocol):
-    """What recovery needs of the session that drives jobs."""
-
-    @property
-    def settings(self) -> Settings: ...
-
-    @property
-    def backoff(self) -> Backoff: ...
-
-    def _get_client(self) -> Client: ...
-
-    async def _update(self, job: Job, **fields: Any) -> None: ...
-
-    async def _note(self, job: Job, note: str) -> None: ...
-
-    async def _rest(self, job: Job, seconds: float) -> None: ...
-
-    def _track(self, record: JobRecord, store: Store) -> Job: ...
-
-    def _start(self, job: Job) -> Job: ...
 
 
 @dataclass(frozen=True)
@@ -103,7 +79,7 @@ class Recovery:
 
     @property
     def _client(self) -> Client:
-        return self._driver._get_client()
+        return self._driver.client()
 
     # -- a job whose /v2 record is gone -----------------------------------------
 
@@ -132,8 +108,8 @@ class Recovery:
                         "error": f"{gone(rid)}; the request history could not be read "
                         f"({exc}): ltx_notebook.reconcile() looks again",
                     }
-                await driver._note(job, f"polling: the request history: {exc}; trying again")
-                await driver._rest(job, driver.backoff.delay(failures))
+                await driver.note(job, f"polling: the request history: {exc}; trying again")
+                await driver.rest(job, driver.backoff.delay(failures))
                 continue
             failures = 0
             fields = history_fields(job.record, found)
@@ -148,9 +124,9 @@ class Recovery:
             status = pending_status(job.record, found)
             note = f"polling: followed in the request history (its /v2 record expired): {rid}"
             if status is not job.status or job.record.error != note:
-                await driver._update(job, status=status, error=note)
+                await driver.update(job, status=status, error=note)
             delay = job.schedule.next_delay(job.elapsed) if job.schedule else 1.0
-            await driver._rest(job, max(delay, 0.2))
+            await driver.rest(job, max(delay, 0.2))
 
     async def settle(self, record: JobRecord, store: Store) -> tuple[JobRecord, Job | None]:
         """An EXPIRED, LOST or UNKNOWN row with a request id, looked up again (reconcile).
@@ -173,9 +149,9 @@ class Recovery:
         return record, self._follow(record, store) if follow else None
 
     def _follow(self, record: JobRecord, store: Store) -> Job:
-        job = self._driver._track(record, store)
-        job._set(record)
-        return self._driver._start(job)
+        job = self._driver.track(record, store)
+        job.set_record(record)
+        return self._driver.start(job)
 
     # -- a submit whose answer was lost -----------------------------------------
 

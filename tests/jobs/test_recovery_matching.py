@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ltx_notebook import JobStatus, validate
-from ltx_notebook._jobs.history_rules import (
+from ltx_notebook._jobs.recovery.matching import (
     GENERATION_TTL,
     history_fields,
     near_submit,

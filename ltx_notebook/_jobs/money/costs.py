@@ -17,10 +17,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Final
 
-from .._core.errors import StoreError
-from .._core.params import Params, estimate_cost
-from .._storage.ledger import charges
-from .._storage.store import Store
+from ..._core.errors import StoreError
+from ..._core.params import Params, estimate_cost
+from ..._storage.ledger import charges
+from ..._storage.store import Store
 
 __all__ = ["Prices", "learn", "learn_or_list"]
 

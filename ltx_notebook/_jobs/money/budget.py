@@ -21,12 +21,12 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
-from .._core.config import Settings, check_period
-from .._core.errors import BudgetExceeded, InvalidParams
-from .._core.params import Params
-from .._storage.ledger import Outlay, outlay
-from .._storage.records import JobRecord
-from .._storage.store import Store
+from ..._core.config import Settings, check_period
+from ..._core.errors import BudgetExceeded, InvalidParams
+from ..._core.params import Params
+from ..._storage.ledger import Outlay, outlay
+from ..._storage.records import JobRecord
+from ..._storage.store import Store
 from .costs import learn
 
 __all__ = [

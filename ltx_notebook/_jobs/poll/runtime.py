@@ -19,7 +19,7 @@ import weakref
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from .._core.threads import background
+from ..._core.threads import background
 
 __all__ = ["Runtime"]
 

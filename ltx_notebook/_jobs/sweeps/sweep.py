@@ -19,18 +19,18 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from .._core.errors import InvalidParams, LtxError, WaitTimeout
-from .._core.params import PARAM_NAMES, Params, check_timeout
-from .._core.status import INVALID, PENDING, REFUSED, SKIPPED, SWEEP_STATES
-from .costs import learn_or_list
+from ..._core.errors import InvalidParams, LtxError, WaitTimeout
+from ..._core.params import PARAM_NAMES, Params, check_timeout
+from ..._core.status import INVALID, PENDING, REFUSED, SKIPPED, SWEEP_STATES
+from ..job import Job
+from ..money.costs import learn_or_list
+from ..observe import Completion, Listeners
+from ..presenters import PRESENTERS
+from ..reuse import same_jobs
+from ..session import Session
 from .gate import ConfirmationRequired, admit
-from .job import Job
-from .observe import Completion, Listeners
 from .plan import Refused, plan_grid, varied_params
-from .presenters import PRESENTERS
-from .reuse import same_jobs
 from .scheduler import Scheduler, SweepItem
-from .session import Session
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -47,7 +47,8 @@ __all__ = [
 ]
 
 # Above either threshold a sweep needs yes=True (the magic's --yes). Module-level so a
-# user can set their own comfort level once: ltx_notebook._jobs.sweep.SWEEP_CONFIRM_JOBS = 20.
+# user can set their own comfort level once:
+# ltx_notebook._jobs.sweeps.sweep.SWEEP_CONFIRM_JOBS = 20.
 SWEEP_CONFIRM_JOBS = 8
 SWEEP_CONFIRM_COST = 5.0
 # Two at a time keeps a free-tier account (reportedly 5 submits a minute) out of trouble.
@@ -239,7 +240,7 @@ class Sweep:
         """Every combination, in order: params, estimate, charge (once known), state, id, error."""
         import pandas as pd
 
-        from .._storage.tables import typed
+        from ..._storage.tables import typed
 
         records = []
         for item in self.items:
@@ -286,7 +287,7 @@ class Sweep:
         """
         import pandas as pd
 
-        from .._storage.tables import history_frame
+        from ..._storage.tables import history_frame
 
         # The face installs history()'s own frame, which a notebook draws as a table.
         make = PRESENTERS.history_frame or history_frame

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Protocol
 
-from .._core.errors import AuthenticationError, LtxError
-from .budget import check, check_credits
+from ..._core.errors import AuthenticationError, LtxError
+from ..money.budget import check, check_credits
+from ..session import Session
 from .plan import Refused
-from .session import Session
 
 if TYPE_CHECKING:
     import pandas as pd

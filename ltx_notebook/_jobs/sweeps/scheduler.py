@@ -35,7 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from .._core.errors import (
+from ..._core.errors import (
     AuthenticationError,
     BudgetExceeded,
     InsufficientCredits,
@@ -45,8 +45,8 @@ from .._core.errors import (
     SubmitUnknown,
     TransportError,
 )
-from .._core.params import Params
-from .._core.status import (
+from ..._core.params import Params
+from ..._core.status import (
     DOWNLOADING,
     FINAL_SWEEP_STATES,
     PENDING,
@@ -55,9 +55,9 @@ from .._core.status import (
     SUBMITTING,
     JobStatus,
 )
-from .job import Job
+from ..job import Job
+from ..session import Session
 from .pace import SubmitPace
-from .session import Session
 
 __all__ = ["Scheduler", "SweepItem"]
 

@@ -19,16 +19,15 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
 
-from .._core.errors import InvalidParams, WaitTimeout
-from .._core.params import MODELS, PARAM_NAMES, Params, check_timeout, validate
-from .._core.status import JobStatus
-from .._service.history import MAX_PER_PAGE, MAX_WINDOW_DAYS
-from .._service.replies import HistoryRecord
-from .._storage.records import JobRecord
-from .budget import since_time
-from .costs import learn
-from .job import Job
-from .session import Session
+from ..._core.errors import InvalidParams, WaitTimeout
+from ..._core.params import MODELS, PARAM_NAMES, Params, check_timeout, validate
+from ..._core.status import JobStatus
+from ..._service.history import MAX_PER_PAGE, MAX_WINDOW_DAYS
+from ..._service.replies import HistoryRecord
+from ..._storage.records import JobRecord
+from ..job import Driver, Job
+from ..money.budget import since_time
+from ..money.costs import learn
 
 __all__ = ["ORIGIN", "ImportReport", "import_history"]
 
@@ -94,9 +93,9 @@ def windows(start: date, end: date) -> Iterator[tuple[date, date]]:
 
 
 async def _records(
-    session: Session, start: datetime, end: datetime, model: str | None
+    session: Driver, start: datetime, end: datetime, model: str | None
 ) -> list[HistoryRecord]:
-    client = session._get_client()
+    client = session.client()
     found: dict[str, HistoryRecord] = {}
     # The service's day boundaries may not be UTC's: ask a day wider, keep the exact span.
     first, last = (start - timedelta(days=1)).date(), (end + timedelta(days=1)).date()
@@ -170,7 +169,7 @@ def _fields(record: HistoryRecord, now: datetime) -> tuple[dict[str, Any], str |
 
 
 def import_history(
-    session: Session,
+    session: Driver,
     *,
     since: Any = None,
     until: Any = None,

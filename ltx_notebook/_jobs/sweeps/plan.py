@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .._core.catalog import CATALOG, all_params
-from .._core.errors import InvalidParams
-from .._core.params import PARAM_NAMES, Params, format_param, validate
+from ..._core.catalog import CATALOG, all_params
+from ..._core.errors import InvalidParams
+from ..._core.params import PARAM_NAMES, Params, format_param, validate
 
 __all__ = ["SWEEPABLE", "SWEEP_MAX_JOBS", "Refused", "plan_grid", "plan_sweep", "varied_params"]
 

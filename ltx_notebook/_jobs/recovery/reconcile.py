@@ -23,18 +23,18 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Final
 
-from .._core.errors import LtxError, NotFound
-from .._core.params import check_timeout
-from .._core.status import JobStatus
-from .._service.client import Client
-from .._service.history import MAX_PER_PAGE, MAX_WINDOW_DAYS
-from .._service.replies import HistoryRecord
-from .._storage.records import JobRecord, clean_base_url
-from .._storage.store import Store
-from .history_rules import candidates_text
-from .job import Job
-from .recovery import MAX_PAGES, Recovery
-from .rules import MAX_SECONDS, plausible
+from ..._core.errors import LtxError, NotFound
+from ..._core.params import check_timeout
+from ..._core.status import JobStatus
+from ..._service.client import Client
+from ..._service.history import MAX_PER_PAGE, MAX_WINDOW_DAYS
+from ..._service.replies import HistoryRecord
+from ..._storage.records import JobRecord, clean_base_url
+from ..._storage.store import Store
+from ..job import Job
+from ..rules import MAX_SECONDS, plausible
+from .lookup import MAX_PAGES, Recovery
+from .matching import candidates_text
 
 __all__ = ["Change", "Reconciliation", "reconcile"]
 

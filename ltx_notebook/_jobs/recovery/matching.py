@@ -12,10 +12,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from .._core.status import JobStatus
-from .._service.replies import HistoryRecord
-from .._storage.records import JobRecord
-from .rules import MAX_SECONDS, plausible
+from ..._core.status import JobStatus
+from ..._service.replies import HistoryRecord
+from ..._storage.records import JobRecord
+from ..rules import MAX_SECONDS, plausible
 
 __all__ = [
     "GENERATION_TTL",
