@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import pickle
 import pkgutil
 import re
 
@@ -59,3 +60,18 @@ def test_no_public_docstring_says_a_sentence_twice() -> None:
             repeated = [s for s in seen if s == sentence or s.endswith(" " + sentence)]
             assert not repeated, f"{name}: {sentence!r} repeats {repeated[0]!r}"
             seen.append(sentence)
+
+
+def test_public_names_say_they_are_ltx_notebooks_and_pickle_by_that_name() -> None:
+    # Reprs and tracebacks say ltx_notebook.Job; pickle then finds each by that name.
+    assert repr(ltx_notebook.Job) == "<class 'ltx_notebook.Job'>"
+    for name in [*ltx_notebook.__all__, "load_ipython_extension"]:
+        obj = getattr(ltx_notebook, name)
+        if inspect.isclass(obj) or inspect.isfunction(obj):
+            assert obj.__module__ == "ltx_notebook", name
+            assert pickle.loads(pickle.dumps(obj)) is obj, name
+    error = pickle.loads(pickle.dumps(ltx_notebook.InvalidParams("duration must be 6, 8 or 10")))
+    assert type(error) is ltx_notebook.InvalidParams and str(error) == "duration must be 6, 8 or 10"
+    assert pickle.loads(pickle.dumps(ltx_notebook.JobStatus.COMPLETED)) is (
+        ltx_notebook.JobStatus.COMPLETED
+    )
