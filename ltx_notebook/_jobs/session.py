@@ -392,6 +392,8 @@ class Session:
         client = self.client()
         assert job.schedule is not None
         trouble = 0  # failed polls in a row: each waits longer than the last
+        # When a poll last found the job running: its end lies after it (see Store.durations).
+        seen_running: float | None = None
         while True:
             if trouble:
                 await self.rest(job, self.backoff.delay(trouble))
@@ -401,6 +403,7 @@ class Session:
                 await self._paused(job)
                 continue
             trouble += 1
+            asked_at = job.elapsed
             try:
                 reply = await client.status(request_id_of(job.record))
             except NotFound as exc:
@@ -424,6 +427,8 @@ class Session:
                 )
                 continue
             trouble = 0
+            if not status.is_terminal:
+                seen_running = asked_at
             fields: dict[str, Any] = {"status": status, "metrics": reply.metrics or None}
             if is_note(job.record.error):
                 fields["error"] = None
@@ -433,6 +438,8 @@ class Session:
                     continue  # the result route does not say COMPLETED yet: poll on
                 # COMPLETED is written together with the result, so a crash in between
                 # leaves a job that resume() simply polls again.
+                if seen_running is not None:
+                    result["seen_running_s"] = round(seen_running, 3)
                 await self.update(job, **result)
                 return
             if status is JobStatus.FAILED:
