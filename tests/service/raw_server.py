@@ -9,6 +9,7 @@ is seen from the server's side.
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -36,10 +37,11 @@ class RawServer:
         self.go_idle = asyncio.Event()
         self.idle_closed = asyncio.Event()
         self.port = 0
+        self.scheme = "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
 
 async def _read_request(reader: asyncio.StreamReader) -> bytes | None:
@@ -54,7 +56,7 @@ async def _read_request(reader: asyncio.StreamReader) -> bytes | None:
 
 
 @asynccontextmanager
-async def serving() -> AsyncIterator[RawServer]:
+async def serving(tls: ssl.SSLContext | None = None) -> AsyncIterator[RawServer]:
     server = RawServer()
 
     async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -83,7 +85,8 @@ async def serving() -> AsyncIterator[RawServer]:
         finally:
             writer.close()
 
-    listening = await asyncio.start_server(handle, "127.0.0.1", 0)
+    listening = await asyncio.start_server(handle, "127.0.0.1", 0, ssl=tls)
     server.port = listening.sockets[0].getsockname()[1]
+    server.scheme = "https" if tls else "http"
     async with listening:
         yield server
