@@ -52,8 +52,10 @@ class ForwardProxy:
                 url = urlsplit(target.decode("ascii"))
                 wanted = (url.hostname or "", url.port or 80)
                 if upstream is None or origin != wanted or upstream.is_closing():
-                    if upstream is not None:
+                    if upstream is not None:  # another origin: its answers are done
                         upstream.close()
+                    if pump is not None:
+                        pump.cancel()
                     try:
                         reader, upstream = await asyncio.open_connection(*wanted)
                     except OSError:
@@ -130,6 +132,14 @@ async def _copy_body(
     await upstream.drain()
 
 
+async def _shut(server: asyncio.Server) -> None:
+    server.close()
+    others = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for task in others:
+        task.cancel()
+    await asyncio.gather(*others, return_exceptions=True)
+
+
 @contextmanager
 def forwarding() -> Iterator[ForwardProxy]:
     """Run a :class:`ForwardProxy` on 127.0.0.1, on a free port, until the block ends."""
@@ -143,7 +153,7 @@ def forwarding() -> Iterator[ForwardProxy]:
     try:
         yield proxy
     finally:
-        server.close()
+        asyncio.run_coroutine_threadsafe(_shut(server), loop).result(timeout=10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=10)
         loop.close()
