@@ -43,8 +43,9 @@ log = logging.getLogger("ltx_notebook.client")
 # request after it: twenty made a status poll nearly twice as dear as four. A burst
 # opens what it needs, and what is idle after it is closed down to this.
 KEEP_ALIVE: Final = 4
-# At most 100 open at once (httpx's default, said here so it is a choice): a sweep of
-# 100 jobs polls each on its own connection; more requests than that wait for one.
+# At most 100 open at once (httpx's default, said here so it is a choice): far above
+# what 100 jobs' polls and downloads hold at once; a request past it waits for a free
+# one, and one that waits too long (PoolTimeout) was surely not sent, so is retried.
 LIMITS: Final = httpx.Limits(
     max_connections=100, max_keepalive_connections=KEEP_ALIVE, keepalive_expiry=5.0
 )
