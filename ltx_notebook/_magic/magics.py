@@ -405,10 +405,10 @@ class LtxMagics(Magics, LtxTraits):
     def traits_in_force(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in sorted(self.trait_names(config=True))}
 
-    def run_emulator(self, action: str, options: tuple[str, ...]) -> None:
+    def run_emulator(self, action: str, knobs: list[tuple[str, Any]]) -> None:
         if action == "start":
-            self._emulator.start(options)
-        elif action == "stop" and not options:
+            self._emulator.start(knobs)
+        elif action == "stop" and not knobs:
             self._emulator.stop()
         else:
             raise UsageError(f"usage: {EMULATOR_USAGE}")
