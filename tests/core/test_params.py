@@ -96,7 +96,5 @@ def test_defaults_apply_where_a_model_takes_them_one_model_or_several() -> None:
     }
     assert with_defaults(["ltx-2-19b-t2v"], {"seed": 3}, defaults) == {"seed": 3}
     # Across models: a default some model of the sweep takes, none that no model takes.
-    assert with_defaults(["ltx-2-19b-t2v", "kling-1.6-text2video"], {}, defaults) == {
-        "duration": 8
-    }
+    assert with_defaults(["ltx-2-19b-t2v", "kling-1.6-text2video"], {}, defaults) == {"duration": 8}
     assert with_defaults(["no-such-model"], {"duration": 6}, defaults) == {"duration": 6}
