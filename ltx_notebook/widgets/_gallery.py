@@ -83,10 +83,11 @@ class Gallery(WithStatic, anywidget.AnyWidget):
     front end or Python) writes the store.
     """
 
-    # ab.js (helpers, the A/B view) and tools.js (filter, sort) go in front: anywidget
-    # takes one module.
-    _esm = module_text("ab.js", "tools.js", "gallery.js")
-    _css = module_text("gallery.css", "ab.css")
+    # sync.js (clips played as one), ab.js (helpers, the A/B view) and tools.js (filter,
+    # sort) go in front, as shared.css goes before the sheets: anywidget takes one module
+    # and one style sheet.
+    _esm = module_text("sync.js", "ab.js", "tools.js", "gallery.js")
+    _css = module_text("shared.css", "gallery.css", "ab.css")
 
     tiles = t.List(t.Dict()).tag(sync=True)
     rows = t.List(t.Unicode()).tag(sync=True)
