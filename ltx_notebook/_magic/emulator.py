@@ -63,7 +63,9 @@ def knob(word: str) -> tuple[str, Any]:
     kind = EMULATOR_OPTIONS.get(name)
     if kind is None or not value:
         names = ", ".join(EMULATOR_OPTIONS)
-        raise argparse.ArgumentError(None, f"emulator start takes {names}=VALUE (got {word!r})")
+        raise argparse.ArgumentError(
+            None, f"emulator start takes NAME=VALUE, NAME one of {names} (got {word!r})"
+        )
     try:
         knob_value = kind(value)
     except ValueError:
