@@ -39,7 +39,7 @@ from .download import download
 from .job import Job
 from .money.budget import record_within_budget
 from .poll.runtime import Runtime
-from .poll.schedule import Backoff, PollSchedule, ScheduleCache
+from .poll.schedule import DRIVER_BACKOFF, PollSchedule, ScheduleCache
 from .recovery.lookup import Recovery
 from .recovery.reconcile import Reconciliation, reconcile
 from .rules import (
@@ -82,7 +82,7 @@ class Session:
         self._homes: dict[Job, Store] = {}  # the store each tracked job's row lives in
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
-        self.backoff = Backoff()
+        self.backoff = DRIVER_BACKOFF
         self.schedules = ScheduleCache()  # planning is costly; history moves slowly
         self.record_ttl = RESULT_TTL
         self.submit_grace = SUBMIT_GRACE

@@ -70,16 +70,17 @@ from __future__ import annotations
 
 import functools
 import math
-import random
 import statistics
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Final
 
+from ..._core.backoff import EQUAL_JITTER, Backoff
 from .censored import Observed, points
 
-__all__ = ["Backoff", "PollSchedule", "ScheduleCache"]
+__all__ = ["DRIVER_BACKOFF", "PollSchedule", "ScheduleCache"]
 
 MIN_HISTORY = 3
 # A thin history says less than it seems to (4 jobs may all miss the slow tail): the
@@ -213,25 +214,12 @@ class ScheduleCache:
         return schedule
 
 
-@dataclass(frozen=True)
-class Backoff:
-    """How long the driver waits before trying again what failed (a poll, a result, a download).
-
-    Exponential with "equal jitter": never less than half the step, so it does
-    slow down, and many jobs failing together spread out. The client has
-    already retried each call a few times, so these steps start at a second.
-    ``attempts`` is how many times a download is tried before the driver gives
-    up on it (the row keeps the remote URL, and ``%ltx show`` tries again).
-    """
-
-    base: float = 1.0
-    cap: float = 60.0
-    attempts: int = 6
-
-    def delay(self, failures: int) -> float:
-        """Seconds to wait after the *failures*-th failure in a row (1 for the first)."""
-        step: float = min(self.cap, self.base * 2 ** max(0, failures - 1))
-        return step * (0.5 + random.random() / 2)
+# How long the driver waits before trying again what failed (a poll, a result, a
+# download). The client has already retried each call a few times, so these steps start
+# at a second; equal jitter, so it does slow down. ``attempts`` is how many times a
+# download is tried before the driver gives up on it (the row keeps the remote URL, and
+# ``%ltx show`` tries again).
+DRIVER_BACKOFF: Final = Backoff(base=1.0, cap=60.0, jitter=EQUAL_JITTER, attempts=6)
 
 
 def _observed(length: float | tuple[float, float]) -> Observed | None:
