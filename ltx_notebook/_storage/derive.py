@@ -2,7 +2,10 @@
 
 The times a state was first seen and the queue/run/total spans follow from the
 status a write sets; the service's own seconds come from its metrics blob,
-where it gives them (the client's lateness would inflate the ETA history).
+where it gives them. What a finished job's length is known to be (``known_length``)
+is decided here too, once: ``Store.durations`` hands it to the poll schedule, and
+``benchmarks/bench_polling.py`` builds its history with it, so the bench learns
+what the session would.
 """
 
 from __future__ import annotations
