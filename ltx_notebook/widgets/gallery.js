@@ -480,9 +480,10 @@ function render({ model, el }) {
   model.on("change:notes", paintNotes);
   model.on("change:message", () => (message.textContent = model.get("message") || ""));
   build();
-  keepStaticSoon(model);
+  const unkeep = keepStaticSoon(model);
 
   return () => {
+    unkeep();
     unlistenKeys(onKey);
     playing = false;
     cancelAnimationFrame(raf);

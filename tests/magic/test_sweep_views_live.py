@@ -58,7 +58,7 @@ def test_run_all_views_hold_the_whole_plan_and_fill_in(lab_kernel: Kernel) -> No
         "print(json.dumps([[t['status'], t['row'], t['col']] for t in g.tiles]))",
     )
     assert len(first) == len(PLAN)
-    assert sorted((r, c) for _, r, c in first) == sorted((r, c) for r in range(2) for c in range(3))
+    assert len({(r, c) for _, r, c in first}) == 6  # one place each: duration × resolution
     assert "PENDING" in {s for s, _, _ in first}  # drawn before the sweep had sent them all
 
     # frame(): every combination of the plan, in plan order, each with its state.
