@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 from .._core.config import get_settings
-from .._core.params import RESOLUTIONS, Params
+from .._core.params import RESOLUTIONS
 from .._core.status import PENDING, REFUSED, SKIPPED, SUBMITTING, JobStatus
 from .._jobs.job import Job
 from .._jobs.scheduler import SweepItem

@@ -60,9 +60,9 @@ from .._view import frontend
 from .._view.cell import POSTER_EMBED_CAP, Embed, relative_src
 from .._view.clip_facts import prompt_parts
 from .._view.grid import Grid, collect, layout, plan_records, poster_file, video_file
-from .._view.sweep_progress import COLOURS
 from .._view.labels import STARS, param_title
 from .._view.static_grid import static_grid_html
+from .._view.sweep_progress import COLOURS
 from ._assets import module_text
 from ._static import WithStatic
 from ._tiles import clip_tile
