@@ -33,6 +33,8 @@ CELLS = [
     "ltx.compare_clips(grid[0], grid[-1])",
 ]
 JOB, SWEEP, GALLERY, AB = 1, 2, 3, 4
+LOADED = "(g) => [...g.querySelectorAll('video')].every((v) => v.readyState >= 2)"
+STILLS = "(g) => [...g.querySelectorAll('img')].every((i) => i.complete && i.naturalWidth > 0)"
 
 
 def saved_when(lab: Lab, path: Path, ok: Callable[[Any], bool], timeout: float = 30) -> Any:
@@ -64,6 +66,7 @@ def test_views_drawn_early_fill_in_and_the_notebook_keeps_their_last_state(
         gal.wait_for(state="visible", timeout=60_000)
         # A tile for every combination from the first draw, the unsent ones as placeholders.
         assert gal.locator(".ltx-tile").count() == 4
+        assert "job #-" not in gal.inner_text() and "#-" not in gal.inner_text()
         lab.screenshot(f"sweep-gallery-early-{fe}", locator=lab.cell(GALLERY))
 
         # Saved mid-run: the job panel is its static form, never a widget view to miss.
@@ -85,6 +88,8 @@ def test_views_drawn_early_fill_in_and_the_notebook_keeps_their_last_state(
             timeout=180_000,
         )
         lab.wait_run(timeout_ms=180_000)
+        gal.scroll_into_view_if_needed()
+        lab.page.wait_for_function(LOADED, arg=gal.element_handle(), timeout=30_000)
         ab = lab.cell_output(AB).locator(".ltx-ab")
         lab.page.wait_for_function(
             "(a) => a.querySelectorAll('video[src]').length === 2",
@@ -118,4 +123,6 @@ def test_views_drawn_early_fill_in_and_the_notebook_keeps_their_last_state(
     text = lab.notebook.inner_text()
     assert "Error displaying widget" not in text and "model not found" not in text
     assert "No video" not in static.inner_text()
-    lab.screenshot(f"sweep-reopened-no-kernel-{fe}")
+    lab.cell(GALLERY).scroll_into_view_if_needed()
+    lab.page.wait_for_function(STILLS, arg=static.element_handle(), timeout=30_000)
+    lab.screenshot(f"sweep-reopened-no-kernel-{fe}", locator=lab.cell(GALLERY))
