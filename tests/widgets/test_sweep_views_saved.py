@@ -126,3 +126,33 @@ def test_views_drawn_early_fill_in_and_the_notebook_keeps_their_last_state(
     lab.cell(GALLERY).scroll_into_view_if_needed()
     lab.page.wait_for_function(STILLS, arg=static.element_handle(), timeout=30_000)
     lab.screenshot(f"sweep-reopened-no-kernel-{fe}", locator=lab.cell(GALLERY))
+
+
+def test_a_job_panel_saved_mid_run_reopens_as_its_static_panel(front_end: Lab) -> None:
+    lab, fe = front_end, front_end.server.app
+    path = lab.server.write_notebook(
+        f"panel-{fe}/panel.ipynb",
+        ["%load_ext ltx_notebook", "%%ltx -d 10 -r 4k\nA slow pan over a harbour at night"],
+    )
+    lab.open_notebook(f"panel-{fe}/panel.ipynb")
+    try:
+        lab.run_all(wait=False)
+        lab.cell_output(1).locator(".ltx-panel").wait_for(state="visible", timeout=60_000)
+
+        def static_panel(nb: Any) -> bool:
+            data = bundle(nb, 1)
+            return WIDGET_MIME not in data and "ltx-panel" in data.get("text/html", "")
+
+        mid = saved_when(lab, path, static_panel)
+        assert static_panel(mid), bundle(mid, 1).keys()
+    finally:
+        lab.server.shutdown_kernels()
+
+    lab.open_notebook(f"panel-{fe}/panel.ipynb", wait_kernel=False)
+    lab.command("kernelmenu:shutdown")
+    panel = lab.cell_output(1).locator(".ltx-panel")
+    panel.wait_for(state="visible")
+    assert "10s" in panel.inner_text() and "4k" in panel.inner_text()
+    text = lab.notebook.inner_text()
+    assert "Error displaying widget" not in text and "model not found" not in text
+    lab.screenshot(f"panel-reopened-no-kernel-{fe}", locator=lab.cell(1))
