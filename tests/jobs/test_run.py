@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ltx_notebook import AuthenticationError, JobStatus, Session, WaitTimeout
@@ -117,13 +118,18 @@ def test_stop_submits_nothing_more_and_running_jobs_finish(
 def test_an_index_is_a_combination_of_the_plan_waiting_for_its_submit(
     render_cache: Path, tmp_path: Path
 ) -> None:
-    with make_emulator(render_cache, speed=5.0) as emu:
+    with make_emulator(render_cache, speed=20.0) as emu:
         session = session_on(emu, tmp_path)
         try:
             sw = sweep("a fox", {"duration": [6, 8, 10]}, concurrency=1, yes=True, session=session)
             # Sent one at a time: the last waits for the two before it to finish.
             with pytest.raises(WaitTimeout, match=r"combination 2 of 3 \(duration=10\) is still"):
                 sw.job(2, timeout=0)
+            # frame(): the whole plan, the unsent combination a row with no id and its state.
+            frame = sw.frame()
+            assert frame["combination"].tolist() == [0, 1, 2]
+            assert frame["duration"].tolist() == [6, 8, 10] and frame.index[2] is pd.NA
+            assert "&lt;NA&gt;" not in frame._repr_html_()
             last = sw[-1]  # waits for its submit
             assert last.params.duration == 10 and last is sw[2] and last is not sw[0]
             assert [job.params.duration for job in sw[:2]] == [6, 8]
