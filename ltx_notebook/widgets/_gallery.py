@@ -279,6 +279,9 @@ class Gallery(WithStatic, anywidget.AnyWidget):
             else:
                 what = "note saved" if value else "note cleared"
             self.message = f"#{key}: {what}"
+            # The saved notebook keeps the new stars: the static grid is drawn from _grid.
+            self._grid = layout(self._records, self._row, self._col)
+            self._static = self.static_html()
 
     # -- display ----------------------------------------------------------------
 
