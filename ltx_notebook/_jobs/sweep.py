@@ -170,9 +170,11 @@ class Sweep:
                 if item.job is not None:
                     return item.job
                 state = item.refresh()
-                never = self.dry_run or state in (REFUSED, SKIPPED) or self._complete
-                if never:
-                    raise NotSubmitted(self._no_job(item, state))
+                # Stopped (by stop() or an error every submit would meet), the scheduler sends
+                # nothing still PENDING; it marks them SKIPPED only once its jobs are done.
+                halted = state == PENDING and (self.stopped or self.error is not None)
+                if self.dry_run or halted or state in (REFUSED, SKIPPED) or self._complete:
+                    raise NotSubmitted(self._no_job(item, SKIPPED if halted else state))
                 left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     raise WaitTimeout(
@@ -192,9 +194,10 @@ class Sweep:
     def _no_job(self, item: SweepItem, state: str) -> str:
         if self.dry_run:
             return f"{self._where(item)} has no job: a dry run sends nothing"
+        stopped = f"the sweep stopped ({self.error})" if self.error else "the sweep was stopped"
         why = {
             REFUSED: "the service refused it",
-            SKIPPED: "the sweep was stopped before it was sent",
+            SKIPPED: f"{stopped} before it was sent",
         }.get(state, f"it ended {state} without a job")
         detail = f" ({item.error})" if item.error else ""
         return f"{self._where(item)} has no job: {why}{detail}; nothing stands in for it"

@@ -103,6 +103,9 @@ def test_stop_submits_nothing_more_and_running_jobs_finish(
 ) -> None:
     sw = sweep("a fox", {"duration": [6, 8, 10, 6]}, concurrency=1, yes=True, session=session)
     sw.stop()
+    # At once, not after a wait: a stopped sweep sends nothing more.
+    with pytest.raises(NotSubmitted, match="stopped before it was sent"):
+        sw.job(3, timeout=None)
     sw.wait(60)
     sent = sw.jobs
     assert len(sent) <= 1  # at most the submit already in flight
