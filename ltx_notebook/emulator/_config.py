@@ -54,6 +54,9 @@ class EmulatorConfig:
     # time (Unix seconds) its records are stamped from, the clock's start by default.
     history_envelope: HistoryEnvelope = "data"
     start_time: float | None = None
+    # Seconds (engine clock) a request takes to show in the history: the real one lists
+    # a request a little after it is made (25 s has been seen).
+    history_lag: float = 0.0
     job_seconds: float | None = None
     job_spread: float = 0.0
     slow_share: float = 0.0
@@ -84,6 +87,8 @@ class EmulatorConfig:
             raise ValueError("slow_share must be within [0, 1]")
         if self.slow_factor < 1.0:
             raise ValueError("slow_factor must be >= 1")
+        if not 0.0 <= self.history_lag < 1e9:  # NaN fails every comparison
+            raise ValueError("history_lag must be a number of seconds from 0")
 
     @property
     def record_ttl(self) -> float:

@@ -9,6 +9,7 @@ can drive a job through its whole life without sleeping.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -397,23 +398,49 @@ class Engine:
         return self._wall_origin + (self.clock() if at is None else at)
 
     def history(self, key: str | None) -> list[tuple[Job, Entry]]:
-        """The caller's requests, v1 and v2, expired or not, oldest first; a snapshot."""
+        """The caller's requests, v1 and v2, expired or not, oldest first; a snapshot.
+
+        A request shows only ``history_lag`` seconds after it was made.
+        """
         owner = owner_of(key)
         with self._lock:
+            now = self.wall_time()
             return [
                 (self._jobs[rid], entry)
                 for rid, entry in self._history.items()
-                if owner is not None and entry.owner == owner
+                if owner is not None and entry.owner == owner and self._landed(entry, now)
             ]
 
     def history_entry(self, key: str | None, request_id: str) -> tuple[Job, Entry] | None:
-        """One of the caller's requests; None for an unknown id or someone else's."""
+        """One of the caller's requests; None for an unknown id, someone else's, or one
+        not landed yet (``history_lag``)."""
         owner = owner_of(key)
         with self._lock:
             entry = self._history.get(request_id)
             if entry is None or owner is None or entry.owner != owner:
                 return None
+            if not self._landed(entry, self.wall_time()):
+                return None
             return self._jobs[request_id], entry
+
+    def _landed(self, entry: Entry, now: float) -> bool:
+        return now >= entry.created + self.config.history_lag
+
+    def edit_history(
+        self, request_id: str, *, body: Any = None, omit: tuple[str, ...] = ()
+    ) -> None:
+        """Make the history's record of *request_id* say another *body* and leave out *omit*.
+
+        For tests of what a client makes of records it cannot be sure of (keys it did
+        not send, no ``model_name``, no ``created``): the job itself is unchanged.
+        """
+        with self._lock:
+            entry = self._history[request_id]
+            self._history[request_id] = dataclasses.replace(
+                entry,
+                body=entry.body if body is None else body,
+                omit=entry.omit | frozenset(omit),
+            )
 
     # ------------------------------------------------------------------ uploads
 

@@ -53,11 +53,16 @@ MediaUrl = Callable[[Job], str | None]
 
 @dataclass(frozen=True)
 class Entry:
-    """What the history adds to a job: whose it is, what was sent, when (Unix seconds)."""
+    """What the history adds to a job: whose it is, what was sent, when (Unix seconds).
+
+    ``omit`` names row fields the service leaves out of this record (``created`` and
+    ``updated`` stand for the envelope's own names of the two times).
+    """
 
     owner: str | None
     body: Any
     created: float
+    omit: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -153,7 +158,7 @@ def _row(
     changed = ended if finished else job.started_at if state == PROCESSING else job.submitted_at
     assert changed is not None
     created_key, updated_key = _TIME_KEYS[shape]
-    return {
+    row = {
         "request_id": job.request_id,
         "model_name": job.model,
         "model_status": history_status(job, now),
@@ -165,6 +170,10 @@ def _row(
         updated_key: _stamp(entry.created + (changed - job.submitted_at), shape),
         "error": job.error if state == FAILED else None,
     }
+    names = {"created": created_key, "updated": updated_key}
+    for name in entry.omit:
+        row.pop(names.get(name, name), None)
+    return row
 
 
 def _stamp(unix: float, shape: HistoryEnvelope) -> Any:
@@ -224,17 +233,18 @@ def generations_body(
     for job, entry in _page(done, query):
         row = _row(job, entry, now, media_url, shape)
         body = entry.body if isinstance(entry.body, dict) else {}
+        created_key = _TIME_KEYS[shape][0]
         rows.append(
             {
                 "request_id": row["request_id"],
-                "model_name": row["model_name"],
+                "model_name": row.get("model_name"),
                 "generation_url": row["generation_url"],
                 "status": row["model_status"],
                 "credits_deduction": row["credits_deduction"],
                 "latency_ms": row["latency_ms"],
                 "prompt": body.get("prompt"),
                 "parameters": body,
-                _TIME_KEYS[shape][0]: row[_TIME_KEYS[shape][0]],
+                **({created_key: row[created_key]} if created_key in row else {}),
             }
         )
     return _envelope(rows, query, len(done), shape)
