@@ -254,7 +254,11 @@ class Settings:
     def __post_init__(self) -> None:
         for name in ("match_grace", "match_settle"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value < 1e7:
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value < 1e7
+            ):
                 raise InvalidParams(
                     f"{name} must be a number of seconds from 0 (got {value!r})", param=name
                 )
