@@ -112,6 +112,42 @@ def test_an_expired_job_the_history_does_not_know_ends_expired(
     assert session.store.get(job.id).request_id == job.request_id
 
 
+def test_a_404_that_persists_within_the_hour_is_settled_by_the_history(
+    quick: Session, emulator: Emulator
+) -> None:
+    # The /v2 record answers 404 long before its hour is up (it was lost at the service):
+    # after a few such polls the history is asked, instead of polling /v2 for the hour.
+    emulator.engine.inject("status", 404, times=100_000)
+    emulator.engine.inject("result", 404, times=100_000)
+    job = quick.submit(validate(prompt=PROMPT)).wait(60)
+    assert job.status is JobStatus.COMPLETED and job.video_path and job.video_path.is_file()
+    assert emulator.engine.count("history") >= 1
+    assert quick.store.get(job.id).cost == pytest.approx(emulator.engine.jobs[job.request_id].cost)
+    assert emulator.engine.count("submit") == 1
+
+
+def test_reconcile_takes_a_row_whose_last_note_is_a_404(quick: Session, emulator: Emulator) -> None:
+    store = quick.store
+    params = validate(prompt="a lighthouse at dusk")
+    rid = behind_the_gateway(emulator, params.payload())
+    row = store.create(params, cost_estimate=0.36, base_url=quick.settings.base_url)
+    # What a kernel polling through 404s left, before the hour was up.
+    store.update(
+        row.id,
+        request_id=rid,
+        status=JobStatus.PROCESSING,
+        error=f"polling: not found (HTTP 404) on the status poll of request {rid}; polling on "
+        "while the record may exist",
+    )
+    finished(emulator, rid)
+    result = quick.reconcile().wait(60)
+    assert f"job {row.id} ({rid}): PROCESSING → COMPLETED" in str(result)
+    done = store.get(row.id)
+    assert done.status is JobStatus.COMPLETED and done.video_path
+    assert Path(done.video_path).is_file()
+    assert emulator.engine.count("submit") == 1
+
+
 # -- a submit whose answer was lost ----------------------------------------------------
 
 
