@@ -162,6 +162,29 @@ class Recovery:
             delay = job.schedule.next_delay(job.elapsed) if job.schedule else 1.0
             await driver._rest(job, max(delay, 0.2))
 
+    async def after_missing(self, job: Job) -> dict[str, Any] | None:
+        """The fields that end *job*, whose /v2 record has answered 404 for a while within
+        its hour, from its history record; None to poll /v2 on.
+
+        Ended there: its end as the history has it. Running there: followed in the
+        history until it ends (/v2 no longer helps). Not there (yet: the history lists
+        a request a little late) or unreadable: polled on.
+        """
+        rid = job.request_id
+        try:
+            found = await self._client.history_record(rid or "")
+        except LtxError as exc:
+            await self._driver._note(
+                job,
+                f"polling: not found (HTTP 404) on /v2 for a while, nor in your request history "
+                f"({exc}); polling on while the record may exist",
+            )
+            return None
+        fields = history_fields(job.record, found)
+        if fields is not None:
+            return fields
+        return await self.after_gone(job)
+
     async def settle(self, record: JobRecord, store: Store) -> tuple[JobRecord, Job | None]:
         """An EXPIRED, LOST or UNKNOWN row with a request id, looked up again (reconcile).
 

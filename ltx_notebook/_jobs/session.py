@@ -42,6 +42,8 @@ from .reconcile import Reconciliation, reconcile
 from .recovery import Recovery
 from .rules import (
     INTERRUPTED_SUBMIT,
+    MISSING_POLLS,
+    MISSING_SECONDS,
     RESULT_TTL,
     SUBMIT_GRACE,
     is_note,
@@ -390,6 +392,7 @@ class Session:
         client = self._get_client()
         assert job.schedule is not None
         trouble = 0  # failed polls in a row: each waits longer than the last
+        missing: list[float] = []  # when each 404 in a row came (within the hour)
         while True:
             if trouble:
                 await self._rest(job, self.backoff.delay(trouble))
@@ -398,6 +401,8 @@ class Session:
             if job._stop.is_set():
                 await self._paused(job)
                 continue
+            if job.status.is_terminal:  # ended meanwhile from the history (reconcile)
+                return
             trouble += 1
             try:
                 reply = await client.status(request_id_of(job.record))
@@ -406,12 +411,22 @@ class Session:
                     # Gone from /v2, not from the request history: ended from there.
                     await self._update(job, **await self._recovery.after_gone(job))
                     return
+                missing.append(time.monotonic())
+                if len(missing) >= MISSING_POLLS or missing[-1] - missing[0] >= MISSING_SECONDS:
+                    # A 404 that lasts: one history read settles it, or says to poll on.
+                    fields = await self._recovery.after_missing(job)
+                    if fields is not None:
+                        await self._update(job, **fields)
+                        return
+                    missing = []  # asked: another stretch of 404s asks again
+                    continue
                 await self._note(job, f"polling: {exc}; polling on while the record may exist")
                 continue
             except LtxError as exc:
                 # Retries are exhausted for this poll, but the job is not lost: try later.
                 await self._note(job, f"polling: {exc}")
                 continue
+            missing = []
             status = known(reply.status)
             if status is None:
                 # Not an end this version knows; keep polling, less often, and say so.
