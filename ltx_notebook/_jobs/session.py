@@ -414,9 +414,9 @@ class Session:
                 missing.append(time.monotonic())
                 if len(missing) >= MISSING_POLLS or missing[-1] - missing[0] >= MISSING_SECONDS:
                     # A 404 that lasts: one history read settles it, or says to poll on.
-                    fields = await self._recovery.after_missing(job)
-                    if fields is not None:
-                        await self._update(job, **fields)
+                    ended = await self._recovery.after_missing(job)
+                    if ended is not None:
+                        await self._update(job, **ended)
                         return
                     missing = []  # asked: another stretch of 404s asks again
                     continue
