@@ -38,6 +38,9 @@ DEFAULT_MATCH_GRACE = 300.0
 # How long after a lost answer the history is given to list every request made then
 # before its only match is taken for the submit without asking (25 s late has been seen).
 DEFAULT_MATCH_SETTLE = 60.0
+# No video of a job comes near this (a 10 s 4k clip is ~50 MB): a longer answer is broken
+# or endless, and is stopped here rather than filling the disk.
+DEFAULT_MAX_VIDEO_BYTES = 2 * 1024**3
 
 
 class Secret:
@@ -250,6 +253,8 @@ class Settings:
     match_grace: float = DEFAULT_MATCH_GRACE
     # Seconds after a lost answer before the history's one match is taken without asking.
     match_settle: float = DEFAULT_MATCH_SETTLE
+    # A video download stops (given up, said once) past this many bytes.
+    max_video_bytes: int = DEFAULT_MAX_VIDEO_BYTES
 
     def __post_init__(self) -> None:
         for name in ("match_grace", "match_settle"):
@@ -262,6 +267,12 @@ class Settings:
                 raise InvalidParams(
                     f"{name} must be a number of seconds from 0 (got {value!r})", param=name
                 )
+        cap = self.max_video_bytes
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
+            raise InvalidParams(
+                f"max_video_bytes must be a whole number of bytes from 1 (got {cap!r})",
+                param="max_video_bytes",
+            )
         if self.api_key is not None:
             key = clean_key(self.api_key.get())
             if key != self.api_key.get():
@@ -310,6 +321,9 @@ class Settings:
                 DEFAULT_MATCH_SETTLE,
                 "match_settle",
             ),
+            max_video_bytes=check_bytes(
+                env.get("LTX_NOTEBOOK_MAX_VIDEO_BYTES"), "LTX_NOTEBOOK_MAX_VIDEO_BYTES"
+            ),
         )
 
     def describe(self) -> dict[str, str]:
@@ -325,6 +339,7 @@ class Settings:
             "budget_period": str(self.budget_period),
             "match_grace": f"{self.match_grace:g} s",
             "match_settle": f"{self.match_settle:g} s",
+            "max_video_bytes": f"{self.max_video_bytes:,}",
         }
 
 
@@ -342,6 +357,26 @@ def _seconds(
         raise InvalidParams(
             f"{source} must be a number of seconds (got {value!r})", param=param
         ) from None
+
+
+def check_bytes(value: Any, source: str = "max_video_bytes") -> int:
+    """A byte count from 1 (text such as ``"2e9"`` too); the default when blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_MAX_VIDEO_BYTES
+    number: Any = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = value
+    if isinstance(number, float) and math.isfinite(number) and number.is_integer():
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise InvalidParams(
+            f"{source} must be a whole number of bytes from 1 (got {value!r})",
+            param="max_video_bytes",
+        )
+    return number
 
 
 _settings: Settings | None = None
@@ -365,6 +400,7 @@ def configure(
     budget_period: str | timedelta | None = None,
     match_grace: float | None = None,
     match_settle: float | None = None,
+    max_video_bytes: int | None = None,
 ) -> Settings:
     """Change the settings in force; only what is given changes.
 
@@ -373,7 +409,8 @@ def configure(
     ``LTX_NOTEBOOK_MATCH_GRACE`` (seconds an UNKNOWN submit is looked for in the
     request history before its row says the service has no such request; 300) and
     ``LTX_NOTEBOOK_MATCH_SETTLE`` (seconds after a lost answer before the history's one
-    match is taken for the submit without asking; 60).
+    match is taken for the submit without asking; 60); ``LTX_NOTEBOOK_MAX_VIDEO_BYTES``
+    (a video download stops, given up, past this many bytes; 2 GiB).
     A new ``media_dir`` moves the default store with it unless ``store_path``
     was set explicitly. ``history_url=""`` goes back to deriving it from the base URL.
     ``budget`` caps this store's spend in USD over ``budget_period`` (``"session"``,
@@ -405,5 +442,7 @@ def configure(
         changes["match_grace"] = match_grace
     if match_settle is not None:
         changes["match_settle"] = match_settle
+    if max_video_bytes is not None:
+        changes["max_video_bytes"] = check_bytes(max_video_bytes)
     _settings = replace(current, **changes)
     return _settings

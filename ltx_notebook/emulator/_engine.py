@@ -427,9 +427,16 @@ class Engine:
         return now >= entry.created + self.config.history_lag
 
     def edit_history(
-        self, request_id: str, *, body: Any = None, omit: tuple[str, ...] = ()
+        self,
+        request_id: str,
+        *,
+        body: Any = None,
+        omit: tuple[str, ...] = (),
+        generation_url: str | None = None,
     ) -> None:
         """Make the history's record of *request_id* say another *body* and leave out *omit*.
+
+        *generation_url* replaces the output URL it gives once the job is COMPLETED.
 
         For tests of what a client makes of records it cannot be sure of (keys it did
         not send, no ``model_name``, no ``created``): the job itself is unchanged.
@@ -440,6 +447,7 @@ class Engine:
                 entry,
                 body=entry.body if body is None else body,
                 omit=entry.omit | frozenset(omit),
+                generation_url=generation_url or entry.generation_url,
             )
 
     # ------------------------------------------------------------------ uploads

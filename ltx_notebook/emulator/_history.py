@@ -56,13 +56,15 @@ class Entry:
     """What the history adds to a job: whose it is, what was sent, when (Unix seconds).
 
     ``omit`` names row fields the service leaves out of this record (``created`` and
-    ``updated`` stand for the envelope's own names of the two times).
+    ``updated`` stand for the envelope's own names of the two times);
+    ``generation_url`` replaces the output URL it gives once the job is COMPLETED.
     """
 
     owner: str | None
     body: Any
     created: float
     omit: frozenset[str] = frozenset()
+    generation_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +166,7 @@ def _row(
         "model_status": history_status(job, now),
         "credits_deduction": job.cost,
         "request_body": entry.body,
-        "generation_url": media_url(job) if state == COMPLETED else None,
+        "generation_url": (entry.generation_url or media_url(job)) if state == COMPLETED else None,
         "latency_ms": round((changed - job.submitted_at) * 1000) if finished else None,
         created_key: _stamp(entry.created, shape),
         updated_key: _stamp(entry.created + (changed - job.submitted_at), shape),

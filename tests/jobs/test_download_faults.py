@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ltx_notebook import JobStatus, Session, Settings, validate
@@ -25,6 +26,7 @@ from ltx_notebook._view.job_progress import render_info
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.jobs.conftest import make_quick
+from tests.service.scripted_server import Reply, serve
 
 PROMPT = "a red fox running through fresh snow at sunrise"
 
@@ -210,3 +212,57 @@ def test_two_processes_resuming_one_job_download_it_once(
     assert served == 1, emulator.engine.log
     row = first.store.get(job.id)
     assert row.video_path and row.video_path.is_file()
+
+
+# -- output URLs not to be followed, answers that never end -----------------------------------
+
+
+def found_in_the_history(session: Session, emulator: Emulator, generation_url: str) -> int:
+    """A row whose job the history says COMPLETED at *generation_url*: its id, after reconcile."""
+    params = validate(prompt=PROMPT)
+    root = emulator.base_url.removesuffix("/v1")
+    reply = httpx.post(
+        f"{root}/v2/ltx-2-pro", json=params.payload(), headers={"x-api-key": API_KEY}
+    )
+    rid = reply.json()["request_id"]
+    deadline = time.monotonic() + 60
+    while emulator.engine.status_of(rid) != "COMPLETED":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    emulator.engine.edit_history(rid, generation_url=generation_url)
+    row = session.store.create(params, cost_estimate=0.36, base_url=session.settings.base_url)
+    session.store.update(row.id, request_id=rid, status=JobStatus.EXPIRED, error="gone")
+    session.reconcile().wait(60)
+    return row.id
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(document.domain)"])
+def test_an_output_url_that_is_not_http_is_said_once_not_retried(
+    quick: Session, emulator: Emulator, url: str
+) -> None:
+    job_id = found_in_the_history(quick, emulator, url)
+    row = quick.store.get(job_id)
+    assert row.status is JobStatus.COMPLETED and row.video_path is None
+    error = row.error or ""
+    assert "not an http" in error and url.split(":")[0] in error
+    assert "SEGMIND_BASE_URL" not in error and "attempts" not in error
+    assert "passwd" not in error and "alert" not in error  # the address itself is not echoed
+
+
+@pytest.mark.parametrize("announce", [True, False], ids=["announced", "chunked"])
+def test_a_video_download_stops_at_the_cap(
+    settings: Settings, emulator: Emulator, announce: bool
+) -> None:
+    session = make_quick(Session(replace(settings, max_video_bytes=1_000_000)))
+    try:
+        with serve() as host:
+            # Far past the cap (bounded, so a client without a cap still ends).
+            host.on("GET", "/endless.mp4", Reply(size=60_000_000, announce=announce))
+            job_id = found_in_the_history(session, emulator, f"{host.url}/endless.mp4")
+            row = session.store.get(job_id)
+            assert row.status is JobStatus.COMPLETED and row.video_path is None
+            assert "1,000,000 bytes" in (row.error or "") and "max_video_bytes" in (row.error or "")
+            assert host.count("GET", "/endless.mp4") == 1  # stopped, not tried again
+            assert not list(session.settings.media_dir.glob("*.part"))
+    finally:
+        session.runtime.stop()
