@@ -197,15 +197,27 @@ def remove_orphan_parts(media_dir: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
+class TooLarge(MediaError):
+    """A download passed its cap: broken or endless, it is stopped, not tried again."""
+
+
 async def append_stream(
-    chunks: AsyncIterator[bytes], part: Path, *, offset: int, total: int | None
+    chunks: AsyncIterator[bytes],
+    part: Path,
+    *,
+    offset: int,
+    total: int | None,
+    limit: int | None = None,
 ) -> int:
     """Write *chunks* into *part* from byte *offset* on; return the part's size.
 
     What lay beyond *offset* is cut first, so a server that restarted from 0
     overwrites the part. Bytes received before a break stay in the part, for
-    the next attempt to resume from. ``MediaError`` if more than *total* arrives.
+    the next attempt to resume from. ``MediaError`` if more than *total* arrives;
+    :class:`TooLarge` if the file would pass *limit* bytes (nothing past it is written).
     """
+    if limit is not None and total is not None and total > limit:
+        raise TooLarge(f"the server announces {total:,} bytes, past the cap of {limit:,} bytes")
     part.parent.mkdir(parents=True, exist_ok=True)
     size = offset
     with open(part, "r+b" if offset > 0 else "wb") as out:
@@ -213,6 +225,8 @@ async def append_stream(
         out.truncate()
         async for chunk in chunks:
             size += len(chunk)
+            if limit is not None and size > limit:
+                raise TooLarge(f"the answer passed the cap of {limit:,} bytes")
             if total is not None and size > total:
                 raise MediaError(
                     f"download of {part.name} is longer than announced ({size} > {total} bytes); "
