@@ -228,6 +228,37 @@ class Store:
         ``params.payload()`` (a local image replaced by its uploaded URL);
         *fields* are more columns written with the row (an imported job's state).
         """
+        created = self._insert(params, cost_estimate, base_url, tag, sweep_id, payload, fields)
+        assert created is not None  # a row without a request id conflicts with none
+        return created
+
+    def create_if_new(
+        self,
+        params: Params,
+        *,
+        cost_estimate: float | None,
+        base_url: str | None,
+        payload: Mapping[str, Any] | None = None,
+        fields: Mapping[str, Any],
+    ) -> JobRecord | None:
+        """Like :meth:`create` for a row naming its request id (an import); None, and
+        nothing written, when another row (another process's import) has that id."""
+        return self._insert(
+            params, cost_estimate, base_url, None, None, payload, fields, if_new=True
+        )
+
+    def _insert(
+        self,
+        params: Params,
+        cost_estimate: float | None,
+        base_url: str | None,
+        tag: str | None,
+        sweep_id: str | None,
+        payload: Mapping[str, Any] | None,
+        fields: Mapping[str, Any] | None,
+        *,
+        if_new: bool = False,
+    ) -> JobRecord | None:
         now = to_datetime(self._clock())
         body = dict(payload) if payload is not None else params.payload()
         values: dict[str, Any] = {
@@ -246,11 +277,14 @@ class Store:
         values.update(fields or {})
         names = list(values)
         sql = f"INSERT INTO jobs ({', '.join(names)}) VALUES ({_marks(len(names))})"
+        if if_new:  # one check-and-insert, so two processes cannot both add the request
+            sql += " ON CONFLICT(request_id) DO NOTHING"
         args = [self._to_sql(n, values[n]) for n in names]
 
-        def run(wait: float) -> JobRecord:
+        def run(wait: float) -> JobRecord | None:
             with self._write(wait) as conn:
-                return _fetch(conn, conn.execute(sql, args).lastrowid)
+                cursor = conn.execute(sql, args)
+                return _fetch(conn, cursor.lastrowid) if cursor.rowcount else None
 
         # Quick: nothing has been sent yet, so failing here costs nothing.
         return self._retry(run, doing="recording a new job; nothing was sent")
