@@ -266,3 +266,51 @@ def test_a_video_download_stops_at_the_cap(
             assert not list(session.settings.media_dir.glob("*.part"))
     finally:
         session.runtime.stop()
+
+
+SCRIPT_THAT_ENDS = """
+import sys, time
+import ltx_notebook as ltx
+
+url, media, key = sys.argv[1:4]
+ltx.configure(api_key=key, base_url=url, media_dir=media)
+job = ltx.generate("a red fox running through fresh snow at sunrise")
+deadline = time.monotonic() + 60
+while job.status is not ltx.JobStatus.COMPLETED:  # from now on, its video is on its way
+    assert time.monotonic() < deadline, job.status
+    time.sleep(0.01)
+print(job.id, flush=True)
+# The script ends here, its download still running: a plain script forgets to wait.
+"""
+
+
+def test_a_script_that_exits_mid_download_exits_quietly_and_the_video_comes_on_resume(
+    settings: Settings, emulator: Emulator
+) -> None:
+    emulator.engine.inject("media", delay=3.0)  # the download is in flight at the exit
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SCRIPT_THAT_ENDS,
+            emulator.base_url,
+            str(settings.media_dir),
+            API_KEY,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "LTX_NOTEBOOK_STORE": str(settings.store_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr  # no traceback, no warning: nothing went wrong
+    job_id = int(done.stdout.split()[0])
+    later = Session(settings)
+    try:
+        assert later.store.get(job_id).video_path is None  # it was cut short, not lost
+        (job,) = later.resume()
+        job.wait(60)
+        assert job.id == job_id and job.video_path and job.video_path.is_file()
+        assert emulator.engine.count("submit") == 1
+    finally:
+        later.runtime.stop()
