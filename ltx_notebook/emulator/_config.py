@@ -7,6 +7,7 @@ in docs/emulator.md; only the durations derived from them live here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +64,11 @@ class EmulatorConfig:
     slow_factor: float = 3.0
 
     def __post_init__(self) -> None:
+        # NaN passes every "<= 0" check and breaks every time computed from it.
+        for name in ("speed", "credits", "expire_after", "output_ttl", "job_seconds"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number, not {value!r}")
         if self.speed <= 0:
             raise ValueError("speed must be > 0")
         if not 0.0 <= self.fail_rate <= 1.0:
@@ -85,7 +91,7 @@ class EmulatorConfig:
             raise ValueError("job_spread must be within [0, 1)")
         if not 0.0 <= self.slow_share <= 1.0:
             raise ValueError("slow_share must be within [0, 1]")
-        if self.slow_factor < 1.0:
+        if not 1.0 <= self.slow_factor < math.inf:
             raise ValueError("slow_factor must be >= 1")
         if not 0.0 <= self.history_lag < 1e9:  # NaN fails every comparison
             raise ValueError("history_lag must be a number of seconds from 0")

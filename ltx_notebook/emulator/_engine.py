@@ -66,6 +66,9 @@ class Engine:
         self._timing_rng = random.Random(seed)
         fault_rng = random.Random(None if seed is None else seed + 1)
         self._id_rng = random.Random(None if seed is None else seed + 2)
+        # Mixed into every id handed out, so two emulators of one seed (two test runs
+        # sharing a store, a history) never name two jobs alike; the seed fixes the rest.
+        self._id_salt = uuid.uuid4().int
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
         self._media: dict[str, tuple[Path, float]] = {}
@@ -264,7 +267,8 @@ class Engine:
     def _new_job(
         self, spec: ModelSpec, params: dict[str, Any], now: float, cost: float, sync: bool
     ) -> Job:
-        request_id = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
+        seeded = self._id_rng.getrandbits(128)
+        request_id = str(uuid.UUID(int=seeded ^ self._id_salt, version=4))
         config = self.config
         queue, inference = planned_seconds(
             spec,
@@ -278,7 +282,7 @@ class Engine:
         )
         shape = self.config.output_shape
         if shape == "mixed":
-            shape = ("string", "list", "object")[int(request_id.replace("-", ""), 16) % 3]
+            shape = ("string", "list", "object")[seeded % 3]  # by the seed, not the salt
         return Job(
             request_id=request_id,
             model=spec.slug,
@@ -471,7 +475,7 @@ class Engine:
         self.assets_dir.mkdir(parents=True, exist_ok=True)
         for mime, data in decoded:
             with self._lock:
-                token = uuid.UUID(int=self._id_rng.getrandbits(128), version=4)
+                token = uuid.UUID(int=self._id_rng.getrandbits(128) ^ self._id_salt, version=4)
             name = f"{token}{EXTENSIONS.get(mime, '.bin')}"
             path = self.assets_dir / name
             path.write_bytes(data)
