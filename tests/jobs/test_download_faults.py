@@ -314,3 +314,11 @@ def test_a_script_that_exits_mid_download_exits_quietly_and_the_video_comes_on_r
         assert emulator.engine.count("submit") == 1
     finally:
         later.runtime.stop()
+
+
+def test_a_download_given_up_leaves_no_hidden_lock_file(quick: Session, emulator: Emulator) -> None:
+    emulator.engine.inject("media", 404, times=1000)
+    job = quick.submit(validate(prompt=PROMPT)).wait(60)
+    assert job.video_path is None and "gave up" in (job.error or "")
+    media = quick.settings.media_dir
+    assert not list(media.glob(".*.lock")) and not list(media.glob("*.part"))
