@@ -43,7 +43,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from .._core.errors import redact
+from .._core.errors import StoreError, redact
 from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
@@ -104,7 +104,35 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
             raise sqlite.fault(exc, self.path, "making its folder", 0) from None
-        self._retry(self._open, doing="opening it")
+        sqlite.read_only(self.path, None)  # writable again, maybe: a new store tries
+        try:
+            self._retry(self._open, doing="opening it")
+        except StoreError:
+            if not self._open_read_only():
+                raise
+
+    def _open_read_only(self) -> bool:
+        """On a disk it cannot write (a read-only mount, a folder not its own): read it.
+
+        ``mode=ro`` sees a WAL left beside it; ``immutable`` reads a file whose WAL
+        index cannot be made there. Writes then fail as read-only, one line.
+        """
+        if not self.path.is_file() or os.access(self.path.parent, os.W_OK):
+            return False
+        for query in ("mode=ro", "immutable=1"):
+            sqlite.read_only(self.path, query)
+            try:
+                self._retry(self._read_columns, doing="opening it read-only")
+            except StoreError:
+                continue
+            return True
+        sqlite.read_only(self.path, None)
+        return False
+
+    def _read_columns(self, wait: float) -> None:
+        with self._connect(wait) as conn:
+            conn.execute("SELECT count(*) FROM jobs").fetchone()
+            self._columns = tuple(r["name"] for r in conn.execute("PRAGMA table_info(jobs)"))
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
