@@ -32,6 +32,7 @@ import gc
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -107,6 +108,7 @@ def child(args: argparse.Namespace) -> dict[str, float]:
     finally:
         runtime.call(client.aclose())
         runtime.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     result = {"peak_mb": peak - base, "held_mb": held - base, "base_mb": base}
     print(json.dumps(result))
     return result
@@ -143,7 +145,11 @@ async def _render(
 def run(resolution: str, duration: int, repeat: int) -> dict[str, Any]:
     if not Path("/proc/self/clear_refs").exists():
         raise SystemExit("bench_memory reads /proc (Linux only)")
-    data = Path(tempfile.mkdtemp(prefix="bench-memory-emu-"))
+    with tempfile.TemporaryDirectory(prefix="bench-memory-emu-") as data:
+        return _run(Path(data), resolution, duration, repeat)
+
+
+def _run(data: Path, resolution: str, duration: int, repeat: int) -> dict[str, Any]:
     # Fast jobs, but records that outlive a full-size render on a busy machine.
     config = EmulatorConfig(
         speed=200, expire_after=900, api_key=KEY, preset="ultrafast", seed=5, data_dir=data
