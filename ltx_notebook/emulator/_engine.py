@@ -77,6 +77,7 @@ class Engine:
         self._submits: deque[float] = deque()
         self._log: list[LogEntry] = []
         self._credits = float(self.config.credits)
+        self._api_key = self.config.api_key
         self._closed = False
         # The request history: never expires, unlike the v2 records. Its stamps are
         # wall time, moved by the engine's clock from where it stood at the start.
@@ -204,10 +205,16 @@ class Engine:
     def check_key(self, key: str | None) -> Refusal | None:
         if not key:
             return Refusal(401, "Unauthorized: missing API key (send it in the x-api-key header)")
-        expected = self.config.api_key
+        with self._lock:
+            expected = self._api_key
         if expected is not None and key != expected:
             return Refusal(401, "Unauthorized: invalid API key")
         return None
+
+    def set_api_key(self, key: str | None) -> None:
+        """Accept *key* alone from now on (None: any): a key rotated in the console."""
+        with self._lock:
+            self._api_key = key
 
     # ------------------------------------------------------------------ submit
 
