@@ -353,7 +353,9 @@ class Session:
         try:
             while True:
                 try:
-                    await self._advance(job)
+                    if not await self._advance(job):
+                        job._notify()
+                        return  # paused: resume() under the job's own service follows it
                     break
                 except Exception as exc:  # recorded, and tried again: never the end of a job
                     failures += 1
@@ -379,17 +381,30 @@ class Session:
             return "downloading"
         return "polling"
 
-    async def _advance(self, job: Job) -> None:
+    async def _advance(self, job: Job) -> bool:
+        """One pass at *job*'s end; False when it paused (its service is no longer set)."""
         if job.schedule is None:
             job.schedule = await asyncio.to_thread(self._schedule_for, job.params)
             job._set(job.record)
-        if not job.status.is_terminal:
-            await self._poll(job)
+        if not job.status.is_terminal and not await self._poll(job):
+            return False
         if job.status is JobStatus.COMPLETED and not job.video_path:
             await download(self, job)
+        return True
 
-    async def _poll(self, job: Job) -> None:
-        client = self._get_client()
+    def _moved(self, job: Job) -> str | None:
+        """Why *job* cannot be polled now: the base URL set is not its service's."""
+        mine, now = job.record.base_url, clean_base_url(self.settings.base_url)
+        if mine is None or mine == now:
+            return None
+        return (
+            f"polling: paused: the base URL is now {now}, and this job belongs to {mine}: "
+            f"configure(base_url={mine!r}), then %ltx resume (ltx_notebook.resume()) "
+            "follows it again"
+        )
+
+    async def _poll(self, job: Job) -> bool:
+        """Poll *job* until it ends (True), or until its service is no longer set (False)."""
         assert job.schedule is not None
         trouble = 0  # failed polls in a row: each waits longer than the last
         missing: list[float] = []  # when each 404 in a row came (within the hour)
@@ -402,7 +417,13 @@ class Session:
                 await self._paused(job)
                 continue
             if job.status.is_terminal:  # ended meanwhile from the history (reconcile)
-                return
+                return True
+            moved = self._moved(job)
+            if moved is not None:
+                await self._note(job, moved)
+                return False
+            # Asked for each poll: a key configured meanwhile is followed at once.
+            client = self._get_client()
             trouble += 1
             try:
                 reply = await client.status(request_id_of(job.record))
@@ -410,14 +431,14 @@ class Session:
                 if not_found_is_final(job.record, ttl=self.record_ttl):
                     # Gone from /v2, not from the request history: ended from there.
                     await self._update(job, **await self._recovery.after_gone(job))
-                    return
+                    return True
                 missing.append(time.monotonic())
                 if len(missing) >= MISSING_POLLS or missing[-1] - missing[0] >= MISSING_SECONDS:
                     # A 404 that lasts: one history read settles it, or says to poll on.
                     ended = await self._recovery.after_missing(job)
                     if ended is not None:
                         await self._update(job, **ended)
-                        return
+                        return True
                     missing = []  # asked: another stretch of 404s asks again
                     continue
                 await self._note(job, f"polling: {exc}; polling on while the record may exist")
@@ -447,7 +468,7 @@ class Session:
                 # COMPLETED is written together with the result, so a crash in between
                 # leaves a job that resume() simply polls again.
                 await self._update(job, **result)
-                return
+                return True
             if status is JobStatus.FAILED:
                 fields["error"] = reply.error or "the service reported FAILED without a reason"
             # Running metrics tick on every poll (inference so far) and nobody reads them:
@@ -456,7 +477,7 @@ class Session:
             if status is not job.status or "error" in fields:
                 await self._update(job, **fields)
             if status.is_terminal:
-                return
+                return True
 
     @staticmethod
     async def _paused(job: Job) -> None:
