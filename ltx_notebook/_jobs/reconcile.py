@@ -172,6 +172,8 @@ async def _match(
     elif now.status is not record.status:
         changes.append(_change(record, now.status, f"not billed: {now.error}"))
     else:
+        if matched.settles_at is not None:  # one match so far: taken in the background once settled
+            recovery.watch(now, store)
         left.append(_change(record, now.status, now.error or "not found yet"))
 
 
