@@ -120,6 +120,8 @@ def build_app(engine: Engine) -> Starlette:
                     await asyncio.sleep(fault.delay)
                 tag: str | None = None
                 if fault is not None and fault.status is not None and not fault.drop:
+                    if fault.handled:  # made behind the gateway, then its answer lost
+                        await handler(request)
                     response: Response = _fault_response(fault)
                     tag = fault.source
                 else:

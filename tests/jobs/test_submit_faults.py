@@ -13,12 +13,13 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from datetime import timedelta
 
 import httpx
 import pytest
 
-from ltx_notebook import JobStatus, Session, Settings, validate
+from ltx_notebook import JobStatus, Session, Settings, SubmitUnknown, validate
 from ltx_notebook._jobs.sweep import sweep
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
@@ -68,6 +69,50 @@ def test_a_sweep_follows_a_submit_whose_gateway_error_named_the_job(
     assert {job.request_id for job in sw} == set(emulator.engine.jobs)
     assert all(job.video_path and job.video_path.is_file() for job in sw)
     assert accepted_submits(emulator) == 2  # the one made behind the gateway, and the 8 s one
+
+
+# -- issue 18, items 2 and 3: an error page naming no job, after the service made it -----------
+
+ERROR_PAGES = [
+    (500, {"error": "Internal Server Error"}),
+    (502, "<html><body><h1>502 Bad Gateway</h1></body></html>"),
+    (503, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>"),
+]
+
+
+@pytest.mark.parametrize(("code", "page"), ERROR_PAGES, ids=["500", "502", "503"])
+def test_an_error_page_after_the_job_was_made_keeps_the_row_and_finds_the_job(
+    quick: Session, emulator: Emulator, code: int, page: object
+) -> None:
+    emulator.engine.inject("submit", code, body=page, handled=True)  # type: ignore[arg-type]
+    job = quick.submit(validate(prompt=PROMPT))  # found in the request history: no error
+    (made,) = emulator.engine.jobs
+    assert job.request_id == made and "found in your request history" in (job.error or "")
+    job.wait(60)
+    row = quick.store.get(job.id)
+    assert row.status is JobStatus.COMPLETED and row.video_path and row.video_path.is_file()
+    assert emulator.engine.count("submit") == 1  # never resent: one job billed
+    assert quick.store.count() == 1  # and it has its row
+
+
+@pytest.mark.parametrize("code", [500, 502, 503])
+def test_an_error_page_with_no_job_made_is_not_resent_until_the_history_says_so(
+    quick: Session, emulator: Emulator, code: int
+) -> None:
+    emulator.engine.inject("submit", code, body="<html>upstream trouble</html>")
+    with pytest.raises(SubmitUnknown) as info:
+        quick.submit(validate(prompt=PROMPT))
+    assert "do not submit it again" in str(info.value)
+    assert emulator.engine.count("submit") == 1 and emulator.engine.jobs == {}
+    row = quick.store.get(info.value.job_id or 0)
+    assert row.status is JobStatus.UNKNOWN and row.request_id is None
+
+    quick._fixed_settings = replace(quick.settings, match_grace=0)  # the grace period is over
+    quick.reconcile()
+    row = quick.store.get(row.id)
+    assert row.status is JobStatus.FAILED and row.cost == 0 and "not billed" in (row.error or "")
+    again = quick.submit(validate(prompt=PROMPT)).wait(60)  # now it may be sent again
+    assert again.status is JobStatus.COMPLETED and emulator.engine.count("submit") == 2
 
 
 # -- defect 14: an answer cut off after it named the job -----------------------------------------
