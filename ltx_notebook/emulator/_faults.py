@@ -54,7 +54,8 @@ class Fault:
     through). ``handled`` (with a ``status``) lets the request be handled
     normally too (a submit creates and charges its job) and then answers with
     the status page instead, naming no job: a gateway failing after the origin
-    accepted. ``delay`` waits before answering.
+    accepted. ``delay`` waits before answering (with ``handled``, after the
+    request was handled: a job made whose answer is slow to come).
     """
 
     route: str = "*"
