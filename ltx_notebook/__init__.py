@@ -42,6 +42,7 @@ from ._jobs import sweep as _sweep
 from ._jobs.job import Job
 from ._jobs.presenters import PRESENTERS as _PRESENTERS
 from ._jobs.reconcile import Reconciliation
+from ._jobs.reuse import refuse_unclear as _refuse_unclear
 from ._jobs.reuse import same_job as _same_job
 from ._jobs.session import Session
 from ._jobs.sweep import ConfirmationRequired, Sweep
@@ -168,6 +169,7 @@ def generate(
     model: str = "ltx-2-pro",
     tag: str | None = None,
     reuse: bool = False,
+    again: bool = False,
     extra: dict[str, Any] | None = None,
     **params: Any,
 ) -> Job:
@@ -183,6 +185,10 @@ def generate(
     Every call submits, unless *reuse* is true: then a job of the same request
     (model, every parameter, prompt, image) already in the store, in flight or
     COMPLETED on this service, is returned instead and nothing is sent.
+
+    A request whose earlier submit is unclear (its row UNKNOWN or SUBMITTING: it may
+    be a billed job) is not sent again: :class:`SubmitUnknown` names that job and
+    says to run :func:`reconcile` first. *again* sends it all the same.
     """
     checked = validate(
         model,
@@ -195,10 +201,12 @@ def generate(
         **params,
     )
     session = _default_session()
-    if reuse:
-        found = _same_job(session, checked)
+    if reuse and not again:
+        found = _same_job(session, checked, again="again=True")
         if found is not None:
             return found
+    elif not again:
+        _refuse_unclear(session, [checked], again="again=True")
     return session.submit(checked, tag=tag)
 
 
@@ -270,8 +278,9 @@ def reconcile() -> Reconciliation:
     """Set the store straight against your request history; return what changed.
 
     Every UNKNOWN, EXPIRED and LOST job is looked up again (a video found is
-    downloaded, a running job followed) and every finished job gets its real
-    charge as ``cost``. Print the result for one line per changed job.
+    downloaded, a running job followed), a job left SUBMITTING by a stopped
+    kernel first becomes UNKNOWN, and every finished job gets its real charge
+    as ``cost``. Print the result for one line per changed job.
     """
     return _default_session().reconcile()
 

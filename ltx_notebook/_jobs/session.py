@@ -22,7 +22,7 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -248,17 +248,20 @@ class Session:
         parts.remove_orphan_parts(self.settings.media_dir)
         return settled + [self._start(self._track(record, store)) for record in records]
 
-    def _settle_interrupted_submits(self, store: Store) -> list[JobRecord]:
+    def _settle_interrupted_submits(self, store: Store, *, grace: bool = True) -> list[JobRecord]:
         """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
 
         Done here rather than when the store is opened: any process opens the
         store (another kernel mid-submit, a script reading history), while
         resuming is this session asking what was left unfinished, and only the
-        session knows which submits this process is still sending.
+        session knows which submits this process is still sending. Without
+        *grace* (an explicit reconcile) every row not being sent here is settled
+        at once: a kernel killed mid-submit is not waited out; a submit another
+        kernel is still sending shows UNKNOWN until its answer overwrites it.
         """
         with _SUBMITTING_LOCK:
             ours = {row for path, row in _SUBMITTING if path == store.path}
-        before = datetime.now(UTC) - self.submit_grace
+        before = datetime.now(UTC) - (self.submit_grace if grace else timedelta(0))
         return store.settle_submits(before=before, keep=ours, error=INTERRUPTED_SUBMIT)
 
     def _revive_lost(self, store: Store) -> None:
@@ -283,11 +286,18 @@ class Session:
         return self.runtime.call(self._recovery.adopt(job_id, request_id, self.store))
 
     def reconcile(self) -> Reconciliation:
-        """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge."""
+        """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge.
+
+        Rows left SUBMITTING that this process is not sending are settled UNKNOWN
+        first, without waiting out ``submit_grace``: the user asked.
+        """
 
         async def run() -> Reconciliation:
             client = self._get_client()
-            return await reconcile(self._recovery, client, self.store, self.settings.base_url)
+            store = self.store
+            # A submit a killed kernel cut short is looked for now, as a lost answer is.
+            await asyncio.to_thread(self._settle_interrupted_submits, store, grace=False)
+            return await reconcile(self._recovery, client, store, self.settings.base_url)
 
         return self.runtime.call(run())
 

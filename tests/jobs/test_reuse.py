@@ -242,7 +242,7 @@ def test_a_rerun_after_a_kernel_killed_mid_submit_is_stopped_and_reconcile_finds
     with pytest.raises(SubmitUnknown) as stopped:
         ltx_notebook.generate("a heron killed mid-submit", reuse=True)
     assert f"job {row.id}" in str(stopped.value) and "%ltx reconcile" in str(stopped.value)
-    assert emulator.engine.count("submit") == 1
+    assert len(emulator.engine.jobs) == 1  # billed once
 
     # What the line says to do finds the job at once, and the re-run then shows it.
     ltx_notebook.reconcile().wait(60)
@@ -250,4 +250,5 @@ def test_a_rerun_after_a_kernel_killed_mid_submit_is_stopped_and_reconcile_finds
     job = ltx_notebook.generate("a heron killed mid-submit", reuse=True).wait(60)
     assert job.id == row.id and job.status is JobStatus.COMPLETED
     assert job.video_path is not None and job.video_path.is_file()
-    assert emulator.engine.count("submit") == 1 and len(emulator.engine.jobs) == 1
+    # Nothing sent but the killed submit (logged once its late answer went out, if it has).
+    assert len(emulator.engine.jobs) == 1 and emulator.engine.count("submit") <= 1
