@@ -289,7 +289,9 @@ def adopt(job_id: int, request_id: str) -> Job:
     """Give UNKNOWN job *job_id* (a lost submit) the request *request_id*, and follow it.
 
     For a lost submit that several requests of your history match: the
-    request must have been sent with the job's model and inputs.
+    request must have been sent with the job's model and inputs. Also for a
+    row a stopped kernel left SUBMITTING, and for the request id a
+    ``StoreError`` named (its answer came while the disk was full).
     """
     if isinstance(job_id, bool) or not isinstance(job_id, int):
         raise InvalidParams(f"job_id must be a job's local id (a whole number), not {job_id!r}")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core.config import Settings, get_settings
-from .._core.errors import ApiError, LtxError, NotFound, SubmitUnknown
+from .._core.errors import ApiError, InvalidParams, LtxError, NotFound, StoreError, SubmitUnknown
 from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
@@ -56,11 +56,18 @@ from .schedule import Backoff, PollSchedule, ScheduleCache
 
 __all__ = ["Session", "not_found_is_final"]
 
+# Rows whose submit never got its answer written: still SUBMITTING, or UNKNOWN.
+_UNANSWERED = (JobStatus.SUBMITTING, JobStatus.UNKNOWN)
+
 log = logging.getLogger("ltx_notebook")
 
 # The rows this process is submitting right now, by store file: resume() leaves them be.
 _SUBMITTING: set[tuple[Path, int]] = set()
 _SUBMITTING_LOCK = threading.Lock()
+# Submit answers the store could not take (a full disk), by store file and row: the
+# request id its StoreError told the user to keep must find the job, so they are
+# written the moment a lookup, adopt, resume or reconcile can (Session._write_owed).
+_OWED: dict[tuple[Path, int], dict[str, Any]] = {}
 
 
 class Session:
@@ -149,7 +156,7 @@ class Session:
             except SubmitUnknown as exc:
                 if exc.request_id:
                     # The answer named the job: follow it by that id, as any other job.
-                    record = await self._write(
+                    record = await self._write_answer(
                         record.id,
                         store,
                         request_id=exc.request_id,
@@ -176,7 +183,7 @@ class Session:
                     error="interrupted while submitting: the job may exist and may be billed",
                 )
                 raise
-            record = await self._write(
+            record = await self._write_answer(
                 record.id,
                 store,
                 request_id=submission.request_id,
@@ -188,6 +195,39 @@ class Session:
             with _SUBMITTING_LOCK:
                 _SUBMITTING.discard(mine)
         return self._follow(record, store)
+
+    async def _write_answer(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:
+        """Write a submit's answer; one the store cannot take is owed (see _write_owed)."""
+        try:
+            return await self._write(job_id, store, **fields)
+        except BaseException:
+            with _SUBMITTING_LOCK:
+                _OWED[(store.path, job_id)] = fields
+            raise
+
+    def _write_owed(self, store: Store, *, must: int | str | None = None) -> list[JobRecord]:
+        """Write the answers *store* could not take when they came, if it can now.
+
+        Returns the rows written. A write that still fails is raised only for the
+        job *must* names (its row id or request id): its StoreError says the
+        request id again; for any other lookup it waits for the next one.
+        """
+        with _SUBMITTING_LOCK:
+            owed = [(row, dict(f)) for (path, row), f in _OWED.items() if path == store.path]
+        written = []
+        for row, fields in owed:
+            try:
+                now = store.get(row)
+                # Only a row still waiting for it: adopted or settled meanwhile, it is not.
+                if now is not None and now.request_id is None and now.status in _UNANSWERED:
+                    written.append(store.update(row, **fields))
+            except StoreError:
+                if must is not None and must in (row, fields.get("request_id")):
+                    raise
+                continue
+            with _SUBMITTING_LOCK:
+                _OWED.pop((store.path, row), None)
+        return written
 
     def _follow(self, record: JobRecord, store: Store) -> Job:
         job = self._track(record, store)
@@ -213,6 +253,7 @@ class Session:
     def get(self, key: int | str) -> Job:
         """The Job with local id or request id *key*, rebuilt from the store if need be."""
         store = self.store
+        self._write_owed(store, must=key)
         record = store.get(key) if isinstance(key, int) else store.get_by_request_id(key)
         if record is None:
             raise NotFound(
@@ -234,6 +275,7 @@ class Session:
         has no such request). Part files of killed downloads are removed.
         """
         store = self.store
+        self._write_owed(store)  # then followed below, with the other unfinished jobs
         found = self.runtime.call(
             self._recovery.match_all(self._settle_interrupted_submits(store), store)
         )
@@ -283,7 +325,20 @@ class Session:
         For a lost submit that several requests matched: the request must have
         been sent with the job's model and inputs. See docs/recovery.md.
         """
-        return self.runtime.call(self._recovery.adopt(job_id, request_id, self.store))
+        store = self.store
+        self._write_owed(store, must=job_id)
+        record = store.get(job_id)
+        if record is not None and record.request_id == request_id.strip():
+            # Its own answer, which a full disk kept from the row: nothing to check.
+            return self._start(self._track(record, store))
+        with _SUBMITTING_LOCK:
+            sending = (store.path, job_id) in _SUBMITTING
+        if sending:
+            raise InvalidParams(
+                f"job {job_id} is still being submitted; adopt a request once it is UNKNOWN",
+                param="row",
+            )
+        return self.runtime.call(self._recovery.adopt(job_id, request_id, store))
 
     def reconcile(self) -> Reconciliation:
         """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge.
@@ -291,10 +346,12 @@ class Session:
         Rows left SUBMITTING that this process is not sending are settled UNKNOWN
         first, without waiting out ``submit_grace``: the user asked.
         """
+        store = self.store
+        for record in self._write_owed(store):  # answers a full disk kept: followed now
+            self._start(self._track(record, store))
 
         async def run() -> Reconciliation:
             client = self._get_client()
-            store = self.store
             # A submit a killed kernel cut short is looked for now, as a lost answer is.
             await asyncio.to_thread(self._settle_interrupted_submits, store, grace=False)
             return await reconcile(self._recovery, client, store, self.settings.base_url)
