@@ -139,13 +139,17 @@ class Session:
     ) -> Job:  # fmt: skip
         """Coroutine form of :meth:`submit`, on the runtime loop; *on_429* goes to the client."""
         store = self.store
-        # Priced from past charges, and refused here if it would pass the budget.
-        record = await asyncio.to_thread(
-            record_within_budget, store, self.settings, params, tag=tag, sweep_id=sweep_id
-        )
+        settings = self.settings
+
+        def create() -> JobRecord:
+            # Priced from past charges, and refused here if it would pass the budget.
+            made = record_within_budget(store, settings, params, tag=tag, sweep_id=sweep_id)
+            with _SUBMITTING_LOCK:  # at once, in this thread: resume() must not settle it
+                _SUBMITTING.add((store.path, made.id))
+            return made
+
+        record = await asyncio.to_thread(create)
         mine = (store.path, record.id)
-        with _SUBMITTING_LOCK:
-            _SUBMITTING.add(mine)
         try:
             try:
                 client = self._get_client()
