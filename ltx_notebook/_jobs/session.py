@@ -248,6 +248,12 @@ class Session:
                 self._homes[job] = store
             return job
 
+    def _refresh(self, record: JobRecord, store: Store) -> Job:
+        # The Job of a row just written behind its back (a Job may already hold an older copy).
+        job = self._track(record, store)
+        job._set(record)
+        return job
+
     def _home(self, job: Job) -> Store:
         # A job is written where its row is, whatever store the settings name now.
         with self._lock:
@@ -334,7 +340,7 @@ class Session:
         record = store.get(job_id)
         if record is not None and record.request_id == request_id.strip():
             # Its own answer, which a full disk kept from the row: nothing to check.
-            return self._start(self._track(record, store))
+            return self._start(self._refresh(record, store))
         with _SUBMITTING_LOCK:
             sending = (store.path, job_id) in _SUBMITTING
         if sending:
@@ -352,7 +358,7 @@ class Session:
         """
         store = self.store
         for record in self._write_owed(store):  # answers a full disk kept: followed now
-            self._start(self._track(record, store))
+            self._start(self._refresh(record, store))
 
         async def run() -> Reconciliation:
             client = self._get_client()
