@@ -302,6 +302,26 @@ def test_injected_submit_fault_creates_no_job(emu: Emulator, http: httpx.Client)
     assert emu.engine.count("submit") == 1
 
 
+@pytest.mark.parametrize("code", [500, 502, 503])
+def test_a_handled_fault_makes_the_job_then_answers_an_error_page_naming_none(
+    emu: Emulator, http: httpx.Client, code: int
+) -> None:
+    emu.engine.inject(route="submit", status=code, body="<html>Bad Gateway</html>", handled=True)
+    answer = http.post(emu.url("/v2/ltx-2-pro"), json={"prompt": "made, then lost"})
+    assert answer.status_code == code and "request_id" not in answer.text
+    (rid,) = emu.engine.jobs  # made and charged all the same
+    assert emu.engine.credits == pytest.approx(99.64)
+    entry = emu.engine.log[-1]
+    assert (entry.kind, entry.status, entry.fault, entry.request_id) == (
+        "submit",
+        code,
+        "injected",
+        rid,
+    )
+    with pytest.raises(ValueError, match="handled"):
+        emu.engine.inject(route="submit", handled=True, drop=True)
+
+
 def test_plain_text_error_body(emu: Emulator, http: httpx.Client) -> None:
     emu.engine.inject(route="credits", status=504, body="upstream request timeout")
     response = http.get(emu.url("/v1/get-user-credits"))
