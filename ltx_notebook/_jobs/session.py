@@ -170,14 +170,16 @@ class Session:
                 return await self._recovery.after_unknown(record, store, exc)
             except NothingSent:
                 # Interrupted while waiting to retry a refused submit: nothing exists.
-                store.delete(record.id)
+                await asyncio.to_thread(store.delete, record.id)
                 raise
             except LtxError:
                 # Refused outright: the service created nothing and billed nothing.
-                store.delete(record.id)
+                await asyncio.to_thread(store.delete, record.id)
                 raise
             except BaseException:
-                # Interrupted mid-flight: the submit may have reached the service.
+                # Interrupted mid-flight: the submit may have reached the service. Written
+                # on the loop on purpose: the interruption may be the runtime shutting
+                # down, when no worker thread can start, and this row must not be lost.
                 store.update(
                     record.id,
                     status=JobStatus.UNKNOWN,
