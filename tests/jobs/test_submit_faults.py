@@ -24,6 +24,7 @@ from ltx_notebook._jobs.sweep import sweep
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.harness.sweeps import accepted_submits
+from tests.harness.waiting import until
 
 PROMPT = "a red fox running through fresh snow at sunrise"
 
@@ -136,17 +137,16 @@ def test_a_row_left_submitting_by_a_crashed_process_becomes_unknown_on_resume(
 def test_a_submit_in_flight_in_this_process_is_left_alone_by_resume(
     settings: Settings, emulator: Emulator
 ) -> None:
-    emulator.engine.inject("submit", delay=1.0)
+    held = emulator.engine.inject("submit", delay=2.0)
     s = Session(settings)
     s.submit_grace = timedelta(0)  # type: ignore[misc]
     try:
         result: list[object] = []
         sender = threading.Thread(target=lambda: result.append(s.submit(validate(prompt=PROMPT))))
         sender.start()
-        deadline = time.monotonic() + 30
-        while s.store.count() == 0:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        # In flight: the service holds the request. (Its row alone is not enough: the row is
+        # written a moment before the submit counts itself in flight.)
+        until(lambda: held.used, "the submit reaches the service")
         assert s.resume() == []
         assert s.store.find()[0].status is JobStatus.SUBMITTING
         sender.join(30)
