@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -45,10 +46,16 @@ hypothesis_settings.load_profile(
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    # Chosen once, by the controller: xdist hands its options, this seed among them, to
-    # every worker, so one number reproduces the whole run.
+    # Chosen once, by the controller; xdist's workers are handed it (pytest_configure_node)
+    # so one number reproduces the whole run.
+    handed: dict[str, str] = getattr(config, "workerinput", {})
     if config.getoption("hypothesis_seed", None) is None:
-        config.option.hypothesis_seed = str(secrets.randbelow(2**32))
+        config.option.hypothesis_seed = handed.get("hypothesis_seed", str(secrets.randbelow(2**32)))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput["hypothesis_seed"] = node.config.getoption("hypothesis_seed")
 
 
 def pytest_report_header(config: pytest.Config) -> str:
