@@ -9,6 +9,7 @@ with a way to check when it is not, and nothing at all when nothing was sent.
 from __future__ import annotations
 
 import contextlib
+import logging
 import signal
 import subprocess
 import sys
@@ -27,6 +28,7 @@ from ltx_notebook._storage.sqlite import forget_connections
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.harness.sweeps import accepted_submits
+from tests.harness.waiting import until
 from tests.jobs.conftest import make_quick
 from tests.storage.test_store_faults import mount_tmpfs
 
@@ -242,17 +244,16 @@ def test_a_row_left_submitting_by_a_crashed_process_becomes_unknown_on_resume(
 def test_a_submit_in_flight_in_this_process_is_left_alone_by_resume(
     settings: Settings, emulator: Emulator
 ) -> None:
-    emulator.engine.inject("submit", delay=1.0)
+    held = emulator.engine.inject("submit", delay=2.0)
     s = Session(settings)
     s.submit_grace = timedelta(0)  # type: ignore[misc]
     try:
         result: list[object] = []
         sender = threading.Thread(target=lambda: result.append(s.submit(validate(prompt=PROMPT))))
         sender.start()
-        deadline = time.monotonic() + 30
-        while s.store.count() == 0:
-            assert time.monotonic() < deadline
-            time.sleep(0.01)
+        # In flight: the service holds the request. (Its row alone is not enough: the row is
+        # written a moment before the submit counts itself in flight.)
+        until(lambda: held.used, "the submit reaches the service")
         assert s.resume() == []
         assert s.store.find()[0].status is JobStatus.SUBMITTING
         sender.join(30)
@@ -265,25 +266,44 @@ def test_a_submit_in_flight_in_this_process_is_left_alone_by_resume(
 # -- defect 11: Ctrl-C while waiting out a 429 ---------------------------------------------------
 
 
+class Retrying(logging.Handler):
+    """Set when the client logs that it waits to retry: its next step is that wait."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.event = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("retrying"):
+            self.event.set()
+
+
 def test_ctrl_c_during_a_429_backoff_leaves_nothing_behind(
-    session: Session, emulator: Emulator
+    session: Session, emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     emulator.engine.inject("submit", 429, headers={"Retry-After": "20"})
     main = threading.main_thread().ident
     assert main is not None
+    caplog.set_level(logging.INFO, logger="ltx_notebook.client")
+    retrying, finished = Retrying(), threading.Event()
+    logging.getLogger("ltx_notebook.client").addHandler(retrying)
 
     def press_ctrl_c() -> None:
-        deadline = time.monotonic() + 30
-        while emulator.engine.count("submit", status=429) == 0 and time.monotonic() < deadline:
-            time.sleep(0.01)
-        time.sleep(0.2)  # the client is now waiting out the service's Retry-After
-        signal.pthread_kill(main, signal.SIGINT)
+        # Logged on the runtime's loop just before it awaits the Retry-After, so the
+        # interrupt's cancellation can only reach the submit inside that wait.
+        if retrying.event.wait(30) and not finished.is_set():
+            signal.pthread_kill(main, signal.SIGINT)
 
     presser = threading.Thread(target=press_ctrl_c)
     presser.start()
-    with pytest.raises(KeyboardInterrupt):
-        session.submit(validate(prompt=PROMPT))
-    presser.join()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            session.submit(validate(prompt=PROMPT))
+    finally:
+        finished.set()
+        retrying.event.set()  # a presser still waiting gives up, pressing nothing
+        presser.join()
+        logging.getLogger("ltx_notebook.client").removeHandler(retrying)
     assert emulator.engine.count("submit") == 1  # only the refused one was ever sent
     assert session.store.find() == []  # nothing was sent: nothing to look for
 
