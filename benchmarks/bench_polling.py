@@ -15,10 +15,11 @@ real-service seconds divided by the same factor, so a 70 s job polled every
 history are reported and learned in real-service seconds.
 
 **History is what the session would learn from.** Our poller records, as
-``Session._poll`` does, when a poll last saw the job running and when one
-first saw it done; with the metrics of that answer, ``known_length`` (the
-rule ``Store.durations`` applies) turns them into the interval the job's end
-is known to lie in, or its exact length where the service's total fits.
+``_jobs/lifecycle.py``'s ``_poll`` does, when a poll last saw the job running
+and when one first saw it done; with the metrics of that answer,
+``known_length`` (the rule ``Store.durations`` applies) turns them into the
+interval the job's end is known to lie in, or its exact length where the
+service's total fits.
 
 **Cold start** (``--histories`` independent histories per shape): each
 history's first three jobs start together from nothing; then a fourth job,
@@ -147,7 +148,7 @@ async def poll_sdk(client: Client, rid: str, interval: float) -> Seen:
 async def poll_ours(
     client: Client, rid: str, schedule: PollSchedule, t0: float, speed: float
 ) -> Seen:
-    """ltx-notebook's loop (as in Session._poll): wait the schedule's delay, then poll,
+    """ltx-notebook's loop (as in Lifecycle._poll): wait the schedule's delay, then poll,
     keeping when a poll last saw the job running and when one first saw it done."""
     polls = 0
     running: float | None = None
