@@ -381,6 +381,7 @@ def run(
     warm: int,
     speed: float,
     metrics: Sequence[MetricsShape] = METRICS,
+    sim: tuple[int, int] = (SIM_HISTORIES, SIM_JOBS),
 ) -> dict[str, dict[str, dict[str, Any]]]:
     """Results by metrics shape, then by job-time shape."""
     data = Path(tempfile.mkdtemp(prefix="bench-polling-"))
@@ -391,7 +392,14 @@ def run(
     try:
         return {
             m: _run(
-                m, jobs=jobs, histories=histories, probes=probes, warm=warm, speed=speed, data=data
+                m,
+                jobs=jobs,
+                histories=histories,
+                probes=probes,
+                warm=warm,
+                speed=speed,
+                data=data,
+                sim=sim,
             )
             for m in metrics
         }
@@ -409,6 +417,7 @@ def _run(
     warm: int,
     speed: float,
     data: Path,
+    sim: tuple[int, int],
 ) -> dict[str, dict[str, Any]]:
     results: dict[str, dict[str, Any]] = {}
     for shape in SHAPES:
@@ -435,7 +444,8 @@ def _run(
                 k: summary([p for p in pairs if p.phase == "cold" and p.earlier == k])
                 for k in EARLIER
             },
-            "simulated": simulate(shape, metrics),
+            "simulated": simulate(shape, metrics, histories=sim[0], jobs=sim[1]),
+            "sim": sim,
             "pairs": pairs,
         }
     return results
@@ -463,9 +473,23 @@ def main(argv: list[str] | None = None) -> dict[str, dict[str, dict[str, Any]]]:
     parser.add_argument("--warm", type=int, default=8, help="jobs per shape to learn from")
     parser.add_argument("--speed", type=float, default=10.0)
     parser.add_argument("--metrics", choices=METRICS, action="append", help="default: both")
+    parser.add_argument(
+        "--sim",
+        type=int,
+        nargs=2,
+        default=(SIM_HISTORIES, SIM_JOBS),
+        metavar=("HISTORIES", "JOBS"),
+        help="the simulation's histories, and jobs polled after each",
+    )
     args = parser.parse_args(argv)
     results = run(
-        args.jobs, args.histories, args.probes, args.warm, args.speed, args.metrics or METRICS
+        args.jobs,
+        args.histories,
+        args.probes,
+        args.warm,
+        args.speed,
+        args.metrics or METRICS,
+        sim=(args.sim[0], args.sim[1]),
     )
     print(
         f"polling at speed {args.speed:g}: status polls per job as a share of the SDK's, "

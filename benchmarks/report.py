@@ -25,8 +25,6 @@ from .bench_memory import HELD_NOISE_MB, STATES
 from .bench_polling import (
     EARLIER,
     LATE_GOAL,
-    SIM_HISTORIES,
-    SIM_JOBS,
     THIN_POLL_GOAL,
     Pair,
     Shape,
@@ -88,7 +86,7 @@ def polling_section(
         "in, or its exact length where the service's total falls inside. The machine is",
         "shared and noisy (two cores, several engineers' work): the ratios, ours beside the",
         "SDK's on the same jobs, are the measure; the suite's simulation (no clock:",
-        f"{SIM_HISTORIES} histories built the same way, {SIM_JOBS} jobs each, the SDK "
+        f"{some['sim'][0]} histories built the same way, {some['sim'][1]} jobs each, the SDK "
         "drifting by a 0.03 s",
         "round trip per poll) shows what a far larger sample says.",
         "",
