@@ -1,8 +1,9 @@
 """Run every benchmark and write docs/benchmarks.md: ``python -m benchmarks`` (or ``make bench``).
 
-Kept to about a quarter of an hour on two shared cores (the emulator's speed
+Kept under about 18 minutes on two shared cores (the emulator's speed
 compresses job times, but the kernel's 100 jobs in flight run at the real
-service's pace); ``--quick`` is a smoke run whose figures mean little.
+service's pace; polling, two metrics shapes with cold starts, takes about 7 of
+them); ``--quick`` is a smoke run whose figures mean little.
 """
 
 from __future__ import annotations
