@@ -23,6 +23,7 @@ from .._jobs.sweeps.scheduler import SweepItem
 from .._jobs.sweeps.sweep import Sweep
 from .._storage.records import JobRecord
 from .._storage.store import Store
+from .frontend import playable
 
 if TYPE_CHECKING:
     from .._jobs.session import Session
@@ -33,6 +34,7 @@ __all__ = [
     "layout",
     "missing_reason",
     "plan_records",
+    "playable_file",
     "poster_file",
     "relative_src",
     "video_file",
@@ -237,6 +239,17 @@ def video_file(record: JobRecord) -> Path | None:
     """The record's local video if it is on disk."""
     path = Path(record.video_path) if record.video_path else None
     return path if path is not None and path.is_file() else None
+
+
+def playable_file(record: JobRecord) -> Path | None:
+    """The file a ``<video>`` here plays for *record* (see :func:`.frontend.playable`).
+
+    A clip known to have no sound needs no copy: its file as it is.
+    """
+    video = video_file(record)
+    if video is None or record.has_audio is False:
+        return video
+    return playable(video)
 
 
 def poster_file(record: JobRecord) -> Path | None:
