@@ -8,6 +8,7 @@ nbconvert and papermill set none of these, and terminal IPython has no kernel.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import warnings
@@ -26,6 +27,7 @@ __all__ = [
     "detect",
     "embed_cap",
     "playable",
+    "prepare_playback",
     "wants_mp3_audio",
 ]
 
@@ -135,6 +137,13 @@ def playable(path: Path) -> Path:
         if first:
             warnings.warn(f"{exc}; the original plays instead", stacklevel=2)
         return path
+
+
+def prepare_playback(path: Path) -> None:
+    """Make what :func:`playable` will give for *path*, quietly (a failure is said when shown)."""
+    if wants_mp3_audio() and str(path) not in _unconvertible:
+        with contextlib.suppress(MediaError):
+            _playback.mp3_audio_copy(path)
 
 
 def audio_note(path: str) -> str | None:
