@@ -40,7 +40,13 @@ RESULT_TTL = timedelta(hours=1)
 # takes so long (the client's waits within one call add up to two minutes at most).
 SUBMIT_GRACE = timedelta(minutes=10)
 # Notes the driver writes in ``error`` while it works around trouble; cleared once past it.
-NOTES: Final = ("polling:", "fetching the result:", "downloading:", "submit unclear:")
+NOTES: Final = (
+    "polling:",
+    "fetching the result:",
+    "downloading:",
+    "uploading:",
+    "submit unclear:",
+)
 KNOWN_STATES: Final = frozenset(
     {JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.COMPLETED, JobStatus.FAILED}
 )

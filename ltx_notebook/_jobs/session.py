@@ -33,6 +33,7 @@ from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.retry import NothingSent, RateLimitHook
 from .._storage import parts
+from .._storage.cache import media_cache, playable
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
 from .download import download
@@ -53,6 +54,7 @@ from .rules import (
     result_fields,
     same_service,
 )
+from .upload import upload, upload_pending
 
 __all__ = ["Session", "not_found_is_final"]
 
@@ -246,7 +248,8 @@ class Session:
             for r in store.find(status=JobStatus.COMPLETED, video_path=None)
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
-        parts.remove_orphan_parts(self.settings.media_dir)
+        parts.remove_orphan_parts(self.settings.local_media)
+        self.upload_pending()
         return settled + [self.start(self.track(record, store)) for record in records]
 
     def _settle_interrupted_submits(self, store: Store) -> list[JobRecord]:
@@ -297,6 +300,19 @@ class Session:
 
         return self.runtime.call(run())
 
+    def local_video(self, job: Job) -> Path | None:
+        """A local file that plays *job*'s video; None if there is none to be had now.
+
+        With ``media_dir`` a bucket, a teammate's clip is fetched into the cache.
+        """
+        return playable(self.settings, job.video_path)
+
+    def upload_pending(self) -> list[Path]:
+        """Upload the videos whose upload to the bucket failed earlier; the files uploaded."""
+        if media_cache(self.settings) is None:
+            return []
+        return upload_pending(self, self.store)
+
     def refetch(self, job: Job) -> Job:
         """Download a completed job's video again (the local copy was deleted)."""
         if job.status is not JobStatus.COMPLETED or not job.output_url:
@@ -305,6 +321,8 @@ class Session:
                 status_code=404,
                 request_id=job.request_id,
             )
+        if job.video_path and self.local_video(job) is not None:
+            return job  # in the team's bucket: now in the cache again, nothing to download
         if job.video_path and not job.video_path.is_file():
             job.set_record(self.store_of(job).update(job.id, video_path=None, poster_path=None))
         return self.start(job)
@@ -387,6 +405,8 @@ class Session:
             await self._poll(job)
         if job.status is JobStatus.COMPLETED and not job.video_path:
             await download(self, job)
+        if job.status is JobStatus.COMPLETED and job.video_path:
+            await upload(self, job)
 
     async def _poll(self, job: Job) -> None:
         client = self.client()
