@@ -190,8 +190,8 @@ def playable(
     """A local file to play for the video (or poster) a row records at *path*; None if none.
 
     With a local media folder, the file itself if it is there. With a bucket,
-    this kernel's cached copy, else the row's own file if this machine has it,
-    else (unless *fetch* is False) the canonical copy fetched into the cache.
+    this kernel's cached copy, else (unless *fetch* is False) the canonical copy
+    fetched into the cache, else the row's own file if this machine has it.
     """
     if path is None or str(path) == "":
         return None
@@ -203,6 +203,7 @@ def playable(
     if cached.is_file():
         _touch(cached)
         return cached
-    if path.is_file():
-        return path
-    return cache.local(path.name) if fetch else None
+    # The row's own file is another kernel's cache: maybe not served by this notebook
+    # server, and evicted under it at any time. Only when the bucket cannot help.
+    got = cache.local(path.name) if fetch else None
+    return got or (path if path.is_file() else None)

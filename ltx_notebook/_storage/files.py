@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from .._core.errors import MediaError
-from .._core.secrets import register_secret
+from .._core.secrets import register_secret, scrub_loggers
 
 __all__ = ["CREDENTIAL_VARIABLES", "RemoteFiles"]
 
@@ -47,6 +47,20 @@ CREDENTIAL_VARIABLES: Final = (
     "AZURE_STORAGE_SAS_TOKEN",
     "AZURE_STORAGE_CONNECTION_STRING",
     "AZURE_CLIENT_SECRET",
+)
+# The loggers of the storage libraries (botocore logs signed headers at DEBUG).
+STORAGE_LOGGERS: Final = (
+    "fsspec",
+    "s3fs",
+    "gcsfs",
+    "adlfs",
+    "botocore",
+    "aiobotocore",
+    "boto3",
+    "urllib3",
+    "aiohttp",
+    "azure",
+    "google",
 )
 _MD5: Final = re.compile(r"[0-9a-f]{32}")
 
@@ -157,6 +171,7 @@ class RemoteFiles:
                 for variable in CREDENTIAL_VARIABLES:
                     register_secret(os.environ.get(variable))
                 self._fs, self._root = fsspec.core.url_to_fs(self.url, **self._options)
+                scrub_loggers(*STORAGE_LOGGERS)  # now that the backend is imported
             return self._fs, f"{self._root.rstrip('/')}/{name}"
 
     def _matches(self, fs: Any, key: str, info: Mapping[str, Any], size: int, digest: str) -> bool:
