@@ -14,14 +14,14 @@ import re
 import sys
 import warnings
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from .errors import InsecureURLWarning, InvalidParams, register_secret
-from .secrets import colab_secret, key_problem
+from .secrets import colab_secret, key_problem, redact
 
 __all__ = ["Secret", "Settings", "StorageOptions", "configure", "get_settings", "media_location"]
 
@@ -150,6 +150,9 @@ def media_location(value: str | os.PathLike[str]) -> Path | str:
             raise InvalidParams(
                 f"media_dir {scheme}:// names no bucket or folder", param="media_dir"
             )
+        userinfo, at, _ = rest.partition("/")[0].rpartition("@")
+        if at:  # credentials written into the URL: never shown (better kept out of it)
+            register_secret(userinfo.partition(":")[2] or userinfo)
         return f"{scheme.lower()}://{rest.rstrip('/')}"
     return Path(text)
 
@@ -354,6 +357,11 @@ class Settings:
                 object.__setattr__(self, "api_key", Secret(key) if key else None)
         if self.api_key is not None:
             cleartext_warning(self.base_url)
+
+    def __repr__(self) -> str:
+        # Redacted: a media URL may carry credentials (the API key is a masked Secret).
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return redact(f"Settings({shown})")
 
     @property
     def media_url(self) -> str | None:
