@@ -25,6 +25,7 @@ from ltx_notebook._core.errors import MediaError
 from ltx_notebook._storage.cache import MediaCache
 from ltx_notebook._storage.files import RemoteFiles
 from ltx_notebook._view.cell import job_html, job_text
+from ltx_notebook._view.report import export_report
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.harness.s3 import ACCESS_KEY, SECRET_KEY, s3
@@ -101,7 +102,12 @@ def test_a_teammate_with_an_empty_cache_plays_the_clip_from_the_bucket(
         assert f'src="cache-mate/{job.video_path.name}"' in page
         assert (tmp_path / "cache-mate" / job.video_path.name).read_bytes() == mine
         assert str(tmp_path / "cache-mate" / job.video_path.name) in job_text(theirs)
-        # Nothing was downloaded from the service for it, and nothing was uploaded back.
+        # A report works from the cache too, evicted or not: the clip is copied beside it.
+        (tmp_path / "cache-mate" / job.video_path.name).unlink()
+        report = export_report([job.id], tmp_path / "review.html", store=mate.store)
+        assert (tmp_path / "review_media" / job.video_path.name).read_bytes() == mine
+        assert f"review_media/{job.video_path.name}" in report.read_text()
+        # Nothing was uploaded back.
         assert mate.upload_pending() == []
     finally:
         mate.runtime.stop()
