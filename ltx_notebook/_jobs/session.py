@@ -18,6 +18,7 @@ its record can no longer exist (:func:`not_found_is_final`).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
@@ -89,6 +90,8 @@ class Session:
         self.record_ttl = RESULT_TTL
         self.submit_grace = SUBMIT_GRACE
         self._recovery = Recovery(self)
+        # The retry of uploads that failed, started by resume() (tests wait on it).
+        self._retrying: concurrent.futures.Future[list[Path]] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -249,7 +252,9 @@ class Session:
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
         parts.remove_orphan_parts(self.settings.local_media)
-        self.upload_pending()
+        if media_cache(self.settings) is not None:
+            # In the background: a bucket out of reach must not hold up the resume.
+            self._retrying = self.runtime.submit(self._upload_pending_quietly())
         return settled + [self.start(self.track(record, store)) for record in records]
 
     def _settle_interrupted_submits(self, store: Store) -> list[JobRecord]:
@@ -312,6 +317,13 @@ class Session:
         if media_cache(self.settings) is None:
             return []
         return upload_pending(self, self.store)
+
+    async def _upload_pending_quietly(self) -> list[Path]:
+        try:
+            return await asyncio.to_thread(self.upload_pending)
+        except Exception as exc:  # the store, say: tried again at the next resume
+            log.warning("uploads waiting for the bucket not tried: %s", exc)
+            return []
 
     def refetch(self, job: Job) -> Job:
         """Download a completed job's video again (the local copy was deleted)."""

@@ -192,7 +192,9 @@ def test_a_failed_upload_keeps_the_job_completed_with_its_local_copy_and_retries
         assert session.upload_pending() == []  # still no bucket: still kept, still noted
         assert row.video_path.is_file()
         s3(s3_env).mkdir(missing)
-        uploaded = session.upload_pending()
+        session.resume()  # what %ltx resume does: the upload is tried again
+        assert session._retrying is not None
+        uploaded = session._retrying.result(timeout=60)
         assert sorted(p.name for p in uploaded) == sorted(
             [row.video_path.name, Path(str(row.poster_path)).name]
         )
