@@ -117,8 +117,10 @@ class StorageOptions(Mapping[str, Any]):
     def __hash__(self) -> int:
         return hash(tuple(sorted(self._options)))
 
-    def __reduce__(self) -> str | tuple[Any, ...]:  # refuse to be pickled into a file
-        raise TypeError("storage options cannot be pickled")
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        if self._options:  # they may hold credentials: refuse to be pickled into a file
+            raise TypeError("storage options cannot be pickled")
+        return (StorageOptions, ())
 
 
 def _register_texts(value: Any) -> None:
