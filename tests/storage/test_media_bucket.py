@@ -95,6 +95,7 @@ def test_a_teammate_with_an_empty_cache_plays_the_clip_from_the_bucket(
         played = mate.local_video(handle)
         assert played is not None and played.parent == (tmp_path / "cache-mate").absolute()
         assert played.read_bytes() == mine
+        assert handle.result() == played
         # The views (which read the settings in force), by relative path beside the notebook.
         played.unlink()
         monkeypatch.setattr(_config, "_settings", mate.settings)
