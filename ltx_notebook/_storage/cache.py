@@ -101,9 +101,13 @@ class MediaCache:
         return dest
 
     def store(self, path: Path) -> None:
-        """Upload the local file *path* as its canonical copy (verified); mark it evictable."""
+        """Upload the local file *path* as its canonical copy (verified); mark it evictable.
+
+        This kernel's own downloads grow the cache too: the cap is kept here as well.
+        """
         self.files.put(path, path.name)
         self.mark_stored(path)
+        self.evict(keep={path.name})
 
     def mark_stored(self, path: Path) -> None:
         _marker(path).touch()

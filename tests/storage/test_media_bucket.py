@@ -146,7 +146,16 @@ def test_the_cache_evicts_the_least_recently_used_past_its_cap(
     # An evicted clip comes back from the bucket when a view asks for it again.
     again = cache.local(second)
     assert again is not None and again.read_bytes() == mp4_silent.read_bytes()
-    assert own.is_file()
+    assert sorted(p.name for p in cache.folder.glob("ltx-*.mp4")) == [second, own.name]
+    # Once uploaded it is a clip like the others, and the least recently used goes first.
+    cache.store(own)
+    assert cache.pending() == [] and own.is_file()
+    assert cache.local(fourth) is not None
+    assert sorted(p.name for p in cache.folder.glob("ltx-*.mp4")) == [second, fourth]
+    assert sorted(p.name for p in cache.folder.glob(".*.stored")) == [
+        f".{second}.stored",
+        f".{fourth}.stored",
+    ]
 
 
 def test_a_clip_that_arrives_broken_is_not_kept(
