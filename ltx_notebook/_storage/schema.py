@@ -73,6 +73,10 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # Where a row came from: NULL for a job submitted from this store, "history" for
     # one imported from the account's request history (run elsewhere).
     ("ALTER TABLE jobs ADD COLUMN origin TEXT",),
+    # When a poll last saw the job running, in seconds after the submit: with total_s (when
+    # a poll first saw it done) the interval its end is known to lie in. The service's own
+    # total_time is not promised, so the poll schedule learns from these intervals.
+    ("ALTER TABLE jobs ADD COLUMN seen_running_s REAL",),
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)

@@ -26,7 +26,6 @@ import atexit
 import contextlib
 import errno
 import os
-import random
 import sqlite3
 import threading
 import time
@@ -38,6 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, TypeVar
 
+from .._core.backoff import Backoff
 from .._core.errors import StoreError
 
 __all__ = ["QUICK_TIMEOUT_S", "connect", "fault", "forget_connections", "retry", "write"]
@@ -47,6 +47,9 @@ T = TypeVar("T")
 # Opening, reading and recording a job before it is sent: giving up costs nothing there,
 # and a cell must not hang.
 QUICK_TIMEOUT_S: Final = 5.0
+# Between tries at a locked file: from 10 ms up to half a second, jittered around the step
+# (half to one and a half of it) so the writers that met do not meet again.
+LOCK_BACKOFF: Final = Backoff(base=0.01, cap=0.5, jitter=(0.5, 1.5))
 
 
 # Store files a thread keeps a connection to; the least recently used beyond this
@@ -213,7 +216,7 @@ def retry(
     # Nothing is committed when SQLITE_BUSY escapes (the transaction rolled
     # back), so running the whole operation again is safe.
     start = time.monotonic()
-    delay = 0.01
+    failures = 0
     while True:
         left = max(0.05, wait - (time.monotonic() - start))
         try:
@@ -226,8 +229,8 @@ def retry(
             if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
                 raise  # our own mistake (a duplicate request id), not the store's state
             raise fault(exc, path, doing, time.monotonic() - start) from None
-        time.sleep(delay * (0.5 + random.random()))
-        delay = min(delay * 2, 0.5)
+        failures += 1
+        time.sleep(LOCK_BACKOFF.delay(failures))
 
 
 def _is_transient(exc: sqlite3.OperationalError) -> bool:
