@@ -66,7 +66,7 @@ _MD5: Final = re.compile(r"[0-9a-f]{32}")
 
 
 class RemoteFiles:
-    """The files under one fsspec URL: put one (verified, atomic), get one (streamed), size."""
+    """The files under one fsspec URL: put one (verified, atomic), get one (streamed)."""
 
     def __init__(self, url: str, options: Mapping[str, Any] | None = None) -> None:
         self.url = url.rstrip("/")
@@ -88,18 +88,6 @@ class RemoteFiles:
     def uses(self, options: Mapping[str, Any]) -> bool:
         """Whether these are the files *options* open (a change of them opens anew)."""
         return self._options == dict(options)
-
-    def url_of(self, name: str) -> str:
-        return f"{self.where}/{name}"
-
-    def size(self, name: str) -> int | None:
-        """The size of *name*'s canonical copy; None if there is none."""
-        with self._failures("looking for", name):
-            fs, key = self._key(name)
-            try:
-                return int(fs.info(key)["size"])
-            except FileNotFoundError:
-                return None
 
     def put(self, local: Path, name: str) -> None:
         """Copy *local* to *name*, verified by size and hash; never half-written.
