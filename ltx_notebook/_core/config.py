@@ -81,8 +81,9 @@ class StorageOptions(Mapping[str, Any]):
     """Options for the storage library (fsspec's ``storage_options``): shown by name only.
 
     They often carry credentials (``key``, ``secret``, ``token``, a SAS, a connection
-    string), so no repr, log line or ``%ltx config`` shows a value, and every text
-    value is registered for redaction like the API key. Never written to the store.
+    string), so no repr, log line or ``%ltx config`` shows a value, and the values of
+    options named like credentials are scrubbed from every text like the API key.
+    Never written to the store.
     """
 
     __slots__ = ("_options",)
@@ -95,7 +96,7 @@ class StorageOptions(Mapping[str, Any]):
                     f"storage_options names must be text (got {type(name).__name__})",
                     param="storage_options",
                 )
-            _register_texts(value)
+            _register_texts(value, name)
 
     def __getitem__(self, name: str) -> Any:
         return self._options[name]
@@ -123,16 +124,22 @@ class StorageOptions(Mapping[str, Any]):
         return (StorageOptions, ())
 
 
-def _register_texts(value: Any) -> None:
+# An option named so holds a credential: its value is scrubbed from every text. Only
+# these: scrubbing every value would blank a region or a word like "auto" everywhere.
+_SECRET_OPTION = re.compile(r"key|secret|token|password|passwd|credential|sas|signature|auth|conn")
+
+
+def _register_texts(value: Any, name: str = "") -> None:
     # Nested too: s3fs takes client_kwargs={"aws_secret_access_key": ...}.
     if isinstance(value, str):
-        register_secret(value)
+        if _SECRET_OPTION.search(name.lower()):
+            register_secret(value)
     elif isinstance(value, Mapping):
-        for item in value.values():
-            _register_texts(item)
+        for inner, item in value.items():
+            _register_texts(item, f"{name}.{inner}")
     elif isinstance(value, list | tuple):
         for item in value:
-            _register_texts(item)
+            _register_texts(item, name)
 
 
 def media_location(value: str | os.PathLike[str]) -> Path | str:

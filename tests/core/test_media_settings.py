@@ -84,6 +84,9 @@ def test_storage_options_never_show_their_values() -> None:
     assert secret not in str(MediaError(f"denied for {secret} and {token}"))
     with pytest.raises(TypeError):
         pickle.dumps(options)
+    # Only credentials are scrubbed: a region or an endpoint stays readable in messages.
+    ltx_notebook.configure(storage_options={"endpoint_url": "http://minio.lan:9000"})
+    assert "minio.lan" in str(MediaError("cannot reach http://minio.lan:9000"))
     assert StorageOptions({"secret": secret}) == options.__class__({"secret": secret})
 
 
