@@ -158,7 +158,11 @@ class RemoteFiles:
 
                 for variable in CREDENTIAL_VARIABLES:
                     register_secret(os.environ.get(variable))
-                self._fs, self._root = fsspec.core.url_to_fs(self.url, **self._options)
+                # An instance of its own: fsspec's shared one would keep the endpoint and
+                # credentials the environment named when it was first made.
+                self._fs, self._root = fsspec.core.url_to_fs(
+                    self.url, skip_instance_cache=True, **self._options
+                )
                 scrub_loggers(*STORAGE_LOGGERS)  # now that the backend is imported
             return self._fs, f"{self._root.rstrip('/')}/{name}"
 

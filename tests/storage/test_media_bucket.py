@@ -250,3 +250,50 @@ def test_any_fsspec_url_works_alike_without_an_etag(tmp_path: Path, mp4_silent: 
     with pytest.raises(MediaError, match="is not at"):
         files.get("ltx-0002-none.mp4", tmp_path / "nothing")
     memory.rm(root, recursive=True)
+
+
+def test_an_upload_to_a_stopped_server_is_kept_and_done_once_it_is_back(
+    emulator: Emulator, tmp_path: Path, s3_env: str
+) -> None:
+    from moto.server import ThreadedMotoServer
+
+    own = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    own.start()
+    host, port = own.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    s3(endpoint).mkdir("ltx-stopped")
+    own.stop()  # down before the job's video is ready
+    settings = team_settings(emulator, tmp_path, "s3://ltx-stopped/team", "cache-me")
+    settings = Settings(
+        api_key=settings.api_key,
+        base_url=settings.base_url,
+        media_dir=settings.media_dir,
+        cache_dir=settings.cache_dir,
+        store_path=settings.store_path,
+        # One attempt per request from botocore (s3fs still tries each call a few times).
+        storage_options={
+            "endpoint_url": endpoint,
+            "config_kwargs": {"retries": {"max_attempts": 1}},
+        },
+    )
+    session = make_quick(Session(settings))
+    try:
+        job = session.submit(validate(prompt=PROMPT)).wait(60)
+        row = session.store.get(job.id)
+        assert row.status is JobStatus.COMPLETED and row.error is not None
+        assert row.error.startswith("uploading:") and "kept here" in row.error
+        assert row.video_path is not None and row.video_path.is_file()
+        back = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+        back.start()  # the same port; moto's buckets live in this process
+        try:
+            session.resume()
+            assert session._retrying is not None
+            assert len(session._retrying.result(timeout=60)) == 2
+            assert s3(endpoint).cat_file(f"ltx-stopped/team/{row.video_path.name}") == (
+                row.video_path.read_bytes()
+            )
+            assert session.store.get(job.id).error is None
+        finally:
+            back.stop()
+    finally:
+        session.runtime.stop()
