@@ -91,6 +91,7 @@ def settings(emulator: Emulator, tmp_path: Path) -> Settings:
         base_url=emulator.base_url,
         media_dir=tmp_path / "media",
         store_path=tmp_path / "media" / "jobs.sqlite",
+        match_settle=0.2,  # the emulator lists a request at once (history_lag 0)
     )
 
 

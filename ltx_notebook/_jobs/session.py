@@ -46,6 +46,8 @@ from .recovery.lookup import Recovery
 from .recovery.reconcile import Reconciliation, reconcile
 from .rules import (
     INTERRUPTED_SUBMIT,
+    MISSING_POLLS,
+    MISSING_SECONDS,
     RESULT_TTL,
     SUBMIT_GRACE,
     is_note,
@@ -383,7 +385,9 @@ class Session:
         try:
             while True:
                 try:
-                    await self._advance(job)
+                    if not await self._advance(job):
+                        job.notify()
+                        return  # paused: resume() under the job's own service follows it
                     break
                 except Exception as exc:  # recorded, and tried again: never the end of a job
                     failures += 1
@@ -409,21 +413,35 @@ class Session:
             return "downloading"
         return "polling"
 
-    async def _advance(self, job: Job) -> None:
+    async def _advance(self, job: Job) -> bool:
+        """One pass at *job*'s end; False when it paused (its service is no longer set)."""
         if job.schedule is None:
             job.schedule = await asyncio.to_thread(self._schedule_for, job.params)
             job.set_record(job.record)
-        if not job.status.is_terminal:
-            await self._poll(job)
+        if not job.status.is_terminal and not await self._poll(job):
+            return False
         if job.status is JobStatus.COMPLETED and not job.video_path:
             await download(self, job)
         if job.status is JobStatus.COMPLETED and job.video_path:
             await upload(self, job)
+        return True
 
-    async def _poll(self, job: Job) -> None:
-        client = self.client()
+    def _moved(self, job: Job) -> str | None:
+        """Why *job* cannot be polled now: the base URL set is not its service's."""
+        mine, now = job.record.base_url, clean_base_url(self.settings.base_url)
+        if mine is None or mine == now:
+            return None
+        return (
+            f"polling: paused: the base URL is now {now}, and this job belongs to {mine}: "
+            f"configure(base_url={mine!r}), then %ltx resume (ltx_notebook.resume()) "
+            "follows it again"
+        )
+
+    async def _poll(self, job: Job) -> bool:
+        """Poll *job* until it ends (True), or until its service is no longer set (False)."""
         assert job.schedule is not None
         trouble = 0  # failed polls in a row: each waits longer than the last
+        missing: list[float] = []  # when each 404 in a row came (within the hour)
         # When a poll last found the job running: its end lies after it (see Store.durations).
         seen_running: float | None = None
         while True:
@@ -434,6 +452,14 @@ class Session:
             if job.stop_requested:
                 await self._paused(job)
                 continue
+            if job.status.is_terminal:  # ended meanwhile from the history (reconcile)
+                return True
+            moved = self._moved(job)
+            if moved is not None:
+                await self.note(job, moved)
+                return False
+            # Asked for each poll: a key configured meanwhile is followed at once.
+            client = self.client()
             trouble += 1
             asked_at = job.elapsed
             try:
@@ -442,13 +468,23 @@ class Session:
                 if not_found_is_final(job.record, ttl=self.record_ttl):
                     # Gone from /v2, not from the request history: ended from there.
                     await self.update(job, **await self._recovery.after_gone(job))
-                    return
+                    return True
+                missing.append(time.monotonic())
+                if len(missing) >= MISSING_POLLS or missing[-1] - missing[0] >= MISSING_SECONDS:
+                    # A 404 that lasts: one history read settles it, or says to poll on.
+                    ended = await self._recovery.after_missing(job)
+                    if ended is not None:
+                        await self.update(job, **ended)
+                        return True
+                    missing = []  # asked: another stretch of 404s asks again
+                    continue
                 await self.note(job, f"polling: {exc}; polling on while the record may exist")
                 continue
             except LtxError as exc:
                 # Retries are exhausted for this poll, but the job is not lost: try later.
                 await self.note(job, f"polling: {exc}")
                 continue
+            missing = []
             status = known(reply.status)
             if status is None:
                 # Not an end this version knows; keep polling, less often, and say so.
@@ -473,7 +509,7 @@ class Session:
                 if seen_running is not None:
                     result["seen_running_s"] = round(seen_running, 3)
                 await self.update(job, **result)
-                return
+                return True
             if status is JobStatus.FAILED:
                 fields["error"] = reply.error or "the service reported FAILED without a reason"
             # Running metrics tick on every poll (inference so far) and nobody reads them:
@@ -482,7 +518,7 @@ class Session:
             if status is not job.status or "error" in fields:
                 await self.update(job, **fields)
             if status.is_terminal:
-                return
+                return True
 
     @staticmethod
     async def _paused(job: Job) -> None:
