@@ -355,7 +355,8 @@ class Store:
         doing = f"recording job {id}"
         if changes.get("request_id"):
             # If this fails the error is all that names the paid job: say its id.
-            doing += f" (request id {changes['request_id']}: keep it, it finds the job)"
+            rid = changes["request_id"]
+            doing += f" (request id {rid}: keep it, it finds the job: get_job({rid!r}))"
         return self._retry(run, doing=doing, wait=BUSY_TIMEOUT_S)
 
     def delete(self, id: int, /) -> bool:

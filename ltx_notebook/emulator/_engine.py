@@ -178,14 +178,26 @@ class Engine:
         headers: Mapping[str, str] | None = None,
         model: str | None = None,
         keep: float = 0.5,
+        handled: bool = False,
     ) -> Fault:
         """Queue a fault for the next *times* requests of kind *route* ("*" for any).
 
         Faults are consumed in the order injected. See :class:`Fault`.
         """
-        check_injectable(route, status, times=times, drop=drop, delay=delay, keep=keep)
+        check_injectable(
+            route, status, times=times, drop=drop, delay=delay, keep=keep, handled=handled
+        )
         fault = Fault(
-            route, status, times, drop, delay, body, dict(headers or {}), model, keep=keep
+            route,
+            status,
+            times,
+            drop,
+            delay,
+            body,
+            dict(headers or {}),
+            model,
+            keep=keep,
+            handled=handled,
         )
         with self._lock:
             self._faults.add(fault)

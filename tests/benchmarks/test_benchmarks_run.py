@@ -11,6 +11,8 @@ from benchmarks import __main__ as run_all
 from benchmarks import bench_polling
 
 
+# Not `serial`: a smoke run's figures are not asserted, and most of its two minutes are
+# spent waiting on emulated jobs, which overlaps well with the other worker's files.
 @pytest.mark.slow
 def test_make_bench_writes_the_page_and_its_chart(tmp_path: Path) -> None:
     # A smoke run: every benchmark, few jobs, a small video; the figures mean little.

@@ -19,6 +19,7 @@ from ltx_notebook._jobs.job import Job
 from ltx_notebook._jobs.rules import MISSING_POLLS
 from ltx_notebook._storage import store as store_module
 from ltx_notebook.emulator import Emulator
+from tests.harness.waiting import until
 from tests.jobs.conftest import make_quick
 
 PROMPT = "a red fox running through fresh snow at sunrise"
@@ -126,8 +127,7 @@ def test_absurd_metrics_in_the_result_do_not_end_the_driver(
     job = quick.submit(validate(prompt=PROMPT))
     made = emulator.engine.jobs[job.request_id]
     root = emulator.base_url.removesuffix("v1")
-    while made.media_name is None:  # rendered at submit, in a worker thread
-        time.sleep(0.01)
+    until(lambda: made.media_name is not None, "the clip is rendered (at submit, in a thread)")
     body = {
         "status": "COMPLETED",
         "request_id": job.request_id,

@@ -10,7 +10,7 @@ import pytest
 
 from ltx_notebook import AuthenticationError, JobStatus, Session, WaitTimeout
 from ltx_notebook._core.errors import NotSubmitted
-from ltx_notebook._jobs import scheduler as sweep_module
+from ltx_notebook._jobs.sweeps import scheduler as sweep_module
 from ltx_notebook._jobs.sweeps.sweep import Sweep, sweep
 from ltx_notebook._view.compare import compare
 from ltx_notebook.emulator import Emulator

@@ -371,11 +371,6 @@ class Recovery:
         record = await asyncio.to_thread(store.get, job_id)
         if record is None:
             raise NotFound(f"no job {job_id} in the store at {store.path}", status_code=404)
-        if record.status is JobStatus.SUBMITTING:
-            raise InvalidParams(
-                f"job {job_id} is still being submitted; adopt a request once it is UNKNOWN",
-                param="row",
-            )
         if record.request_id:
             raise InvalidParams(
                 f"job {job_id} already has request id {record.request_id}: only a job whose "

@@ -555,7 +555,9 @@ def sweep(
     With *reuse*, a combination whose request is already in the store (in
     flight or COMPLETED on this service) is not sent: its job stands in
     (``Sweep.reused``), so re-running a sweep sends only what is missing. The
-    gate then counts only the jobs to be sent.
+    gate then counts only the jobs to be sent. A combination with no such job
+    whose earlier submit is unclear (UNKNOWN, SUBMITTING) stops the sweep with
+    :class:`SubmitUnknown` before anything is sent: reconcile first.
 
     A sweep that would pass the budget, or whose estimate is above the account's
     credits (read before the first submit), raises :class:`BudgetExceeded`, nothing sent.
@@ -584,7 +586,7 @@ def sweep(
         session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run, refused=refused
     )
     if reuse:
-        handle._reuse(same_jobs(session, plan))
+        handle._reuse(same_jobs(session, plan, again="--again (reuse=False)"))
     if dry_run:
         return handle
     admit(
