@@ -10,7 +10,9 @@ own FFmpeg (libmp3lame), no ffmpeg binary.
 
 The copy is found by its name beside the original (``ltx-0042-1a2b.vscode.mp4``),
 made once, written through a temporary name and renamed, so a file with that
-name is always whole. The original is only read.
+name is always whole. The original is only read, and never replaced under its
+name (the store's names are unique per job), so a copy once made stays true;
+its modification time says nothing (the media cache touches files it plays).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any, Final
 from .._core.errors import MediaError
 from . import media
 
-__all__ = ["MP3_BIT_RATE", "copy_path", "mp3_audio_copy"]
+__all__ = ["MP3_BIT_RATE", "copy_path", "is_copy", "mp3_audio_copy"]
 
 # Beside the AAC track's usual 128-192 kbit/s: no audible loss from the second encoding.
 MP3_BIT_RATE: Final = 192_000
@@ -37,6 +39,11 @@ def copy_path(path: str | os.PathLike[str]) -> Path:
     return path.with_name(path.stem + _COPY_SUFFIX)
 
 
+def is_copy(path: str | os.PathLike[str]) -> bool:
+    """Whether *path* is such a copy: derived, never a canonical video of its own."""
+    return Path(path).name.endswith(_COPY_SUFFIX)
+
+
 def mp3_audio_copy(path: str | os.PathLike[str]) -> Path:
     """The file to play where AAC does not: the copy with MP3 audio, made on first call.
 
@@ -46,26 +53,18 @@ def mp3_audio_copy(path: str | os.PathLike[str]) -> Path:
     conversion at a time, like every other decode.
     """
     path = Path(path)
-    if path.name.endswith(_COPY_SUFFIX):
+    if is_copy(path):
         return path
     copy = copy_path(path)
-    if _fresh(copy, path):
+    if copy.is_file():
         return copy
     made: Path = media._on_decoder_thread(_make_copy, path, copy)
     media._give_back()
     return made
 
 
-def _fresh(copy: Path, original: Path) -> bool:
-    """Whether *copy* exists and was made from the *original* now in place."""
-    try:
-        return copy.stat().st_mtime_ns >= original.stat().st_mtime_ns
-    except OSError:
-        return False
-
-
 def _make_copy(path: Path, copy: Path) -> Path:
-    if _fresh(copy, path):  # made by a call queued before this one
+    if copy.is_file():  # made by a call queued before this one
         return copy
     import av  # PyAV (and FFmpeg) load when a video is first read, not at import
 

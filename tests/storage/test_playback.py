@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -117,3 +118,35 @@ def test_a_corrupt_clip_is_a_one_line_media_error_and_stays_untouched(
     assert [p.name for p in tmp_path.iterdir()] == ["ltx-0009.mp4"]  # no copy, no temp
     with pytest.raises(MediaError, match="not found"):
         playback.mp3_audio_copy(tmp_path / "gone.mp4")
+
+
+def test_in_a_bucket_cache_the_copy_is_never_uploaded_and_goes_with_its_clip(
+    tmp_path: Path, mp4_audio: Path
+) -> None:
+    import fsspec
+
+    from ltx_notebook._storage.cache import MediaCache
+    from ltx_notebook._storage.files import RemoteFiles
+
+    root = f"memory://ltx-{os.getpid()}-{tmp_path.name}"
+    files = RemoteFiles(root)
+    names = ["ltx-0001-abc.mp4", "ltx-0002-abc.mp4"]
+    for name in names:
+        files.put(Path(shutil.copy(mp4_audio, tmp_path / name)), name)
+    size = mp4_audio.stat().st_size
+    cache = MediaCache(tmp_path / "cache", 10**9, files)
+    first = cache.local(names[0])
+    assert first is not None
+    copy = playback.mp3_audio_copy(first)
+    made = copy.stat().st_mtime_ns
+    assert cache.pending() == []  # derived: not an upload to try again
+    assert cache.local(names[0]) == first  # played again: the cache touches the clip...
+    assert playback.mp3_audio_copy(first) == copy and copy.stat().st_mtime_ns == made  # ...kept
+    # Room for one clip with its copy: the next clip evicts the first, copy and all.
+    cache.max_bytes = size + copy.stat().st_size + size - 1
+    os.utime(first, (0, 0))
+    assert cache.local(names[1]) is not None
+    assert not first.exists() and not copy.exists()
+    memory = fsspec.filesystem("memory")
+    assert sorted(p.rsplit("/", 1)[-1] for p in memory.ls(root, detail=False)) == names
+    memory.rm(root, recursive=True)
