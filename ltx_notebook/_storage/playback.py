@@ -58,8 +58,8 @@ def mp3_audio_copy(path: str | os.PathLike[str]) -> Path:
     copy = copy_path(path)
     if copy.is_file():
         return copy
-    made: Path = media._on_decoder_thread(_make_copy, path, copy)
-    media._give_back()
+    made: Path = media.on_decoder_thread(_make_copy, path, copy)
+    media.give_back()
     return made
 
 
