@@ -45,7 +45,7 @@ def main(argv: list[str] | None = None) -> Path:
         gallery_args = ["--rows", "20", "60"]
         speed = 50.0
         polling_args = ["--speed", "50", "--jobs", "6", "--fresh", "3", "--warm", "3"]
-        memory_args = ["--resolution", "1080p", "--duration", "6", "--repeat", "1"]
+        memory_args = ["--resolution", "1080p", "--duration", "6", "--repeat", "1", "--clips", "2"]
         download_args = ("1080p", 6)
     imports = bench_import.main(["--repeat", "1" if args.quick else "5"])
     print()
