@@ -21,6 +21,7 @@ from urllib.parse import urlparse, urlunparse
 
 from .errors import InsecureURLWarning, InvalidParams, register_secret
 from .secrets import colab_secret, key_problem
+from .store_url import shown_location, store_location
 
 __all__ = ["Secret", "Settings", "configure", "get_settings"]
 
@@ -237,7 +238,8 @@ class Settings:
     api_key: Secret | None = field(default=None)
     base_url: str = DEFAULT_BASE_URL
     media_dir: Path = Path("ltx_media")
-    store_path: Path = Path("ltx_media/ltx-jobs.sqlite")
+    # A SQLite file, or a database's URL (see _core/store_url.py).
+    store_path: Path | str = Path("ltx_media/ltx-jobs.sqlite")
     # An explicit request-history URL; None derives it from base_url (see history_url()).
     history_base: str | None = None
     # A cap in USD on this store's spend over budget_period (None: no cap); see _jobs/budget.
@@ -283,7 +285,9 @@ class Settings:
             if key is None:  # in Colab, the notebook's secret of the same name
                 key = clean_key(colab_secret("SEGMIND_API_KEY"), source="Colab's SEGMIND_API_KEY")
         media = Path(env.get("LTX_NOTEBOOK_MEDIA_DIR") or "ltx_media")
-        store = Path(env.get("LTX_NOTEBOOK_STORE") or media / "ltx-jobs.sqlite")
+        store = _store(
+            env.get("LTX_NOTEBOOK_STORE") or media / "ltx-jobs.sqlite", "LTX_NOTEBOOK_STORE"
+        )
         return cls(
             api_key=Secret(key) if key else None,
             base_url=(env.get("SEGMIND_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
@@ -305,11 +309,18 @@ class Settings:
             "history_url": self.history_url,
             "api_key": self.api_key.masked if self.api_key else "(not set)",
             "media_dir": str(self.media_dir),
-            "store_path": str(self.store_path),
+            "store_path": shown_location(self.store_path),
             "budget": "(none)" if self.budget is None else f"${self.budget:.2f}",
             "budget_period": str(self.budget_period),
             "match_grace": f"{self.match_grace:g} s",
         }
+
+
+def _store(value: str | os.PathLike[str], source: str) -> Path | str:
+    try:
+        return store_location(value)
+    except ValueError as exc:
+        raise InvalidParams(f"{source}: {exc}", param="store_path") from None
 
 
 def _seconds(value: str | None, source: str) -> float:
@@ -370,7 +381,7 @@ def configure(
         if store_path is None and not os.environ.get("LTX_NOTEBOOK_STORE"):
             changes["store_path"] = Path(media_dir) / "ltx-jobs.sqlite"
     if store_path is not None:
-        changes["store_path"] = Path(store_path)
+        changes["store_path"] = _store(store_path, "store_path")
     if history_url is not None:
         changes["history_base"] = history_url.rstrip("/") or None
     if budget is not None:
