@@ -13,7 +13,12 @@ from ltx_notebook._core.config import Secret
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 
 # The harnesses' fixtures, usable from any test folder (each module documents its own).
-pytest_plugins = ["tests.harness.clips", "tests.harness.kernel", "tests.harness.lab_fixtures"]
+pytest_plugins = [
+    "tests.harness.clips",
+    "tests.harness.kernel",
+    "tests.harness.lab_fixtures",
+    "tests.harness.postgres",
+]
 
 API_KEY = "sk-test-0123456789abcdef"
 

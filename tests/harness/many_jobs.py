@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from ltx_notebook._storage.sqlite import forget_connections
+from ltx_notebook._storage.database import forget_connections
 from ltx_notebook._storage.store import Store
 
 NOTES = ("keeper, but the sky flickers", 'says "wow"', "two\nlines", "ünïcødé ★", None)

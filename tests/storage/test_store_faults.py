@@ -23,7 +23,7 @@ import pytest
 
 from ltx_notebook import LtxError, Session, Settings, StoreError, sweep, validate
 from ltx_notebook._core.config import Secret
-from ltx_notebook._storage.sqlite import forget_connections
+from ltx_notebook._storage.database import forget_connections
 from ltx_notebook._storage.store import QUICK_TIMEOUT_S, Store
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
