@@ -21,11 +21,18 @@ def current(conn: sa.Connection) -> str | None:
 
     ``None`` for an empty database (nothing applied yet).
     """
-    inspector = sa.inspect(conn)
-    if inspector.has_table("alembic_version"):
+    return _stamped(conn) or _legacy(conn)
+
+
+def _stamped(conn: sa.Connection) -> str | None:
+    if sa.inspect(conn).has_table("alembic_version"):
         row = conn.execute(sa.text("SELECT version_num FROM alembic_version")).first()
         if row is not None:
             return str(row[0])
+    return None
+
+
+def _legacy(conn: sa.Connection) -> str | None:
     if conn.dialect.name == "sqlite":
         legacy = int(conn.exec_driver_sql("PRAGMA user_version").scalar_one())
         if 0 < legacy <= len(schema.REVISIONS):
@@ -33,14 +40,16 @@ def current(conn: sa.Connection) -> str | None:
     return None
 
 
-def needs_upgrade(revision: str | None) -> bool:
+def needs_upgrade(conn: sa.Connection) -> bool:
+    """Whether *conn*'s database lacks a revision, or Alembic's record of the ones it has."""
+    revision = _stamped(conn)
     # A revision this release does not know is a newer one: read it as it is (unknown
     # columns are ignored), never "upgrade" it backwards.
     return revision is None or (revision in schema.REVISIONS and revision != schema.HEAD)
 
 
-def upgrade(conn: sa.Connection) -> None:
-    """Apply the revisions *conn*'s database lacks, inside its open transaction."""
+def upgrade(conn: sa.Connection, target: str | None = None) -> None:
+    """Apply the revisions *conn*'s database lacks up to *target* (the head), in its transaction."""
     from alembic import command
     from alembic.config import Config
 
@@ -49,9 +58,9 @@ def upgrade(conn: sa.Connection) -> None:
     config.set_main_option("script_location", str(schema.MIGRATIONS_DIR))
     config.set_main_option("version_locations", str(schema.MIGRATIONS_DIR / "versions"))
     config.attributes["connection"] = conn
-    revision = current(conn)
-    if revision is not None and not sa.inspect(conn).has_table("alembic_version"):
-        command.stamp(config, revision)  # a pre-Alembic file: start from what it counted
-    command.upgrade(config, schema.HEAD)
+    legacy = None if _stamped(conn) else _legacy(conn)
+    if legacy is not None:
+        command.stamp(config, legacy)  # a pre-Alembic file: start from what it counted
+    command.upgrade(config, target or schema.HEAD)
     if conn.dialect.name == "sqlite":
         conn.exec_driver_sql(f"PRAGMA user_version = {schema.LEGACY_USER_VERSION}")

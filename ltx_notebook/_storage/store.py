@@ -161,14 +161,14 @@ class Store:
 
         self._db.prepare(wait)
         with self._db.transaction(wait, write=False) as conn:
-            if not migrate.needs_upgrade(migrate.current(conn)):
+            if not migrate.needs_upgrade(conn):
                 # Up to date: no write lock needed, so a store another process is
                 # writing opens at once.
                 self._table = jobs_sql.reflect(conn)
                 return
         with self._db.transaction(wait, write=True) as conn:
             self._db.lock(conn)
-            if migrate.needs_upgrade(migrate.current(conn)):  # asked again, under the lock
+            if migrate.needs_upgrade(conn):  # asked again, under the lock
                 migrate.upgrade(conn)
             self._table = jobs_sql.reflect(conn)
 
