@@ -91,7 +91,7 @@ class Database:
             self.path = None
             try:
                 self.url = make_url(location)
-            except sa_exc.ArgumentError:
+            except (sa_exc.ArgumentError, ValueError):
                 raise StoreError(
                     f"the job store {shown_location(location)!r} is neither a path nor a "
                     "database URL (postgresql+psycopg://user@host/db, sqlite:///path)",
@@ -364,8 +364,9 @@ def _sqlite_fault(exc: BaseException, db: Database, doing: str, waited: float) -
 
 def _server_fault(exc: BaseException, db: Database, doing: str, waited: float) -> str:
     where = f"the job store {db.name}"
-    why = " ".join(str(exc).split()) or type(exc).__name__
+    why = _why(exc)
     state = getattr(exc, "sqlstate", None) or ""
+    refused = ("does not exist", "authentication failed", "no password supplied", "pg_hba")
     if isinstance(exc, sa_exc.NoSuchModuleError | ModuleNotFoundError):
         return (
             f"{where} needs a database driver that is not installed ({why}): "
@@ -376,7 +377,7 @@ def _server_fault(exc: BaseException, db: Database, doing: str, waited: float) -
             f"{where} is locked by another session (waited {waited:.0f} s) while {doing}: "
             "a long transaction holds it (pg_stat_activity names it); try again"
         )
-    if state.startswith("28") or state == "3D000":
+    if state.startswith("28") or state == "3D000" or any(r in why for r in refused):
         return (
             f"{where} refused the login ({why}) while {doing}: check the URL's user, "
             "database and password (LTX_NOTEBOOK_STORE or configure(store_path=...))"
@@ -399,6 +400,15 @@ def _server_fault(exc: BaseException, db: Database, doing: str, waited: float) -
             "running, and the URL right (LTX_NOTEBOOK_STORE or configure(store_path=...))?"
         )
     return f"{where} could not be written ({why}) while {doing}: ask its administrator"
+
+
+def _why(exc: BaseException) -> str:
+    """The driver's reason, short: the advice after it must fit the one line."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    # libpq: 'connection failed: connection to server at "h", port p failed: <reason>'
+    reason = text.rsplit(" failed: ", 1)[-1]
+    reason = reason.removeprefix("FATAL: ").split(" Is the server running", 1)[0]
+    return reason if len(reason) <= 90 else reason[:89] + "…"
 
 
 def _disk(path: Path) -> str | None:
