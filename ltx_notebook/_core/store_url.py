@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Final
 from urllib.parse import unquote, urlsplit, urlunsplit
 
+from .secrets import register_secret
+
 __all__ = ["shown_location", "store_location"]
 
 _URL: Final = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
@@ -34,6 +36,8 @@ def store_location(value: str | os.PathLike[str]) -> Path | str:
         return Path(text)
     scheme, rest = text.split("://", 1)
     if scheme.lower().split("+", 1)[0] != "sqlite":
+        # A password in the URL is a secret like the API key: no message may show it.
+        register_secret(urlsplit(text).password)
         return text
     path = unquote(rest[1:].split("?", 1)[0]) if rest.startswith("/") else ""
     if not path:

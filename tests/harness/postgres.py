@@ -92,8 +92,10 @@ def postgres_server() -> Iterator[PostgresServer]:
     port = _free_port()
     subprocess.run(
         _as_server_user(
-            [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]
-            + ["-E", "UTF8", "--locale=C", "--no-sync"]
+            [
+                *(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"),
+                *("-E", "UTF8", "--locale=C", "--no-sync"),
+            ]
         ),
         check=True,
         capture_output=True,
@@ -103,8 +105,10 @@ def postgres_server() -> Iterator[PostgresServer]:
     options = f"-h 127.0.0.1 -p {port} -k {root} -F -c max_connections=200"
     subprocess.run(
         _as_server_user(
-            [str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60"]
-            + ["-o", options, "start"]
+            [
+                *(str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60"),
+                *("-o", options, "start"),
+            ]
         ),
         check=True,
         capture_output=True,
