@@ -7,11 +7,14 @@ first; then ``VmHWM`` (the RSS high-water mark, reset through
 ``/proc/self/clear_refs``) gives the peak growth, and RSS after the job the
 memory held. Two states are measured: **warm** (one small video went through
 the same steps before, as in a notebook that has shown a video already) and
-**cold** (the first video of the process). Two clips: the emulator's as it
-renders by default (libx264's keyframe interval, 250 frames: one keyframe,
-at the start, so the poster's moment is decoded forward to), and the same
-clip with a keyframe every second (**keyed**: the poster's keyframe is
-decoded alone).
+**cold** (the first video of the process). How LTX-2's own files are encoded is
+not known, so the clip is rendered with several GOP structures (see
+:data:`CLIPS`): no B-frames or libx264's usual B-frames, with one keyframe (its
+default interval, 250 frames, is longer than the clip) or a keyframe every 5 s
+or every second. A poster's moment past its keyframe's slack is decoded
+forward to, which with B-frames holds several pictures: past 1080p that
+decode runs in a child process (``media.poster``), whose memory is not the
+kernel's.
 
 The reference is the same job with the media steps as they were before
 (first frame and poster converted to RGB at full size, then resized with
@@ -32,6 +35,7 @@ import gc
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -51,8 +55,17 @@ KEY = "bench-key-0123456789"
 PROMPT = "surf rolling onto a black sand beach"
 # RSS growth under this, in MB, is noise (page cache of the interpreter, allocator slack).
 HELD_NOISE_MB = 2.0
-# The measured states: a clip with one keyframe, then one with a keyframe a second.
-STATES = ("warm", "cold", "keyed_warm", "keyed_cold")
+FPS = 24  # the emulator's LTX-2 clips
+# The GOP structures measured, by name: (libx264 preset, frames between keyframes or None
+# for libx264's default of 250). ultrafast encodes no B-frames; veryfast, 3 (b-pyramid).
+CLIPS: dict[str, tuple[str, int | None]] = {
+    "no B-frames, one keyframe": ("ultrafast", None),
+    "B-frames, one keyframe": ("veryfast", None),
+    "B-frames, keyframe every 5 s": ("veryfast", 5 * FPS),
+    "B-frames, keyframe every 1 s": ("veryfast", FPS),
+}
+# The measured states: each clip, warm and cold.
+STATES = tuple(f"{clip}|{state}" for clip in CLIPS for state in ("warm", "cold"))
 
 
 def _status_mb(field: str) -> float:
@@ -107,6 +120,7 @@ def child(args: argparse.Namespace) -> dict[str, float]:
     finally:
         runtime.call(client.aclose())
         runtime.stop()
+        shutil.rmtree(folder, ignore_errors=True)
     result = {"peak_mb": peak - base, "held_mb": held - base, "base_mb": base}
     print(json.dumps(result))
     return result
@@ -123,13 +137,11 @@ def _measure(variant: str, warm: bool, url: str, small_url: str, base_url: str) 
     return result
 
 
-async def _render(
-    emu: Emulator, resolution: str, duration: int, *, small: bool = True
-) -> tuple[str, str]:
+async def _render(emu: Emulator, resolution: str, duration: int) -> tuple[str, str]:
     settings = Settings(api_key=Secret(KEY), base_url=emu.base_url)
     async with Client(settings) as client:
         urls = []
-        shapes = [(resolution, duration)] + ([("1080p", 6)] if small else [])
+        shapes = [(resolution, duration), ("1080p", 6)]
         for res, dur in shapes:
             sub = await client.submit(validate(prompt=PROMPT, resolution=res, duration=dur))
             while (await client.status(sub.request_id)).status != "COMPLETED":
@@ -143,28 +155,27 @@ async def _render(
 def run(resolution: str, duration: int, repeat: int) -> dict[str, Any]:
     if not Path("/proc/self/clear_refs").exists():
         raise SystemExit("bench_memory reads /proc (Linux only)")
-    data = Path(tempfile.mkdtemp(prefix="bench-memory-emu-"))
-    # Fast jobs, but records that outlive a full-size render on a busy machine.
-    config = EmulatorConfig(
-        speed=200, expire_after=900, api_key=KEY, preset="ultrafast", seed=5, data_dir=data
-    )
     results: dict[str, Any] = {"resolution": resolution, "duration": duration, "repeat": repeat}
-    keyed_config = dataclasses.replace(config, keyint=24, data_dir=data / "keyed")
-    with Emulator(config) as emu, Emulator(keyed_config) as keyed_emu:
-        url, small_url = asyncio.run(_render(emu, resolution, duration))
-        keyed_url, _ = asyncio.run(_render(keyed_emu, resolution, duration, small=False))
-        results["file_mb"] = int(emu.engine.jobs[url.rsplit("/", 1)[-1][:-4]].file_size or 0) / 1e6
-        for variant in ("ours", "reference"):
-            for warm in (True, False):
-                runs = [
-                    _measure(variant, warm, url, small_url, emu.base_url) for _ in range(repeat)
-                ]
-                results[f"{variant}_{'warm' if warm else 'cold'}"] = _summary(runs)
-                runs = [
-                    _measure(variant, warm, keyed_url, small_url, emu.base_url)
-                    for _ in range(repeat)
-                ]
-                results[f"{variant}_keyed_{'warm' if warm else 'cold'}"] = _summary(runs)
+    with tempfile.TemporaryDirectory(prefix="bench-memory-emu-") as data:
+        # Fast jobs, but records that outlive a full-size render on a busy machine.
+        config = EmulatorConfig(
+            speed=200, expire_after=900, api_key=KEY, seed=5, data_dir=Path(data)
+        )
+        for name, (preset, keyint) in CLIPS.items():
+            clip = dataclasses.replace(
+                config, preset=preset, keyint=keyint, data_dir=Path(data) / preset / str(keyint)
+            )
+            with Emulator(clip) as emu:
+                url, small_url = asyncio.run(_render(emu, resolution, duration))
+                size = emu.engine.jobs[url.rsplit("/", 1)[-1][:-4]].file_size or 0
+                results.setdefault("file_mb", {})[name] = int(size) / 1e6
+                for variant in ("ours", "reference"):
+                    for state in ("warm", "cold"):
+                        runs = [
+                            _measure(variant, state == "warm", url, small_url, emu.base_url)
+                            for _ in range(repeat)
+                        ]
+                        results[f"{variant}_{name}|{state}"] = _summary(runs)
     return results
 
 
@@ -198,13 +209,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         return child(args)
     r = run(args.resolution, args.duration, args.repeat)
     print(
-        f"memory of one finished {args.resolution} {args.duration}s job "
-        f"({r['file_mb']:.1f} MB file): RSS growth, peak / held after (median of {args.repeat})"
+        f"memory of one finished {args.resolution} {args.duration}s job: "
+        f"RSS growth, peak / held after (median of {args.repeat})"
     )
     for state in STATES:
         ours, ref = r[f"ours_{state}"], r[f"reference_{state}"]
         print(
-            f"  {state}: ours +{ours['peak_mb']:.0f} (worst {ours['peak_max_mb']:.0f}) MB / "
+            f"  {state.replace('|', ', ')}: "
+            f"ours +{ours['peak_mb']:.0f} (worst {ours['peak_max_mb']:.0f}) MB / "
             f"+{ours['held_mb']:.0f} (worst {ours['held_max_mb']:.0f}) MB   "
             f"before +{ref['peak_mb']:.0f} / +{ref['held_mb']:.0f} MB   "
             f"peak ratio {ours['peak_mb'] / ref['peak_mb']:.2f}   "

@@ -11,11 +11,27 @@ With no ``SEGMIND_API_KEY``, ``ltx-notebook emulator`` serves a local stand-in
 for the Segmind API (see docs/emulator.md).
 """
 
-from __future__ import annotations
+import types as _types
 
-import typing as _typing
-from typing import Any
+from ._api import (
+    adopt,
+    compare,
+    compare_clips,
+    credits,
+    export_report,
+    gallery,
+    generate,
+    get_job,
+    history,
+    import_history,
+    reconcile,
+    resume,
+    spend,
+    sweep,
+)
 
+# IPython looks the hook up by name; it is no part of __all__.
+from ._api import load_ipython_extension as load_ipython_extension
 from ._core.config import Settings, configure, get_settings
 from ._core.errors import (
     ApiError,
@@ -39,24 +55,9 @@ from ._core.errors import (
 from ._core.params import MODELS, PRICES, Params, estimate_cost, validate
 from ._core.status import JobStatus
 from ._jobs.job import Job
-from ._jobs.presenters import PRESENTERS as _PRESENTERS
 from ._jobs.recovery.reconcile import Reconciliation
-from ._jobs.reuse import same_job as _same_job
 from ._jobs.session import Session
-from ._jobs.sweeps import sweep as _sweep
 from ._jobs.sweeps.sweep import ConfirmationRequired, Sweep
-
-if _typing.TYPE_CHECKING:
-    import os
-    from collections.abc import Sequence
-
-    import pandas as pd
-
-    from ._jobs.recovery.importer import ImportReport
-    from ._storage.records import JobRecord
-    from ._storage.store import Store
-    from ._view.spend import Spend
-    from .widgets import ABCompare, Gallery
 
 __version__ = "0.1.0"
 
@@ -109,347 +110,10 @@ __all__ = [
     "validate",
 ]
 
-
-# -- the default session: resolved here and nowhere below -------------------------------
-
-_default: Session | None = None
-
-
-def _default_session() -> Session:
-    """The process's session (created on first use) behind the module-level API and the magic."""
-    global _default
-    if _default is None:
-        _default = Session()
-    return _default
-
-
-# -- how jobs and sweeps are drawn: the views, imported when first used ------------------
-
-
-def _job_html(record: JobRecord) -> str:
-    from ._view.cell import job_html
-
-    return job_html(record)
-
-
-def _sweep_html(handle: Sweep) -> str:
-    from ._view.sweep_progress import render_html
-
-    return render_html(handle, live=False)
-
-
-def _sweep_panel(handle: Sweep) -> Any:
-    from .widgets import SweepPanel
-
-    return SweepPanel(handle)
-
-
-_PRESENTERS.job_html = _job_html
-_PRESENTERS.sweep_html = _sweep_html
-_PRESENTERS.sweep_panel = _sweep_panel
-
-
-def _history_frame(store: Store, **filters: Any) -> pd.DataFrame:
-    from ._view.history import history_view
-
-    return history_view(store, **filters)
-
-
-_PRESENTERS.history_frame = _history_frame
-
-
-def generate(
-    prompt: str,
-    *,
-    duration: int | None = None,
-    resolution: str | None = None,
-    generate_audio: bool | None = None,
-    image: str | None = None,
-    model: str = "ltx-2-pro",
-    tag: str | None = None,
-    reuse: bool = False,
-    extra: dict[str, Any] | None = None,
-    **params: Any,
-) -> Job:
-    """Validate, submit, and return the :class:`Job` once the service accepted it.
-
-    *params* are the model's own (``seed=7, fps=24, num_frames=121`` for
-    ``ltx-2-19b-t2v``: see ``ltx_notebook.MODELS`` and docs/models.md); *extra*
-    sends params the catalog does not know yet, unchecked. Parameter,
-    authentication, credit and budget (:class:`BudgetExceeded`) errors raise here,
-    before anything is billed. The job then polls in the background; ``job.wait()``
-    (or ``await job``) blocks until it is done and its video is on disk.
-
-    Every call submits, unless *reuse* is true: then a job of the same request
-    (model, every parameter, prompt, image) already in the store, in flight or
-    COMPLETED on this service, is returned instead and nothing is sent.
-    """
-    checked = validate(
-        model,
-        extra=extra,
-        prompt=prompt,
-        duration=duration,
-        resolution=resolution,
-        generate_audio=generate_audio,
-        image=image,
-        **params,
-    )
-    session = _default_session()
-    if reuse:
-        found = _same_job(session, checked)
-        if found is not None:
-            return found
-    return session.submit(checked, tag=tag)
-
-
-def history(**filters: Any) -> pd.DataFrame:
-    """Every recorded job as a DataFrame, newest first, indexed by local job id.
-
-    One typed column per field of the store: the parameters, ``request_id``,
-    ``status``, ``error``, the times (``submitted_at``, ``completed_at``,
-    ``queue_s``, ``run_s``, ``total_s``), ``cost``, ``video_path``, ``tag``,
-    ``sweep_id``, ``rating`` and ``notes``.
-    Keyword *filters* keep the rows equal to them:
-    ``history(status="FAILED")``, ``history(tag="fox", duration=8)``.
-
-    A real, whole, typed DataFrame (a subclass) whose notebook display is a
-    compact table of one page; ``pd.DataFrame(history())`` shows pandas' own.
-    """
-    from ._view.history import history_view
-
-    return history_view(_default_session().store, **filters)
-
-
-def spend(since: Any = None, by: str | Sequence[str] = ("day", "model", "sweep")) -> Spend:
-    """What the store's jobs cost: charged and estimated apart, grouped by *by*.
-
-    *since*: a date or datetime, ISO text, ``"session"``, ``"day"``, ``"month"``, a
-    ``timedelta`` or ``"24h"``/``"7d"`` (default: every job). *by*: ``day``, ``model``,
-    ``sweep`` or any ``history()`` column. ``.frame`` is the table; printed, it reads
-    as text with the totals and, when a budget is set, what is left of it.
-    """
-    from ._view.spend import spend as summarise
-
-    session = _default_session()
-    return summarise(session.store, since=since, by=by, settings=session.settings)
-
-
-def import_history(
-    since: Any = None,
-    *,
-    model: str | None = None,
-    until: Any = None,
-    wait: bool = True,
-    timeout: float | None = None,
-) -> ImportReport:
-    """Bring jobs this account ran elsewhere (console, other machines) into the store.
-
-    Each request of the history since *since* (default: 7 days ago) not yet in
-    the store becomes a row (``origin == "history"``) with its real charge,
-    times, inputs and state; completed ones get their video while the service
-    still serves it (7 days). Importing twice adds nothing.
-    """
-    from ._jobs.recovery.importer import import_history as bring
-
-    return bring(
-        _default_session(), since=since, until=until, model=model, wait=wait, timeout=timeout
-    )
-
-
-def get_job(key: int | str) -> Job:
-    """A past job by local id or request id, rebuilt from the store."""
-    return _default_session().get(key)
-
-
-def resume() -> list[Job]:
-    """Re-attach to jobs left unfinished (after a kernel restart): they poll and download again."""
-    return _default_session().resume()
-
-
-def reconcile() -> Reconciliation:
-    """Set the store straight against your request history; return what changed.
-
-    Every UNKNOWN, EXPIRED and LOST job is looked up again (a video found is
-    downloaded, a running job followed) and every finished job gets its real
-    charge as ``cost``. Print the result for one line per changed job.
-    """
-    return _default_session().reconcile()
-
-
-def adopt(job_id: int, request_id: str) -> Job:
-    """Give UNKNOWN job *job_id* (a lost submit) the request *request_id*, and follow it.
-
-    For a lost submit that several requests of your history match: the
-    request must have been sent with the job's model and inputs.
-    """
-    if isinstance(job_id, bool) or not isinstance(job_id, int):
-        raise InvalidParams(f"job_id must be a job's local id (a whole number), not {job_id!r}")
-    if not isinstance(request_id, str) or not request_id.strip():
-        raise InvalidParams(f"request_id must be a request id, not {request_id!r}")
-    return _default_session().adopt(job_id, request_id)
-
-
-def credits() -> dict[str, float | None]:
-    """The account's credits, as the service reports them."""
-    return _default_session().credits()
-
-
-def sweep(
-    prompts: str | Sequence[str] | None,
-    grid: dict[str, Any] | None = None,
-    *,
-    zip: bool = False,
-    concurrency: int | None = None,
-    model: str = "ltx-2-pro",
-    tag: str | None = None,
-    yes: bool = False,
-    dry_run: bool = False,
-    session: Session | None = None,
-    confirm_jobs: int | None = None,
-    confirm_cost: float | None = None,
-    reuse: bool = False,
-    extra: dict[str, Any] | None = None,
-) -> Sweep:
-    """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
-
-    Every combination is validated first (one bad value raises
-    :class:`InvalidParams` and nothing is sent). ``grid["model"]`` may list
-    several models: each other key applies where the model takes it, and the
-    combinations a model refuses are named before anything is sent. With *dry_run* the returned
-    Sweep only lists the plan (``plan()``, shown as a table) and nothing is
-    sent. Above *confirm_jobs* jobs or *confirm_cost* dollars of *estimated*
-    cost (defaults 8 jobs, $5) :class:`ConfirmationRequired` is raised unless
-    *yes* is true; it never prompts, so a script or a cell run unattended
-    cannot hang on it. *concurrency* (default 2) caps the jobs running at once.
-    With *reuse*, combinations already in the store (in flight or COMPLETED)
-    are not sent again: their jobs stand in, and the gate counts only the rest.
-    cannot hang on it. A sweep that would pass the budget (``configure(budget=...)``),
-    or whose estimate is above the account's credits (read before the first
-    submit), raises :class:`BudgetExceeded` with nothing sent. *concurrency*
-    (default 2) caps the jobs running at once.
-    """
-    return _sweep.sweep(
-        prompts,
-        grid,
-        zip=zip,
-        concurrency=_sweep.SWEEP_CONCURRENCY if concurrency is None else concurrency,
-        model=model,
-        tag=tag,
-        yes=yes,
-        dry_run=dry_run,
-        session=session or _default_session(),
-        confirm_jobs=confirm_jobs,
-        confirm_cost=confirm_cost,
-        reuse=reuse,
-        extra=extra,
-    )
-
-
-def compare(
-    frame: Any = None,
-    by: str | Sequence[str] = ("resolution", "duration"),
-    metrics: str | Sequence[str] = ("total_s", "queue_s", "run_s", "cost"),
-    plot: bool = False,
-    *,
-    store: Store | None = None,
-) -> Any:
-    """Summarise jobs by parameter: how many succeed, how long they take, what they cost.
-
-    *frame* is a ``history()`` frame (filter it first to compare a subset), a
-    Sweep, or None for the whole history. One row per combination of *by*
-    (any history column), with ``count``; ``completed`` and ``terminal`` (how
-    many ended COMPLETED, and ended at all); ``success_rate``; and
-    ``<metric>_median`` and ``<metric>_p90`` for each of *metrics*, over the
-    COMPLETED jobs only. ``cost`` is the service's charge where it reported
-    one, else the estimate. With *plot*, draws median bars with p90 whiskers
-    (the ``[plot]`` extra) and returns the matplotlib Axes.
-    """
-    from ._view.compare import compare as summarise
-
-    if frame is None and store is None:
-        store = _default_session().store
-    return summarise(frame, by, metrics, plot, store=store)
-
-
-def gallery(
-    jobs_or_frame: Any,
-    row: str | None = "resolution",
-    col: str | None = "duration",
-    *,
-    session: Session | None = None,
-    **options: Any,
-) -> Gallery:
-    """A grid of the jobs' videos, played in sync, each rated and noted into the store.
-
-    *jobs_or_frame*: a Sweep, a list of Jobs, a ``history()`` DataFrame or
-    local job ids. Rows group by the *row* parameter's values, columns by
-    *col*'s (any job field: ``prompt``, ``model``, ``tag``...); None for both
-    gives a flat grid. *options*: ``width`` (a CSS width, default ``"100%"``),
-    ``embed`` (``"auto"``: inline videos only where the front end cannot
-    serve local files; ``"always"``; ``"never"``) and ``embed_cap`` (bytes of
-    video inlined at most). ``rate(job_id, stars)`` and ``note(job_id, text)``
-    on the returned gallery do what its stars and note boxes do.
-    """
-    from .widgets import gallery as draw
-
-    return draw(jobs_or_frame, row, col, session=session, **options)
-
-
-_PRESENTERS.gallery = gallery
-
-
-def compare_clips(
-    a: Any,
-    b: Any,
-    *,
-    mode: str = "side",
-    session: Session | None = None,
-    **options: Any,
-) -> ABCompare:
-    """Two clips frame-locked, side by side or as a wipe, with their params' differences.
-
-    *a*, *b*: Jobs, local ids or request ids. *mode*: ``"side"`` or ``"wipe"``.
-    Space plays both, ``,`` and ``.`` step one frame; the gallery opens the same
-    view when two tiles are picked as A and B.
-    """
-    from .widgets import compare_clips as draw
-
-    return draw(a, b, mode=mode, session=session or _default_session(), **options)
-
-
-def export_report(
-    source: Any,
-    path: str | os.PathLike[str],
-    *,
-    session: Session | None = None,
-    **options: Any,
-) -> Any:
-    """Write a self-contained HTML page reviewing *source*'s jobs; return its path.
-
-    *source* is what :func:`gallery` takes. The page holds the grid of videos
-    with posters and a play-all control, and a table of every job's
-    parameters, timings, cost, rating and notes; it needs no Jupyter and no
-    network. *options*: ``title``; ``row`` and ``col`` as in :func:`gallery`;
-    ``embed`` (False: videos and posters are copied into ``<path
-    stem>_media/`` beside the page, to move together; True: inlined as data
-    URIs, one file) and ``embed_cap`` (bytes inlined at most; the rest are
-    copied, with a warning).
-    """
-    from ._view.report import export_report as write
-
-    return write(source, path, session=session, **options)
-
-
-def load_ipython_extension(ipython: Any) -> None:
-    """``%load_ext ltx_notebook``: register the ``%%ltx`` and ``%ltx`` magics."""
-    from ._magic.magics import LtxMagics
-
-    configurables = getattr(ipython, "configurables", None)
-    if configurables is not None:
-        # %reload_ext must not leave a stale instance that %config would still update.
-        configurables[:] = [c for c in configurables if type(c).__name__ != "LtxMagics"]
-    magics = LtxMagics(shell=ipython, session=_default_session())
-    # IPython 9's Magics registers itself for %config; older versions did not (storemagic).
-    if configurables is not None and magics not in configurables:
-        configurables.append(magics)
-    ipython.register_magics(magics)
+# Reprs, tracebacks and the API page say ltx_notebook.Job, not where Job is defined (as httpx
+# does). Each name is an attribute here, so pickle finds it by the name it then reports.
+for _name in [*__all__, "load_ipython_extension"]:
+    _public = globals()[_name]
+    if isinstance(_public, type | _types.FunctionType):
+        _public.__module__ = __name__
+del _name, _public

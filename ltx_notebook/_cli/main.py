@@ -154,6 +154,12 @@ def _add_emulator(subparsers: argparse._SubParsersAction[argparse.ArgumentParser
     p.add_argument(
         "--slow-factor", type=float, default=3.0, help="how much longer a slow run takes"
     )
+    p.add_argument(
+        "--metrics",
+        choices=("full", "inference"),
+        default="full",
+        help="what a job's metrics hold: full, or only inference_time (all that is certain)",
+    )
     p.set_defaults(func=_emulator)
 
 
@@ -189,6 +195,7 @@ def _emulator(args: argparse.Namespace) -> int:
             job_spread=args.job_spread,
             slow_share=args.slow_share,
             slow_factor=args.slow_factor,
+            metrics=args.metrics,
         )
     except ValueError as exc:
         print(f"ltx-notebook emulator: {exc}", file=sys.stderr)

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .._core.config import Settings, get_settings
-from .._core.errors import ApiError, LtxError, NotFound, SubmitUnknown
+from .._core.errors import ApiError, InvalidParams, LtxError, NotFound, SubmitUnknown
 from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
@@ -281,6 +281,11 @@ class Session:
         For a lost submit that several requests matched: the request must have
         been sent with the job's model and inputs. See docs/recovery.md.
         """
+        # Checked here, not at each way in: ltx.adopt() and %ltx adopt both end here.
+        if isinstance(job_id, bool) or not isinstance(job_id, int):
+            raise InvalidParams(f"job_id must be a job's local id (a whole number), not {job_id!r}")
+        if not isinstance(request_id, str) or not request_id.strip():
+            raise InvalidParams(f"request_id must be a request id, not {request_id!r}")
         return self.runtime.call(self._recovery.adopt(job_id, request_id, self.store))
 
     def reconcile(self) -> Reconciliation:

@@ -22,6 +22,7 @@ import itertools
 import mimetypes
 import os
 import re
+import subprocess
 import sys
 import threading
 from collections.abc import Callable
@@ -45,6 +46,10 @@ POSTER_QUALITY: Final = 82
 # many seconds, and a tenth of the clip): decoded alone it costs one picture,
 # against two for decoding forward to the moment.
 KEYFRAME_SLACK: Final = 1.0
+# A frame larger than 1080p's is drawn in a child process (see _draw_in_child): at
+# 1080p a forward decode with B-frames peaks near 25 MB, at 4k near 90 MB.
+IN_PROCESS_PIXELS: Final = 1920 * 1088
+CHILD_TIMEOUT_S: Final = 120.0
 
 
 @dataclass(frozen=True)
@@ -194,10 +199,64 @@ def poster(
     if info is None:
         info = probe(path)
     target, slack = _moment(info, at)
+    if info.width * info.height > IN_PROCESS_PIXELS and _draw_in_child(
+        path, out, target, info.fps, max_width, slack
+    ):
+        return out
     image, _pictures = _on_decoder_thread(_picture_at, path, target, info.fps, max_width, slack)
     _give_back()
     _save_jpeg(image, out)
     return out
+
+
+def _draw_in_child(
+    path: Path, out: Path, target: float, fps: float, max_width: int, slack: float
+) -> bool:
+    """Draw the poster in a short-lived child process; False if no child could be started.
+
+    Decoding forward to the moment holds the decoder's reference and reorder
+    pictures: with B-frames (libx264's usual settings) that is up to eight 4k
+    pictures, about 90 MB, whatever the thread settings, and FFmpeg allocates
+    them from the level's limits, not from what the clip needs. In a child
+    they are gone with it, and the kernel's memory never sees them. A plain
+    ``python -m``, not multiprocessing: spawn and forkserver import the
+    caller's ``__main__`` again, and a script's top level may submit a job.
+    """
+    if not sys.executable:
+        return False  # an embedded interpreter: nothing to start
+    package_root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(package_root), env.get("PYTHONPATH")]))
+    args = [str(path), str(out), repr(target), repr(fps), str(max_width), repr(slack)]
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", f"{__package__}.poster_child", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=CHILD_TIMEOUT_S,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False  # cannot start one here: decode in-process as before
+    if done.returncode == 0 and out.is_file():
+        return True
+    lines = done.stderr.strip().splitlines()
+    raise MediaError(lines[-1] if lines else f"cannot read a frame of {path.name}")
+
+
+def draw_poster_file(argv: list[str]) -> int:
+    """The child's side of :func:`_draw_in_child`: one poster, its error on stderr."""
+    path, out, target, fps, max_width, slack = argv
+    try:
+        image, _pictures = _picture_at(
+            Path(path), float(target), float(fps), int(max_width), float(slack)
+        )
+        _save_jpeg(image, Path(out))
+    except MediaError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    return 0
 
 
 def _moment(info: VideoInfo, at: float) -> tuple[float, float]:

@@ -176,7 +176,7 @@ def build_app(engine: Engine) -> Starlette:
         body: dict[str, Any] = {"status": state, "request_id": job.request_id}
         if state == FAILED:
             body["error"] = job.error
-        body["metrics"] = job.metrics(engine.clock(), engine.credits)
+        body["metrics"] = job.metrics(engine.clock(), engine.credits, shape=engine.config.metrics)
         return body
 
     def completed_body(request: Request, job: Job) -> dict[str, Any]:
@@ -198,7 +198,7 @@ def build_app(engine: Engine) -> Starlette:
                 "file_name": job.media_name,
                 "file_size": job.file_size,
             }
-        body["metrics"] = job.metrics(engine.clock(), engine.credits)
+        body["metrics"] = job.metrics(engine.clock(), engine.credits, shape=engine.config.metrics)
         return body
 
     async def authorized_json(request: Request) -> Any:

@@ -12,13 +12,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Final, Literal
 
-__all__ = ["HISTORY_ENVELOPES", "Clock", "EmulatorConfig", "HistoryEnvelope", "OutputShape"]
+__all__ = [
+    "HISTORY_ENVELOPES",
+    "METRICS_SHAPES",
+    "Clock",
+    "EmulatorConfig",
+    "HistoryEnvelope",
+    "MetricsShape",
+    "OutputShape",
+]
 
 # Seconds from any origin, never going back: time.monotonic, or a test's fake.
 Clock = Callable[[], float]
 OutputShape = Literal["string", "list", "object", "mixed"]
 HistoryEnvelope = Literal["data", "nested", "list"]
 HISTORY_ENVELOPES: Final = ("data", "nested", "list")
+MetricsShape = Literal["full", "inference"]
+METRICS_SHAPES: Final = ("full", "inference")
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,11 @@ class EmulatorConfig:
     job_spread: float = 0.0
     slow_share: float = 0.0
     slow_factor: float = 3.0
+    # What a job's metrics hold. "full": queue_time, inference_time, then total_time,
+    # cost and remaining_credits at the end (what the emulator always sent). "inference":
+    # only inference_time, the one field the service is known to send, so the client's
+    # timing is tried on what is certain.
+    metrics: MetricsShape = "full"
 
     def __post_init__(self) -> None:
         if self.speed <= 0:
@@ -84,6 +99,8 @@ class EmulatorConfig:
             raise ValueError("slow_share must be within [0, 1]")
         if self.slow_factor < 1.0:
             raise ValueError("slow_factor must be >= 1")
+        if self.metrics not in METRICS_SHAPES:
+            raise ValueError(f"metrics must be one of {', '.join(METRICS_SHAPES)}")
 
     @property
     def record_ttl(self) -> float:

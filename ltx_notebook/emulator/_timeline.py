@@ -131,19 +131,27 @@ class Job:
     def finished(self, now: float) -> bool:
         return self.status(now) in (COMPLETED, FAILED)
 
-    def metrics(self, now: float, remaining_credits: float) -> dict[str, Any]:
-        """What ``metrics`` holds at *now*: only what is known so far, in seconds of run time."""
+    def metrics(
+        self, now: float, remaining_credits: float, *, shape: str = "full"
+    ) -> dict[str, Any]:
+        """What ``metrics`` holds at *now*: only what is known so far, in seconds of run time.
+
+        *shape* ``"inference"`` keeps only ``inference_time`` (none while queued).
+        """
         state = self.status(now)
         if state == QUEUED:
-            return {"queue_time": round(now - self.submitted_at, 3)}
+            return {} if shape == "inference" else {"queue_time": round(now - self.submitted_at, 3)}
         end = now
         if state == COMPLETED:
             end = self.completed_at or now
         elif state == FAILED:
             end = self.failed_at or now
+        inference = round(end - self.started_at, 3)
+        if shape == "inference":
+            return {"inference_time": inference}
         metrics: dict[str, Any] = {
             "queue_time": round(self.queue_seconds, 3),
-            "inference_time": round(end - self.started_at, 3),
+            "inference_time": inference,
         }
         if state in (COMPLETED, FAILED):
             metrics["total_time"] = round(end - self.submitted_at, 3)

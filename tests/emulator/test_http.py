@@ -71,6 +71,34 @@ def test_states_over_http_with_a_driven_clock(start: StartEmulator, http: httpx.
     assert len(media.content) == video["file_size"]
 
 
+def test_metrics_inference_sends_only_what_is_certain(
+    start: StartEmulator, http: httpx.Client
+) -> None:
+    # The reference says only inference_time is certain: a client must cope with that alone.
+    clock = FakeClock()
+    emu = start(clock=clock, speed=1, metrics="inference")
+    body = submit(emu, http)
+    job = emu.engine.jobs[body["request_id"]]
+    assert http.get(body["status_url"]).json()["metrics"] == {}
+    clock.now = job.started_at + 5
+    assert set(http.get(body["status_url"]).json()["metrics"]) == {"inference_time"}
+    assert emu.engine.wait_renders(30)
+    clock.now = job.planned_end
+    result = http.get(body["response_url"]).json()
+    assert result["status"] == "COMPLETED"
+    assert set(result["metrics"]) == {"inference_time"}
+    assert result["metrics"]["inference_time"] == pytest.approx(
+        job.planned_end - job.started_at, abs=0.001
+    )
+
+
+def test_an_unknown_metrics_shape_is_refused() -> None:
+    from ltx_notebook.emulator import EmulatorConfig
+
+    with pytest.raises(ValueError, match="metrics must be one of full, inference"):
+        EmulatorConfig(metrics="some")  # type: ignore[arg-type]
+
+
 def test_states_over_http_in_real_time(emu: Emulator, http: httpx.Client) -> None:
     body = submit(emu, http)
     seen = []

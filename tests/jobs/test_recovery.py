@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -179,6 +180,27 @@ def test_several_matches_are_listed_and_adopt_takes_the_one_chosen(
     assert job.status is JobStatus.COMPLETED and job.video_path and job.video_path.is_file()
     assert quick.store.get(job_id).cost == pytest.approx(emulator.engine.jobs[second].cost)
     assert len(emulator.engine.jobs) == 4  # three behind the gateway, one other; none resent
+
+
+@pytest.mark.parametrize(
+    ("job_id", "request_id", "wrong"),
+    [
+        (True, "req-1", "job_id"),
+        ("3", "req-1", "job_id"),
+        (3.0, "req-1", "job_id"),
+        (3, "", "request_id"),
+        (3, "   ", "request_id"),
+        (3, None, "request_id"),
+    ],
+)
+def test_adopt_refuses_a_malformed_argument_in_one_line(
+    quick: Session, emulator: Emulator, job_id: Any, request_id: Any, wrong: str
+) -> None:
+    # The session checks them itself: ltx.adopt() and %ltx adopt are only ways in.
+    sent = emulator.engine.count()
+    with pytest.raises(InvalidParams, match=f"^{wrong} must be"):
+        quick.adopt(job_id, request_id)
+    assert emulator.engine.count() == sent
 
 
 def test_no_match_after_the_grace_period_says_not_billed(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-import ltx_notebook
+from ltx_notebook import _api
 from ltx_notebook._core import config
 from tests.docs.blocks import read_blocks
 
@@ -27,9 +27,9 @@ def fresh_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[N
     """The examples use the package's default session and settings: theirs alone, then gone."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(config, "_settings", None)
-    monkeypatch.setattr(ltx_notebook, "_default", None)
+    monkeypatch.setattr(_api, "_default", None)
     yield
-    session = ltx_notebook._default
+    session = _api._default
     if session is not None:
         session.runtime.stop()
 

@@ -39,7 +39,7 @@ def default_session(
     monkeypatch.setattr(_config, "_settings", None)
     ltx_notebook.configure(base_url=emulator.base_url, api_key=API_KEY, media_dir=tmp_path / "m")
     session = Session()
-    monkeypatch.setattr(ltx_notebook, "_default", session)
+    monkeypatch.setattr(ltx_notebook._api, "_default", session)
     yield session
     session.runtime.stop()
 

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.kernel
 CELL = """
 import ltx_notebook as ltx
 sw = ltx.sweep({prompts!r}, grid={{"duration": [6, 8, 10]}}, yes=True, concurrency=3, tag={tag!r})
-store = ltx._default_session().store
+store = ltx._api._default_session().store
 i = 0
 while not sw.done or i < 30:  # rating writes racing both kernels' job writes
     for job in list(sw):

@@ -12,6 +12,7 @@ import pytest
 from PIL import Image, ImageChops
 
 from ltx_notebook._core.errors import MediaError
+from ltx_notebook._storage import media as media_module
 from ltx_notebook._storage.media import (
     VideoInfo,
     _picture_at,
@@ -21,7 +22,7 @@ from ltx_notebook._storage.media import (
     probe,
 )
 from ltx_notebook._storage.parts import save_stream
-from tests.storage.media_videos import FPS, HEIGHT, SECONDS, WIDTH
+from tests.storage.media_videos import FPS, HEIGHT, SECONDS, WIDTH, count_opens
 
 
 async def chunked(data: bytes, size: int = 4096) -> AsyncIterator[bytes]:
@@ -116,6 +117,52 @@ def test_poster_of_a_non_video_is_a_media_error(tmp_path: Path) -> None:
     with pytest.raises(MediaError):
         poster(junk)
     assert not (tmp_path / "junk.jpg").exists()
+
+
+# -- a large frame's poster is drawn in a child process ------------------------
+#
+# Decoding forward through B-frames holds up to eight pictures (about 90 MB at
+# 4k): past 1080p the kernel hands the decode to a child, and that memory leaves
+# with it. Here the bar is lowered so the small test clips count as large.
+
+
+def test_a_large_frames_poster_is_drawn_in_a_child_the_same(
+    tmp_path: Path, mp4_silent: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    here = poster(mp4_silent, tmp_path / "here.jpg")
+    monkeypatch.setattr(media_module, "IN_PROCESS_PIXELS", 0)
+    info = probe(mp4_silent)
+    opened = count_opens(monkeypatch)
+    there = poster(mp4_silent, tmp_path / "there.jpg", info=info)
+    assert opened == []  # not decoded in this process
+    with Image.open(here) as a, Image.open(there) as b:
+        assert a.size == b.size
+        assert ImageChops.difference(a.convert("RGB"), b.convert("RGB")).getbbox() is None
+    assert leftovers(tmp_path) == ["here.jpg", "there.jpg"]
+
+
+def test_a_child_that_cannot_read_the_video_says_why_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    junk = tmp_path / "junk.mp4"
+    junk.write_bytes(b"\x00" * 1000)
+    monkeypatch.setattr(media_module, "IN_PROCESS_PIXELS", 0)
+    fake = VideoInfo(
+        seconds=2.0, width=64, height=64, fps=FPS, has_audio=False, file_bytes=1000, codec="h264"
+    )
+    with pytest.raises(MediaError, match=r"^cannot read a frame of junk\.mp4: [^\n]+$"):
+        poster(junk, tmp_path / "junk.jpg", info=fake)
+    assert not (tmp_path / "junk.jpg").exists()
+
+
+def test_with_no_interpreter_to_start_the_poster_is_drawn_here(
+    tmp_path: Path, mp4_silent: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(media_module, "IN_PROCESS_PIXELS", 0)
+    monkeypatch.setattr(media_module.sys, "executable", "")  # an embedded Python
+    out = poster(mp4_silent, tmp_path / "p.jpg")
+    with Image.open(out) as image:
+        assert image.size == (WIDTH, HEIGHT)
 
 
 # -- how many pictures a poster decodes ----------------------------------------

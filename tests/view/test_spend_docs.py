@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import ltx_notebook as ltx
+from ltx_notebook import _api
 from ltx_notebook._core import config as _config
 from ltx_notebook._core.params import validate
 from ltx_notebook.emulator import Emulator
@@ -35,12 +36,12 @@ def default_session(
     emulator: Emulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[None]:
     monkeypatch.setattr(_config, "_settings", None)
-    monkeypatch.setattr(ltx, "_default", None)
+    monkeypatch.setattr(_api, "_default", None)
     monkeypatch.chdir(tmp_path)
     ltx.configure(api_key=API_KEY, base_url=emulator.base_url, media_dir=tmp_path / "ltx_media")
     yield
-    if ltx._default is not None:
-        ltx._default.runtime.stop()
+    if _api._default is not None:
+        _api._default.runtime.stop()
 
 
 def blocks() -> list[str]:
@@ -64,5 +65,5 @@ def test_the_spend_page_examples_run_against_the_emulator(
     assert "holds $4.24 of credits" in text  # ...and the credits the big sweep
     assert emulator.engine.count("submit") == 2  # the job elsewhere and the first one here
     assert "imported 1 job (1 with video)" in text
-    store = ltx._default.store if ltx._default else None
+    store = _api._default.store if _api._default else None
     assert store is not None and store.count(origin="history") == 1
