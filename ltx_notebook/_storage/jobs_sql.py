@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 
 __all__ = [
+    "bind",
     "by_id",
     "delete",
     "insert",
@@ -61,6 +62,11 @@ def select(
     return stmt
 
 
+def bind(name: str) -> sa.BindParameter[Any]:
+    """A value given when the statement runs: the statement itself is built once."""
+    return sa.bindparam(name)
+
+
 def by_id(table: sa.Table, ids: Iterable[int]) -> sa.ColumnElement[bool]:
     # The ids inline (they are ints): no bound-variable limit, however many.
     wanted: sa.BindParameter[list[int]] = sa.bindparam(
@@ -77,7 +83,13 @@ def insert(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any]) -> i
 
 
 def update(conn: sa.Connection, table: sa.Table, id: int, values: Mapping[str, Any]) -> None:
-    conn.execute(sa.update(table).where(table.c.id == id).values(dict(values)))
+    # One statement per table: the columns set are those the parameters name.
+    stmt = table.info.get("update_by_id")
+    if stmt is None:
+        stmt = table.info["update_by_id"] = sa.update(table).where(
+            table.c.id == sa.bindparam("_row_id")
+        )
+    conn.execute(stmt, {**values, "_row_id": id})
 
 
 def delete(conn: sa.Connection, table: sa.Table, id: int) -> bool:

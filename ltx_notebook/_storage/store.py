@@ -160,6 +160,7 @@ class Store:
         from . import jobs_sql, migrate
 
         self._db.prepare(wait)
+        self.__dict__.pop("_by_id", None)  # statements of the table as it was
         with self._db.transaction(wait, write=False) as conn:
             if not migrate.needs_upgrade(conn):
                 # Up to date: no write lock needed, so a store another process is
@@ -234,10 +235,16 @@ class Store:
         return self._read(lambda conn: list(conn.execute(stmt).fetchall()))
 
     def _fetch(self, conn: sa.Connection, id: int, *, lock: bool = False) -> JobRecord | None:
-        from . import jobs_sql
+        # Built once per opening: every poll's write reads its row twice.
+        if not hasattr(self, "_by_id"):
+            from . import jobs_sql
 
-        table = self._table
-        row = conn.execute(jobs_sql.select(table, [table.c.id == id], lock=lock)).first()
+            table = self._table
+            by_id = [table.c.id == jobs_sql.bind("id")]
+            self._by_id = jobs_sql.select(table, by_id)
+            self._by_id_locked = jobs_sql.select(table, by_id, lock=True)
+        stmt = self._by_id_locked if lock else self._by_id
+        row = conn.execute(stmt, {"id": id}).first()
         return None if row is None else JobRecord.from_row(row._mapping)
 
     def _change(self, conn: sa.Connection, row: JobRecord, changes: dict[str, Any]) -> JobRecord:
