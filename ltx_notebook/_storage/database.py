@@ -68,8 +68,6 @@ QUICK_TIMEOUT_S: Final = 5.0
 CONNECT_TIMEOUT_S: Final = 5
 # Engines this process keeps (each holds a few pooled connections).
 KEPT_ENGINES: Final = 8
-# The advisory lock that serialises migrations on a PostgreSQL server.
-_MIGRATION_LOCK: Final = zlib.crc32(b"ltx_notebook.jobs.migrate")
 
 
 class UniqueViolation(sqlite3.IntegrityError):
@@ -140,13 +138,16 @@ class Database:
                     conn.invalidate()
                 raise
 
-    def lock(self, conn: sa.Connection) -> None:
-        """Serialise with every other process migrating this database (until commit).
+    def lock(self, conn: sa.Connection, name: str) -> None:
+        """Serialise with every other process taking lock *name* here, until commit.
 
-        SQLite's ``BEGIN IMMEDIATE`` already did; PostgreSQL takes an advisory lock.
+        For what no single row stands for (migrating; a team's budget, later):
+        SQLite's ``BEGIN IMMEDIATE`` already holds the whole file; PostgreSQL takes
+        a transaction-scoped advisory lock keyed by *name*.
         """
         if not self.sqlite:
-            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK)))
+            key = zlib.crc32(f"ltx_notebook:{name}".encode())
+            conn.execute(sa.select(sa.func.pg_advisory_xact_lock(key)))
 
     def prepare(self, wait: float) -> None:
         """What a SQLite file needs once, outside any transaction: its folder, and WAL."""

@@ -147,11 +147,19 @@ class Store:
         *,
         doing: str,
         wait: float = QUICK_TIMEOUT_S,
+        lock: str | None = None,
     ) -> T:
-        """Run *operation* in one write transaction, its lock taken up front, retried on locks."""
+        """Run *operation* in one write transaction, its lock taken up front, retried on locks.
+
+        Rows it reads with ``FOR UPDATE`` stay locked until it commits; *lock* also
+        serialises it with every other writer naming the same lock (an advisory lock
+        on PostgreSQL; SQLite's write lock already covers the whole file).
+        """
 
         def run(left: float) -> T:
             with self._db.transaction(left, write=True) as conn:
+                if lock is not None:
+                    self._db.lock(conn, lock)
                 return operation(conn)
 
         return self._retry(run, doing=doing, wait=wait)
@@ -168,7 +176,7 @@ class Store:
                 self._table = jobs_sql.reflect(conn)
                 return
         with self._db.transaction(wait, write=True) as conn:
-            self._db.lock(conn)
+            self._db.lock(conn, "migrate")
             if migrate.needs_upgrade(conn):  # asked again, under the lock
                 migrate.upgrade(conn)
             self._table = jobs_sql.reflect(conn)

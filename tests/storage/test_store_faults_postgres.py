@@ -120,3 +120,45 @@ def test_a_row_locked_by_another_session_waits_bounded_and_names_the_paid_job(
         other.commit()
     done = store.update(job.id, request_id="4462ebfc-5f91")  # free again: it lands
     assert (done.request_id, done.notes) == ("4462ebfc-5f91", "theirs")
+
+
+def test_a_named_lock_serialises_writers_across_sessions(postgres_url: str) -> None:
+    """What a team's budget check will stand on: writers naming one lock run one at a time."""
+    import threading
+
+    import sqlalchemy as sa
+
+    store = Store(postgres_url)
+    inside, release, second_ran = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def first(conn: sa.Connection) -> None:
+        inside.set()
+        assert release.wait(60)
+
+    def second(conn: sa.Connection) -> None:
+        second_ran.set()
+
+    def run(operation: object) -> None:
+        try:
+            store._write(operation, doing="testing", lock="budget", wait=60)  # type: ignore[arg-type]
+        except BaseException as exc:
+            errors.append(exc)
+
+    a = threading.Thread(target=run, args=(first,))
+    a.start()
+    assert inside.wait(60)
+    b = threading.Thread(target=run, args=(second,))
+    b.start()
+    waiting = "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+    deadline = time.monotonic() + 60
+    with store._db.engine().connect() as conn:
+        while conn.execute(sa.text(waiting)).scalar_one() == 0:  # the second is queued
+            assert time.monotonic() < deadline, "the second writer never waited"
+            conn.rollback()
+            time.sleep(0.01)
+    assert not second_ran.is_set()
+    release.set()
+    a.join(60)
+    b.join(60)
+    assert second_ran.is_set() and errors == []
