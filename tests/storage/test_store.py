@@ -449,3 +449,20 @@ def test_delete_removes_a_refused_submit(store: Store) -> None:
     assert store.delete(refused.id) is True
     assert store.delete(refused.id) is False
     assert [r.id for r in store.find()] == [keep.id]
+
+
+def test_history_frame_is_typed_alike_on_every_backend(store: Store, clock: Any) -> None:
+    from ltx_notebook._storage.tables import history_frame
+
+    job = new(store, duration=8, generate_audio=False)
+    clock.advance(30)
+    store.update(job.id, request_id="r", status="COMPLETED", cost=0.48, video_width=1920)
+    new(store)
+    frame = history_frame(store)
+    assert list(frame.index) == [2, 1]
+    row = frame.loc[1]
+    assert row["status"] == "COMPLETED" and row["duration"] == 8 and row["cost"] == 0.48
+    assert bool(row["generate_audio"]) is False and row["video_width"] == 1920
+    assert str(frame["submitted_at"].dtype).endswith(", UTC]")
+    assert str(frame["video_width"].dtype) == "Int64" and str(frame["cost"].dtype) == "Float64"
+    assert str(frame["generate_audio"].dtype) == "boolean"
