@@ -260,6 +260,17 @@ def forget_connections() -> None:
 atexit.register(forget_connections)
 
 
+def _after_fork_in_child() -> None:
+    # Another thread may have held the lock when the process forked: the child's copy
+    # would stay locked forever.
+    global _engines_lock
+    _engines_lock = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # not on Windows
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
 def _make_engine(url: URL) -> Engine:
     if url.get_backend_name() == "sqlite":
         engine = sa.create_engine(
