@@ -7,8 +7,6 @@ evenly, so polls come at the schedule's steady pace):
 * **CPU**: this process runs the session (as a kernel would) and reads its
   own CPU time (``getrusage``) over the wall time of the window, per thread
   too (``/proc/self/task``), and counts the status polls sent meanwhile;
-  then the same on httpx's own transport (``--only cpu-httpx``), the
-  reference for the client's (``_service/wire``);
 * **polls alone** (``--only polls``): the same jobs submitted once, their
   ages spread so that none ends within the window; no submit, result,
   download, probe or poster is in it, only the polls and the idle runtime.
@@ -27,7 +25,6 @@ evenly, so polls come at the schedule's steady pace):
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import queue
 import resource
@@ -36,12 +33,10 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from ltx_notebook._jobs.session import Session
-from ltx_notebook._service import transport as transport_module
 from ltx_notebook._service.client import Client
 
 from . import inflight
@@ -63,18 +58,12 @@ def cpu(
     window: float,
     *,
     polls_only: bool = False,
-    httpx_transport: bool = False,
 ) -> dict[str, Any]:
     """The session in this process; CPU over *window* s once the stream is steady.
 
     *polls_only*: each job submitted once, their starts spread over what is
     left of the shortest job's life after the window, so none ends inside it.
-    *httpx_transport*: the reference, the client on httpx's own transport (as
-    when a proxy is set) instead of its own (``_service/wire``).
     """
-    if httpx_transport:
-        with _on_httpx_transport():
-            return cpu(jobs, speed, shape, window, polls_only=polls_only)
     folder = Path(tempfile.mkdtemp(prefix="bench-kernel-"))
     life = shape.seconds / speed
     if polls_only:
@@ -120,16 +109,6 @@ def cpu(
         "jobs_started": new_jobs,
         "by_thread": {k: v / wall for k, v in sorted(by_thread.items(), key=lambda kv: -kv[1])},
     }
-
-
-@contextlib.contextmanager
-def _on_httpx_transport() -> Iterator[None]:
-    real = transport_module.fits_environment
-    transport_module.fits_environment = lambda: False  # type: ignore[assignment]
-    try:
-        yield
-    finally:
-        transport_module.fits_environment = real  # type: ignore[assignment]
 
 
 # -- the round trip of a trivial cell in a real kernel ---------------------------------
@@ -244,26 +223,22 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--speed", type=float, default=1.0)
     parser.add_argument("--seconds", type=float, default=70.0, help="typical job time")
     parser.add_argument("--window", type=float, default=40.0, help="seconds measured")
-    parser.add_argument("--only", choices=("cpu", "cpu-httpx", "polls", "round-trip"))
+    parser.add_argument("--only", choices=("cpu", "polls", "round-trip"))
     parser.add_argument("--repeat", type=int, default=3, help="runs of each CPU measurement")
     args = parser.parse_args(argv)
     shape = Shape(args.seconds, 0.2)
     results: dict[str, Any] = {"shape": shape}
-    # key: (polls only, on httpx's own transport). The CPU runs, ours and the
-    # reference, take turns, so both meet the shared machine's moods alike.
-    runs = {"cpu": (False, False), "cpu-httpx": (False, True), "polls": (True, False)}
+    # each part: whether it is the polls alone (no job ending in the window)
+    runs = {"cpu": False, "polls": True}
     chosen = [k for k in runs if args.only in (None, k)]
     turns = [k for _ in range(args.repeat) for k in chosen if k != "polls"]
     turns += ["polls"] if "polls" in chosen else []
     measured: dict[str, list[dict[str, Any]]] = {}
     for key in turns:
-        alone, reference = runs[key]
-        c = cpu(
-            args.jobs, args.speed, shape, args.window, polls_only=alone, httpx_transport=reference
-        )
+        alone = runs[key]
+        c = cpu(args.jobs, args.speed, shape, args.window, polls_only=alone)
         measured.setdefault(key, []).append(c)
         what = "polls alone, no job ending" if alone else "jobs ending and replaced"
-        what += ", httpx's own transport" if reference else ""
         print(
             f"{args.jobs} jobs in flight ({shape.seconds:g} s ±20 %, speed {args.speed:g}; "
             f"{what}): "

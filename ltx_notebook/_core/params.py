@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -33,6 +33,7 @@ __all__ = [
     "image_type",
     "read_image",
     "validate",
+    "with_defaults",
 ]
 
 # The LTX-2 labels, in size order (views sort resolutions by this, others after).
@@ -248,6 +249,23 @@ def validate(
             continue
         settings.append((p.name, check_value(p, value)))
     return Params(model, prompt.strip(), tuple(settings), _check_extra(spec, extra))
+
+
+def with_defaults(
+    models: Iterable[str], values: Mapping[str, Any], defaults: Mapping[str, Any]
+) -> dict[str, Any]:
+    """*values*, then each default that is set and that one of *models* takes.
+
+    One model, or several (a sweep across models, where each value then applies
+    to the models that take it): a default never lands on a model that would
+    refuse it, and never replaces a value given.
+    """
+    specs = [CATALOG[m] for m in models if m in CATALOG]
+    out = dict(values)
+    for name, value in defaults.items():
+        if value is not None and name not in out and any(name in s.names for s in specs):
+            out[name] = value
+    return out
 
 
 def check_value(p: Param, value: Any) -> Any:

@@ -22,12 +22,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+from .._core.backoff import Backoff
 from .._core.errors import ApiError, LtxError, MediaError
 from .._service.client import Client
 from .._storage import media, parts
 from .._storage.records import JobRecord
 from .job import Driver, Job
-from .poll.schedule import Backoff
 
 __all__ = ["download", "fetch_video", "video_fields"]
 

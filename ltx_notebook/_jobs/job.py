@@ -22,13 +22,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from .._core.backoff import Backoff
 from .._core.errors import JobFailed, WaitTimeout
 from .._core.params import Params, check_timeout
 from .._core.status import JobStatus
 from .._storage.records import JobRecord
 from .._storage.store import Store
 from .observe import Completion, Listeners
-from .poll.schedule import Backoff, PollSchedule
+from .poll.schedule import PollSchedule
 from .presenters import PRESENTERS
 
 if TYPE_CHECKING:

@@ -39,7 +39,7 @@ from .download import download
 from .job import Job
 from .money.budget import record_within_budget
 from .poll.runtime import Runtime
-from .poll.schedule import Backoff, PollSchedule, ScheduleCache
+from .poll.schedule import DRIVER_BACKOFF, PollSchedule, ScheduleCache
 from .recovery.lookup import Recovery
 from .recovery.reconcile import Reconciliation, reconcile
 from .rules import (
@@ -82,7 +82,7 @@ class Session:
         self._homes: dict[Job, Store] = {}  # the store each tracked job's row lives in
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
-        self.backoff = Backoff()
+        self.backoff = DRIVER_BACKOFF
         self.schedules = ScheduleCache()  # planning is costly; history moves slowly
         self.record_ttl = RESULT_TTL
         self.submit_grace = SUBMIT_GRACE
@@ -392,6 +392,8 @@ class Session:
         client = self.client()
         assert job.schedule is not None
         trouble = 0  # failed polls in a row: each waits longer than the last
+        # When a poll last found the job running: its end lies after it (see Store.durations).
+        seen_running: float | None = None
         while True:
             if trouble:
                 await self.rest(job, self.backoff.delay(trouble))
@@ -401,6 +403,7 @@ class Session:
                 await self._paused(job)
                 continue
             trouble += 1
+            asked_at = job.elapsed
             try:
                 reply = await client.status(request_id_of(job.record))
             except NotFound as exc:
@@ -424,6 +427,8 @@ class Session:
                 )
                 continue
             trouble = 0
+            if not status.is_terminal:
+                seen_running = asked_at
             fields: dict[str, Any] = {"status": status, "metrics": reply.metrics or None}
             if is_note(job.record.error):
                 fields["error"] = None
@@ -433,6 +438,8 @@ class Session:
                     continue  # the result route does not say COMPLETED yet: poll on
                 # COMPLETED is written together with the result, so a crash in between
                 # leaves a job that resume() simply polls again.
+                if seen_running is not None:
+                    result["seen_running_s"] = round(seen_running, 3)
                 await self.update(job, **result)
                 return
             if status is JobStatus.FAILED:

@@ -1,19 +1,24 @@
 """The ``%ltx`` line commands: one registry, filled by the rooms that own them.
 
 Each command is a plain function registered with :func:`command`; the magic
-class only parses the line and dispatches. A new command is a new function in
-the module of its kind (jobs, account, money, models...), never an edit of the
-magic class, and ``%ltx?`` lists it from its registration.
+class only splits off the command's name and dispatches. A new command is a new
+function in the module of its kind (jobs, account, money, models...), never an
+edit of the magic class, and ``%ltx?`` lists it from its registration.
+
+Every command's words are read one way, as ``%%ltx``'s line is: IPython's
+``magic_arguments`` (its ``@argument`` decorators under ``@command``, an
+argparse parser that raises ``UsageError`` rather than exiting the kernel). Bad
+words are one line, argparse's reason and the command's usage.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from IPython.core.error import UsageError
+from IPython.core.magic_arguments import MagicArgumentParser
 
 from .._core.errors import LtxError
 from .._jobs.job import Job
@@ -41,7 +46,7 @@ class Host(Protocol):
 
     def traits_in_force(self) -> dict[str, Any]: ...
 
-    def run_emulator(self, action: str, options: tuple[str, ...]) -> None: ...
+    def run_emulator(self, action: str, knobs: list[tuple[str, Any]]) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,7 @@ class Command:
     # Lines for %ltx?, already wrapped: the first one beside the usage, the rest under it.
     help: tuple[str, ...]
     run: Callable[..., Any]
+    parser: MagicArgumentParser
 
 
 COMMANDS: dict[str, Command] = {}
@@ -59,11 +65,20 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def command(usage: str, *help: str) -> Callable[[F], F]:
-    """Register ``func(host, *args)`` as ``%ltx NAME``, NAME being the usage's second word."""
+    """Register ``func(host, **words)`` as ``%ltx NAME``, NAME being the usage's second word.
+
+    The words are those *func*'s ``@argument`` decorators (IPython's) declare,
+    each passed by its argparse ``dest``.
+    """
 
     def register(func: F) -> F:
         name = usage.split()[1]
-        COMMANDS[name] = Command(name, usage, help, func)
+        parser = MagicArgumentParser(prog=f"%ltx {name}", usage=usage)
+        group = None
+        # The decorators were collected bottom up; the parser takes them as written.
+        for deco in reversed(getattr(func, "decorators", [])):
+            group = deco.add_to_parser(parser, group) or group
+        COMMANDS[name] = Command(name, usage, help, func, parser)
         return func
 
     return register
@@ -87,11 +102,10 @@ def line_doc() -> str:
 def dispatch(host: Host, name: str, args: list[str]) -> Any:
     cmd = COMMANDS[name]
     try:
-        # Checked up front, so a TypeError raised inside a command is never misread.
-        inspect.signature(cmd.run).bind(host, *args)
-    except TypeError:
-        raise UsageError(f"usage: {cmd.usage}") from None
+        words = cmd.parser.parse_args(args)
+    except UsageError as exc:
+        raise UsageError(f"{exc}; usage: {cmd.usage}") from None
     try:
-        return cmd.run(host, *args)
+        return cmd.run(host, **vars(words))
     except LtxError as exc:
         raise UsageError(f"{type(exc).__name__}: {exc}") from None

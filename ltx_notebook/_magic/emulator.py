@@ -6,7 +6,9 @@ ones back when stopped, so a notebook can be tried with no key and no network.
 
 from __future__ import annotations
 
+import argparse
 import math
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
 from IPython.core.error import UsageError
@@ -16,7 +18,7 @@ from .._core.config import configure, get_settings
 if TYPE_CHECKING:
     from ..emulator import EmulatorConfig
 
-__all__ = ["EMULATOR_USAGE", "InKernelEmulator", "emulator_config"]
+__all__ = ["EMULATOR_USAGE", "InKernelEmulator", "emulator_config", "knob"]
 
 EMULATOR_USAGE: Final = (
     "%ltx emulator start [speed=N] [render_scale=F] [preset=NAME] [seed=N] [credits=N] "
@@ -49,35 +51,44 @@ X264_PRESETS: Final = (
 )
 
 
-def emulator_config(options: tuple[str, ...]) -> EmulatorConfig:
-    """The config ``%ltx emulator start key=value ...`` asks for; a one-line UsageError if bad.
+def knob(word: str) -> tuple[str, Any]:
+    """One ``NAME=VALUE`` word of ``%ltx emulator start``, read and checked: argparse's ``type``.
 
-    Checked in full before anything starts, so a bad value never leaves a
-    half-started emulator or changed settings behind.
+    Checked in full by the parser, before anything starts, so a bad value never
+    leaves a half-started emulator or changed settings behind. A bad word is an
+    ``ArgumentError`` of no argument, so its message reaches the user as written.
     """
+    name, _, value = word.partition("=")
+    name = name.replace("-", "_")
+    kind = EMULATOR_OPTIONS.get(name)
+    if kind is None or not value:
+        names = ", ".join(EMULATOR_OPTIONS)
+        raise argparse.ArgumentError(
+            None, f"emulator start takes NAME=VALUE, NAME one of {names} (got {word!r})"
+        )
+    try:
+        knob_value = kind(value)
+    except ValueError:
+        raise argparse.ArgumentError(
+            None, f"emulator {name} must be a {kind.__name__} (got {value!r})"
+        ) from None
+    if name in FINITE_RANGES:
+        what, ok = FINITE_RANGES[name]
+        if not ok(knob_value):
+            raise argparse.ArgumentError(None, f"emulator {name} must be {what} (got {value!r})")
+    if name == "preset" and value not in X264_PRESETS:
+        raise argparse.ArgumentError(
+            None, f"emulator preset must be one of {', '.join(X264_PRESETS)} (got {value!r})"
+        )
+    return name, knob_value
+
+
+def emulator_config(knobs: Iterable[tuple[str, Any]]) -> EmulatorConfig:
+    """The config the checked *knobs* of ``%ltx emulator start`` ask for (speed 1 unless set)."""
     from ..emulator import EmulatorConfig
 
-    knobs: dict[str, Any] = {"speed": 1.0}
-    for option in options:
-        name, _, value = option.partition("=")
-        name = name.lstrip("-").replace("-", "_")
-        kind = EMULATOR_OPTIONS.get(name)
-        if kind is None or not value:
-            raise UsageError(f"usage: {EMULATOR_USAGE}")
-        try:
-            knobs[name] = kind(value)
-        except ValueError:
-            raise UsageError(f"emulator {name} must be a {kind.__name__} (got {value!r})") from None
-        if name in FINITE_RANGES:
-            what, ok = FINITE_RANGES[name]
-            if not ok(knobs[name]):
-                raise UsageError(f"emulator {name} must be {what} (got {value!r})")
-        if name == "preset" and value not in X264_PRESETS:
-            raise UsageError(
-                f"emulator preset must be one of {', '.join(X264_PRESETS)} (got {value!r})"
-            )
     try:
-        return EmulatorConfig(**knobs)
+        return EmulatorConfig(**{"speed": 1.0, **dict(knobs)})
     except ValueError as exc:
         raise UsageError(f"emulator: {exc}") from None
 
@@ -89,13 +100,13 @@ class InKernelEmulator:
         self._emulator: Any = None
         self._settings_before: dict[str, Any] | None = None
 
-    def start(self, options: tuple[str, ...]) -> None:
+    def start(self, knobs: Iterable[tuple[str, Any]]) -> None:
         from ..emulator import Emulator
 
         if self._emulator is not None:
             print(f"the emulator already runs at {self._emulator.base_url}")
             return
-        config = emulator_config(options)
+        config = emulator_config(knobs)
         settings = get_settings()
         self._settings_before = {
             "base_url": settings.base_url,

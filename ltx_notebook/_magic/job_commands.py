@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument
 
 from .._core.errors import InvalidParams, LtxError
 from .._core.params import Params, validate
@@ -25,7 +26,8 @@ SHOW_USAGE = "%ltx show ID [--again]"
     "the state of one job (local id or request id), or of the",
     "unfinished ones",
 )
-def status(host: Host, key: str | None = None) -> None:
+@argument("key", nargs="?", metavar="ID")
+def status(host: Host, key: str | None) -> None:
     if key is not None:
         job = host.job(key)
         line = job_line(job)
@@ -57,15 +59,14 @@ def history(host: Host) -> Any:
     "file is gone and the service still keeps it); --again",
     "sends that job's exact request as a new job",
 )
-def show(host: Host, *words: str) -> None:
-    keys = [w for w in words if w != "--again"]
-    if len(keys) != 1:
-        raise UsageError(f"usage: {SHOW_USAGE}")
-    job = host.job(keys[0])
-    if "--again" in words:
-        again = host.session.submit(_same_request(job), tag=job.record.tag)
-        print(f"sent again as job {again.id} (request {again.request_id}): job {job.id}'s request")
-        host.present(again, wait=None, timeout=None, embed=None)
+@argument("key", metavar="ID")
+@argument("--again", action="store_true")
+def show(host: Host, key: str, again: bool) -> None:
+    job = host.job(key)
+    if again:
+        sent = host.session.submit(_same_request(job), tag=job.record.tag)
+        print(f"sent again as job {sent.id} (request {sent.request_id}): job {job.id}'s request")
+        host.present(sent, wait=None, timeout=None, embed=None)
         return
     show_again(host, job)
 

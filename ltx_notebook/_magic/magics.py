@@ -19,9 +19,8 @@ from IPython.core.magic import Magics, cell_magic, line_magic, magics_class, no_
 from IPython.core.magic_arguments import argument, magic_arguments
 from IPython.display import display
 
-from .._core.catalog import CATALOG
 from .._core.errors import InvalidParams, LtxError
-from .._core.params import Params, check_timeout
+from .._core.params import Params, check_timeout, with_defaults
 from .._core.params import validate as validate_params
 from .._jobs.job import Job
 from .._jobs.money.costs import learn_or_list
@@ -47,7 +46,7 @@ from .commands import COMMANDS, dispatch, line_doc
 from .emulator import EMULATOR_USAGE, InKernelEmulator
 from .job_commands import show_again
 from .live import follow, follow_sweep
-from .model_options import catalog_options, extra_params, given_values, values_for
+from .model_options import catalog_options, extra_params, given_values, taken_values
 from .traits import EMBED_MODES, LtxTraits
 
 __all__ = ["LtxMagics"]
@@ -255,17 +254,10 @@ class LtxMagics(Magics, LtxTraits):
         given = given_values(args)
         if len(set(models)) > 1:
             # Across models each option applies where taken; the plan checks each is taken.
-            specs = [CATALOG[m] for m in models if m in CATALOG]
-            fixed = dict(given)
-            if args.image is not None:
-                fixed["image"] = args.image
-            fixed.update(
-                (k, v)
-                for k, v in self._defaults().items()
-                if v is not None and k not in fixed and any(k in s.names for s in specs)
-            )
+            fixed = {**given, **({"image": args.image} if args.image is not None else {})}
         else:
-            fixed = values_for(models[0], given, args.image, self._defaults())
+            fixed = taken_values(models[0], given, args.image)
+        fixed = with_defaults(models, fixed, self._defaults())
         try:
             grid = {**fixed, **swept}
             result = sweep(
@@ -303,13 +295,10 @@ class LtxMagics(Magics, LtxTraits):
                 print(f"not sent, invalid for {bad.model}: {bad}")
             return
         frontend = _frontend.detect()
-        wait = args.wait
-        if wait is None:
-            wait = self.wait == "always" or (self.wait == "auto" and not frontend.interactive)
         follow_sweep(
             result,
             frontend=frontend,
-            wait=wait,
+            wait=frontend.waits(self.wait, args.wait),
             timeout=args.timeout if args.timeout is not None else self.timeout,
             final_html=sweep_html,
             shell=self.shell,
@@ -322,7 +311,9 @@ class LtxMagics(Magics, LtxTraits):
         if args.vars:
             prompt = fill_vars(prompt, self._user_ns)
         model = args.model or self.model
-        values = values_for(model, given_values(args), args.image, self._defaults())
+        values = with_defaults(
+            [model], taken_values(model, given_values(args), args.image), self._defaults()
+        )
         try:
             return validate_params(model, extra=extra_params(args.param), prompt=prompt, **values)
         except InvalidParams as exc:
@@ -371,12 +362,10 @@ class LtxMagics(Magics, LtxTraits):
         self, job: Job, *, wait: bool | None, timeout: float | None, embed: str | None
     ) -> None:
         frontend = _frontend.detect()
-        if wait is None:
-            wait = self.wait == "always" or (self.wait == "auto" and not frontend.interactive)
         follow(
             job,
             frontend=frontend,
-            wait=wait,
+            wait=frontend.waits(self.wait, wait),
             timeout=timeout if timeout is not None else self.timeout,
             final_html=self._final_html(embed),
             shell=self.shell,
@@ -416,10 +405,10 @@ class LtxMagics(Magics, LtxTraits):
     def traits_in_force(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in sorted(self.trait_names(config=True))}
 
-    def run_emulator(self, action: str, options: tuple[str, ...]) -> None:
+    def run_emulator(self, action: str, knobs: list[tuple[str, Any]]) -> None:
         if action == "start":
-            self._emulator.start(options)
-        elif action == "stop" and not options:
+            self._emulator.start(knobs)
+        elif action == "stop" and not knobs:
             self._emulator.stop()
         else:
             raise UsageError(f"usage: {EMULATOR_USAGE}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument
 
 from .._core.catalog import CATALOG, Model
 from .commands import Host, command
@@ -16,7 +17,8 @@ __all__: list[str] = []
     "every model: kind, typical time, price;",
     "with SLUG: that model's parameters (its %%ltx options)",
 )
-def models(host: Host, slug: str | None = None) -> None:
+@argument("slug", nargs="?", metavar="SLUG")
+def models(host: Host, slug: str | None) -> None:
     if slug is None:
         print(_table())
         return

@@ -26,7 +26,7 @@ __all__ = [
     "extra_params",
     "given_values",
     "options_taken",
-    "values_for",
+    "taken_values",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -81,43 +81,28 @@ def given_values(args: argparse.Namespace) -> dict[str, Any]:
     return out
 
 
-def values_for(
-    model_slug: str,
-    given: Mapping[str, Any],
-    image: str | None,
-    defaults: Mapping[str, Any],
-    *,
-    strict: bool = True,
-) -> dict[str, Any]:
-    """The values to validate for *model_slug*: the line's, then ``%config`` defaults.
+def taken_values(model_slug: str, given: Mapping[str, Any], image: str | None) -> dict[str, Any]:
+    """The line's values for *model_slug*, the image under the model's own image param.
 
-    With *strict*, an option the model does not take is a UsageError naming the
-    ones it does; otherwise (a cross-model sweep) it is left out for this model.
-    ``%config`` defaults apply only where the model takes them.
+    An option the model does not take is a UsageError naming the ones it does
+    (the ``%config`` defaults are :func:`~.._core.params.with_defaults`'s).
     """
     model = CATALOG.get(model_slug)
     if model is None:
         # validate() words the unknown-model error; nothing model-specific to add here.
         return dict(given)
-    values: dict[str, Any] = {}
-    for name, value in given.items():
-        if name in model.names:
-            values[name] = value
-        elif strict:
+    for name in given:
+        if name not in model.names:
             shown = _GENERAL.get(name) or all_params()[name].option
             raise UsageError(
                 f"{model.slug} does not take {shown}; it takes: {options_taken(model)} "
                 f"(see %ltx models {model.slug})"
             )
+    values = dict(given)
     if image is not None:
         if model.image_param is None:
-            if strict:
-                raise UsageError(f"{model.slug} takes no image; it takes: {options_taken(model)}")
-        else:
-            values[model.image_param] = image
-    for name, value in defaults.items():
-        if value is not None and name in model.names and name not in values:
-            values[name] = value
+            raise UsageError(f"{model.slug} takes no image; it takes: {options_taken(model)}")
+        values[model.image_param] = image
     return values
 
 

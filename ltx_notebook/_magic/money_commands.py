@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import argparse
-from typing import Any, NoReturn
-
-from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument
 
 from .._jobs.recovery.importer import import_history
 from .commands import Host, command
@@ -16,30 +13,18 @@ SPEND_USAGE = "%ltx spend [--since WHEN] [--by day,model,sweep]"
 IMPORT_USAGE = "%ltx import [--since WHEN] [--model SLUG]"
 
 
-class _Parser(argparse.ArgumentParser):
-    # argparse would print and exit the kernel's process; a magic says one line instead.
-    def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message}; usage: {self.usage}")
-
-
-def _options(usage: str, options: tuple[str, ...], *names: str) -> dict[str, Any]:
-    parser = _Parser(prog=usage.split(" [")[0], usage=usage, add_help=False)
-    for name in names:
-        parser.add_argument(f"--{name}")
-    return vars(parser.parse_args(list(options)))
-
-
 @command(
     SPEND_USAGE,
     "charged and estimated spend, by day, model and sweep;",
     "WHEN: a date, session, day, month, 24h, 7d (default: every job)",
 )
-def spend_command(host: Host, *options: str) -> None:
+@argument("--since", metavar="WHEN")
+@argument("--by", metavar="day,model,sweep")
+def spend_command(host: Host, since: str | None, by: str | None) -> None:
     from .._view.spend import DEFAULT_BY, spend  # pandas: loaded when first asked for
 
-    given = _options(SPEND_USAGE, options, "since", "by")
-    by = [k.strip() for k in given["by"].split(",") if k.strip()] if given["by"] else DEFAULT_BY
-    print(spend(host.session.store, since=given["since"], by=by, settings=host.session.settings))
+    keys = [k.strip() for k in by.split(",") if k.strip()] if by else DEFAULT_BY
+    print(spend(host.session.store, since=since, by=keys, settings=host.session.settings))
 
 
 @command(
@@ -47,9 +32,7 @@ def spend_command(host: Host, *options: str) -> None:
     "bring the account's jobs run elsewhere (console, other",
     "machines) into the store, videos too while kept (7 days)",
 )
-def import_command(host: Host, *options: str) -> None:
-    given = _options(IMPORT_USAGE, options, "since", "model")
-    report = import_history(
-        host.session, since=given["since"], model=given["model"], timeout=host.timeout
-    )
-    print(report)
+@argument("--since", metavar="WHEN")
+@argument("--model", metavar="SLUG")
+def import_command(host: Host, since: str | None, model: str | None) -> None:
+    print(import_history(host.session, since=since, model=model, timeout=host.timeout))

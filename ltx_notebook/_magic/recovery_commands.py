@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from IPython.core.error import UsageError
+from IPython.core.magic_arguments import argument
 
 from .commands import Host, command
 
@@ -24,6 +25,8 @@ def reconcile(host: Host) -> None:
     "a lost submit (UNKNOWN job ROW) that several requests of",
     "your history match: take REQUEST_ID as its job and follow it",
 )
+@argument("row", metavar="ROW")
+@argument("request_id", metavar="REQUEST_ID")
 def adopt(host: Host, row: str, request_id: str) -> None:
     try:
         job_id = int(row)

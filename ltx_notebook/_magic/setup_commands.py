@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from IPython.core.magic_arguments import argument
+
 from .._view import frontend as _frontend
 from .commands import Host, command
-from .emulator import EMULATOR_USAGE
+from .emulator import EMULATOR_USAGE, knob
 
 __all__: list[str] = []
 
@@ -32,5 +36,7 @@ def config(host: Host) -> None:
     "start: run a local emulator and point this session at it;",
     "stop: stop it and restore the previous settings",
 )
-def emulator(host: Host, action: str, *options: str) -> None:
-    host.run_emulator(action, options)
+@argument("action", choices=("start", "stop"))
+@argument("knobs", nargs="*", type=knob, metavar="NAME=VALUE")
+def emulator(host: Host, action: str, knobs: list[tuple[str, Any]]) -> None:
+    host.run_emulator(action, knobs)

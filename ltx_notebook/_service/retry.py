@@ -42,6 +42,8 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
+from .._core.backoff import FULL_JITTER, Backoff
+
 __all__ = [
     "Kind",
     "NothingSent",
@@ -202,8 +204,7 @@ class RetryPolicy:
 
     def backoff(self, attempt: int) -> float:
         """Jittered wait after failed attempt number *attempt* (1 for the first)."""
-        ceiling: float = min(self.cap, self.base * 2 ** max(0, attempt - 1))
-        return self.random() * ceiling
+        return Backoff(self.base, self.cap, jitter=FULL_JITTER, random=self.random).delay(attempt)
 
     def delay(
         self, attempt: int, headers: Mapping[str, str] | httpx.Headers | None = None

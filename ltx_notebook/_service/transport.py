@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import importlib.util
 import logging
-import sys
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
@@ -35,24 +33,22 @@ from .retry import (
     retryable_exception,
     retryable_status,
 )
-from .wire import Wire, fits_environment
 
 __all__ = ["KEEP_ALIVE", "NO_KEY", "Transport", "origin"]
 
 log = logging.getLogger("ltx_notebook.client")
-
-# httpcore asks ``import sniffio`` which async library runs, several times per request.
-# Without sniffio installed (it is optional) each ask is a failed import, which Python
-# never caches: a walk of every sys.path entry, most of a status poll's CPU. Recording
-# the absence makes the same ImportError instant; an installed sniffio is left alone.
-if "sniffio" not in sys.modules and importlib.util.find_spec("sniffio") is None:
-    sys.modules["sniffio"] = None  # type: ignore[assignment]  # None: "not importable"
 
 # Idle connections kept open for the next requests. httpcore looks at every idle
 # connection (a poll of its socket) twice per request, so each one kept costs every
 # request after it: twenty made a status poll nearly twice as dear as four. A burst
 # opens what it needs, and what is idle after it is closed down to this.
 KEEP_ALIVE: Final = 4
+# At most 100 open at once (httpx's default, said here so it is a choice): far above
+# what 100 jobs' polls and downloads hold at once; a request past it waits for a free
+# one, and one that waits too long (PoolTimeout) was surely not sent, so is retried.
+LIMITS: Final = httpx.Limits(
+    max_connections=100, max_keepalive_connections=KEEP_ALIVE, keepalive_expiry=5.0
+)
 
 NO_KEY = "no API key: set SEGMIND_API_KEY or call ltx_notebook.configure(api_key=...)"
 
@@ -72,12 +68,11 @@ class Transport:
         self.settings = settings
         self.retry = retry
         self._key_origins = {origin(url) for url in keyed}
-        if transport is None and fits_environment():
-            transport = Wire()  # httpx's own (below, transport=None) when a proxy is set
+        # transport=None: httpx's own (httpcore), which also speaks to a configured proxy.
         self.http = httpx.AsyncClient(
             transport=transport,
             timeout=timeout,
-            limits=httpx.Limits(max_keepalive_connections=KEEP_ALIVE),
+            limits=LIMITS,
             follow_redirects=False,
             headers={"user-agent": "ltx-notebook", "accept": "application/json"},
         )

@@ -31,7 +31,6 @@ import atexit
 import contextlib
 import errno
 import os
-import random
 import sqlite3
 import threading
 import time
@@ -47,6 +46,7 @@ from sqlalchemy import event
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import URL, Engine, make_url
 
+from .._core.backoff import Backoff
 from .._core.errors import StoreError, redact, register_secret
 from .._core.store_url import shown_location
 
@@ -64,6 +64,9 @@ T = TypeVar("T")
 # Opening, reading and recording a job before it is sent: giving up costs nothing there,
 # and a cell must not hang.
 QUICK_TIMEOUT_S: Final = 5.0
+# Between tries at a locked store: from 10 ms up to half a second, jittered around the step
+# (half to one and a half of it) so the writers that met do not meet again.
+LOCK_BACKOFF: Final = Backoff(base=0.01, cap=0.5, jitter=(0.5, 1.5))
 # Seconds to reach a database server before saying it cannot be reached.
 CONNECT_TIMEOUT_S: Final = 5
 # Engines this process keeps (each holds a few pooled connections).
@@ -195,7 +198,7 @@ def retry(
     # Nothing is committed when a lock wait escapes (the transaction rolled back),
     # so running the whole operation again is safe.
     start = time.monotonic()
-    delay = 0.01
+    failures = 0
     while True:
         left = max(0.05, wait - (time.monotonic() - start))
         try:
@@ -214,8 +217,8 @@ def retry(
             raise db.fault(exc, doing, 0) from None
         except (sa_exc.SQLAlchemyError, sqlite3.DatabaseError, OSError) as exc:
             raise db.fault(exc, doing, time.monotonic() - start) from None
-        time.sleep(delay * (0.5 + random.random()))
-        delay = min(delay * 2, 0.5)
+        failures += 1
+        time.sleep(LOCK_BACKOFF.delay(failures))
 
 
 # -- engines --------------------------------------------------------------------

@@ -15,7 +15,7 @@ from typing import Any
 from .._core.status import JobStatus
 from .records import to_datetime
 
-__all__ = ["derive", "service_seconds"]
+__all__ = ["derive", "service_times"]
 
 
 def _seconds(value: datetime | str | float | None) -> float | None:
@@ -26,14 +26,18 @@ def _span(start: float | None, end: float | None) -> float | None:
     return None if start is None or end is None else round(end - start, 6)
 
 
-def service_seconds(metrics_json: str | None) -> float | None:
-    """The service's own total seconds in a metrics blob (queue + inference), if it holds them."""
+def service_times(metrics_json: str | None) -> tuple[float | None, float | None]:
+    """The service's own seconds in a metrics blob: its total (``total_time``, else
+    ``queue_time + inference_time``) and how long the job ran at least (``inference_time``).
+
+    Only ``inference_time`` is promised by the service; either may be None.
+    """
     try:
         metrics = json.loads(metrics_json) if metrics_json else {}
     except ValueError:
-        return None
+        return None, None
     if not isinstance(metrics, dict):
-        return None
+        return None, None
 
     def number(key: str) -> float | None:
         value = metrics.get(key)
@@ -42,11 +46,9 @@ def service_seconds(metrics_json: str | None) -> float | None:
         return float(value) if math.isfinite(value) and value >= 0 else None
 
     total, queue, inference = number("total_time"), number("queue_time"), number("inference_time")
-    if total:
-        return total
-    if queue is not None and inference:
-        return queue + inference
-    return None
+    if not total and queue is not None and inference:
+        total = queue + inference
+    return total or None, inference
 
 
 def derive(row: dict[str, Any], changes: dict[str, Any], *, now: datetime) -> dict[str, Any]:

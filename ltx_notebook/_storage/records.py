@@ -75,6 +75,8 @@ class JobRecord:
     # Model + exact body hashed (see _core.request_key): what the re-run guard matches on.
     request_key: str | None = None
     origin: str | None = None  # None: submitted from here; "history": imported
+    # Seconds after submit when a poll last saw the job running (its end lies after it).
+    seen_running_s: float | None = None
 
     @property
     def imported(self) -> bool:

@@ -2,7 +2,8 @@
 
 Shared by the gallery's tiles and the A/B compare. Params are read
 generically from the stored payload (whatever a model's body holds), plus
-the model, so a model with other knobs shows them without code here. A
+the model, so a model with other knobs shows them without code here; which
+differ and how a value reads are :mod:`.differ`'s, as in the tables. A
 prompt is split into runs of words, each marked whether it differs from the
 gallery's other prompt variants, so the view can highlight what changed.
 """
@@ -15,8 +16,8 @@ from collections import Counter
 from collections.abc import Iterable
 from typing import Any, Final
 
-from .._core.params import format_param
 from .._storage.records import JobRecord
+from .differ import param_text, split_params
 
 __all__ = ["DIFF_PROMPTS_MAX", "ParamRow", "param_diff", "prompt_parts", "tile_params"]
 
@@ -24,43 +25,49 @@ __all__ = ["DIFF_PROMPTS_MAX", "ParamRow", "param_diff", "prompt_parts", "tile_p
 # against the commonest keeps a 1,000-clip gallery quick, but a wall of highlights says
 # nothing anyway.
 DIFF_PROMPTS_MAX: Final = 64
-# A payload value longer than this (an image's data URL) is shown cut, never sent whole.
-_VALUE_CHARS: Final = 120
 _WORDS: Final = re.compile(r"\S+\s*|\s+")
 
 ParamRow = tuple[str, str, str]  # name, A's label, B's label
 
 
-def _label(name: str, value: Any) -> str:
-    text = format_param(name, value, prompt_chars=None)
-    return text if len(text) <= _VALUE_CHARS else text[: _VALUE_CHARS - 1] + "…"
-
-
-def tile_params(record: JobRecord) -> dict[str, str]:
-    """The clip's params as labels: the model, each key of the stored payload but prompt, tag."""
+def _values(record: JobRecord) -> dict[str, Any]:
+    """The clip's params as sent: the model, each key of the stored payload but prompt, tag."""
     try:
         payload = record.payload
     except ValueError:  # a row written by hand: show what the columns hold
         payload = {}
     if not isinstance(payload, dict) or not payload:
         payload = {k: v for k, v in record.params.as_dict().items() if k != "model"}
-    out = {"model": record.model}
-    for name, value in payload.items():
-        if name != "prompt":
-            out[str(name)] = _label(str(name), value)
+    out: dict[str, Any] = {"model": record.model}
+    out.update((str(name), value) for name, value in payload.items() if name != "prompt")
     if record.tag:  # not sent, but what people label takes by: filter and compare by it too
-        out.setdefault("tag", _label("tag", record.tag))
+        out.setdefault("tag", record.tag)
     return out
 
 
+def tile_params(record: JobRecord) -> dict[str, str]:
+    """The clip's params as labels, as the tables write them (an image by its file name)."""
+    return {name: param_text(name, value) for name, value in _values(record).items()}
+
+
+def _label(values: dict[str, Any], name: str) -> str:
+    return param_text(name, values[name]) if name in values else "—"
+
+
 def param_diff(a: JobRecord, b: JobRecord) -> tuple[list[ParamRow], list[ParamRow]]:
-    """(rows that differ, rows that are the same) of two clips' params, in payload order."""
-    pa, pb = tile_params(a), tile_params(b)
-    names = list(dict.fromkeys([*pa, *pb]))
-    rows = [(n, pa.get(n, "—"), pb.get(n, "—")) for n in names]
+    """(rows that differ, rows that are the same) of two clips' params, in payload order.
+
+    Whether a param differs is decided on the values, as the tables decide it,
+    not on their clipped labels.
+    """
+    va, vb = _values(a), _values(b)
+    varying, _ = split_params([va, vb])
+    names = list(dict.fromkeys([*va, *vb]))
+    rows = [(n, _label(va, n), _label(vb, n)) for n in names]
+    diff = [r for r in rows if r[0] in varying]
     if a.prompt != b.prompt:
-        rows.insert(1, ("prompt", a.prompt, b.prompt))
-    return [r for r in rows if r[1] != r[2]], [r for r in rows if r[1] == r[2]]
+        diff.insert(1 if "model" in varying else 0, ("prompt", a.prompt, b.prompt))
+    return diff, [r for r in rows if r[0] not in varying]
 
 
 def _words(text: str) -> list[str]:

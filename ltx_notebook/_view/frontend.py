@@ -44,6 +44,14 @@ class Frontend(StrEnum):
     def has_widgets(self) -> bool:
         return self is not Frontend.TERMINAL
 
+    def waits(self, mode: str, asked: bool | None = None) -> bool:
+        """Whether a cell blocks until its job ends: as *asked* (``--wait``/``--no-wait``)
+        when given, else by *mode*: ``always``, ``never``, or ``auto`` (when nobody watches).
+        """
+        if asked is not None:
+            return asked
+        return mode == "always" or (mode == "auto" and not self.interactive)
+
 
 def detect() -> Frontend:
     """The front end this process serves; ``LTX_NOTEBOOK_FRONTEND`` overrides the guess."""

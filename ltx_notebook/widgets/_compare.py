@@ -39,8 +39,8 @@ AB_EMBED_CAP: Final = 48 * 1024 * 1024
 class ABCompare(WithStatic, anywidget.AnyWidget):
     """Clips *a* and *b* (JobRecords) frame-locked; ``mode`` is ``"side"`` or ``"wipe"``."""
 
-    _esm = module_text("ab.js", "compare.js")
-    _css = module_text("ab.css")
+    _esm = module_text("sync.js", "ab.js", "compare.js")
+    _css = module_text("shared.css", "ab.css")
 
     a = t.Dict().tag(sync=True)
     b = t.Dict().tag(sync=True)

@@ -52,6 +52,7 @@ from .._storage.store import Store
 from .._view import frontend
 from .._view.cell import POSTER_EMBED_CAP, Embed, relative_src
 from .._view.clip_facts import prompt_parts
+from .._view.differ import split_params
 from .._view.grid import Grid, collect, layout, poster_file, video_file
 from .._view.labels import STARS, param_title
 from .._view.static_grid import static_grid_html
@@ -82,10 +83,11 @@ class Gallery(WithStatic, anywidget.AnyWidget):
     front end or Python) writes the store.
     """
 
-    # ab.js (helpers, the A/B view) and tools.js (filter, sort) go in front: anywidget
-    # takes one module.
-    _esm = module_text("ab.js", "tools.js", "gallery.js")
-    _css = module_text("gallery.css", "ab.css")
+    # sync.js (clips played as one), ab.js (helpers, the A/B view) and tools.js (filter,
+    # sort) go in front, as shared.css goes before the sheets: anywidget takes one module
+    # and one style sheet.
+    _esm = module_text("sync.js", "ab.js", "tools.js", "gallery.js")
+    _css = module_text("shared.css", "gallery.css", "ab.css")
 
     tiles = t.List(t.Dict()).tag(sync=True)
     rows = t.List(t.Unicode()).tag(sync=True)
@@ -157,7 +159,7 @@ class Gallery(WithStatic, anywidget.AnyWidget):
             for r, _row_value in enumerate(grid.rows):
                 for c, _col_value in enumerate(grid.cols):
                     tiles.extend(self._tile(rec, r, c, budget) for rec in grid.cell(r, c))
-            varying = _varying([t["params"] for t in tiles])
+            varying, _ = split_params([t["params"] for t in tiles])
             with self.hold_sync():
                 self.params = varying
                 self.row_param, self.col_param = grid.row, grid.col
@@ -308,12 +310,6 @@ class Gallery(WithStatic, anywidget.AnyWidget):
                         log.exception("gallery refresh after job %s failed", job.id)
 
             job.add_listener(on_change)
-
-
-def _varying(params: list[dict[str, str]]) -> list[str]:
-    """The param names whose labels differ between tiles (or are missing from some)."""
-    names = list(dict.fromkeys(name for p in params for name in p))
-    return [n for n in names if len({p.get(n) for p in params}) > 1]
 
 
 def gallery(

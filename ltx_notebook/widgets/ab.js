@@ -1,6 +1,6 @@
-// Shared by the gallery and the A/B compare widget (the Python side joins this file in
-// front of each one's module, as anywidget takes one ES module): the helpers both need,
-// the URL resolver for local files, and the A/B view of two clips, frame-locked.
+// Shared by the gallery and the A/B compare widget (the Python side joins this file, after
+// sync.js, in front of each one's module, as anywidget takes one ES module): the helpers
+// both need, the URL resolver for local files, and the A/B view of two clips, frame-locked.
 
 const STARS = 5;
 const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
@@ -152,9 +152,10 @@ function keepStaticSoon(model) {
 
 // -- A/B: two clips frame-locked --------------------------------------------------------
 // `a` and `b`: {id, heading, prompt, src, paths, poster, poster_paths, fps, aspect,
-// params: {name: label}, stats}. A leads; B is pulled onto A's frame on every painted
-// frame (requestVideoFrameCallback where the browser has it), and frame steps set both
-// to the middle of the same frame, so a paused pair always shows the same frame index.
+// params: {name: label}, stats}. The longer leads (sync.js); the other is pulled onto its
+// frame on every painted frame (requestVideoFrameCallback where the browser has it), and
+// frame steps set both to the middle of the same frame, so a paused pair always shows the
+// same frame index.
 function paramRows(a, b) {
   const names = [...new Set([...Object.keys(a.params || {}), ...Object.keys(b.params || {})])];
   const rows = names.map((n) => [n, (a.params || {})[n] ?? "—", (b.params || {})[n] ?? "—"]);
@@ -167,8 +168,6 @@ function abView(a, b, resolve, { onClose } = {}) {
   const fps = a.fps || b.fps || 24;
   const frame = 1 / fps;
   let mode = "side";
-  let playing = false;
-  let raf = 0;
   const mk = (clip, which) => {
     const v = h("video", {
       class: `ltx-ab-video ltx-ab-${which}`,
@@ -214,62 +213,26 @@ function abView(a, b, resolve, { onClose } = {}) {
   );
   const node = h("div", { class: "ltx-ab", tabindex: 0, "data-mode": mode, "data-lm-suppress-shortcuts": "true" }, bar, h("div", { class: "ltx-ab-body" }, stage, table));
 
-  const dur = () => (Number.isFinite(va.duration) && va.duration > 0 ? va.duration : a.duration || 1);
-  const ready = () => va.readyState >= 1 && vb.readyState >= 1;
+  const known = (v) => (Number.isFinite(v.duration) && v.duration > 0 ? v.duration : 0);
+  const dur = () => Math.max(known(va), known(vb)) || a.duration || b.duration || 1;
+  // Frame-locked (sync.js): the follower is pulled when more than half a frame off.
+  const clips = syncedClips({ videos: () => [va, vb], fps: () => fps, span: dur, tolerance: () => frame / 2, onChange: show });
+  const { play, pause, seek, step } = clips;
   function show() {
+    const t = clips.time;
     scrub.max = String(dur());
-    scrub.value = String(va.currentTime);
-    time.textContent = `${clock(va.currentTime)} / ${clock(dur())} · frame ${Math.floor(va.currentTime * fps + 1e-6) + 1}`;
-    playBtn.innerHTML = playing ? ICON.pause : ICON.play;
-    playBtn.setAttribute("aria-label", playing ? "pause both" : "play both");
+    scrub.value = String(t);
+    time.textContent = `${clock(t)} / ${clock(dur())} · frame ${Math.floor(t * fps + 1e-6) + 1}`;
+    playBtn.innerHTML = clips.playing ? ICON.pause : ICON.play;
+    playBtn.setAttribute("aria-label", clips.playing ? "pause both" : "play both");
   }
-  function lock() {
-    // B shows A's frame: pulled when it is more than half a frame off.
-    if (!vb.seeking && vb.readyState >= 1 && Math.abs(vb.currentTime - va.currentTime) > frame / 2) {
-      vb.currentTime = Math.min(va.currentTime, Number.isFinite(vb.duration) ? vb.duration : va.currentTime);
-    }
-  }
-  function tick() {
-    lock();
-    show();
-    if (playing) raf = requestAnimationFrame(tick);
-  }
-  if (typeof va.requestVideoFrameCallback === "function") {
+  for (const v of [va, vb]) {
+    if (typeof v.requestVideoFrameCallback !== "function") continue;
     const onFrame = () => {
-      lock();
-      va.requestVideoFrameCallback(onFrame);
+      clips.pull();
+      v.requestVideoFrameCallback(onFrame);
     };
-    va.requestVideoFrameCallback(onFrame);
-  }
-  function play() {
-    playing = true;
-    lock();
-    va.play().catch(() => {});
-    vb.play().catch(() => {});
-    cancelAnimationFrame(raf);
-    raf = requestAnimationFrame(tick);
-    show();
-  }
-  function pause() {
-    playing = false;
-    cancelAnimationFrame(raf);
-    va.pause();
-    vb.pause();
-    seek(va.currentTime);
-  }
-  function seek(t) {
-    // The middle of the frame, so both decoders land on the same one.
-    const n = Math.max(0, Math.min(Math.floor(t * fps + 1e-6), Math.floor(dur() * fps) - 1));
-    const at = (n + 0.5) * frame;
-    if (ready()) {
-      va.currentTime = at;
-      vb.currentTime = at;
-    }
-    show();
-  }
-  function step(n) {
-    if (playing) pause();
-    seek(va.currentTime + n * frame);
+    v.requestVideoFrameCallback(onFrame);
   }
   function setMode(m) {
     mode = m;
@@ -283,17 +246,17 @@ function abView(a, b, resolve, { onClose } = {}) {
   }
   sideBtn.addEventListener("click", () => setMode("side"));
   wipeBtn.addEventListener("click", () => setMode("wipe"));
-  playBtn.addEventListener("click", () => (playing ? pause() : play()));
+  playBtn.addEventListener("click", () => (clips.playing ? pause() : play()));
   backBtn.addEventListener("click", () => step(-1));
   fwdBtn.addEventListener("click", () => step(1));
   scrub.addEventListener("input", () => seek(Number(scrub.value)));
   wipe.addEventListener("input", () => setWipe(Number(wipe.value)));
   if (closeBtn) closeBtn.addEventListener("click", () => onClose());
-  for (const v of [va, vb]) v.addEventListener("loadedmetadata", () => (ready() ? seek(0) : show()));
+  for (const v of [va, vb]) v.addEventListener("loadedmetadata", () => clips.place(v));
   const onKey = (e) => {
     if (!node.contains(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.target.closest("input[type=text], input[type=search], textarea, select")) return;
-    if (e.key === " ") (playing ? pause : play)();
+    if (e.key === " ") (clips.playing ? pause : play)();
     else if (e.key === ",") step(-1);
     else if (e.key === ".") step(1);
     else return;
@@ -311,10 +274,7 @@ function abView(a, b, resolve, { onClose } = {}) {
     setMode,
     dispose() {
       unlistenKeys(onKey);
-      playing = false;
-      cancelAnimationFrame(raf);
-      va.pause();
-      vb.pause();
+      clips.dispose();
     },
   };
 }

@@ -1,4 +1,4 @@
-// The review gallery's view (anywidget ES module; ab.js and tools.js are joined in front): a grid
+// The review gallery's view (anywidget ES module; sync.js, ab.js and tools.js are joined in front): a grid
 // of clips sized to the output's width, one control bar that plays, pauses, seeks and
 // steps them all together, filters and sorts, a star rating + note box per tile, and an
 // A/B pick that opens two clips frame-locked. Ratings and notes go back to Python through
@@ -10,10 +10,7 @@ function render({ model, el }) {
   const root = h("div", { class: "ltx-gallery", tabindex: 0, "aria-label": "LTX gallery", "data-lm-suppress-shortcuts": "true" });
   el.append(root);
   let videos = [];
-  let playing = false;
-  let raf = 0;
   let dragging = false;
-  let t = 0;
   let resolve = (s) => s;
   let observer = null;
   let focusKey = null;
@@ -46,10 +43,6 @@ function render({ model, el }) {
   let tileNodes = [];
 
   const dur = (v) => (Number.isFinite(v.duration) && v.duration > 0 ? v.duration : null);
-  const at = (v, s) => {
-    const d = dur(v);
-    return d ? s % d : s;
-  };
   const tilesData = () => model.get("tiles") || [];
   const fps = () => {
     const f = tilesData().map((x) => x.fps || 0).filter((x) => x > 0);
@@ -57,17 +50,22 @@ function render({ model, el }) {
   };
   const span = () =>
     Math.max(0, ...videos.map((v) => dur(v) || 0), ...(videos.length ? [] : tilesData().map((x) => x.duration || 0))) || 1;
-  const leader = () => {
-    let best = null;
-    for (const v of videos) if (dur(v) && (!best || dur(v) > dur(best))) best = v;
-    return best || videos[0] || null;
-  };
+  // Every clip in step (sync.js); a quarter second of drift is invisible across a grid.
+  const clips = syncedClips({ videos: () => videos, fps, span, tolerance: () => 0.25, onChange: show });
+  const seek = (s) => clips.seek(s);
+  const pause = () => clips.pause();
+  const step = (n) => clips.step(n);
+  function play() {
+    if (ab) ab.pause();
+    clips.play();
+  }
 
   function show() {
     const total = span();
+    const playing = clips.playing;
     scrub.max = String(total);
-    if (!dragging) scrub.value = String(t);
-    time.textContent = `${clock(t)} / ${clock(total)}`;
+    if (!dragging) scrub.value = String(clips.time);
+    time.textContent = `${clock(clips.time)} / ${clock(total)}`;
     const label = playing ? "pause" : "play";
     if (playBtn.dataset.state !== label) {
       playBtn.dataset.state = label;
@@ -77,55 +75,7 @@ function render({ model, el }) {
     root.classList.toggle("ltx-playing", playing);
   }
 
-  function seek(s) {
-    t = Math.max(0, s);
-    for (const v of videos) if (v.readyState >= 1) v.currentTime = at(v, t);
-    show();
-  }
-
-  function tick() {
-    const lead = leader();
-    if (lead && !lead.seeking) t = lead.currentTime;
-    for (const v of videos) {
-      const d = dur(v);
-      if (v === lead || !d || v.seeking || v.readyState < 1) continue;
-      const off = Math.abs(v.currentTime - at(v, t));
-      if (Math.min(off, d - off) > 0.25) v.currentTime = at(v, t); // drifted: pull back
-      if (playing && v.paused) v.play().catch(() => {});
-    }
-    show();
-    if (playing) raf = requestAnimationFrame(tick);
-  }
-
-  function play() {
-    if (ab) ab.pause();
-    playing = true;
-    for (const v of videos) {
-      v.muted = true;
-      if (v.readyState >= 1) v.currentTime = at(v, t);
-      v.play().catch(() => {});
-    }
-    cancelAnimationFrame(raf);
-    raf = requestAnimationFrame(tick);
-    show();
-  }
-
-  function pause() {
-    playing = false;
-    cancelAnimationFrame(raf);
-    for (const v of videos) v.pause();
-    const lead = leader();
-    if (lead) t = lead.currentTime;
-    seek(t); // line every clip up on the leader's frame
-  }
-
-  function step(n) {
-    if (playing) pause();
-    const f = 1 / fps();
-    seek(Math.max(0, (Math.floor(t / f + 1e-6) + n + 0.5) * f));
-  }
-
-  playBtn.addEventListener("click", () => (playing ? pause() : play()));
+  playBtn.addEventListener("click", () => (clips.playing ? pause() : play()));
   restartBtn.addEventListener("click", () => seek(0));
   backBtn.addEventListener("click", () => step(-1));
   fwdBtn.addEventListener("click", () => step(1));
@@ -204,10 +154,7 @@ function render({ model, el }) {
       video._ltxTile = tile;
       video.muted = true;
       video.playbackRate = Number(speed.value);
-      video.addEventListener("loadedmetadata", () => {
-        video.currentTime = at(video, t);
-        show();
-      });
+      video.addEventListener("loadedmetadata", () => clips.place(video));
       video.addEventListener("error", () => {
         videos = videos.filter((v) => v !== video);
         media.replaceChildren(placeholder(tile, `cannot load ${tile.src}`));
@@ -345,7 +292,7 @@ function render({ model, el }) {
     abHost.replaceChildren();
     abHint.hidden = !!(a && b);
     if (a && b && !a.missing && !b.missing) {
-      if (playing) pause();
+      if (clips.playing) pause();
       ab = abView(a, b, resolve, { onClose: closeAB });
       abHost.append(ab.node);
       ab.node.focus({ preventScroll: true });
@@ -375,7 +322,7 @@ function render({ model, el }) {
     if (e.defaultPrevented || e.ctrlKey || e.metaKey || e.altKey) return;
     if (e.target.closest("textarea, input, select")) return;
     const moves = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
-    if (e.key === " ") (playing ? pause : play)();
+    if (e.key === " ") (clips.playing ? pause : play)();
     else if (e.key === ",") step(-1);
     else if (e.key === ".") step(1);
     else if (moves[e.key]) moveFocus(...moves[e.key]);
@@ -484,11 +431,9 @@ function render({ model, el }) {
 
   return () => {
     unlistenKeys(onKey);
-    playing = false;
-    cancelAnimationFrame(raf);
+    clips.dispose();
     if (observer) observer.disconnect();
     if (ab) ab.dispose();
-    for (const v of videos) v.pause();
     for (const id of Object.values(noteTimers)) clearTimeout(id);
   };
 }

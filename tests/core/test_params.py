@@ -83,3 +83,18 @@ def test_cost_estimate_uses_the_one_price_table() -> None:
         assert estimate_cost(validate(prompt="x")) == pytest.approx(0.6)
     finally:
         PRICES.per_second["ltx-2-pro"]["1080p"] = old
+
+
+def test_defaults_apply_where_a_model_takes_them_one_model_or_several() -> None:
+    from ltx_notebook._core.params import with_defaults
+
+    defaults = {"duration": 8, "resolution": "2k", "generate_audio": False, "seed": None}
+    assert with_defaults(["ltx-2-pro"], {"duration": 6}, defaults) == {
+        "duration": 6,  # a value given is never replaced
+        "resolution": "2k",
+        "generate_audio": False,
+    }
+    assert with_defaults(["ltx-2-19b-t2v"], {"seed": 3}, defaults) == {"seed": 3}
+    # Across models: a default some model of the sweep takes, none that no model takes.
+    assert with_defaults(["ltx-2-19b-t2v", "kling-1.6-text2video"], {}, defaults) == {"duration": 8}
+    assert with_defaults(["no-such-model"], {"duration": 6}, defaults) == {"duration": 6}

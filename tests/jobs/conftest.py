@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from ltx_notebook import Session, Settings
-from ltx_notebook._jobs.poll.schedule import Backoff
+from ltx_notebook._core.backoff import Backoff
 from ltx_notebook._service.client import Client
 from ltx_notebook._service.retry import RetryPolicy
 

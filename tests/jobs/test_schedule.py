@@ -78,6 +78,61 @@ def test_a_fraction_of_the_sdks_polls_and_seen_no_later(shape: str) -> None:
     assert r["late"] <= 1.1 * r["sdk_late"], r
 
 
+# -- history as the client gathers it: its own polls' intervals ----------------------
+#
+# The service promises only inference_time, so what the client knows of a past job is
+# the interval between the last poll that saw it running and the first that saw it done
+# (Store.durations). Here each earlier job is polled by the schedule learned from the
+# ones before it, and leaves either that interval ("inference") or, when the service
+# sends its total, the exact length ("total"). From 4 earlier jobs on, at most 3/4 of
+# the SDK's polls; from 10 on, at most half (0.3 at 70 s); never seen more than 10 %
+# later than the SDK.
+
+PRIORS = {"70 s ±20 %": 70.0}
+
+
+def learned_stream(draw: Draw, shape: str, *, earlier: int, metrics: str) -> dict[str, float]:
+    prior = PRIORS.get(shape, 10.0)
+    ours: list[tuple[int, float]] = []
+    sdk: list[tuple[int, float]] = []
+    for seed in range(3):
+        rng = random.Random(seed)
+        history: list[tuple[float, float]] = []
+        for _ in range(earlier):
+            schedule = PollSchedule.learn(history, prior=prior)
+            length = draw(rng)
+            seen_by, last_running = seen_between(schedule, length + RTT)
+            history.insert(0, (length, length) if metrics == "total" else (last_running, seen_by))
+        schedule = PollSchedule.learn(history, prior=prior)
+        for finish in (draw(rng) + RTT for _ in range(300)):
+            ours.append(polls_until(schedule, finish))
+            sdk.append(sdk_polls_until(finish))
+    return {
+        "polls": statistics.fmean(n for n, _ in ours) / statistics.fmean(n for n, _ in sdk),
+        "late": statistics.median(late for _, late in ours),
+        "sdk_late": statistics.median(late for _, late in sdk),
+    }
+
+
+def seen_between(schedule: PollSchedule, finish: float) -> tuple[float, float]:
+    """When the job was first seen done, and when a poll last saw it running (0: none)."""
+    t, last = 0.0, 0.0
+    while t < finish:
+        last = t
+        t += schedule.next_delay(t)
+    return t, last
+
+
+@pytest.mark.parametrize("metrics", ["inference", "total"])
+@pytest.mark.parametrize("earlier", [4, 10])
+@pytest.mark.parametrize("shape", SHAPES)
+def test_a_history_of_its_own_polls_meets_the_goals(shape: str, earlier: int, metrics: str) -> None:
+    r = learned_stream(SHAPES[shape], shape, earlier=earlier, metrics=metrics)
+    goal = 0.75 if earlier < 10 else POLL_GOAL.get(shape, 0.5)
+    assert r["polls"] <= goal, r
+    assert r["late"] <= 1.1 * r["sdk_late"], r
+
+
 def test_a_few_slow_jobs_do_not_make_every_job_poll_from_the_start() -> None:
     rng = random.Random(7)
     history = [10 * rng.uniform(0.8, 1.2) for _ in range(45)] + [30.0, 31, 29, 33, 28]

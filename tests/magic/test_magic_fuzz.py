@@ -27,6 +27,7 @@ from PIL import Image
 from ltx_notebook import Session, Settings
 from ltx_notebook._core import config as _config
 from ltx_notebook._core.config import Secret
+from ltx_notebook._magic.commands import COMMANDS
 from ltx_notebook._magic.emulator import emulator_config
 from ltx_notebook._magic.magics import LINE_COMMANDS, LtxMagics
 from ltx_notebook.emulator import Emulator
@@ -260,7 +261,8 @@ def test_emulator_options_are_a_sound_config_or_one_usage_error(
     magics: LtxMagics, fuzz_emulator: Emulator, options: list[str]
 ) -> None:
     try:
-        config = emulator_config(tuple(options))
+        words = COMMANDS["emulator"].parser.parse_args(["start", *options])
+        config = emulator_config(words.knobs)
     except UsageError as exc:
         assert str(exc) and "\n" not in str(exc)
         # The magic refuses the same line the same way, and starts nothing.

@@ -66,7 +66,7 @@ def test_show_fetches_a_deleted_file_again_then_falls_back_to_a_placeholder(
     # The service no longer serves it: a placeholder naming the job, not a broken player.
     # (A failed download is tried a few times first; quickly here.)
     kernel.ok(
-        "import ltx_notebook\nfrom ltx_notebook._jobs.poll.schedule import Backoff\n"
+        "import ltx_notebook\nfrom ltx_notebook._core.backoff import Backoff\n"
         "ltx_notebook._api._default_session().backoff = Backoff(base=0.01, cap=0.05)"
     )
     video.unlink()

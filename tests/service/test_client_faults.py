@@ -16,7 +16,7 @@ from ltx_notebook._service.client import Client
 from ltx_notebook._service.retry import NothingSent, RetryPolicy
 from tests.service.scripted_server import Reply, ScriptedServer
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("route")]
 
 RID = "req-cut-0123"
 SUBMIT = "/v2/ltx-2-pro"

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 
+import httpx
 import pytest
 
 from ltx_notebook._core.config import Secret, Settings
 from ltx_notebook._service.client import Client
-from ltx_notebook._service.wire import KEEP_ALIVE
+from ltx_notebook._service.transport import KEEP_ALIVE
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 
@@ -25,5 +26,7 @@ async def test_a_burst_leaves_at_most_keep_alive_idle_connections(emulator: Emul
     async with Client(settings) as client:
         credits = await asyncio.gather(*(client.credits() for _ in range(3 * KEEP_ALIVE)))
         assert all(c.credits is not None for c in credits)
-        idle = client._transport.http._transport._idle  # type: ignore[attr-defined]
-        assert 0 < sum(len(c) for c in idle.values()) <= KEEP_ALIVE
+        transport = client._transport.http._transport
+        assert isinstance(transport, httpx.AsyncHTTPTransport)  # httpx's own
+        idle = [c for c in transport._pool.connections if c.is_idle()]
+        assert 0 < len(idle) <= KEEP_ALIVE

@@ -320,9 +320,10 @@ def test_durations_learn_from_recent_completed_jobs(store: Store, clock: Any) ->
     tick(5)
     store.update(failed.id, status="FAILED")
     new(store, duration=8)  # still running
-    assert store.durations("ltx-2-pro", 8, "1080p") == [75, 72, 70]
-    assert store.durations("ltx-2-pro", 8, "1080p", limit=2) == [75, 72]
-    assert store.durations("ltx-2-pro", 8, "4k") == [200]
+    # No poll saw them running and the service said nothing: each ended by when it was seen.
+    assert store.durations("ltx-2-pro", 8, "1080p") == [(0, 75), (0, 72), (0, 70)]
+    assert store.durations("ltx-2-pro", 8, "1080p", limit=2) == [(0, 75), (0, 72)]
+    assert store.durations("ltx-2-pro", 8, "4k") == [(0, 200)]
     assert store.durations("ltx-2-fast", 8, "1080p") == []
 
 
@@ -337,8 +338,24 @@ def test_durations_prefer_the_services_own_figure(store: Store, clock: Any) -> N
     for metrics in seen.values():
         job = new(store)
         clock.advance(74)
-        store.update(job.id, status="COMPLETED", metrics=metrics)
-    assert store.durations("ltx-2-pro", 6, "1080p") == [74, 74, 71.5, 70.5]
+        store.update(job.id, status="COMPLETED", metrics=metrics, seen_running_s=60.0)
+    # The service's totals fall between the last poll that saw the job running (60 s)
+    # and the first that saw it done (74 s): taken. Without one, the interval is what is
+    # known; inference_time alone says the job ran at least that long.
+    assert store.durations("ltx-2-pro", 6, "1080p") == [
+        (60, 74),
+        (66, 74),
+        (71.5, 71.5),
+        (70.5, 70.5),
+    ]
+
+
+def test_durations_do_not_take_a_total_the_polls_contradict(store: Store, clock: Any) -> None:
+    # A poll saw the job still running at 72 s: a total of 70.5 s is not its length.
+    job = new(store)
+    clock.advance(74)
+    store.update(job.id, status="COMPLETED", metrics={"total_time": 70.5}, seen_running_s=72.0)
+    assert store.durations("ltx-2-pro", 6, "1080p") == [(72, 74)]
 
 
 def test_rows_are_plain_dicts_for_dataframes(store: Store) -> None:

@@ -61,3 +61,19 @@ def test_colab_embeds_under_its_cap(clips: Clips, in_root: Path, monkeypatch: py
     assert Tags(html).all("video")[0]["src"].startswith("data:video/mp4")  # type: ignore[union-attr]
     monkeypatch.setenv("LTX_NOTEBOOK_FRONTEND", "jupyter")
     assert embed_cap(64 * 1024 * 1024) == 64 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("front", "mode", "asked", "waits"),
+    [
+        ("jupyter", "auto", None, False),  # somebody watches: the cell returns at once
+        ("headless", "auto", None, True),
+        ("terminal", "auto", None, True),
+        ("jupyter", "always", None, True),
+        ("headless", "never", None, False),
+        ("jupyter", "never", True, True),  # --wait wins over the trait
+        ("headless", "always", False, False),
+    ],
+)
+def test_whether_a_cell_waits(front: str, mode: str, asked: bool | None, waits: bool) -> None:
+    assert frontend.Frontend(front).waits(mode, asked) is waits

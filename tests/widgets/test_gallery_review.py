@@ -6,6 +6,7 @@ points at a real video and poster on disk.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 from pathlib import Path
@@ -145,3 +146,21 @@ def test_several_models_get_a_row_each_by_default(tmp_path: Path, monkeypatch: p
     assert chosen.row_param == "resolution"
     one = gallery(ids[:2], session=session)  # type: ignore[arg-type]
     assert one.row_param == "resolution"
+
+
+def test_the_tiles_and_the_tables_label_one_payload_alike(clips: Clips):
+    # One rule for "which params differ" and how a value reads: the gallery's tiles, the
+    # A/B table and the history table name an image by its file and clip at one length.
+    from ltx_notebook._view.differ import param_text
+
+    a = clips.jobs[0].record
+    long_note = "a note " * 30
+    url = "https://cdn.example.com/uploads/" + "d" * 150 + "/first-frame.png"
+    body = {**a.payload, "image": url, "note": long_note}
+    b = dataclasses.replace(a, params_json=json.dumps(body))
+    params = tile_params(b)
+    assert params["image"] == "first-frame.png" == param_text("image", url)
+    assert params["note"] == param_text("note", long_note) and len(params["note"]) <= 60
+    diff, same = param_diff(a, b)
+    assert ("image", "—", "first-frame.png") in diff
+    assert [r[0] for r in same] == [n for n in tile_params(a) if n not in {"image", "note"}]

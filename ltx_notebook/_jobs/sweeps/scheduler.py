@@ -28,13 +28,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import random
 import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from ..._core.backoff import EQUAL_JITTER, Backoff
 from ..._core.errors import (
     AuthenticationError,
     BudgetExceeded,
@@ -67,6 +67,8 @@ log = logging.getLogger("ltx_notebook")
 # retries, so start from seconds, not fractions of one.
 BACKOFF_BASE: Final = 5.0
 BACKOFF_CAP: Final = 120.0
+# Equal jitter: never less than half the step, so it does slow down.
+SWEEP_BACKOFF: Final = Backoff(base=BACKOFF_BASE, cap=BACKOFF_CAP, jitter=EQUAL_JITTER)
 # After this long without a 429 the effective concurrency climbs back by one.
 RECOVER_AFTER: Final = 60.0
 # Consecutive refusals (400, 500...) before the sweep concludes the problem is not per-job.
@@ -229,9 +231,7 @@ class Scheduler:
     def _backoff(self, exc: RateLimited, streak: int) -> float:
         if exc.retry_after is not None:
             return min(max(0.0, exc.retry_after), BACKOFF_CAP)
-        # Exponential with "equal jitter": never less than half the step, so it does slow down.
-        step: float = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(0, streak - 1))
-        return step * (0.5 + random.random() / 2)
+        return SWEEP_BACKOFF.delay(streak)
 
     async def _submit_all(self) -> None:
         refusals = 0
