@@ -102,12 +102,23 @@ class Database:
                 self.path = Path(self.url.database or "")
             register_secret(self.url.password)
         self.sqlite = self.url.get_backend_name() == "sqlite"
+        # A SQLite file on a disk it cannot write is opened with this URI query
+        # ("mode=ro", else "immutable=1"): read, and every write says read-only.
+        self.read_only: str | None = None
         self.name: Path | str = (
             self.path if self.path is not None else self.url.render_as_string(hide_password=True)
         )
 
     def engine(self) -> Engine:
-        return _engine(self.url)
+        if self.read_only is None or self.path is None:
+            return _engine(self.url, self.path)
+        name, _, value = self.read_only.partition("=")
+        uri = URL.create(
+            "sqlite",
+            database=f"file:{self.path.resolve()}",
+            query={name: value, "uri": "true"},
+        )
+        return _engine(uri, self.path)
 
     @contextmanager
     def transaction(self, wait: float, *, write: bool) -> Iterator[sa.Connection]:
@@ -154,7 +165,7 @@ class Database:
 
     def prepare(self, wait: float) -> None:
         """What a SQLite file needs once, outside any transaction: its folder, and WAL."""
-        if self.path is None:
+        if self.path is None or self.read_only is not None:
             return
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -230,7 +241,7 @@ _engines_lock = threading.Lock()
 _inherited: list[Engine] = []
 
 
-def _engine(url: URL) -> Engine:
+def _engine(url: URL, path: Path | None) -> Engine:
     key = (os.getpid(), url.render_as_string(hide_password=False))
     with _engines_lock:
         engine = _engines.get(key)
@@ -239,7 +250,7 @@ def _engine(url: URL) -> Engine:
             return engine
         for other in [k for k in _engines if k[0] != key[0]]:
             _inherited.append(_engines.pop(other))
-        engine = _engines[key] = _make_engine(url)
+        engine = _engines[key] = _make_engine(url, path)
         while len(_engines) > KEPT_ENGINES:
             _, oldest = _engines.popitem(last=False)
             oldest.dispose()  # connections in use close when they are given back
@@ -274,8 +285,8 @@ if hasattr(os, "register_at_fork"):  # not on Windows
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _make_engine(url: URL) -> Engine:
-    if url.get_backend_name() == "sqlite":
+def _make_engine(url: URL, path: Path | None) -> Engine:
+    if path is not None:
         engine = sa.create_engine(
             url,
             poolclass=sa.QueuePool,
@@ -283,7 +294,6 @@ def _make_engine(url: URL) -> Engine:
             max_overflow=-1,  # never wait for a pooled connection: SQLite's own lock bounds it
             connect_args={"timeout": QUICK_TIMEOUT_S, "check_same_thread": False},
         )
-        path = Path(url.database or "")
 
         def connected(dbapi_conn: Any, record: Any) -> None:
             # No implicit transactions: writes issue BEGIN IMMEDIATE themselves.

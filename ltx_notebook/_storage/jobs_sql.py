@@ -75,11 +75,27 @@ def by_id(table: sa.Table, ids: Iterable[int]) -> sa.ColumnElement[bool]:
     return table.c.id.in_(wanted)
 
 
-def insert(conn: sa.Connection, table: sa.Table, values: Mapping[str, Any]) -> int:
-    result = conn.execute(sa.insert(table).values(dict(values)))
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
+def insert(
+    conn: sa.Connection, table: sa.Table, values: Mapping[str, Any], *, unless_known: bool = False
+) -> int | None:
+    """Add a row; its id. *unless_known*: nothing, and None, if its request id is on record."""
+    if not unless_known:
+        key = conn.execute(sa.insert(table).values(dict(values))).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+    # ON CONFLICT DO NOTHING: one statement, so two writers cannot both add the request.
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["request_id"])
+        added = conn.execute(stmt.values(dict(values)).returning(table.c.id)).first()
+        return None if added is None else int(added[0])
+    from sqlalchemy.dialects import sqlite
+
+    # Not RETURNING: it needs SQLite 3.35, and some Python builds link an older one.
+    lite = sqlite.insert(table).on_conflict_do_nothing(index_elements=["request_id"])
+    result = conn.execute(lite.values(dict(values)))
+    return int(result.lastrowid) if result.rowcount else None
 
 
 def update(conn: sa.Connection, table: sa.Table, id: int, values: Mapping[str, Any]) -> None:

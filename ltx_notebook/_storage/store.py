@@ -49,7 +49,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
-from .._core.errors import redact
+from .._core.errors import StoreError, redact
 from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
@@ -111,15 +111,17 @@ class Store:
         try:
             given = store_location(path)
         except ValueError as exc:
-            from .._core.errors import StoreError
-
             raise StoreError(str(exc), path=str(path)) from None
         self.location = given  # as given: what the session compares its settings with
         self._db: Database = Database(given.expanduser() if isinstance(given, Path) else given)
         self.path: Path | str = self._db.name
         self._clock = clock
         self._table: sa.Table
-        self._retry(self._open, doing="opening it")
+        try:
+            self._retry(self._open, doing="opening it")
+        except StoreError:
+            if not self._open_read_only():
+                raise
 
     def __repr__(self) -> str:
         return f"Store({shown_location(self.path)!r})"
@@ -183,6 +185,32 @@ class Store:
             self._db.lock(conn, "migrate")
             if migrate.needs_upgrade(conn):  # asked again, under the lock
                 migrate.upgrade(conn)
+            self._table = jobs_sql.reflect(conn)
+
+    def _open_read_only(self) -> bool:
+        """On a disk it cannot write (a read-only mount, a folder not its own): read it.
+
+        ``mode=ro`` sees a WAL left beside it; ``immutable`` reads a file whose WAL
+        index cannot be made there. Writes then fail as read-only, one line.
+        """
+        path = self._db.path
+        if path is None or not path.is_file() or os.access(path.parent, os.W_OK):
+            return False
+        for query in ("mode=ro", "immutable=1"):
+            self._db.read_only = query
+            try:
+                self._retry(self._read_table, doing="opening it read-only")
+            except StoreError:
+                continue
+            return True
+        self._db.read_only = None
+        return False
+
+    def _read_table(self, wait: float) -> None:
+        from . import jobs_sql
+
+        with self._db.transaction(wait, write=False) as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM jobs").scalar_one()
             self._table = jobs_sql.reflect(conn)
 
     @property
@@ -288,6 +316,37 @@ class Store:
         ``params.payload()`` (a local image replaced by its uploaded URL);
         *fields* are more columns written with the row (an imported job's state).
         """
+        created = self._insert(params, cost_estimate, base_url, tag, sweep_id, payload, fields)
+        assert created is not None  # a row without a request id conflicts with none
+        return created
+
+    def create_if_new(
+        self,
+        params: Params,
+        *,
+        cost_estimate: float | None,
+        base_url: str | None,
+        payload: Mapping[str, Any] | None = None,
+        fields: Mapping[str, Any],
+    ) -> JobRecord | None:
+        """Like :meth:`create` for a row naming its request id (an import); None, and
+        nothing written, when another row (another process's import) has that id."""
+        return self._insert(
+            params, cost_estimate, base_url, None, None, payload, fields, if_new=True
+        )
+
+    def _insert(
+        self,
+        params: Params,
+        cost_estimate: float | None,
+        base_url: str | None,
+        tag: str | None,
+        sweep_id: str | None,
+        payload: Mapping[str, Any] | None,
+        fields: Mapping[str, Any] | None,
+        *,
+        if_new: bool = False,
+    ) -> JobRecord | None:
         from . import jobs_sql
 
         now = to_datetime(self._clock())
@@ -309,10 +368,10 @@ class Store:
         self._check_columns(values, writing=False)
         row = self._values(values)
 
-        def run(conn: sa.Connection) -> JobRecord:
-            record = self._fetch(conn, jobs_sql.insert(conn, self._table, row))
-            assert record is not None
-            return record
+        def run(conn: sa.Connection) -> JobRecord | None:
+            # if_new: one check-and-insert, so two processes cannot both add the request.
+            id = jobs_sql.insert(conn, self._table, row, unless_known=if_new)
+            return None if id is None else self._fetch(conn, id)
 
         # Quick: nothing has been sent yet, so failing here costs nothing.
         return self._write(run, doing="recording a new job; nothing was sent")
@@ -347,7 +406,8 @@ class Store:
         doing = f"recording job {id}"
         if changes.get("request_id"):
             # If this fails the error is all that names the paid job: say its id.
-            doing += f" (request id {changes['request_id']}: keep it, it finds the job)"
+            rid = changes["request_id"]
+            doing += f" (request id {rid}: keep it, it finds the job: get_job({rid!r}))"
         return self._write(run, doing=doing, wait=BUSY_TIMEOUT_S)
 
     def delete(self, id: int, /) -> bool:

@@ -483,3 +483,12 @@ def test_history_frame_is_typed_alike_on_every_backend(store: Store, clock: Any)
     assert str(frame["submitted_at"].dtype).endswith(", UTC]")
     assert str(frame["video_width"].dtype) == "Int64" and str(frame["cost"].dtype) == "Float64"
     assert str(frame["generate_audio"].dtype) == "boolean"
+
+
+def test_create_if_new_adds_a_request_once(store: Store) -> None:
+    fields = {"request_id": "imp-1", "status": JobStatus.COMPLETED, "origin": "history"}
+    first = store.create_if_new(params(), cost_estimate=None, base_url=BASE, fields=fields)
+    assert first is not None and first.request_id == "imp-1"
+    again = store.create_if_new(params(), cost_estimate=None, base_url=BASE, fields=fields)
+    assert again is None  # another process's import got there first: nothing written
+    assert [r.id for r in store.find()] == [first.id]

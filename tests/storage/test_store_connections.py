@@ -105,7 +105,7 @@ def test_a_forked_child_opens_its_own(tmp_path: Path) -> None:
         try:
             inherited = {id(e) for e in database._engines.values()}
             store.update(job.id, notes="child")
-            mine = database._engine(store._db.url)
+            mine = store._db.engine()
             code = 0 if id(mine) not in inherited else 2
         finally:
             os._exit(code)
