@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.harness.kernel",
     "tests.harness.lab_fixtures",
     "tests.harness.postgres",
+    "tests.harness.s3",
 ]
 
 API_KEY = "sk-test-0123456789abcdef"
@@ -31,6 +32,8 @@ for name in (
     "SEGMIND_BASE_URL",
     "SEGMIND_HISTORY_URL",
     "LTX_NOTEBOOK_MEDIA_DIR",
+    "LTX_NOTEBOOK_CACHE_DIR",
+    "LTX_NOTEBOOK_CACHE_MAX_GB",
     "LTX_NOTEBOOK_STORE",
     "LTX_NOTEBOOK_BUDGET",
     "LTX_NOTEBOOK_BUDGET_PERIOD",

@@ -22,6 +22,10 @@ HEAVY = (
     "sqlalchemy",
     "alembic",
     "psycopg",
+    # fsspec and its S3 backend (with botocore) load only when media_dir is a URL.
+    "fsspec",
+    "s3fs",
+    "botocore",
 )
 
 PROBE = """
