@@ -20,6 +20,7 @@ pytest_plugins = [
     "tests.harness.clips",
     "tests.harness.kernel",
     "tests.harness.lab_fixtures",
+    "tests.harness.postgres",
     "tests.harness.s3",
 ]
 

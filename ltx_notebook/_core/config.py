@@ -22,6 +22,7 @@ from urllib.parse import urlparse, urlunparse
 
 from .errors import InsecureURLWarning, InvalidParams, register_secret
 from .secrets import colab_secret, key_problem, redact
+from .store_url import shown_location, store_location
 
 __all__ = ["Secret", "Settings", "StorageOptions", "configure", "get_settings", "media_location"]
 
@@ -342,7 +343,8 @@ class Settings:
     api_key: Secret | None = field(default=None)
     base_url: str = DEFAULT_BASE_URL
     media_dir: Path | str = Path("ltx_media")
-    store_path: Path = Path("ltx_media/ltx-jobs.sqlite")
+    # A SQLite file, or a database's URL (see _core/store_url.py).
+    store_path: Path | str = Path("ltx_media/ltx-jobs.sqlite")
     # An explicit request-history URL; None derives it from base_url (see history_url()).
     history_base: str | None = None
     # A cap in USD on this store's spend over budget_period (None: no cap); see _jobs/budget.
@@ -433,7 +435,9 @@ class Settings:
         media = media_location(env.get("LTX_NOTEBOOK_MEDIA_DIR") or "ltx_media")
         cache = Path(env.get("LTX_NOTEBOOK_CACHE_DIR") or DEFAULT_CACHE_DIR)
         local = media if isinstance(media, Path) else cache
-        store = Path(env.get("LTX_NOTEBOOK_STORE") or local / "ltx-jobs.sqlite")
+        store = _store(
+            env.get("LTX_NOTEBOOK_STORE") or local / "ltx-jobs.sqlite", "LTX_NOTEBOOK_STORE"
+        )
         return cls(
             api_key=Secret(key) if key else None,
             base_url=(env.get("SEGMIND_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
@@ -475,7 +479,7 @@ class Settings:
             else "(not used: media_dir is local)",
             "cache_max_gb": f"{self.cache_max_gb:g} GB",
             "storage_options": ", ".join(sorted(self.storage_options)) or "(none)",
-            "store_path": str(self.store_path),
+            "store_path": shown_location(self.store_path),
             "budget": "(none)" if self.budget is None else f"${self.budget:.2f}",
             "budget_period": str(self.budget_period),
             "match_grace": f"{self.match_grace:g} s",
@@ -483,6 +487,13 @@ class Settings:
             "max_video_bytes": f"{self.max_video_bytes:,}",
             "playback": self.playback,
         }
+
+
+def _store(value: str | os.PathLike[str], source: str) -> Path | str:
+    try:
+        return store_location(value)
+    except ValueError as exc:
+        raise InvalidParams(f"{source}: {exc}", param="store_path") from None
 
 
 def _shown(media: Path | str) -> str:
@@ -634,7 +645,7 @@ def configure(
             )
             changes["store_path"] = local / "ltx-jobs.sqlite"
     if store_path is not None:
-        changes["store_path"] = Path(store_path)
+        changes["store_path"] = _store(store_path, "store_path")
     if history_url is not None:
         changes["history_base"] = history_url.rstrip("/") or None
     if budget is not None:

@@ -59,12 +59,12 @@ _UNANSWERED = (JobStatus.SUBMITTING, JobStatus.UNKNOWN)
 log = logging.getLogger("ltx_notebook")
 
 # The rows this process is submitting right now, by store file: resume() leaves them be.
-_SUBMITTING: set[tuple[Path, int]] = set()
+_SUBMITTING: set[tuple[Path | str, int]] = set()
 _SUBMITTING_LOCK = threading.Lock()
 # Submit answers the store could not take (a full disk), by store file and row: the
 # request id its StoreError told the user to keep must find the job, so they are
 # written the moment a lookup, adopt, resume or reconcile can (Session._write_owed).
-_OWED: dict[tuple[Path, int], dict[str, Any]] = {}
+_OWED: dict[tuple[Path | str, int], dict[str, Any]] = {}
 
 
 class Session:
@@ -82,7 +82,7 @@ class Session:
         self._store: Store | None = None
         # Local ids restart at 1 in every store, so a job is known by its store's file
         # *and* its id: after configure(media_dir=...) id 1 is another, newly billed job.
-        self._jobs: dict[tuple[Path, int], Job] = {}
+        self._jobs: dict[tuple[Path | str, int], Job] = {}
         self._homes: dict[Job, Store] = {}  # the store each tracked job's row lives in
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
@@ -104,7 +104,7 @@ class Session:
     @property
     def store(self) -> Store:
         path = self.settings.store_path
-        if self._store is None or self._store.path != path:
+        if self._store is None or self._store.location != path:
             self._store = Store(path)
         return self._store
 
@@ -245,7 +245,7 @@ class Session:
 
     def track(self, record: JobRecord, store: Store) -> Job:
         # Resolved: a relative store path names another file after a %cd.
-        key = (store.path.resolve(), record.id)
+        key = (store.identity, record.id)
         with self._lock:
             job = self._jobs.get(key)
             if job is None:

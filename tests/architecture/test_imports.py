@@ -10,7 +10,6 @@ import json
 import subprocess
 import sys
 
-# fsspec and its S3 backend (with botocore) load only when media_dir is a URL.
 HEAVY = (
     "pandas",
     "numpy",
@@ -19,6 +18,11 @@ HEAVY = (
     "anywidget",
     "ipywidgets",
     "matplotlib",
+    # The store's database layer: loaded when a store is first opened.
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    # fsspec and its S3 backend (with botocore) load only when media_dir is a URL.
     "fsspec",
     "s3fs",
     "botocore",
@@ -63,4 +67,7 @@ def test_history_loads_pandas_when_asked() -> None:
         "import ltx_notebook\n"
         "ltx_notebook.history()\n"
     )
-    assert "pandas" in _loaded(setup)
+    loaded = _loaded(setup)
+    assert "pandas" in loaded and "sqlalchemy" in loaded
+    assert "alembic" in loaded  # a fresh store: its schema is made by the migrations
+    assert "psycopg" not in loaded  # a SQLite store never needs the PostgreSQL driver
