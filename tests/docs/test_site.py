@@ -93,8 +93,9 @@ def test_opened_as_a_file_every_nav_link_opens_a_page(site: Path, page: Any) -> 
 def test_opened_as_a_file_search_finds_a_word(site: Path, page: Any) -> None:
     assert (site / "search" / "search_index.js").is_file()
     page.goto((site / "getting-started.html").as_uri())
-    page.locator("label.md-header__button[for=__search]").first.click()
-    page.locator("input.md-search__input").fill("reconcile")
+    box = page.locator("input.md-search__input")
+    box.click()
+    box.press_sequentially("reconcile")  # material listens for keys, not input events
     result = page.locator("li.md-search-result__item a").first
     result.wait_for(state="visible", timeout=20_000)
     page.screenshot(path=str(_artifact("docs-site-search.png")))
