@@ -99,7 +99,8 @@ def test_the_packaged_quickstart_is_the_repositorys() -> None:
 def test_demo_names_what_is_missing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(demo, "missing_modules", lambda: ["nbclient", "uvicorn"])
+    monkeypatch.setitem(sys.modules, "nbclient", None)
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
     assert main(["demo"]) == 2
     err = capsys.readouterr().err
     assert err.strip().count("\n") == 0, err

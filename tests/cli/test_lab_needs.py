@@ -1,4 +1,4 @@
-"""`ltx-notebook lab` without JupyterLab: one line that says to install `[lab]`, before anything starts.
+"""`ltx-notebook lab` without JupyterLab: one line saying to install `[lab]`, first.
 
 A `pip install "ltx-notebook[emulator]"` has the demo but not JupyterLab. The demo ends by
 suggesting `ltx-notebook lab`; there it must not start an emulator for nothing and then fail
