@@ -114,7 +114,7 @@ def test_history_prints_the_notebooks_compact_table(
     assert "<" not in out  # text, no HTML
     # A selection of columns prints those columns.
     capsys.readouterr()
-    shell.run_cell("_.iloc[:1][['request_id', 'status', 'cost']]")
+    shell.run_cell("_.iloc[-1:][['request_id', 'status', 'cost']]")
     out = capsys.readouterr().out
     assert shell.user_ns["job"].request_id in out
     assert "request_id" in out and "status" in out and "duration" not in out, out
