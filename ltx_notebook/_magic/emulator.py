@@ -99,7 +99,8 @@ def pace(speed: float, model: str) -> str:
     from .._view.labels import clock
 
     spec = CATALOG.get(model) or CATALOG["ltx-2-pro"]
-    clip = f"a {round(spec.seconds({}), 1):g} s {spec.slug} clip takes ~{clock(spec.typical_for({}) / speed)}"
+    wait = clock(spec.typical_for({}) / speed)
+    clip = f"a {round(spec.seconds({}), 1):g} s {spec.slug} clip takes ~{wait}"
     if speed == 1:
         # The default is the service's own pace: say so, and how to wait less.
         return f"speed 1, the service's own pace: {clip}; speed=10 is ten times quicker"
