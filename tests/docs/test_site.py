@@ -110,3 +110,13 @@ def _artifact(name: str) -> Path:
 
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS_DIR / name
+
+
+@pytest.mark.browser
+def test_the_all_models_table_fits_the_page_at_1280(site: Path, page: Any) -> None:
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto((site / "models.html").as_uri())
+    table = page.locator("h2#all-models ~ div.md-typeset__scrollwrap").first
+    fits = table.evaluate("(w) => w.scrollWidth <= w.clientWidth + 1")
+    table.screenshot(path=str(_artifact("docs-models-table.png")))
+    assert fits, "the All models table scrolls sideways at 1280 px"
