@@ -120,3 +120,21 @@ def test_the_all_models_table_fits_the_page_at_1280(site: Path, page: Any) -> No
     fits = table.evaluate("(w) => w.scrollWidth <= w.clientWidth + 1")
     table.screenshot(path=str(_artifact("docs-models-table.png")))
     assert fits, "the All models table scrolls sideways at 1280 px"
+
+
+def _nav_pages(items: Any) -> list[str]:
+    if isinstance(items, str):
+        return [items]
+    if isinstance(items, dict):
+        return [p for v in items.values() for p in _nav_pages(v)]
+    return [p for item in items for p in _nav_pages(item)]
+
+
+def test_the_homes_where_to_go_names_every_page() -> None:
+    import yaml
+
+    nav = _nav_pages(yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))["nav"])
+    home = (ROOT / "docs" / "index.md").read_text(encoding="utf-8")
+    where = home.split("## Where to go", 1)[1].split("\n## ", 1)[0]
+    missing = [p for p in nav if p != "index.md" and f"]({p})" not in where]
+    assert not missing, f"docs/index.md's Where to go has no line for {missing}"
