@@ -8,35 +8,35 @@ The order of a job's steps is what keeps paid work safe:
 4. on COMPLETED the video is streamed to disk at once (results expire after
    an hour), verified, probed, and its path written.
 
-The driver of a job ends only when its row is terminal (and, for COMPLETED,
-the video is on disk or its download was given up): every failure on the way
-(a poll, the result, the store, the download) is recorded as a note in the
-row's ``error`` and tried again after a backoff. A 404 ends a job only when
-its record can no longer exist (:func:`not_found_is_final`).
+A job's life after the answer (poll, fetch the result, download) is
+:mod:`.lifecycle`'s; the session writes the row first, submits, and hands the
+job over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .._core.config import Settings, get_settings
-from .._core.errors import ApiError, InvalidParams, LtxError, NotFound, SubmitUnknown
+from .._core.errors import InvalidParams, LtxError, NotFound, StoreError, SubmitUnknown
 from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.retry import NothingSent, RateLimitHook
 from .._storage import parts
+from .._storage.cache import media_cache, playable
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
-from .download import download
 from .job import Job
+from .lifecycle import Lifecycle, paused
 from .money.budget import record_within_budget
 from .poll.runtime import Runtime
 from .poll.schedule import DRIVER_BACKOFF, PollSchedule, ScheduleCache
@@ -46,21 +46,25 @@ from .rules import (
     INTERRUPTED_SUBMIT,
     RESULT_TTL,
     SUBMIT_GRACE,
-    is_note,
-    known,
     not_found_is_final,
-    request_id_of,
-    result_fields,
     same_service,
 )
+from .upload import upload_pending
 
 __all__ = ["Session", "not_found_is_final"]
+
+# Rows whose submit never got its answer written: still SUBMITTING, or UNKNOWN.
+_UNANSWERED = (JobStatus.SUBMITTING, JobStatus.UNKNOWN)
 
 log = logging.getLogger("ltx_notebook")
 
 # The rows this process is submitting right now, by store file: resume() leaves them be.
 _SUBMITTING: set[tuple[Path, int]] = set()
 _SUBMITTING_LOCK = threading.Lock()
+# Submit answers the store could not take (a full disk), by store file and row: the
+# request id its StoreError told the user to keep must find the job, so they are
+# written the moment a lookup, adopt, resume or reconcile can (Session._write_owed).
+_OWED: dict[tuple[Path, int], dict[str, Any]] = {}
 
 
 class Session:
@@ -87,6 +91,11 @@ class Session:
         self.record_ttl = RESULT_TTL
         self.submit_grace = SUBMIT_GRACE
         self._recovery = Recovery(self)
+        self._lifecycle = Lifecycle(
+            self, self._recovery, plan=self._schedule_for, ttl=lambda: self.record_ttl
+        )
+        # The retry of uploads that failed, started by resume() (tests wait on it).
+        self._retrying: concurrent.futures.Future[list[Path]] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -132,13 +141,17 @@ class Session:
     ) -> Job:  # fmt: skip
         """Coroutine form of :meth:`submit`, on the runtime loop; *on_429* goes to the client."""
         store = self.store
-        # Priced from past charges, and refused here if it would pass the budget.
-        record = await asyncio.to_thread(
-            record_within_budget, store, self.settings, params, tag=tag, sweep_id=sweep_id
-        )
+        settings = self.settings
+
+        def create() -> JobRecord:
+            # Priced from past charges, and refused here if it would pass the budget.
+            made = record_within_budget(store, settings, params, tag=tag, sweep_id=sweep_id)
+            with _SUBMITTING_LOCK:  # at once, in this thread: resume() must not settle it
+                _SUBMITTING.add((store.path, made.id))
+            return made
+
+        record = await asyncio.to_thread(create)
         mine = (store.path, record.id)
-        with _SUBMITTING_LOCK:
-            _SUBMITTING.add(mine)
         try:
             try:
                 client = self.client()
@@ -149,7 +162,7 @@ class Session:
             except SubmitUnknown as exc:
                 if exc.request_id:
                     # The answer named the job: follow it by that id, as any other job.
-                    record = await self._write(
+                    record = await self._write_answer(
                         record.id,
                         store,
                         request_id=exc.request_id,
@@ -162,21 +175,23 @@ class Session:
                 return await self._recovery.after_unknown(record, store, exc)
             except NothingSent:
                 # Interrupted while waiting to retry a refused submit: nothing exists.
-                store.delete(record.id)
+                await asyncio.to_thread(store.delete, record.id)
                 raise
             except LtxError:
                 # Refused outright: the service created nothing and billed nothing.
-                store.delete(record.id)
+                await asyncio.to_thread(store.delete, record.id)
                 raise
             except BaseException:
-                # Interrupted mid-flight: the submit may have reached the service.
+                # Interrupted mid-flight: the submit may have reached the service. Written
+                # on the loop on purpose: the interruption may be the runtime shutting
+                # down, when no worker thread can start, and this row must not be lost.
                 store.update(
                     record.id,
                     status=JobStatus.UNKNOWN,
                     error="interrupted while submitting: the job may exist and may be billed",
                 )
                 raise
-            record = await self._write(
+            record = await self._write_answer(
                 record.id,
                 store,
                 request_id=submission.request_id,
@@ -188,6 +203,39 @@ class Session:
             with _SUBMITTING_LOCK:
                 _SUBMITTING.discard(mine)
         return self._follow(record, store)
+
+    async def _write_answer(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:
+        """Write a submit's answer; one the store cannot take is owed (see _write_owed)."""
+        try:
+            return await self._write(job_id, store, **fields)
+        except BaseException:
+            with _SUBMITTING_LOCK:
+                _OWED[(store.path, job_id)] = fields
+            raise
+
+    def _write_owed(self, store: Store, *, must: int | str | None = None) -> list[JobRecord]:
+        """Write the answers *store* could not take when they came, if it can now.
+
+        Returns the rows written. A write that still fails is raised only for the
+        job *must* names (its row id or request id): its StoreError says the
+        request id again; for any other lookup it waits for the next one.
+        """
+        with _SUBMITTING_LOCK:
+            owed = [(row, dict(f)) for (path, row), f in _OWED.items() if path == store.path]
+        written = []
+        for row, fields in owed:
+            try:
+                now = store.get(row)
+                # Only a row still waiting for it: adopted or settled meanwhile, it is not.
+                if now is not None and now.request_id is None and now.status in _UNANSWERED:
+                    written.append(store.update(row, **fields))
+            except StoreError:
+                if must is not None and must in (row, fields.get("request_id")):
+                    raise
+                continue
+            with _SUBMITTING_LOCK:
+                _OWED.pop((store.path, row), None)
+        return written
 
     def _follow(self, record: JobRecord, store: Store) -> Job:
         job = self.track(record, store)
@@ -205,6 +253,12 @@ class Session:
                 self._homes[job] = store
             return job
 
+    def _refresh(self, record: JobRecord, store: Store) -> Job:
+        # The Job of a row just written behind its back (a Job may already hold an older copy).
+        job = self.track(record, store)
+        job.set_record(record)
+        return job
+
     def store_of(self, job: Job) -> Store:
         # A job is written where its row is, whatever store the settings name now.
         with self._lock:
@@ -214,6 +268,7 @@ class Session:
     def get(self, key: int | str) -> Job:
         """The Job with local id or request id *key*, rebuilt from the store if need be."""
         store = self.store
+        self._write_owed(store, must=key)
         record = store.get(key) if isinstance(key, int) else store.get_by_request_id(key)
         if record is None:
             raise NotFound(
@@ -235,6 +290,7 @@ class Session:
         has no such request). Part files of killed downloads are removed.
         """
         store = self.store
+        self._write_owed(store)  # then followed below, with the other unfinished jobs
         found = self.runtime.call(
             self._recovery.match_all(self._settle_interrupted_submits(store), store)
         )
@@ -246,20 +302,26 @@ class Session:
             for r in store.find(status=JobStatus.COMPLETED, video_path=None)
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
-        parts.remove_orphan_parts(self.settings.media_dir)
+        parts.remove_orphan_parts(self.settings.local_media)
+        if media_cache(self.settings) is not None:
+            # In the background: a bucket out of reach must not hold up the resume.
+            self._retrying = self.runtime.submit(self._upload_pending_quietly())
         return settled + [self.start(self.track(record, store)) for record in records]
 
-    def _settle_interrupted_submits(self, store: Store) -> list[JobRecord]:
+    def _settle_interrupted_submits(self, store: Store, *, grace: bool = True) -> list[JobRecord]:
         """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
 
         Done here rather than when the store is opened: any process opens the
         store (another kernel mid-submit, a script reading history), while
         resuming is this session asking what was left unfinished, and only the
-        session knows which submits this process is still sending.
+        session knows which submits this process is still sending. Without
+        *grace* (an explicit reconcile) every row not being sent here is settled
+        at once: a kernel killed mid-submit is not waited out; a submit another
+        kernel is still sending shows UNKNOWN until its answer overwrites it.
         """
         with _SUBMITTING_LOCK:
             ours = {row for path, row in _SUBMITTING if path == store.path}
-        before = datetime.now(UTC) - self.submit_grace
+        before = datetime.now(UTC) - (self.submit_grace if grace else timedelta(0))
         return store.settle_submits(before=before, keep=ours, error=INTERRUPTED_SUBMIT)
 
     def _revive_lost(self, store: Store) -> None:
@@ -286,16 +348,58 @@ class Session:
             raise InvalidParams(f"job_id must be a job's local id (a whole number), not {job_id!r}")
         if not isinstance(request_id, str) or not request_id.strip():
             raise InvalidParams(f"request_id must be a request id, not {request_id!r}")
-        return self.runtime.call(self._recovery.adopt(job_id, request_id, self.store))
+        store = self.store
+        self._write_owed(store, must=job_id)
+        record = store.get(job_id)
+        if record is not None and record.request_id == request_id.strip():
+            # Its own answer, which a full disk kept from the row: nothing to check.
+            return self.start(self._refresh(record, store))
+        with _SUBMITTING_LOCK:
+            sending = (store.path, job_id) in _SUBMITTING
+        if sending:
+            raise InvalidParams(
+                f"job {job_id} is still being submitted; adopt a request once it is UNKNOWN",
+                param="row",
+            )
+        return self.runtime.call(self._recovery.adopt(job_id, request_id, store))
 
     def reconcile(self) -> Reconciliation:
-        """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge."""
+        """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge.
+
+        Rows left SUBMITTING that this process is not sending are settled UNKNOWN
+        first, without waiting out ``submit_grace``: the user asked.
+        """
+        store = self.store
+        for record in self._write_owed(store):  # answers a full disk kept: followed now
+            self.start(self._refresh(record, store))
 
         async def run() -> Reconciliation:
             client = self.client()
-            return await reconcile(self._recovery, client, self.store, self.settings.base_url)
+            # A submit a killed kernel cut short is looked for now, as a lost answer is.
+            await asyncio.to_thread(self._settle_interrupted_submits, store, grace=False)
+            return await reconcile(self._recovery, client, store, self.settings.base_url)
 
         return self.runtime.call(run())
+
+    def local_video(self, job: Job) -> Path | None:
+        """A local file that plays *job*'s video; None if there is none to be had now.
+
+        With ``media_dir`` a bucket, a teammate's clip is fetched into the cache.
+        """
+        return playable(self.settings, job.video_path)
+
+    def upload_pending(self) -> list[Path]:
+        """Upload the videos whose upload to the bucket failed earlier; the files uploaded."""
+        if media_cache(self.settings) is None:
+            return []
+        return upload_pending(self, self.store)
+
+    async def _upload_pending_quietly(self) -> list[Path]:
+        try:
+            return await asyncio.to_thread(self.upload_pending)
+        except Exception as exc:  # the store, say: tried again at the next resume
+            log.warning("uploads waiting for the bucket not tried: %s", exc)
+            return []
 
     def refetch(self, job: Job) -> Job:
         """Download a completed job's video again (the local copy was deleted)."""
@@ -305,6 +409,8 @@ class Session:
                 status_code=404,
                 request_id=job.request_id,
             )
+        if job.video_path and self.local_video(job) is not None:
+            return job  # in the team's bucket: now in the cache again, nothing to download
         if job.video_path and not job.video_path.is_file():
             job.set_record(self.store_of(job).update(job.id, video_path=None, poster_path=None))
         return self.start(job)
@@ -339,161 +445,13 @@ class Session:
         deadline = loop.time() + seconds
         while (left := deadline - loop.time()) > 0:
             if job.stop_requested:
-                await self._paused(job)
+                await paused(job)
                 return
             await asyncio.sleep(min(left, 0.5))
 
     async def drive(self, job: Job) -> None:
-        """Follow *job* until its row is terminal and its video on disk. Never loses the record.
-
-        Only a cancellation (the runtime stopping) ends it early, and then the
-        job is not marked done: ``wait()`` starts a new driver.
-        """
-        failures = 0
-        try:
-            while True:
-                try:
-                    await self._advance(job)
-                    break
-                except Exception as exc:  # recorded, and tried again: never the end of a job
-                    failures += 1
-                    delay = self.backoff.delay(failures)
-                    what = f"{type(exc).__name__}: {exc}"
-                    unexpected = not isinstance(exc, LtxError | OSError)  # a bug: its traceback
-                    log.warning(
-                        "job %s: %s; again in %.1f s", job.id, what, delay, exc_info=unexpected
-                    )
-                    try:
-                        await self.note(job, f"{self._step(job)}: {what}; trying again")
-                    except Exception:  # the store itself may be what fails
-                        log.debug("could not record the note of job %s", job.id, exc_info=True)
-                    await self.rest(job, delay)
-        except asyncio.CancelledError:
-            job.notify()
-            raise
-        job.finish()
-
-    @staticmethod
-    def _step(job: Job) -> str:
-        if job.status is JobStatus.COMPLETED:
-            return "downloading"
-        return "polling"
-
-    async def _advance(self, job: Job) -> None:
-        if job.schedule is None:
-            job.schedule = await asyncio.to_thread(self._schedule_for, job.params)
-            job.set_record(job.record)
-        if not job.status.is_terminal:
-            await self._poll(job)
-        if job.status is JobStatus.COMPLETED and not job.video_path:
-            await download(self, job)
-
-    async def _poll(self, job: Job) -> None:
-        client = self.client()
-        assert job.schedule is not None
-        trouble = 0  # failed polls in a row: each waits longer than the last
-        # When a poll last found the job running: its end lies after it (see Store.durations).
-        seen_running: float | None = None
-        while True:
-            if trouble:
-                await self.rest(job, self.backoff.delay(trouble))
-            else:
-                await asyncio.sleep(job.schedule.next_delay(job.elapsed))
-            if job.stop_requested:
-                await self._paused(job)
-                continue
-            trouble += 1
-            asked_at = job.elapsed
-            try:
-                reply = await client.status(request_id_of(job.record))
-            except NotFound as exc:
-                if not_found_is_final(job.record, ttl=self.record_ttl):
-                    # Gone from /v2, not from the request history: ended from there.
-                    await self.update(job, **await self._recovery.after_gone(job))
-                    return
-                await self.note(job, f"polling: {exc}; polling on while the record may exist")
-                continue
-            except LtxError as exc:
-                # Retries are exhausted for this poll, but the job is not lost: try later.
-                await self.note(job, f"polling: {exc}")
-                continue
-            status = known(reply.status)
-            if status is None:
-                # Not an end this version knows; keep polling, less often, and say so.
-                await self.note(
-                    job,
-                    f"polling: the service reports status {reply.status!r}, which this version "
-                    "does not know; polling on until it reports an end",
-                )
-                continue
-            trouble = 0
-            if not status.is_terminal:
-                seen_running = asked_at
-            fields: dict[str, Any] = {"status": status, "metrics": reply.metrics or None}
-            if is_note(job.record.error):
-                fields["error"] = None
-            if status is JobStatus.COMPLETED:
-                result = await self._fetch_result(job, fields)
-                if result is None:
-                    continue  # the result route does not say COMPLETED yet: poll on
-                # COMPLETED is written together with the result, so a crash in between
-                # leaves a job that resume() simply polls again.
-                if seen_running is not None:
-                    result["seen_running_s"] = round(seen_running, 3)
-                await self.update(job, **result)
-                return
-            if status is JobStatus.FAILED:
-                fields["error"] = reply.error or "the service reported FAILED without a reason"
-            # Running metrics tick on every poll (inference so far) and nobody reads them:
-            # a poll is written only when its state (or note) changes; final metrics come
-            # with the result.
-            if status is not job.status or "error" in fields:
-                await self.update(job, **fields)
-            if status.is_terminal:
-                return
-
-    @staticmethod
-    async def _paused(job: Job) -> None:
-        """Idle, sending nothing, until someone follows the job again.
-
-        Stopping pauses rather than ends the driver, so following again is
-        only clearing a flag: no second driver, and no race with this one.
-        """
-        job.notify()
-        while job.stop_requested:
-            await asyncio.sleep(0.5)
-
-    async def _fetch_result(self, job: Job, fields: dict[str, Any]) -> dict[str, Any] | None:
-        """The fields to write for a job the status says is COMPLETED; tried until it answers.
-
-        None when the result route still calls it queued or processing.
-        """
-        failures = 0
-        while True:
-            try:
-                reply = await self.client().result(request_id_of(job.record))
-                status = known(reply.status)
-                if status is JobStatus.FAILED:
-                    reason = reply.error or "the service reported FAILED without a reason"
-                    return {**fields, "status": JobStatus.FAILED, "error": reason}
-                if status in (JobStatus.QUEUED, JobStatus.PROCESSING):
-                    return None
-                if status is not JobStatus.COMPLETED or not reply.output_url:
-                    raise ApiError(
-                        f"the result of {job.request_id} says {reply.status!r} with "
-                        f"{'an' if reply.output_url else 'no'} output URL",
-                        status_code=200,
-                        request_id=job.request_id,
-                    )
-                return result_fields(job.record, job.elapsed, fields, reply)
-            except NotFound as exc:
-                if not_found_is_final(job.record, ttl=self.record_ttl):
-                    return {**fields, **await self._recovery.after_gone(job)}
-                await self.note(job, f"fetching the result: {exc}")
-            except LtxError as exc:
-                await self.note(job, f"fetching the result: {exc}")
-            failures += 1
-            await self.rest(job, self.backoff.delay(failures))
+        """Follow *job* until its row is terminal and its video on disk (:mod:`.lifecycle`)."""
+        await self._lifecycle.drive(job)
 
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None:
         timeout = check_timeout(timeout, zero=True)

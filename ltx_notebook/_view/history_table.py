@@ -21,7 +21,9 @@ from typing import Any, Final
 
 import pandas as pd
 
+from .._core.config import get_settings
 from .._core.params import PARAM_NAMES
+from .._storage.cache import playable
 from .differ import param_text, split_params
 from .grid import relative_src
 from .labels import STARS
@@ -84,8 +86,9 @@ def cost_text(cost: Any, estimate: Any) -> str:
 
 
 def _thumb(poster: Any, base_dir: Path | None) -> Cell:
-    path = Path(str(poster)) if not _missing(poster) else None
-    if path is None or not path.is_file():
+    # What this kernel has (its cache included): a long history fetches nothing.
+    path = None if _missing(poster) else playable(get_settings(), str(poster), fetch=False)
+    if path is None:
         return Cell('<span class="ltx-nothumb"></span>', "")
     src = relative_src(path, base_dir)
     # By URL and lazily: the page stays small however long the history.
@@ -142,7 +145,8 @@ def _value(name: str, value: Any, base_dir: Path | None) -> Cell:
     if name in PARAM_NAMES:
         return Cell.plain(param_text(name, value, VALUE_CHARS), param_text(name, value, 2000))
     if name in _PATHS:
-        return Cell.plain(relative_src(Path(str(value)), base_dir), str(value), css="ltx-path")
+        where = str(value) if "://" in str(value) else relative_src(Path(str(value)), base_dir)
+        return Cell.plain(where, str(value), css="ltx-path")
     if isinstance(value, datetime):
         return Cell.plain(f"{value:%Y-%m-%d %H:%M} UTC", value.isoformat())
     if isinstance(value, bool):
@@ -179,7 +183,8 @@ def _ids(frame: pd.DataFrame) -> list[Any]:
 
 
 def _id_cell(row_id: Any) -> Cell:
-    text = str(row_id)
+    # A sweep's frame() has rows with no id: combinations not sent (yet).
+    text = "" if _missing(row_id) else str(row_id)
     return Cell(f'<span class="ltx-id">{html.escape(text)}</span>', text)
 
 

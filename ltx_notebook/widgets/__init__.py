@@ -7,6 +7,16 @@ traits only; they are displayed from the main thread.
 from ._compare import ABCompare, compare_clips
 from ._gallery import Gallery, gallery
 from ._panel import JobPanel
+from ._static import SavedForm, keep_saved
 from ._sweep_panel import SweepPanel
 
-__all__ = ["ABCompare", "Gallery", "JobPanel", "SweepPanel", "compare_clips", "gallery"]
+__all__ = [
+    "ABCompare",
+    "Gallery",
+    "JobPanel",
+    "SavedForm",
+    "SweepPanel",
+    "compare_clips",
+    "gallery",
+    "keep_saved",
+]
