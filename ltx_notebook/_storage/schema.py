@@ -77,6 +77,25 @@ MIGRATIONS: Final[tuple[tuple[str, ...], ...]] = (
     # a poll first saw it done) the interval its end is known to lie in. The service's own
     # total_time is not promised, so the poll schedule learns from these intervals.
     ("ALTER TABLE jobs ADD COLUMN seen_running_s REAL",),
+    # -- votes (issue 19 item 3): the arena's blind A/B votes, a table of their own that
+    # only _storage/votes.py reads and writes (its module docstring says what each column
+    # holds). One revision when the store moves to Alembic.
+    (
+        """
+        CREATE TABLE votes (
+            id               INTEGER PRIMARY KEY,
+            arena_id         TEXT NOT NULL,
+            voter            TEXT NOT NULL,
+            voted_at         TEXT NOT NULL,
+            left_job         INTEGER NOT NULL,
+            right_job        INTEGER NOT NULL,
+            left_request_id  TEXT,
+            right_request_id TEXT,
+            outcome          TEXT NOT NULL
+        )
+        """,
+        "CREATE INDEX votes_pair ON votes (left_job, right_job)",
+    ),
 )
 
 SCHEMA_VERSION: Final = len(MIGRATIONS)
