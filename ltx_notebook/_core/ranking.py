@@ -12,9 +12,10 @@ method, with a weak prior: every item played half
 a win and half a loss against a virtual opponent of strength 0, so an item
 that never lost (or never won) stays finite and a handful of votes does not
 claim certainty. Strengths are reported centred (their mean is 0).
-Intervals are the percentiles of strengths refitted on votes resampled with
-replacement (the nonparametric bootstrap), seeded so a view draws the same
-numbers twice.
+Intervals are the percentiles of strengths refitted on the same pairs with
+their outcomes drawn again from the fit (a parametric bootstrap: resampling
+the votes themselves claims certainty when a few votes all agree), seeded so a
+view draws the same numbers twice.
 """
 
 from __future__ import annotations
@@ -51,30 +52,24 @@ def _columns(comparisons: Sequence[Comparison]) -> tuple[npt.NDArray[np.int64], 
     return data[:, 0].astype(int), data[:, 1].astype(int), data[:, 2]
 
 
-def _tally(
-    n: int, comparisons: Sequence[Comparison], weight: Floats | None = None
-) -> tuple[Floats, Floats]:
-    """(games between each pair, wins of each item), ties counting half a win each.
-
-    *weight*: how many times each comparison counts (a bootstrap resample's multiplicities).
-    """
+def _tally(n: int, comparisons: Sequence[Comparison]) -> tuple[Floats, Floats]:
+    """(games between each pair, wins of each item), ties counting half a win each."""
     games = np.zeros((n, n))
     wins = np.zeros(n)
     if len(comparisons):
         i, j, s = _columns(comparisons)
-        w = np.ones(len(s)) if weight is None else weight
-        np.add.at(games, (i, j), w)
-        np.add.at(games, (j, i), w)
-        np.add.at(wins, i, w * s)
-        np.add.at(wins, j, w * (1.0 - s))
+        np.add.at(games, (i, j), 1.0)
+        np.add.at(games, (j, i), 1.0)
+        np.add.at(wins, i, s)
+        np.add.at(wins, j, 1.0 - s)
     return games, wins
 
 
 def _newton(
     games: Floats, wins: Floats, prior: float, start: Floats | None, tol: float, steps: int
 ) -> Floats:
-    # The log-posterior is strictly concave (the prior sees to it): Newton's steps from any
-    # start converge, in a handful here, where the MM iteration crawls on lopsided votes.
+    # The log-posterior is strictly concave (the prior sees to it): damped Newton steps from
+    # any start converge, in a handful here, where the MM iteration crawls on lopsided votes.
     n = len(wins)
     theta = np.zeros(n) if start is None else start.copy()
     for _ in range(steps):
@@ -85,6 +80,9 @@ def _newton(
         hess = q.copy()  # the Hessian: q off the diagonal
         hess[np.diag_indices(n)] = -q.sum(axis=1) + np.diag(q) - 2 * prior * p0 * (1.0 - p0)
         move = np.linalg.solve(-hess, grad)
+        # At most one unit a step: far from the top (a warm start on votes that flipped) a
+        # full step overshoots where the curvature is nearly flat.
+        move /= max(1.0, float(np.max(np.abs(move))))
         theta += move
         if np.max(np.abs(move)) < tol:
             break
@@ -120,16 +118,19 @@ def bootstrap(
     prior: float = PRIOR,
 ) -> tuple[Floats, Floats]:
     """(low, high): each item's strength interval at *level*, from *rounds* resamples."""
-    if not len(comparisons) or n <= 0:
+    if not len(comparisons) or n <= 0 or rounds <= 0:
         return np.full(n, -math.inf), np.full(n, math.inf)
     rng = np.random.default_rng(seed)
     games, wins = _tally(n, comparisons)
     start = _newton(games, wins, prior, None, 1e-9, 100)
+    i, j, _ = _columns(comparisons)
+    chance = 1.0 / (1.0 + np.exp(start[j] - start[i]))  # each vote's P(i wins) under the fit
     samples = np.empty((rounds, n))
     for r in range(rounds):
-        # A resample with replacement, as how many times each vote is drawn.
-        weight = rng.multinomial(len(comparisons), np.full(len(comparisons), 1 / len(comparisons)))
-        games, wins = _tally(n, comparisons, weight.astype(float))
+        # The same pairs, their outcomes drawn again from the fit (a parametric bootstrap:
+        # resampling the votes themselves gives no spread at all when they all agree).
+        drawn = (rng.random(len(chance)) < chance).astype(float)
+        games, wins = _tally(n, list(zip(i, j, drawn, strict=True)))
         theta = _newton(games, wins, prior, start, 1e-6, 100)
         samples[r] = theta - theta.mean()
     tail = (1.0 - level) / 2 * 100

@@ -1,0 +1,124 @@
+"""ltx.arena and ltx.rank without a browser: blind pairs, votes in the store, the ranking."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import ltx_notebook as ltx
+from ltx_notebook._view.ranking import RankFrame
+from ltx_notebook.widgets import Arena
+from tests.harness.clips import Clips
+from tests.harness.html import Tags
+
+WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
+
+
+def send(arena: Arena, outcome: str, token: str | None = None) -> None:
+    """What arena.js sends on a key press."""
+    token = arena.pair["token"] if token is None else token
+    arena._on_msg(arena, {"vote": outcome, "token": token}, [])
+
+
+def test_pairs_are_blind_until_the_vote_and_a_key_press_is_stored(
+    clips: Clips, in_root: Path
+) -> None:
+    arena = ltx.arena(clips.jobs, voter="ada", seed=3, session=clips.session)
+    assert isinstance(arena, Arena) and len(arena.records) == 4
+    pair = arena.pair
+    # Clips of one prompt only (the clips alternate two prompts), and nothing that names them.
+    assert pair["prompt"] in {j.params.prompt for j in clips.jobs}
+    for side in ("left", "right"):
+        assert set(pair[side]) == {
+            *("src", "paths", "poster", "poster_paths"),
+            *("fps", "duration", "aspect"),
+        }
+    assert "1080p" not in str(pair) and "2k" not in str(pair) and arena.revealed == {}
+    left = next(j for j in clips.jobs if j.video_path.name in pair["left"]["src"])
+    right = next(j for j in clips.jobs if j.video_path.name in pair["right"]["src"])
+    assert left.params.prompt == right.params.prompt and left.id != right.id
+
+    before = len(ltx.votes(clips.jobs, session=clips.session))
+    send(arena, "right")
+    frame = ltx.votes(clips.jobs, session=clips.session)
+    assert len(frame) == before + 1
+    last = frame.iloc[-1]
+    assert (last["left_job"], last["right_job"], last["outcome"], last["winner"]) == (
+        left.id,
+        right.id,
+        "right",
+        right.id,
+    )
+    assert last["voter"] == "ada" and last["left_request_id"] == left.request_id
+    assert last["arena_id"] == arena.arena_id and last["voted_at"].tzinfo is not None
+    # Revealed once judged, and the next pair is the other one (a pair is not shown twice running).
+    assert arena.revealed["outcome"] == "right"
+    assert arena.revealed["right"]["id"] == right.id and "2k" in str(arena.revealed) + "1080p"
+    assert arena.pair["token"] != pair["token"] and arena.pair["prompt"] != pair["prompt"]
+    # A second press with the judged pair's token is no vote at all.
+    send(arena, "left", token=pair["token"])
+    assert len(ltx.votes(clips.jobs, session=clips.session)) == before + 1
+    assert arena.votes_cast == 1
+
+
+def test_rank_by_setting_and_the_preference_column_in_compare(clips: Clips, in_root: Path) -> None:
+    arena = ltx.arena(clips.jobs, by="resolution", seed=1, session=clips.session)
+    for _ in range(6):  # the 2k clip wins every pair, whichever side it is on
+        tiles = arena.pair
+        two_k = {j.video_path.name for j in clips.jobs if j.params.resolution == "2k"}
+        send(arena, "left" if any(n in tiles["left"]["src"] for n in two_k) else "right")
+    ranked = ltx.rank(clips.jobs, by="resolution", session=clips.session)
+    assert isinstance(ranked, RankFrame)
+    assert list(ranked.index) == ["2k", "1080p"] and ranked.index.name == "resolution"
+    best = ranked.iloc[0]
+    assert best["low"] - 1e-9 <= best["score"] <= best["high"] + 1e-9 and best["score"] > 0
+    assert int(ranked["votes"].sum()) >= 12 and best["beats_average"] > 0.5
+    page = ranked._repr_html_()
+    assert "Bradley–Terry" in page and Tags(page).all("tr")
+    # By job: the four clips (votes only ever pair one prompt's two).
+    assert set(ltx.rank(clips.jobs, session=clips.session).index) <= {j.id for j in clips.jobs}
+    summary = ltx.compare(ltx.history(), by="resolution", store=clips.session.store)
+    assert summary.loc["2k", "preference"] > summary.loc["1080p", "preference"]
+    assert "preference" in summary._repr_html_()
+    # The saved form is the ranking, marked so arena.js can keep the latest one.
+    data, _ = arena._repr_mimebundle_()
+    assert data[WIDGET_MIME]["model_id"] == arena.model_id
+    assert f"data-ltx-arena='{arena.model_id}'" in data["text/html"]
+    assert "2k" in data["text/html"] and "<video" not in data["text/html"]
+    assert arena._static == arena.static_html()
+
+
+def test_rank_plots_a_chart(clips: Clips, in_root: Path) -> None:
+    pytest.importorskip("matplotlib")
+    import matplotlib
+
+    matplotlib.use("Agg")
+    ax = ltx.rank(clips.jobs, by="resolution", plot=True, session=clips.session)
+    assert [t.get_text() for t in ax.get_yticklabels()]
+
+
+def test_without_votes_rank_says_how_to_get_some(clips: Clips, in_root: Path) -> None:
+    ranked = ltx.rank([clips.jobs[0]], by="duration", session=clips.session)
+    assert ranked.empty and "No votes yet" in ranked._repr_html_()
+    with pytest.raises(ValueError, match="no column 'speed'"):
+        ltx.rank(clips.jobs, by="speed", session=clips.session)
+
+
+def test_too_few_clips_is_a_message_not_a_broken_pair(clips: Clips, in_root: Path) -> None:
+    arena = ltx.arena([clips.jobs[0], clips.jobs[1]], session=clips.session)  # two prompts
+    assert arena.pair == {} and "share a prompt" in arena.message
+    assert arena.vote("left") is None
+
+
+def test_votes_frame_is_typed(clips: Clips, in_root: Path) -> None:
+    frame = ltx.votes(session=clips.session)
+    assert str(frame["outcome"].dtype) == "category"
+    assert isinstance(frame["voted_at"].dtype, pd.DatetimeTZDtype)
+
+
+def test_the_module_is_the_ab_helpers_and_its_entry() -> None:
+    esm = str(Arena._esm)
+    assert "function syncedClips(" in esm and "function render(" in esm
+    assert esm.count("export default") == 1
