@@ -59,7 +59,7 @@ docs: $(STAMP)
 # Chromium) into docs/images/; look at them before committing.
 docs-images: $(STAMP)
 	LTX_DOCS_IMAGES=1 $(VENV)/bin/python -m pytest -m browser tests/docs/test_docs_images.py \
-		tests/view/test_tables_lab.py
+		tests/view/test_tables_lab.py tests/widgets/test_arena_frontends.py
 
 clean:
 	rm -rf build test-artifacts .pytest_cache .ruff_cache

@@ -99,7 +99,7 @@ function render({ model, el }) {
       return h(
         "span",
         { class: `ltx-arena-side${won ? " ltx-arena-won" : ""}` },
-        h("b", { text: `${name === "left" ? "Left" : "Right"} #${r[name].id}` }),
+        h("b", { text: name === "left" ? "Left" : "Right" }),
         h("span", { text: ` ${r[name].heading}` }),
       );
     };
@@ -109,7 +109,8 @@ function render({ model, el }) {
 
   function showStatus() {
     const n = model.get("votes_cast") || 0;
-    status.textContent = `${n} vote${n === 1 ? "" : "s"} in this arena · settings stay hidden until you vote · ${model.get("message") || ""}`;
+    const said = model.get("message");
+    status.textContent = `${n} vote${n === 1 ? "" : "s"} in this arena · settings stay hidden until you vote${said ? ` · ${said}` : ""}`;
   }
 
   function vote(outcome) {
