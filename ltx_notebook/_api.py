@@ -423,7 +423,9 @@ def export_report(
     ``embed`` (False: videos and posters are copied into ``<path
     stem>_media/`` beside the page, to move together; True: inlined as data
     URIs, one file) and ``embed_cap`` (bytes inlined at most; the rest are
-    copied, with a warning).
+    copied, with a warning). When the arena has votes between its jobs, the
+    page shows their ranking (as :func:`rank`, by *row* and *col*) and writes
+    every vote to ``<path stem>_votes.csv``.
     """
     from ._view.report import export_report as write
 

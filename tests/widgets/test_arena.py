@@ -122,3 +122,16 @@ def test_the_module_is_the_ab_helpers_and_its_entry() -> None:
     esm = str(Arena._esm)
     assert "function syncedClips(" in esm and "function render(" in esm
     assert esm.count("export default") == 1
+
+
+def test_the_report_shows_the_ranking_and_writes_the_votes(
+    clips: Clips, in_root: Path, tmp_path: Path
+) -> None:
+    arena = ltx.arena(clips.jobs, session=clips.session, seed=2)
+    arena.vote("left")
+    page = ltx.export_report(clips.jobs, tmp_path / "review.html", session=clips.session)
+    text = page.read_text(encoding="utf-8")
+    assert "<h2>Ranking</h2>" in text and "Bradley–Terry" in text
+    votes = pd.read_csv(tmp_path / "review_votes.csv")
+    assert len(votes) == len(ltx.votes(clips.jobs, session=clips.session)) >= 1
+    assert {"voter", "voted_at", "left_job", "right_job", "outcome"} <= set(votes.columns)
