@@ -135,3 +135,20 @@ def test_the_report_shows_the_ranking_and_writes_the_votes(
     votes = pd.read_csv(tmp_path / "review_votes.csv")
     assert len(votes) == len(ltx.votes(clips.jobs, session=clips.session)) >= 1
     assert {"voter", "voted_at", "left_job", "right_job", "outcome"} <= set(votes.columns)
+
+
+def test_a_sweeps_arena_ranks_by_what_the_sweep_varies(clips: Clips, in_root: Path) -> None:
+    grid = ltx.sweep(
+        "a heron at the edge of a lake",
+        {"resolution": ["1080p", "2k"]},
+        session=clips.session,
+        yes=True,
+    )
+    grid.wait(120)
+    arena = grid.arena(seed=0)
+    assert isinstance(arena, Arena) and arena.by == ["resolution"]
+    assert arena.pair["prompt"] == "a heron at the edge of a lake"
+    arena.vote("tie")
+    ranked = ltx.rank(grid, by="resolution")
+    assert set(ranked.index) == {"1080p", "2k"} and list(ranked["ties"]) == [1, 1]
+    assert "Ranked by 1 blind vote" in arena.static_html()
