@@ -28,8 +28,25 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 demo: $(STAMP)
 	$(VENV)/bin/ltx-notebook demo
 
+# Two passes: the tests that need no browser on TEST_WORKERS processes, one file per
+# process at a time (--dist loadfile, so a module's kernel and emulator stay shared;
+# long files first, in tests/conftest.py's order), then the browser and `serial` tests
+# one at a time. Both always run; a failure in either fails the target. Exit code 5
+# (nothing selected, e.g. PYTEST_ARGS names one file) is only an error when neither
+# pass ran anything.
+TEST_WORKERS ?= 2
 test: lint
-	$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+	@status=0; \
+	echo "make test: 1/2, no browser, $(TEST_WORKERS) workers"; \
+	$(VENV)/bin/python -m pytest --group=parallel -n $(TEST_WORKERS) \
+		--dist loadfile --no-loadscope-reorder $(PYTEST_ARGS); first=$$?; \
+	echo "make test: 2/2, browser and serial, one at a time"; \
+	$(VENV)/bin/python -m pytest --group=serial $(PYTEST_ARGS); second=$$?; \
+	for rc in $$first $$second; do \
+		if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then status=$$rc; fi; \
+	done; \
+	if [ $$first -eq 5 ] && [ $$second -eq 5 ]; then status=5; fi; \
+	exit $$status
 
 # Style, types, and the layer rule (pyproject.toml's [tool.importlinter]).
 lint: $(STAMP)

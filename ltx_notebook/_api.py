@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._core.params import validate
 from ._jobs.presenters import PRESENTERS as _PRESENTERS
+from ._jobs.reuse import refuse_unclear as _refuse_unclear
 from ._jobs.reuse import same_job as _same_job
 from ._jobs.session import Session
 from ._jobs.sweeps import sweep as _sweep
@@ -90,6 +91,7 @@ def generate(
     model: str = "ltx-2-pro",
     tag: str | None = None,
     reuse: bool = False,
+    again: bool = False,
     extra: dict[str, Any] | None = None,
     **params: Any,
 ) -> Job:
@@ -105,6 +107,10 @@ def generate(
     Every call submits, unless *reuse* is true: then a job of the same request
     (model, every parameter, prompt, image) already in the store, in flight or
     COMPLETED on this service, is returned instead and nothing is sent.
+
+    A request whose earlier submit is unclear (its row UNKNOWN or SUBMITTING: it may
+    be a billed job) is not sent again: :class:`SubmitUnknown` names that job and
+    says to run :func:`reconcile` first. *again* sends it all the same.
     """
     checked = validate(
         model,
@@ -117,10 +123,12 @@ def generate(
         **params,
     )
     session = _default_session()
-    if reuse:
-        found = _same_job(session, checked)
+    if reuse and not again:
+        found = _same_job(session, checked, again="again=True")
         if found is not None:
             return found
+    elif not again:
+        _refuse_unclear(session, [checked], again="again=True")
     return session.submit(checked, tag=tag)
 
 
@@ -192,8 +200,9 @@ def reconcile() -> Reconciliation:
     """Set the store straight against your request history; return what changed.
 
     Every UNKNOWN, EXPIRED and LOST job is looked up again (a video found is
-    downloaded, a running job followed) and every finished job gets its real
-    charge as ``cost``. Print the result for one line per changed job.
+    downloaded, a running job followed), a job left SUBMITTING by a stopped
+    kernel first becomes UNKNOWN, and every finished job gets its real charge
+    as ``cost``. Print the result for one line per changed job.
     """
     return _default_session().reconcile()
 
@@ -202,7 +211,9 @@ def adopt(job_id: int, request_id: str) -> Job:
     """Give UNKNOWN job *job_id* (a lost submit) the request *request_id*, and follow it.
 
     For a lost submit that several requests of your history match: the
-    request must have been sent with the job's model and inputs.
+    request must have been sent with the job's model and inputs. Also for a
+    row a stopped kernel left SUBMITTING, and for the request id a
+    ``StoreError`` named (its answer came while the disk was full).
     """
     return _default_session().adopt(job_id, request_id)
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from ltx_notebook import Session, Settings
 from ltx_notebook._core.config import Secret
@@ -31,14 +34,76 @@ for name in (
     os.environ.pop(name, None)
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Run browser tests last.
+# Hypothesis: the full 400 examples in CI, a quick 40 on a developer's machine; either
+# way random, under one seed per run that the header prints (rerun with
+# --hypothesis-seed=N). HYPOTHESIS_PROFILE or --hypothesis-profile picks one by name.
+hypothesis_settings.register_profile("ci", max_examples=400, print_blob=True)
+hypothesis_settings.register_profile("dev", max_examples=40, print_blob=True)
+hypothesis_settings.load_profile(
+    os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev")
+)
 
-    Playwright's sync API keeps an asyncio loop running in the main thread for
-    as long as its (session-wide) browser lives; any later ``asyncio.run`` or
-    anyio test in that thread would fail with "another loop is running".
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    # Chosen once, by the controller; xdist's workers are handed it (pytest_configure_node)
+    # so one number reproduces the whole run.
+    handed: dict[str, str] = getattr(config, "workerinput", {})
+    if config.getoption("hypothesis_seed", None) is None:
+        config.option.hypothesis_seed = handed.get("hypothesis_seed", str(secrets.randbelow(2**32)))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput["hypothesis_seed"] = node.config.getoption("hypothesis_seed")
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    profile = hypothesis_settings.get_current_profile_name()
+    examples = hypothesis_settings.default.max_examples
+    seed = config.getoption("hypothesis_seed")
+    return f"hypothesis: profile {profile!r} ({examples} examples), --hypothesis-seed={seed}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--group",
+        choices=("all", "parallel", "serial"),
+        default="all",
+        help="make test's two passes: 'parallel' keeps the tests that may share the machine "
+        "with others (run with -n 2), 'serial' the browser and serial ones (default: all)",
+    )
+
+
+def runs_alone(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(name) for name in ("browser", "serial"))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep the tests of --group; start the long files first; run browser tests last.
+
+    Long first: with ``-n 2 --dist loadfile --no-loadscope-reorder`` files are handed to
+    the workers in this order, and a long file handed out last would end the run alone.
+    A file is long when it holds a ``slow`` or ``kernel`` test.
+
+    Browser last: Playwright's sync API keeps an asyncio loop running in the main thread
+    for as long as its (session-wide) browser lives; any later ``asyncio.run`` or anyio
+    test in that thread would fail with "another loop is running".
     """
-    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+    group = config.getoption("group")
+    if group != "all":
+        keep = [item for item in items if runs_alone(item) == (group == "serial")]
+        dropped = [item for item in items if runs_alone(item) != (group == "serial")]
+        if dropped:
+            config.hook.pytest_deselected(items=dropped)
+        items[:] = keep
+    rank: dict[Path, int] = {}  # a file's rank: its most costly test's
+    for item in items:
+        cost = (
+            0 if item.get_closest_marker("slow") else 1 if item.get_closest_marker("kernel") else 2
+        )
+        rank[item.path] = min(cost, rank.get(item.path, 2))
+    items.sort(key=lambda item: (item.get_closest_marker("browser") is not None, rank[item.path]))
 
 
 @pytest.fixture(scope="session")
@@ -84,6 +149,7 @@ def settings(emulator: Emulator, tmp_path: Path) -> Settings:
         base_url=emulator.base_url,
         media_dir=tmp_path / "media",
         store_path=tmp_path / "media" / "jobs.sqlite",
+        match_settle=0.2,  # the emulator lists a request at once (history_lag 0)
     )
 
 

@@ -35,6 +35,12 @@ MAX_PERIOD = timedelta(days=36500)  # a century: longer is "all", and datetimes 
 # before the row says the service has no such request. The submit's own retries end
 # within two minutes; the history may show a request a little after it is made.
 DEFAULT_MATCH_GRACE = 300.0
+# How long after a lost answer the history is given to list every request made then
+# before its only match is taken for the submit without asking (25 s late has been seen).
+DEFAULT_MATCH_SETTLE = 60.0
+# No video of a job comes near this (a 10 s 4k clip is ~50 MB): a longer answer is broken
+# or endless, and is stopped here rather than filling the disk.
+DEFAULT_MAX_VIDEO_BYTES = 2 * 1024**3
 
 
 class Secret:
@@ -245,13 +251,27 @@ class Settings:
     budget_period: str | timedelta = "session"
     # Seconds after an UNKNOWN submit during which the request history is searched for it.
     match_grace: float = DEFAULT_MATCH_GRACE
+    # Seconds after a lost answer before the history's one match is taken without asking.
+    match_settle: float = DEFAULT_MATCH_SETTLE
+    # A video download stops (given up, said once) past this many bytes.
+    max_video_bytes: int = DEFAULT_MAX_VIDEO_BYTES
 
     def __post_init__(self) -> None:
-        grace = self.match_grace
-        if isinstance(grace, bool) or not isinstance(grace, int | float) or not 0 <= grace < 1e7:
+        for name in ("match_grace", "match_settle"):
+            value = getattr(self, name)
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not 0 <= value < 1e7
+            ):
+                raise InvalidParams(
+                    f"{name} must be a number of seconds from 0 (got {value!r})", param=name
+                )
+        cap = self.max_video_bytes
+        if isinstance(cap, bool) or not isinstance(cap, int) or cap < 1:
             raise InvalidParams(
-                f"match_grace must be a number of seconds from 0 (got {grace!r})",
-                param="match_grace",
+                f"max_video_bytes must be a whole number of bytes from 1 (got {cap!r})",
+                param="max_video_bytes",
             )
         if self.api_key is not None:
             key = clean_key(self.api_key.get())
@@ -295,6 +315,15 @@ class Settings:
                 env.get("LTX_NOTEBOOK_BUDGET_PERIOD") or "session", "LTX_NOTEBOOK_BUDGET_PERIOD"
             ),
             match_grace=_seconds(env.get("LTX_NOTEBOOK_MATCH_GRACE"), "LTX_NOTEBOOK_MATCH_GRACE"),
+            match_settle=_seconds(
+                env.get("LTX_NOTEBOOK_MATCH_SETTLE"),
+                "LTX_NOTEBOOK_MATCH_SETTLE",
+                DEFAULT_MATCH_SETTLE,
+                "match_settle",
+            ),
+            max_video_bytes=check_bytes(
+                env.get("LTX_NOTEBOOK_MAX_VIDEO_BYTES"), "LTX_NOTEBOOK_MAX_VIDEO_BYTES"
+            ),
         )
 
     def describe(self) -> dict[str, str]:
@@ -309,18 +338,45 @@ class Settings:
             "budget": "(none)" if self.budget is None else f"${self.budget:.2f}",
             "budget_period": str(self.budget_period),
             "match_grace": f"{self.match_grace:g} s",
+            "match_settle": f"{self.match_settle:g} s",
+            "max_video_bytes": f"{self.max_video_bytes:,}",
         }
 
 
-def _seconds(value: str | None, source: str) -> float:
+def _seconds(
+    value: str | None,
+    source: str,
+    default: float = DEFAULT_MATCH_GRACE,
+    param: str = "match_grace",
+) -> float:
     if not (value or "").strip():
-        return DEFAULT_MATCH_GRACE
+        return default
     try:
         return float(str(value))
     except ValueError:
         raise InvalidParams(
-            f"{source} must be a number of seconds (got {value!r})", param="match_grace"
+            f"{source} must be a number of seconds (got {value!r})", param=param
         ) from None
+
+
+def check_bytes(value: Any, source: str = "max_video_bytes") -> int:
+    """A byte count from 1 (text such as ``"2e9"`` too); the default when blank."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return DEFAULT_MAX_VIDEO_BYTES
+    number: Any = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = value
+    if isinstance(number, float) and math.isfinite(number) and number.is_integer():
+        number = int(number)
+    if isinstance(number, bool) or not isinstance(number, int) or number < 1:
+        raise InvalidParams(
+            f"{source} must be a whole number of bytes from 1 (got {value!r})",
+            param="max_video_bytes",
+        )
+    return number
 
 
 _settings: Settings | None = None
@@ -343,13 +399,18 @@ def configure(
     budget: float | str | None = None,
     budget_period: str | timedelta | None = None,
     match_grace: float | None = None,
+    match_settle: float | None = None,
+    max_video_bytes: int | None = None,
 ) -> Settings:
     """Change the settings in force; only what is given changes.
 
     Defaults come from ``SEGMIND_API_KEY``, ``SEGMIND_BASE_URL``,
     ``LTX_NOTEBOOK_MEDIA_DIR``, ``LTX_NOTEBOOK_STORE``, ``SEGMIND_HISTORY_URL`` and
     ``LTX_NOTEBOOK_MATCH_GRACE`` (seconds an UNKNOWN submit is looked for in the
-    request history before its row says the service has no such request; 300).
+    request history before its row says the service has no such request; 300) and
+    ``LTX_NOTEBOOK_MATCH_SETTLE`` (seconds after a lost answer before the history's one
+    match is taken for the submit without asking; 60); ``LTX_NOTEBOOK_MAX_VIDEO_BYTES``
+    (a video download stops, given up, past this many bytes; 2 GiB).
     A new ``media_dir`` moves the default store with it unless ``store_path``
     was set explicitly. ``history_url=""`` goes back to deriving it from the base URL.
     ``budget`` caps this store's spend in USD over ``budget_period`` (``"session"``,
@@ -379,5 +440,9 @@ def configure(
         changes["budget_period"] = check_period(budget_period)
     if match_grace is not None:
         changes["match_grace"] = match_grace
+    if match_settle is not None:
+        changes["match_settle"] = match_settle
+    if max_video_bytes is not None:
+        changes["max_video_bytes"] = check_bytes(max_video_bytes)
     _settings = replace(current, **changes)
     return _settings

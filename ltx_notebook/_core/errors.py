@@ -49,6 +49,7 @@ __all__ = [
     "LtxError",
     "MediaError",
     "NotFound",
+    "NotSubmitted",
     "RateLimited",
     "ServiceError",
     "StoreError",
@@ -228,6 +229,10 @@ class WaitTimeout(LtxError, TimeoutError):
     def __init__(self, message: str, *, request_id: str | None) -> None:
         super().__init__(message)
         self.request_id = request_id
+
+
+class NotSubmitted(LtxError, LookupError):
+    """A sweep's combination that has no job and never will (refused, skipped, a dry run)."""
 
 
 class InsecureURLWarning(UserWarning):

@@ -21,6 +21,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from .._core.backoff import Backoff
 from .._core.errors import ApiError, LtxError, MediaError
@@ -63,6 +64,7 @@ async def download(driver: Driver, job: Job) -> None:
         rest=rest,
         retry_hint=f"the video stays at the service's URL for 7 days: %ltx show {job.id} "
         "(or ltx_notebook.get_job(...).wait()) tries again",
+        max_bytes=driver.settings.max_video_bytes,
     )
     await driver.update(job, **({"error": outcome} if isinstance(outcome, str) else outcome))
 
@@ -77,13 +79,24 @@ async def fetch_video(
     note: Callable[[str], Awaitable[None]],
     rest: Callable[[float], Awaitable[None]],
     retry_hint: str,
+    max_bytes: int | None = None,
 ) -> dict[str, Any] | str:
     """Download *url* to *dest*; the row's video fields, or why it was given up.
 
     *recorded* re-reads the job's row (another kernel may have recorded the
     video meanwhile), *note* records what is going on, *rest* waits (and
     pauses while nobody follows the job), *retry_hint* ends a give-up message.
+    Said once, never tried again: a URL that is not http(s) (``file:``,
+    ``javascript:``), and an answer longer than *max_bytes*.
     """
+    scheme = urlsplit(url).scheme.lower()
+    if scheme not in ("http", "https"):
+        # Not the network's fault, so no retry helps; the address itself is not repeated.
+        return (
+            f"downloading: the output URL the service gave is not an http(s) address "
+            f"({scheme + ':' if scheme else 'no scheme'}…), so it was not followed; the "
+            "video is in your Segmind console"
+        )
     claim = parts.DownloadClaim(dest)
     failures = 0
     waiting = False
@@ -99,7 +112,16 @@ async def fetch_video(
                 done = await _already_there(dest, recorded)
                 if done is not None:
                     return done
-                return await _transfer(client, url, dest, backoff=backoff, note=note, rest=rest)
+                return await _transfer(
+                    client, url, dest, backoff=backoff, note=note, rest=rest, limit=max_bytes
+                )
+            except parts.TooLarge as exc:
+                await asyncio.to_thread(parts.discard_parts, dest)
+                return (
+                    f"downloading: stopped: {exc} (max_video_bytes), longer than any video "
+                    "should be, so nothing of it was kept; if the video really is larger, "
+                    f"raise the cap with ltx_notebook.configure(max_video_bytes=...); {retry_hint}"
+                )
             except (LtxError, OSError) as exc:
                 failures += 1
                 what = _describe(exc)
@@ -139,6 +161,7 @@ async def _transfer(
     backoff: Backoff,
     note: Callable[[str], Awaitable[None]],
     rest: Callable[[float], Awaitable[None]],
+    limit: int | None = None,
 ) -> dict[str, Any]:
     """Fetch into the part file until whole, resuming after each break that made progress."""
     part = parts.part_path(dest)
@@ -147,7 +170,9 @@ async def _transfer(
         offset = part.stat().st_size if part.exists() else 0
         try:
             async with client.stream_from(url, offset) as got:
-                await parts.append_stream(got.chunks, part, offset=got.offset, total=got.total_size)
+                await parts.append_stream(
+                    got.chunks, part, offset=got.offset, total=got.total_size, limit=limit
+                )
             poster = dest.with_suffix(".jpg")
             info = await parts.commit_part(part, dest, expected_size=got.total_size, poster=poster)
             return video_fields(dest, info, poster)

@@ -8,6 +8,12 @@ indexed query, and the job found is handed back instead of a new submit.
 
 Opt-in for Python (``reuse=True``): ``generate()`` stays an explicit submit. The
 magic turns it on by default (``LtxMagics.reuse``), and ``--again`` sends anyway.
+
+A request whose earlier submit is *unclear* (an UNKNOWN row: its answer was lost;
+a SUBMITTING row: still being sent, or its kernel killed mid-submit) may already
+be a billed job nobody can follow yet: a re-run of it is stopped, with one line
+saying to reconcile first (:func:`refuse_unclear`), unless a reusable job of it
+is there to show instead. ``generate()`` is stopped too unless ``again=True``.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Final
 
+from .._core.errors import SubmitUnknown
 from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
@@ -23,43 +30,109 @@ from .._storage.store import Store
 from .job import Job
 from .session import Session
 
-__all__ = ["REUSABLE", "find_same", "reuse_line", "same_job", "same_jobs"]
+__all__ = [
+    "REUSABLE",
+    "UNCLEAR",
+    "find_same",
+    "refuse_unclear",
+    "reuse_line",
+    "same_job",
+    "same_jobs",
+]
 
 # What a re-run may show instead of sending: a job that exists and is running, or is done
 # with its video. FAILED, EXPIRED, UNKNOWN and LOST are no result to reuse (an UNKNOWN
 # submit is recovery's business), and SUBMITTING has no request id to follow yet.
 REUSABLE: Final = (JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.COMPLETED)
+# What stops a re-run instead: a submit of the same request that may have made a job.
+UNCLEAR: Final = (JobStatus.UNKNOWN, JobStatus.SUBMITTING)
 # Under SQLite's oldest limit of 999 bound values, with room for the other filters.
 _CHUNK: Final = 500
 
 
 def find_same(
-    store: Store, keys: Iterable[str | None], *, base_url: str | None
+    store: Store,
+    keys: Iterable[str | None],
+    *,
+    base_url: str | None,
+    statuses: Sequence[JobStatus] = REUSABLE,
 ) -> dict[str, JobRecord]:
     """The newest reusable job of *base_url*'s service for each of *keys* that has one.
 
     One indexed query (``jobs_request_key``) per 500 keys. Another service's jobs never
-    match: an emulator's video is not the real service's.
+    match: an emulator's video is not the real service's. With ``statuses=UNCLEAR``,
+    the newest unclear submit of each key instead (it has no request id, or one that
+    is no use yet).
     """
     wanted = sorted({key for key in keys if key})
     found: dict[str, JobRecord] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         # Newest first, so the first row seen for a key is the one kept.
-        for record in store.find(request_key=chunk, base_url=base_url, status=list(REUSABLE)):
-            if record.request_key and record.request_id:
+        for record in store.find(request_key=chunk, base_url=base_url, status=list(statuses)):
+            if record.request_key and (record.request_id or statuses is UNCLEAR):
                 found.setdefault(record.request_key, record)
     return found
 
 
-def same_jobs(session: Session, plan: Sequence[Params]) -> list[Job | None]:
+def refuse_unclear(
+    session: Session,
+    plan: Sequence[Params],
+    *,
+    again: str,
+    shown: Iterable[str | None] = (),
+) -> None:
+    """Raise SubmitUnknown, before anything is sent, if a request of *plan* has an unclear submit.
+
+    *shown* are the keys a reusable job stands for: a re-run shows that one and sends
+    nothing, so an unclear submit beside it bills nothing more. *again* says how to
+    send anyway.
+    """
+    keys = {request_key(params.model, params.payload()) for params in plan} - set(shown)
+    found = find_same(
+        session.store, keys, base_url=clean_base_url(session.settings.base_url), statuses=UNCLEAR
+    )
+    if found:
+        raise SubmitUnknown(
+            unclear_line(sorted(found.values(), key=lambda r: r.id), again=again),
+            job_id=min(r.id for r in found.values()),
+        )
+
+
+def unclear_line(records: Sequence[JobRecord], *, again: str) -> str:
+    """The one line that stops a re-run of unclear submits: why, and what to do."""
+    what = (
+        "UNKNOWN: its answer was lost"
+        if records[0].status is JobStatus.UNKNOWN
+        else ("SUBMITTING: still being sent, or its kernel stopped mid-submit")
+    )
+    if len(records) == 1:
+        head = f"job {records[0].id} is the same request and its submit is unclear ({what})"
+        them, exist = "it", "it may exist"
+    else:
+        ids = ", ".join(str(r.id) for r in records[:5]) + (", …" if len(records) > 5 else "")
+        head = f"jobs {ids} are the same requests and their submits are unclear"
+        them, exist = "them", "they may exist"
+    return (
+        f"not sent: {head}: {exist} and may be billed; %ltx reconcile "
+        f"(ltx_notebook.reconcile()) looks for {them} in your request history; "
+        f"{again} sends anyway"
+    )
+
+
+def same_jobs(
+    session: Session, plan: Sequence[Params], *, again: str = "--again"
+) -> list[Job | None]:
     """For each of *plan*'s requests, the job already made for it in the store, or None.
 
     A job found in flight is followed again (polled and downloaded) if no one follows it
     in this process: a job left by an earlier kernel must not sit in a panel forever.
+    SubmitUnknown, before anything is sent, if a request with no such job has an
+    unclear submit (:func:`refuse_unclear`); *again* says how to send anyway.
     """
     keys = [request_key(params.model, params.payload()) for params in plan]
     found = find_same(session.store, keys, base_url=clean_base_url(session.settings.base_url))
+    refuse_unclear(session, plan, again=again, shown=found)
     jobs: list[Job | None] = []
     for key in keys:
         record = found.get(key) if key else None
@@ -73,9 +146,12 @@ def same_jobs(session: Session, plan: Sequence[Params]) -> list[Job | None]:
     return jobs
 
 
-def same_job(session: Session, params: Params) -> Job | None:
-    """The job already made for *params* in the store (in flight or COMPLETED), or None."""
-    return same_jobs(session, [params])[0]
+def same_job(session: Session, params: Params, *, again: str = "--again") -> Job | None:
+    """The job already made for *params* in the store (in flight or COMPLETED), or None.
+
+    SubmitUnknown if there is none and a submit of it is unclear.
+    """
+    return same_jobs(session, [params], again=again)[0]
 
 
 def reuse_line(job: Job, *, again: str = "--again") -> str:

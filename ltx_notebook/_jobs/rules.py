@@ -25,6 +25,7 @@ __all__ = [
     "RESULT_TTL",
     "SUBMIT_GRACE",
     "gone",
+    "is_not_found_note",
     "is_note",
     "known",
     "not_found_is_final",
@@ -39,6 +40,10 @@ RESULT_TTL = timedelta(hours=1)
 # A row still SUBMITTING this long after it was written is a crash's leftover: no submit
 # takes so long (the client's waits within one call add up to two minutes at most).
 SUBMIT_GRACE = timedelta(minutes=10)
+# A 404 on /v2 within the hour that lasts this many polls, or this long, is asked of the
+# request history once: the record may be gone early, and polling it for the hour helps no one.
+MISSING_POLLS: Final = 3
+MISSING_SECONDS: Final = 30.0
 # Notes the driver writes in ``error`` while it works around trouble; cleared once past it.
 NOTES: Final = ("polling:", "fetching the result:", "downloading:", "submit unclear:")
 KNOWN_STATES: Final = frozenset(
@@ -72,6 +77,11 @@ def not_found_is_final(
 def is_note(error: str | None) -> bool:
     """Whether *error* is the driver's note about passing trouble, not a job's outcome."""
     return bool(error) and str(error).startswith(NOTES)
+
+
+def is_not_found_note(error: str | None) -> bool:
+    """Whether *error* is the driver's note that /v2 answered 404 (reconcile takes the row)."""
+    return bool(error) and str(error).startswith("polling: not found")
 
 
 def known(status: str) -> JobStatus | None:

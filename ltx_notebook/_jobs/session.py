@@ -22,12 +22,12 @@ import logging
 import threading
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from .._core.config import Settings, get_settings
-from .._core.errors import ApiError, InvalidParams, LtxError, NotFound, SubmitUnknown
+from .._core.errors import ApiError, InvalidParams, LtxError, NotFound, StoreError, SubmitUnknown
 from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
@@ -44,6 +44,8 @@ from .recovery.lookup import Recovery
 from .recovery.reconcile import Reconciliation, reconcile
 from .rules import (
     INTERRUPTED_SUBMIT,
+    MISSING_POLLS,
+    MISSING_SECONDS,
     RESULT_TTL,
     SUBMIT_GRACE,
     is_note,
@@ -56,11 +58,18 @@ from .rules import (
 
 __all__ = ["Session", "not_found_is_final"]
 
+# Rows whose submit never got its answer written: still SUBMITTING, or UNKNOWN.
+_UNANSWERED = (JobStatus.SUBMITTING, JobStatus.UNKNOWN)
+
 log = logging.getLogger("ltx_notebook")
 
 # The rows this process is submitting right now, by store file: resume() leaves them be.
 _SUBMITTING: set[tuple[Path, int]] = set()
 _SUBMITTING_LOCK = threading.Lock()
+# Submit answers the store could not take (a full disk), by store file and row: the
+# request id its StoreError told the user to keep must find the job, so they are
+# written the moment a lookup, adopt, resume or reconcile can (Session._write_owed).
+_OWED: dict[tuple[Path, int], dict[str, Any]] = {}
 
 
 class Session:
@@ -132,13 +141,17 @@ class Session:
     ) -> Job:  # fmt: skip
         """Coroutine form of :meth:`submit`, on the runtime loop; *on_429* goes to the client."""
         store = self.store
-        # Priced from past charges, and refused here if it would pass the budget.
-        record = await asyncio.to_thread(
-            record_within_budget, store, self.settings, params, tag=tag, sweep_id=sweep_id
-        )
+        settings = self.settings
+
+        def create() -> JobRecord:
+            # Priced from past charges, and refused here if it would pass the budget.
+            made = record_within_budget(store, settings, params, tag=tag, sweep_id=sweep_id)
+            with _SUBMITTING_LOCK:  # at once, in this thread: resume() must not settle it
+                _SUBMITTING.add((store.path, made.id))
+            return made
+
+        record = await asyncio.to_thread(create)
         mine = (store.path, record.id)
-        with _SUBMITTING_LOCK:
-            _SUBMITTING.add(mine)
         try:
             try:
                 client = self.client()
@@ -149,7 +162,7 @@ class Session:
             except SubmitUnknown as exc:
                 if exc.request_id:
                     # The answer named the job: follow it by that id, as any other job.
-                    record = await self._write(
+                    record = await self._write_answer(
                         record.id,
                         store,
                         request_id=exc.request_id,
@@ -176,7 +189,7 @@ class Session:
                     error="interrupted while submitting: the job may exist and may be billed",
                 )
                 raise
-            record = await self._write(
+            record = await self._write_answer(
                 record.id,
                 store,
                 request_id=submission.request_id,
@@ -188,6 +201,39 @@ class Session:
             with _SUBMITTING_LOCK:
                 _SUBMITTING.discard(mine)
         return self._follow(record, store)
+
+    async def _write_answer(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:
+        """Write a submit's answer; one the store cannot take is owed (see _write_owed)."""
+        try:
+            return await self._write(job_id, store, **fields)
+        except BaseException:
+            with _SUBMITTING_LOCK:
+                _OWED[(store.path, job_id)] = fields
+            raise
+
+    def _write_owed(self, store: Store, *, must: int | str | None = None) -> list[JobRecord]:
+        """Write the answers *store* could not take when they came, if it can now.
+
+        Returns the rows written. A write that still fails is raised only for the
+        job *must* names (its row id or request id): its StoreError says the
+        request id again; for any other lookup it waits for the next one.
+        """
+        with _SUBMITTING_LOCK:
+            owed = [(row, dict(f)) for (path, row), f in _OWED.items() if path == store.path]
+        written = []
+        for row, fields in owed:
+            try:
+                now = store.get(row)
+                # Only a row still waiting for it: adopted or settled meanwhile, it is not.
+                if now is not None and now.request_id is None and now.status in _UNANSWERED:
+                    written.append(store.update(row, **fields))
+            except StoreError:
+                if must is not None and must in (row, fields.get("request_id")):
+                    raise
+                continue
+            with _SUBMITTING_LOCK:
+                _OWED.pop((store.path, row), None)
+        return written
 
     def _follow(self, record: JobRecord, store: Store) -> Job:
         job = self.track(record, store)
@@ -205,6 +251,12 @@ class Session:
                 self._homes[job] = store
             return job
 
+    def _refresh(self, record: JobRecord, store: Store) -> Job:
+        # The Job of a row just written behind its back (a Job may already hold an older copy).
+        job = self.track(record, store)
+        job.set_record(record)
+        return job
+
     def store_of(self, job: Job) -> Store:
         # A job is written where its row is, whatever store the settings name now.
         with self._lock:
@@ -214,6 +266,7 @@ class Session:
     def get(self, key: int | str) -> Job:
         """The Job with local id or request id *key*, rebuilt from the store if need be."""
         store = self.store
+        self._write_owed(store, must=key)
         record = store.get(key) if isinstance(key, int) else store.get_by_request_id(key)
         if record is None:
             raise NotFound(
@@ -235,6 +288,7 @@ class Session:
         has no such request). Part files of killed downloads are removed.
         """
         store = self.store
+        self._write_owed(store)  # then followed below, with the other unfinished jobs
         found = self.runtime.call(
             self._recovery.match_all(self._settle_interrupted_submits(store), store)
         )
@@ -249,17 +303,20 @@ class Session:
         parts.remove_orphan_parts(self.settings.media_dir)
         return settled + [self.start(self.track(record, store)) for record in records]
 
-    def _settle_interrupted_submits(self, store: Store) -> list[JobRecord]:
+    def _settle_interrupted_submits(self, store: Store, *, grace: bool = True) -> list[JobRecord]:
         """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
 
         Done here rather than when the store is opened: any process opens the
         store (another kernel mid-submit, a script reading history), while
         resuming is this session asking what was left unfinished, and only the
-        session knows which submits this process is still sending.
+        session knows which submits this process is still sending. Without
+        *grace* (an explicit reconcile) every row not being sent here is settled
+        at once: a kernel killed mid-submit is not waited out; a submit another
+        kernel is still sending shows UNKNOWN until its answer overwrites it.
         """
         with _SUBMITTING_LOCK:
             ours = {row for path, row in _SUBMITTING if path == store.path}
-        before = datetime.now(UTC) - self.submit_grace
+        before = datetime.now(UTC) - (self.submit_grace if grace else timedelta(0))
         return store.settle_submits(before=before, keep=ours, error=INTERRUPTED_SUBMIT)
 
     def _revive_lost(self, store: Store) -> None:
@@ -286,14 +343,36 @@ class Session:
             raise InvalidParams(f"job_id must be a job's local id (a whole number), not {job_id!r}")
         if not isinstance(request_id, str) or not request_id.strip():
             raise InvalidParams(f"request_id must be a request id, not {request_id!r}")
-        return self.runtime.call(self._recovery.adopt(job_id, request_id, self.store))
+        store = self.store
+        self._write_owed(store, must=job_id)
+        record = store.get(job_id)
+        if record is not None and record.request_id == request_id.strip():
+            # Its own answer, which a full disk kept from the row: nothing to check.
+            return self.start(self._refresh(record, store))
+        with _SUBMITTING_LOCK:
+            sending = (store.path, job_id) in _SUBMITTING
+        if sending:
+            raise InvalidParams(
+                f"job {job_id} is still being submitted; adopt a request once it is UNKNOWN",
+                param="row",
+            )
+        return self.runtime.call(self._recovery.adopt(job_id, request_id, store))
 
     def reconcile(self) -> Reconciliation:
-        """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge."""
+        """Look up every UNKNOWN, EXPIRED and LOST job again, fill every real charge.
+
+        Rows left SUBMITTING that this process is not sending are settled UNKNOWN
+        first, without waiting out ``submit_grace``: the user asked.
+        """
+        store = self.store
+        for record in self._write_owed(store):  # answers a full disk kept: followed now
+            self.start(self._refresh(record, store))
 
         async def run() -> Reconciliation:
             client = self.client()
-            return await reconcile(self._recovery, client, self.store, self.settings.base_url)
+            # A submit a killed kernel cut short is looked for now, as a lost answer is.
+            await asyncio.to_thread(self._settle_interrupted_submits, store, grace=False)
+            return await reconcile(self._recovery, client, store, self.settings.base_url)
 
         return self.runtime.call(run())
 
@@ -353,7 +432,9 @@ class Session:
         try:
             while True:
                 try:
-                    await self._advance(job)
+                    if not await self._advance(job):
+                        job.notify()
+                        return  # paused: resume() under the job's own service follows it
                     break
                 except Exception as exc:  # recorded, and tried again: never the end of a job
                     failures += 1
@@ -379,19 +460,33 @@ class Session:
             return "downloading"
         return "polling"
 
-    async def _advance(self, job: Job) -> None:
+    async def _advance(self, job: Job) -> bool:
+        """One pass at *job*'s end; False when it paused (its service is no longer set)."""
         if job.schedule is None:
             job.schedule = await asyncio.to_thread(self._schedule_for, job.params)
             job.set_record(job.record)
-        if not job.status.is_terminal:
-            await self._poll(job)
+        if not job.status.is_terminal and not await self._poll(job):
+            return False
         if job.status is JobStatus.COMPLETED and not job.video_path:
             await download(self, job)
+        return True
 
-    async def _poll(self, job: Job) -> None:
-        client = self.client()
+    def _moved(self, job: Job) -> str | None:
+        """Why *job* cannot be polled now: the base URL set is not its service's."""
+        mine, now = job.record.base_url, clean_base_url(self.settings.base_url)
+        if mine is None or mine == now:
+            return None
+        return (
+            f"polling: paused: the base URL is now {now}, and this job belongs to {mine}: "
+            f"configure(base_url={mine!r}), then %ltx resume (ltx_notebook.resume()) "
+            "follows it again"
+        )
+
+    async def _poll(self, job: Job) -> bool:
+        """Poll *job* until it ends (True), or until its service is no longer set (False)."""
         assert job.schedule is not None
         trouble = 0  # failed polls in a row: each waits longer than the last
+        missing: list[float] = []  # when each 404 in a row came (within the hour)
         # When a poll last found the job running: its end lies after it (see Store.durations).
         seen_running: float | None = None
         while True:
@@ -402,6 +497,14 @@ class Session:
             if job.stop_requested:
                 await self._paused(job)
                 continue
+            if job.status.is_terminal:  # ended meanwhile from the history (reconcile)
+                return True
+            moved = self._moved(job)
+            if moved is not None:
+                await self.note(job, moved)
+                return False
+            # Asked for each poll: a key configured meanwhile is followed at once.
+            client = self.client()
             trouble += 1
             asked_at = job.elapsed
             try:
@@ -410,13 +513,23 @@ class Session:
                 if not_found_is_final(job.record, ttl=self.record_ttl):
                     # Gone from /v2, not from the request history: ended from there.
                     await self.update(job, **await self._recovery.after_gone(job))
-                    return
+                    return True
+                missing.append(time.monotonic())
+                if len(missing) >= MISSING_POLLS or missing[-1] - missing[0] >= MISSING_SECONDS:
+                    # A 404 that lasts: one history read settles it, or says to poll on.
+                    ended = await self._recovery.after_missing(job)
+                    if ended is not None:
+                        await self.update(job, **ended)
+                        return True
+                    missing = []  # asked: another stretch of 404s asks again
+                    continue
                 await self.note(job, f"polling: {exc}; polling on while the record may exist")
                 continue
             except LtxError as exc:
                 # Retries are exhausted for this poll, but the job is not lost: try later.
                 await self.note(job, f"polling: {exc}")
                 continue
+            missing = []
             status = known(reply.status)
             if status is None:
                 # Not an end this version knows; keep polling, less often, and say so.
@@ -441,7 +554,7 @@ class Session:
                 if seen_running is not None:
                     result["seen_running_s"] = round(seen_running, 3)
                 await self.update(job, **result)
-                return
+                return True
             if status is JobStatus.FAILED:
                 fields["error"] = reply.error or "the service reported FAILED without a reason"
             # Running metrics tick on every poll (inference so far) and nobody reads them:
@@ -450,7 +563,7 @@ class Session:
             if status is not job.status or "error" in fields:
                 await self.update(job, **fields)
             if status.is_terminal:
-                return
+                return True
 
     @staticmethod
     async def _paused(job: Job) -> None:

@@ -11,7 +11,11 @@ saved file and ``%ltx show ID``: never a player whose ``src`` cannot resolve.
 
 Three forms, by front end:
 
-- interactive (JupyterLab, Notebook, VS Code, Colab): the ipywidgets panel;
+- interactive (JupyterLab, Notebook, VS Code, Colab): the ipywidgets panel, whose
+  bundle also carries the panel as plain HTML; an invisible keeper in it
+  (``widgets.keep_saved``) keeps that HTML current in the saved notebook, so a
+  notebook saved mid-run and reopened shows the panel's last state, not a
+  widget error;
 - headless (nbclient, nbconvert, papermill): no widget, since nobody can click
   it and its state would only bloat the saved file; a plain-HTML rendering of
   the same panel, updated in place while the cell waits;
@@ -63,6 +67,7 @@ class Shown:
 
     subject: Any
     panel: Callable[[], Any]  # the live widget: has .close()
+    moved: Callable[[], Any]  # a value that changes when the saved form should (not each tick)
     live_html: Callable[[bool], str]  # the headless panel; the flag: still waiting
     text: Callable[[], str]  # one progress line
     final: Callable[[], dict[str, str]]  # the saved output: text/html + text/plain
@@ -92,6 +97,7 @@ def follow(
     shown = Shown(
         subject=job,
         panel=lambda: _job_panel(job),
+        moved=lambda: (job.status, job.done, job.error),
         live_html=lambda waiting: _panel_html(job, waiting=waiting),
         text=lambda: job_line(job),
         final=lambda: {"text/html": final_html(job), "text/plain": job_text(job.record)},
@@ -119,6 +125,7 @@ def follow_sweep(
     shown = Shown(
         subject=sweep,
         panel=lambda: _sweep_panel(sweep),
+        moved=lambda: (tuple(sweep.counts().items()), sweep.done, sweep.note),
         live_html=lambda waiting: render_html(sweep, live=waiting),
         text=lambda: sweep_line(sweep),
         final=lambda: {"text/html": final_html(sweep), "text/plain": text_table(sweep)},
@@ -155,9 +162,11 @@ def _follow(
         _follow_html(shown, wait=wait, timeout=timeout, shell=shell)
         return
     panel = shown.panel()
+    keeper = _keep_saved(shown, panel)
     bundle = panel._repr_mimebundle_()
     # The widget's own text/plain is its repr (a wall of HTML source): useless in a log.
     bundle["text/plain"] = shown.text()
+    bundle["text/html"] = keeper._static
     handle = display(bundle, raw=True, display_id=True)
     assert isinstance(handle, DisplayHandle)
     if wait:
@@ -165,9 +174,30 @@ def _follow(
         if why is None:
             handle.update(shown.final(), raw=True)
             panel.close()
+            keeper.close()
             return
         print(shown.note(why) + "; the panel keeps following it")
     _finish_later(shown, handle, shell)
+
+
+def _keep_saved(shown: Shown, panel: Any) -> Any:
+    """An invisible keeper in *panel* that keeps its saved form at the subject's last state."""
+    from ..widgets import keep_saved
+
+    keeper = keep_saved(panel, shown.live_html(True))
+    seen = [shown.moved()]
+
+    def on_change(subject: Any) -> None:
+        moved = shown.moved()
+        if moved == seen[0]:
+            return  # a poll that changed nothing worth saving: no message to the front end
+        seen[0] = moved
+        if subject.done:
+            subject.remove_listener(on_change)
+        keeper._static = shown.live_html(not subject.done)
+
+    shown.subject.add_listener(on_change)
+    return keeper
 
 
 def _follow_html(shown: Shown, *, wait: bool, timeout: float | None, shell: Any) -> None:

@@ -343,7 +343,11 @@ class LtxMagics(Magics, LtxTraits):
         if params.extras:
             shown = ", ".join(f"{k}={json.dumps(v)}" for k, v in params.extras.items())
             note += f"\nunchecked (not in the catalog, sent as given): {shown}"
-        found = self._same_job(params) if guard else None
+        try:
+            found = self._same_job(params) if guard else None
+        except UsageError as exc:  # an unclear submit of it: the run would stop there
+            found = None
+            note += f"\nrunning it now: {exc}"
         if found is not None:
             note += f"\nrunning it now: {reuse_line(found)}"
         width, height = params.frame_size or (0, 0)

@@ -28,7 +28,7 @@ from .._core.errors import (
     TransportError,
 )
 from .replies import text
-from .retry import Kind, RetryPolicy, retryable_status, surely_not_sent
+from .retry import Kind, RetryPolicy, surely_not_sent
 
 __all__ = [
     "buffer_error",
@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 ERROR_BODY_LIMIT: Final = 64 * 1024  # an error page is read this far, never more
+# The answers to a submit that the reference documents as refusals made before any job
+# exists (bad parameters, key, model, credits, rate): only these let a caller forget it.
+SUBMIT_REFUSALS: Final = frozenset({400, 401, 403, 404, 406, 429})
 
 
 def map_failure(
@@ -91,10 +94,10 @@ def map_failure(
     about = f" for request {rid}" if rid else ""
     common: dict[str, Any] = {"status_code": code, "detail": why, "request_id": rid}
 
-    named = request_id_in(response) is not None
-    if submit and code > 500 and not retryable_status(kind, code, names_a_job=named):
-        # 504 on a v2 submit, any gateway error on a v1 run, or a 502/503 that
-        # names a job: the service may have started the job behind the gateway.
+    if submit and code not in SUBMIT_REFUSALS:
+        # Any 5xx, or an answer the service does not document as a refusal: a gateway
+        # can fail after the service behind it made (and billed) the job, and a 500
+        # is no proof of a bad parameter. The caller looks for it in the request history.
         job = f" (request id {rid})" if rid else ""
         return SubmitUnknown(
             f"the {op} got HTTP {code}{because} after it was sent: the job{job} may exist "
@@ -135,14 +138,10 @@ def map_failure(
             **common,
         )
     if code >= 500:
-        if submit and code == 500:
-            # The reference notes a submit's 500 is usually a bad parameter value
-            # refused before a job exists; not resent, reported as a service error.
-            hint = "check the parameter values, then try again"
-        else:
-            hint = "the service is having trouble; try again later"
         return ServiceError(
-            f"service error (HTTP {code}) on {op}{about}{tries}{because}; {hint}", **common
+            f"service error (HTTP {code}) on {op}{about}{tries}{because}; "
+            "the service is having trouble; try again later",
+            **common,
         )
     return ApiError(f"unexpected HTTP {code} on {op}{about}{because}", **common)
 

@@ -8,7 +8,9 @@ Two kinds of call, two rules:
 * a **submit** (v2 ``POST /v2/{model}``, v1 sync run) starts a billed job and
   there is no idempotency key, so it is sent again only when it surely never
   reached the service (the connection was never made) or the service refused
-  it outright (429; a 502/503 whose body names no job).
+  it outright (429). Any 5xx is not a refusal: a gateway can fail after the
+  service behind it made the job, so the caller looks for it in the request
+  history instead (see :mod:`.failures`).
 
 Waits are exponential backoff with full jitter (AWS architecture blog,
 "Exponential Backoff and Jitter"), unless the service said how long to wait
@@ -71,18 +73,18 @@ class Kind(enum.Enum):
     READ = "read"
     """Changes nothing: safe to repeat."""
     SUBMIT = "submit"
-    """v2 submit: the service answers at once with a job id, so 502/503 without one is a refusal."""
+    """v2 submit: starts a billed job; resent only after a refusal that made nothing."""
     SYNC = "sync"
-    """v1 sync run: the answer comes after the whole render, so a gateway error may hide a job."""
+    """v1 sync run: the answer comes after the whole render; resent as a submit is."""
 
 
 class NothingSent(asyncio.CancelledError):
     """A submit was cancelled while nothing it sent could have made a job.
 
     Raised instead of a bare ``CancelledError`` when the cancellation came
-    while the client waited to retry a refused (429, 502/503 without a job)
-    or never-connected attempt, or while it uploaded the image: the service
-    holds nothing, so the caller may drop its record of the submit. Still a
+    while the client waited to retry a refused (429) or never-connected
+    attempt, or while it uploaded the image: the service holds nothing, so the
+    caller may drop its record of the submit. Still a
     ``CancelledError``, so the cancellation itself goes on as usual.
     """
 
@@ -111,16 +113,13 @@ def retryable_exception(kind: Kind, exc: BaseException) -> bool:
 def retryable_status(kind: Kind, status_code: int, *, names_a_job: bool = False) -> bool:
     """Whether an answer with *status_code* may be sent again.
 
-    *names_a_job* is whether the error body carried a request id: a submit
-    answered 502/503 with an id did create a job, so resending would bill twice.
+    A submit is resent only after a 429 that names no job (*names_a_job*: the
+    error body carried a request id). A 502 or 503 naming no job is not proof
+    that none was made: a gateway can fail after the service accepted it.
     """
     if kind is Kind.READ:
         return status_code in READ_RETRY_STATUSES
-    if status_code == 429:
-        return True
-    if kind is Kind.SUBMIT:
-        return status_code in (502, 503) and not names_a_job
-    return False
+    return status_code == 429 and not names_a_job
 
 
 def parse_retry_after(value: str | None, *, now: float) -> float | None:

@@ -103,7 +103,10 @@ class DownloadClaim:
     An exclusive ``flock`` (``msvcrt.locking`` on Windows) on a hidden lock
     file beside the video: two kernels resuming the same job do not both
     download it, and a killed kernel's claim goes with its process, so a
-    crash never leaves a video that nobody may fetch.
+    crash never leaves a video that nobody may fetch. The lock file goes when
+    the claim is given up, whatever the download's end; a claim counts only on
+    the lock file still in place, so one taken on a file just removed is taken
+    again on the new one.
     """
 
     def __init__(self, dest: str | os.PathLike[str]) -> None:
@@ -124,30 +127,43 @@ class DownloadClaim:
         if self._fd is not None:
             return True
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            _lock(fd)
-        except OSError as exc:
-            os.close(fd)
-            if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
-                return False
-            raise
-        self._fd = fd
-        return True
+        while True:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                _lock(fd)
+            except OSError as exc:
+                os.close(fd)
+                if exc.errno in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK, errno.EDEADLK):
+                    return False
+                raise
+            if _same_file(fd, self.path):
+                self._fd = fd
+                return True
+            os.close(fd)  # its holder removed it meanwhile: claim the one now in place
 
     def release(self) -> None:
-        """Give the claim up; the lock file goes too once the video is in place.
+        """Give the claim up, and the lock file with it (the video in place or not).
 
-        Removed only then: whoever takes a claim first looks for the video, so
-        a claim taken on a lock file just unlinked finds it and downloads nothing.
+        A process that opened the file just before it went finds, once it holds
+        the lock, that it is no longer the one in place, and claims anew
+        (:meth:`acquire`): two claims never stand at once.
         """
         fd, self._fd = self._fd, None
         if fd is None:
             return
-        if self.dest.is_file():
-            with contextlib.suppress(OSError):
-                self.path.unlink()
+        # Removed while still held: whoever opened it meanwhile finds it gone and retries.
+        with contextlib.suppress(OSError):
+            self.path.unlink()
         os.close(fd)  # closing drops the lock
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    try:
+        on_disk = os.stat(path)
+    except FileNotFoundError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (on_disk.st_dev, on_disk.st_ino)
 
 
 def _lock(fd: int) -> None:
@@ -197,15 +213,27 @@ def remove_orphan_parts(media_dir: str | os.PathLike[str]) -> list[Path]:
     return removed
 
 
+class TooLarge(MediaError):
+    """A download passed its cap: broken or endless, it is stopped, not tried again."""
+
+
 async def append_stream(
-    chunks: AsyncIterator[bytes], part: Path, *, offset: int, total: int | None
+    chunks: AsyncIterator[bytes],
+    part: Path,
+    *,
+    offset: int,
+    total: int | None,
+    limit: int | None = None,
 ) -> int:
     """Write *chunks* into *part* from byte *offset* on; return the part's size.
 
     What lay beyond *offset* is cut first, so a server that restarted from 0
     overwrites the part. Bytes received before a break stay in the part, for
-    the next attempt to resume from. ``MediaError`` if more than *total* arrives.
+    the next attempt to resume from. ``MediaError`` if more than *total* arrives;
+    :class:`TooLarge` if the file would pass *limit* bytes (nothing past it is written).
     """
+    if limit is not None and total is not None and total > limit:
+        raise TooLarge(f"the server announces {total:,} bytes, past the cap of {limit:,} bytes")
     part.parent.mkdir(parents=True, exist_ok=True)
     size = offset
     with open(part, "r+b" if offset > 0 else "wb") as out:
@@ -213,6 +241,8 @@ async def append_stream(
         out.truncate()
         async for chunk in chunks:
             size += len(chunk)
+            if limit is not None and size > limit:
+                raise TooLarge(f"the answer passed the cap of {limit:,} bytes")
             if total is not None and size > total:
                 raise MediaError(
                     f"download of {part.name} is longer than announced ({size} > {total} bytes); "

@@ -40,7 +40,15 @@ from typing import Final, TypeVar
 from .._core.backoff import Backoff
 from .._core.errors import StoreError
 
-__all__ = ["QUICK_TIMEOUT_S", "connect", "fault", "forget_connections", "retry", "write"]
+__all__ = [
+    "QUICK_TIMEOUT_S",
+    "connect",
+    "fault",
+    "forget_connections",
+    "read_only",
+    "retry",
+    "write",
+]
 
 T = TypeVar("T")
 
@@ -76,11 +84,26 @@ class _Connections(threading.local):
 
 
 _generation = 0
+# Store files opened read-only (a read-only disk), by path: the URI query they open with.
+_read_only: dict[str, str] = {}
 _connections = _Connections()
 _every: weakref.WeakSet[_Kept] = weakref.WeakSet()
 # Connections a forked child inherited: SQLite forbids using or closing them there
 # (closing would release the parent's POSIX locks), so they are only kept referenced.
 _inherited: list[sqlite3.Connection] = []
+
+
+def read_only(path: Path, query: str | None) -> None:
+    """Open *path* from now on with the URI *query* (``mode=ro``, ``immutable=1``); None:
+    read-write again. Its connections kept so far are closed."""
+    key = str(path)
+    if _read_only.get(key) == query:
+        return
+    if query is None:
+        del _read_only[key]
+    else:
+        _read_only[key] = query
+    forget_connections()
 
 
 def forget_connections() -> None:
@@ -155,7 +178,11 @@ def _take(key: str, path: Path, wait: float) -> _Kept:
     # isolation_level=None: no implicit transactions, we issue BEGIN ourselves.
     # check_same_thread=False only so forget_connections() can close it from
     # another thread; it is used by the thread that opened it alone.
-    conn = sqlite3.connect(path, timeout=wait, isolation_level=None, check_same_thread=False)
+    query = _read_only.get(key)
+    target = f"{path.resolve().as_uri()}?{query}" if query else path
+    conn = sqlite3.connect(
+        target, timeout=wait, isolation_level=None, check_same_thread=False, uri=bool(query)
+    )
     try:
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")

@@ -43,7 +43,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any, Final, TypeVar
 
-from .._core.errors import redact
+from .._core.errors import StoreError, redact
 from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
@@ -108,7 +108,35 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
             raise sqlite.fault(exc, self.path, "making its folder", 0) from None
-        self._retry(self._open, doing="opening it")
+        sqlite.read_only(self.path, None)  # writable again, maybe: a new store tries
+        try:
+            self._retry(self._open, doing="opening it")
+        except StoreError:
+            if not self._open_read_only():
+                raise
+
+    def _open_read_only(self) -> bool:
+        """On a disk it cannot write (a read-only mount, a folder not its own): read it.
+
+        ``mode=ro`` sees a WAL left beside it; ``immutable`` reads a file whose WAL
+        index cannot be made there. Writes then fail as read-only, one line.
+        """
+        if not self.path.is_file() or os.access(self.path.parent, os.W_OK):
+            return False
+        for query in ("mode=ro", "immutable=1"):
+            sqlite.read_only(self.path, query)
+            try:
+                self._retry(self._read_columns, doing="opening it read-only")
+            except StoreError:
+                continue
+            return True
+        sqlite.read_only(self.path, None)
+        return False
+
+    def _read_columns(self, wait: float) -> None:
+        with self._connect(wait) as conn:
+            conn.execute("SELECT count(*) FROM jobs").fetchone()
+            self._columns = tuple(r["name"] for r in conn.execute("PRAGMA table_info(jobs)"))
 
     def __repr__(self) -> str:
         return f"Store({str(self.path)!r})"
@@ -232,6 +260,37 @@ class Store:
         ``params.payload()`` (a local image replaced by its uploaded URL);
         *fields* are more columns written with the row (an imported job's state).
         """
+        created = self._insert(params, cost_estimate, base_url, tag, sweep_id, payload, fields)
+        assert created is not None  # a row without a request id conflicts with none
+        return created
+
+    def create_if_new(
+        self,
+        params: Params,
+        *,
+        cost_estimate: float | None,
+        base_url: str | None,
+        payload: Mapping[str, Any] | None = None,
+        fields: Mapping[str, Any],
+    ) -> JobRecord | None:
+        """Like :meth:`create` for a row naming its request id (an import); None, and
+        nothing written, when another row (another process's import) has that id."""
+        return self._insert(
+            params, cost_estimate, base_url, None, None, payload, fields, if_new=True
+        )
+
+    def _insert(
+        self,
+        params: Params,
+        cost_estimate: float | None,
+        base_url: str | None,
+        tag: str | None,
+        sweep_id: str | None,
+        payload: Mapping[str, Any] | None,
+        fields: Mapping[str, Any] | None,
+        *,
+        if_new: bool = False,
+    ) -> JobRecord | None:
         now = to_datetime(self._clock())
         body = dict(payload) if payload is not None else params.payload()
         values: dict[str, Any] = {
@@ -250,11 +309,14 @@ class Store:
         values.update(fields or {})
         names = list(values)
         sql = f"INSERT INTO jobs ({', '.join(names)}) VALUES ({_marks(len(names))})"
+        if if_new:  # one check-and-insert, so two processes cannot both add the request
+            sql += " ON CONFLICT(request_id) DO NOTHING"
         args = [self._to_sql(n, values[n]) for n in names]
 
-        def run(wait: float) -> JobRecord:
+        def run(wait: float) -> JobRecord | None:
             with self._write(wait) as conn:
-                return _fetch(conn, conn.execute(sql, args).lastrowid)
+                cursor = conn.execute(sql, args)
+                return _fetch(conn, cursor.lastrowid) if cursor.rowcount else None
 
         # Quick: nothing has been sent yet, so failing here costs nothing.
         return self._retry(run, doing="recording a new job; nothing was sent")
@@ -293,7 +355,8 @@ class Store:
         doing = f"recording job {id}"
         if changes.get("request_id"):
             # If this fails the error is all that names the paid job: say its id.
-            doing += f" (request id {changes['request_id']}: keep it, it finds the job)"
+            rid = changes["request_id"]
+            doing += f" (request id {rid}: keep it, it finds the job: get_job({rid!r}))"
         return self._retry(run, doing=doing, wait=BUSY_TIMEOUT_S)
 
     def delete(self, id: int, /) -> bool:

@@ -7,6 +7,7 @@ source names (:func:`collect`), how they are grouped by two parameters
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from collections.abc import Iterable, Mapping
@@ -16,8 +17,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 from .._core.config import get_settings
 from .._core.params import RESOLUTIONS
-from .._core.status import JobStatus
+from .._core.status import PENDING, REFUSED, SKIPPED, SUBMITTING, JobStatus
 from .._jobs.job import Job
+from .._jobs.sweeps.scheduler import SweepItem
+from .._jobs.sweeps.sweep import Sweep
 from .._storage.records import JobRecord
 from .._storage.store import Store
 
@@ -29,6 +32,7 @@ __all__ = [
     "collect",
     "layout",
     "missing_reason",
+    "plan_records",
     "poster_file",
     "relative_src",
     "video_file",
@@ -52,7 +56,12 @@ def collect(
     pandas = sys.modules.get("pandas")
     if pandas is not None and isinstance(source, pandas.DataFrame):
         ids = source["id"] if "id" in source.columns else source.index
-        items: list[Any] = [int(i) for i in ids]
+        # A sweep's frame() has rows with no id: combinations not sent (yet), no job to show.
+        items: list[Any] = [int(i) for i in ids if not pandas.isna(i)]
+    elif isinstance(source, Sweep):
+        # Its jobs so far, in plan order: iterating a Sweep waits for submits, a view must not.
+        items = [item.job for item in source.items if item.job is not None]
+        session = session or source.session
     elif isinstance(source, Job | JobRecord | int):
         items = [source]
     elif isinstance(source, Iterable) and not isinstance(source, str | bytes):
@@ -90,6 +99,58 @@ def collect(
     if missing:
         raise KeyError(f"no job with id {', '.join(map(str, missing))} in {store.path}")
     return store, records
+
+
+# Why a combination of a sweep has no job, by its state (see plan_records).
+_NO_JOB: Final = {
+    PENDING: "waiting to be sent",
+    SUBMITTING: "being sent",
+    REFUSED: "refused by the service, nothing was created or billed",
+    SKIPPED: "never sent: the sweep was stopped first",
+}
+
+
+def plan_records(sweep: Sweep, store: Store) -> tuple[list[JobRecord], dict[int, str]]:
+    """One record per combination of *sweep*'s plan, in plan order, and the sweep state of each.
+
+    A combination with a job is its record, freshly read; one without a job
+    (not sent yet, or never) is a stand-in made from its params, with id
+    ``-(index + 1)`` and no request id, whose ``error`` says why it has no
+    video, so a view of the sweep has a place for every combination from the start.
+    """
+    fresh = store.get_many(item.job.id for item in sweep.items if item.job is not None)
+    records: list[JobRecord] = []
+    states: dict[int, str] = {}
+    for item in sweep.items:
+        state = item.refresh()
+        if item.job is not None:
+            record = fresh.get(item.job.id) or item.job.record
+        else:
+            record = _stand_in(item, state, sweep)
+        states[record.id] = state
+        records.append(record)
+    return records, states
+
+
+def _stand_in(item: SweepItem, state: str, sweep: Sweep) -> JobRecord:
+    why = _NO_JOB.get(state, f"no job ({state})")
+    params = item.params
+    return JobRecord(
+        id=-(item.index + 1),
+        request_id=None,
+        model=params.model,
+        prompt=params.prompt,
+        duration=params.duration,
+        resolution=params.resolution,
+        generate_audio=params.generate_audio,
+        image=params.image,
+        params_json=json.dumps(params.payload(), default=str),
+        status=JobStatus.SUBMITTING,
+        error=f"{why}: {item.error}" if item.error else why,
+        cost_estimate=item.estimate,
+        sweep_id=sweep.sweep_id,
+        tag=sweep.tag,
+    )
 
 
 @dataclass(frozen=True)
@@ -187,6 +248,8 @@ def missing_reason(record: JobRecord) -> str | None:
     """Why a tile has no video (``None`` when it has one)."""
     if video_file(record) is not None:
         return None
+    if record.id <= 0:  # a sweep's combination with no job (plan_records): error says why
+        return record.error or "not sent yet"
     if record.status is JobStatus.COMPLETED:
         if record.video_path:
             return f"video file {Path(record.video_path).name} is missing"

@@ -189,7 +189,8 @@ def history_html(
     for row_id, row, payload in zip(ids, shown, every, strict=False):
         cells = [
             _thumb(row, base_dir),
-            f'<span class="ltx-id">{esc(str(row_id))}</span>',
+            # A sweep's frame() has rows with no id: combinations not sent (yet).
+            f'<span class="ltx-id">{"" if pd.isna(row_id) else esc(str(row_id))}</span>',
             _pill(row.get("status")),
         ]
         for name in varying:

@@ -76,7 +76,9 @@ def param_title(param: str | None) -> str:
 def tile_heading(record: JobRecord) -> str:
     """``#12 · 6s · 1080p · audio``: the local id and the parameters of a tile."""
     names = ("duration", "resolution", "generate_audio")
-    parts = [f"#{record.id}", *(format_param(n, getattr(record, n)) for n in names)]
+    # A sweep's combination with no job yet stands in with id -(index + 1) (_view.grid).
+    name = f"#{record.id}" if record.id > 0 else f"combination {-record.id}"
+    parts = [name, *(format_param(n, getattr(record, n)) for n in names)]
     if record.model != "ltx-2-pro":
         parts.insert(1, record.model)
     if record.image:
@@ -86,7 +88,8 @@ def tile_heading(record: JobRecord) -> str:
 
 def tile_stats(record: JobRecord) -> str:
     """``COMPLETED · 41 s · $0.36``: state, wall time and cost (an estimate is marked)."""
-    return " · ".join([record.status.value, *timing_and_cost(record)])
+    state = record.status.value if record.id > 0 else "not sent"
+    return " · ".join([state, *timing_and_cost(record)])
 
 
 def stars_text(rating: int | None) -> str:

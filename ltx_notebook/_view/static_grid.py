@@ -132,7 +132,9 @@ def _tile_html(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
             else ""
         )
         media = (
-            f'{still}<div class="ltx-missing"><b>No video</b> · job #{record.id}'
+            f'{still}<div class="ltx-missing"><b>No video</b>'
+            # A sweep's combination with no job yet is a stand-in with no id of its own.
+            f"{f' · job #{record.id}' if record.id > 0 else ''}"
             f"{' · ' + esc(record.request_id) if record.request_id else ''}<br>"
             f"{esc(reason)}</div>"
         )

@@ -116,10 +116,14 @@ def build_app(engine: Engine) -> Starlette:
                 model = request.path_params.get("model")
                 request.state.request_id = request.path_params.get("request_id")
                 fault = engine.take_fault(kind, model)
-                if fault is not None and fault.delay > 0:
+                handled = fault is not None and fault.handled
+                if fault is not None and fault.delay > 0 and not handled:
                     await asyncio.sleep(fault.delay)
                 tag: str | None = None
                 if fault is not None and fault.status is not None and not fault.drop:
+                    if handled:  # made behind the gateway, then its answer is late or lost
+                        await handler(request)
+                        await asyncio.sleep(fault.delay)
                     response: Response = _fault_response(fault)
                     tag = fault.source
                 else:

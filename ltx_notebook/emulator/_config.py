@@ -7,6 +7,7 @@ in docs/emulator.md; only the durations derived from them live here.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -64,6 +65,9 @@ class EmulatorConfig:
     # time (Unix seconds) its records are stamped from, the clock's start by default.
     history_envelope: HistoryEnvelope = "data"
     start_time: float | None = None
+    # Seconds (engine clock) a request takes to show in the history: the real one lists
+    # a request a little after it is made (25 s has been seen).
+    history_lag: float = 0.0
     job_seconds: float | None = None
     job_spread: float = 0.0
     slow_share: float = 0.0
@@ -75,6 +79,11 @@ class EmulatorConfig:
     metrics: MetricsShape = "full"
 
     def __post_init__(self) -> None:
+        # NaN passes every "<= 0" check and breaks every time computed from it.
+        for name in ("speed", "credits", "expire_after", "output_ttl", "job_seconds"):
+            value = getattr(self, name)
+            if value is not None and not (math.isfinite(value) and value >= 0):
+                raise ValueError(f"{name} must be a finite number, not {value!r}")
         if self.speed <= 0:
             raise ValueError("speed must be > 0")
         if not 0.0 <= self.fail_rate <= 1.0:
@@ -97,10 +106,12 @@ class EmulatorConfig:
             raise ValueError("job_spread must be within [0, 1)")
         if not 0.0 <= self.slow_share <= 1.0:
             raise ValueError("slow_share must be within [0, 1]")
-        if self.slow_factor < 1.0:
+        if not 1.0 <= self.slow_factor < math.inf:
             raise ValueError("slow_factor must be >= 1")
         if self.metrics not in METRICS_SHAPES:
             raise ValueError(f"metrics must be one of {', '.join(METRICS_SHAPES)}")
+        if not 0.0 <= self.history_lag < 1e9:  # NaN fails every comparison
+            raise ValueError("history_lag must be a number of seconds from 0")
 
     @property
     def record_ttl(self) -> float:

@@ -9,6 +9,7 @@ can drive a job through its whole life without sleeping.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -65,6 +66,9 @@ class Engine:
         self._timing_rng = random.Random(seed)
         fault_rng = random.Random(None if seed is None else seed + 1)
         self._id_rng = random.Random(None if seed is None else seed + 2)
+        # Mixed into every id handed out, so two emulators of one seed (two test runs
+        # sharing a store, a history) never name two jobs alike; the seed fixes the rest.
+        self._id_salt = uuid.uuid4().int
         self._lock = threading.RLock()
         self._jobs: dict[str, Job] = {}
         self._media: dict[str, tuple[Path, float]] = {}
@@ -73,6 +77,7 @@ class Engine:
         self._submits: deque[float] = deque()
         self._log: list[LogEntry] = []
         self._credits = float(self.config.credits)
+        self._api_key = self.config.api_key
         self._closed = False
         # The request history: never expires, unlike the v2 records. Its stamps are
         # wall time, moved by the engine's clock from where it stood at the start.
@@ -173,14 +178,26 @@ class Engine:
         headers: Mapping[str, str] | None = None,
         model: str | None = None,
         keep: float = 0.5,
+        handled: bool = False,
     ) -> Fault:
         """Queue a fault for the next *times* requests of kind *route* ("*" for any).
 
         Faults are consumed in the order injected. See :class:`Fault`.
         """
-        check_injectable(route, status, times=times, drop=drop, delay=delay, keep=keep)
+        check_injectable(
+            route, status, times=times, drop=drop, delay=delay, keep=keep, handled=handled
+        )
         fault = Fault(
-            route, status, times, drop, delay, body, dict(headers or {}), model, keep=keep
+            route,
+            status,
+            times,
+            drop,
+            delay,
+            body,
+            dict(headers or {}),
+            model,
+            keep=keep,
+            handled=handled,
         )
         with self._lock:
             self._faults.add(fault)
@@ -200,10 +217,16 @@ class Engine:
     def check_key(self, key: str | None) -> Refusal | None:
         if not key:
             return Refusal(401, "Unauthorized: missing API key (send it in the x-api-key header)")
-        expected = self.config.api_key
+        with self._lock:
+            expected = self._api_key
         if expected is not None and key != expected:
             return Refusal(401, "Unauthorized: invalid API key")
         return None
+
+    def set_api_key(self, key: str | None) -> None:
+        """Accept *key* alone from now on (None: any): a key rotated in the console."""
+        with self._lock:
+            self._api_key = key
 
     # ------------------------------------------------------------------ submit
 
@@ -263,7 +286,8 @@ class Engine:
     def _new_job(
         self, spec: ModelSpec, params: dict[str, Any], now: float, cost: float, sync: bool
     ) -> Job:
-        request_id = str(uuid.UUID(int=self._id_rng.getrandbits(128), version=4))
+        seeded = self._id_rng.getrandbits(128)
+        request_id = str(uuid.UUID(int=seeded ^ self._id_salt, version=4))
         config = self.config
         queue, inference = planned_seconds(
             spec,
@@ -277,7 +301,7 @@ class Engine:
         )
         shape = self.config.output_shape
         if shape == "mixed":
-            shape = ("string", "list", "object")[int(request_id.replace("-", ""), 16) % 3]
+            shape = ("string", "list", "object")[seeded % 3]  # by the seed, not the salt
         return Job(
             request_id=request_id,
             model=spec.slug,
@@ -397,23 +421,57 @@ class Engine:
         return self._wall_origin + (self.clock() if at is None else at)
 
     def history(self, key: str | None) -> list[tuple[Job, Entry]]:
-        """The caller's requests, v1 and v2, expired or not, oldest first; a snapshot."""
+        """The caller's requests, v1 and v2, expired or not, oldest first; a snapshot.
+
+        A request shows only ``history_lag`` seconds after it was made.
+        """
         owner = owner_of(key)
         with self._lock:
+            now = self.wall_time()
             return [
                 (self._jobs[rid], entry)
                 for rid, entry in self._history.items()
-                if owner is not None and entry.owner == owner
+                if owner is not None and entry.owner == owner and self._landed(entry, now)
             ]
 
     def history_entry(self, key: str | None, request_id: str) -> tuple[Job, Entry] | None:
-        """One of the caller's requests; None for an unknown id or someone else's."""
+        """One of the caller's requests; None for an unknown id, someone else's, or one
+        not landed yet (``history_lag``)."""
         owner = owner_of(key)
         with self._lock:
             entry = self._history.get(request_id)
             if entry is None or owner is None or entry.owner != owner:
                 return None
+            if not self._landed(entry, self.wall_time()):
+                return None
             return self._jobs[request_id], entry
+
+    def _landed(self, entry: Entry, now: float) -> bool:
+        return now >= entry.created + self.config.history_lag
+
+    def edit_history(
+        self,
+        request_id: str,
+        *,
+        body: Any = None,
+        omit: tuple[str, ...] = (),
+        generation_url: str | None = None,
+    ) -> None:
+        """Make the history's record of *request_id* say another *body* and leave out *omit*.
+
+        *generation_url* replaces the output URL it gives once the job is COMPLETED.
+
+        For tests of what a client makes of records it cannot be sure of (keys it did
+        not send, no ``model_name``, no ``created``): the job itself is unchanged.
+        """
+        with self._lock:
+            entry = self._history[request_id]
+            self._history[request_id] = dataclasses.replace(
+                entry,
+                body=entry.body if body is None else body,
+                omit=entry.omit | frozenset(omit),
+                generation_url=generation_url or entry.generation_url,
+            )
 
     # ------------------------------------------------------------------ uploads
 
@@ -436,7 +494,7 @@ class Engine:
         self.assets_dir.mkdir(parents=True, exist_ok=True)
         for mime, data in decoded:
             with self._lock:
-                token = uuid.UUID(int=self._id_rng.getrandbits(128), version=4)
+                token = uuid.UUID(int=self._id_rng.getrandbits(128) ^ self._id_salt, version=4)
             name = f"{token}{EXTENSIONS.get(mime, '.bin')}"
             path = self.assets_dir / name
             path.write_bytes(data)

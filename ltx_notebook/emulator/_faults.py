@@ -51,7 +51,11 @@ class Fault:
     handled normally (a submit creates its job) and then breaks the connection
     after the headers and the share ``keep`` of the body (half by default; 0
     sends no byte of it, so nothing of the answer, not even a request id, gets
-    through). ``delay`` waits before answering.
+    through). ``handled`` (with a ``status``) lets the request be handled
+    normally too (a submit creates and charges its job) and then answers with
+    the status page instead, naming no job: a gateway failing after the origin
+    accepted. ``delay`` waits before answering (with ``handled``, after the
+    request was handled: a job made whose answer is slow to come).
     """
 
     route: str = "*"
@@ -65,6 +69,7 @@ class Fault:
     source: Literal["injected", "fail_rate"] = "injected"
     used: int = 0
     keep: float = 0.5
+    handled: bool = False
 
     def matches(self, kind: str, model: str | None) -> bool:
         if self.route not in ("*", kind):
@@ -87,7 +92,14 @@ class LogEntry:
 
 
 def check_injectable(
-    route: str, status: int | None, *, times: int, drop: bool, delay: float, keep: float = 0.5
+    route: str,
+    status: int | None,
+    *,
+    times: int,
+    drop: bool,
+    delay: float,
+    keep: float = 0.5,
+    handled: bool = False,
 ) -> None:
     """Raise ValueError, saying why, for a fault Engine.inject must not queue."""
     if route != "*" and route not in ROUTE_KINDS:
@@ -98,6 +110,8 @@ def check_injectable(
         raise ValueError("status must be an HTTP status code")
     if times < 1:
         raise ValueError("times must be >= 1")
+    if handled and (status is None or drop):
+        raise ValueError("handled=True needs a status to answer with, and no drop")
     if not 0.0 <= keep < 1.0:
         raise ValueError("keep (the share of a dropped body sent) must be within [0, 1)")
 

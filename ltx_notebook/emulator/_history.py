@@ -53,11 +53,18 @@ MediaUrl = Callable[[Job], str | None]
 
 @dataclass(frozen=True)
 class Entry:
-    """What the history adds to a job: whose it is, what was sent, when (Unix seconds)."""
+    """What the history adds to a job: whose it is, what was sent, when (Unix seconds).
+
+    ``omit`` names row fields the service leaves out of this record (``created`` and
+    ``updated`` stand for the envelope's own names of the two times);
+    ``generation_url`` replaces the output URL it gives once the job is COMPLETED.
+    """
 
     owner: str | None
     body: Any
     created: float
+    omit: frozenset[str] = frozenset()
+    generation_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,18 +160,22 @@ def _row(
     changed = ended if finished else job.started_at if state == PROCESSING else job.submitted_at
     assert changed is not None
     created_key, updated_key = _TIME_KEYS[shape]
-    return {
+    row = {
         "request_id": job.request_id,
         "model_name": job.model,
         "model_status": history_status(job, now),
         "credits_deduction": job.cost,
         "request_body": entry.body,
-        "generation_url": media_url(job) if state == COMPLETED else None,
+        "generation_url": (entry.generation_url or media_url(job)) if state == COMPLETED else None,
         "latency_ms": round((changed - job.submitted_at) * 1000) if finished else None,
         created_key: _stamp(entry.created, shape),
         updated_key: _stamp(entry.created + (changed - job.submitted_at), shape),
         "error": job.error if state == FAILED else None,
     }
+    names = {"created": created_key, "updated": updated_key}
+    for name in entry.omit:
+        row.pop(names.get(name, name), None)
+    return row
 
 
 def _stamp(unix: float, shape: HistoryEnvelope) -> Any:
@@ -224,17 +235,18 @@ def generations_body(
     for job, entry in _page(done, query):
         row = _row(job, entry, now, media_url, shape)
         body = entry.body if isinstance(entry.body, dict) else {}
+        created_key = _TIME_KEYS[shape][0]
         rows.append(
             {
                 "request_id": row["request_id"],
-                "model_name": row["model_name"],
+                "model_name": row.get("model_name"),
                 "generation_url": row["generation_url"],
                 "status": row["model_status"],
                 "credits_deduction": row["credits_deduction"],
                 "latency_ms": row["latency_ms"],
                 "prompt": body.get("prompt"),
                 "parameters": body,
-                _TIME_KEYS[shape][0]: row[_TIME_KEYS[shape][0]],
+                **({created_key: row[created_key]} if created_key in row else {}),
             }
         )
     return _envelope(rows, query, len(done), shape)

@@ -8,6 +8,7 @@ from ._arena import Arena, arena
 from ._compare import ABCompare, compare_clips
 from ._gallery import Gallery, gallery
 from ._panel import JobPanel
+from ._static import SavedForm, keep_saved
 from ._sweep_panel import SweepPanel
 
 __all__ = [
@@ -15,8 +16,10 @@ __all__ = [
     "Arena",
     "Gallery",
     "JobPanel",
+    "SavedForm",
     "SweepPanel",
     "arena",
     "compare_clips",
     "gallery",
+    "keep_saved",
 ]

@@ -1,7 +1,7 @@
 """The arena: blind A/B votes between two clips of one prompt, the next pair the most telling.
 
-An anywidget over ``arena.js`` (with ``sync.js`` and ``ab.js`` joined in
-front, the A/B view's helpers and its frame-locked play). The front end gets
+An anywidget over ``arena.js`` (with ``sync.js``, ``saved.js`` and ``ab.js``
+joined in front: frame-locked play, the saved form, the A/B view's helpers). The front end gets
 each pair *blind*: the clips' files and nothing that names their settings,
 and which job is left is decided here at random. A key press (or a button)
 sends ``{"vote": ..., "token": ...}`` back; the vote is written to the store
@@ -11,8 +11,9 @@ near ½, seldom compared). The token makes a late second key press on a pair
 already judged a no-op rather than a vote on the next one.
 
 The display bundle's ``text/html`` is the ranking so far (``_view/ranking``),
-which the saved notebook keeps; ``arena.js`` rewrites the saved copy after
-every vote, so a reopened notebook shows the last ranking, not a widget.
+which the saved notebook keeps; the ``_static`` trait follows every vote and
+``saved.js`` rewrites the saved copy, so a reopened notebook shows the last
+ranking, not a widget.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import traitlets as t
 from .._core.ranking import Comparison, next_pair
 from .._core.status import JobStatus
 from .._jobs.job import Job
+from .._jobs.sweeps.sweep import Sweep
 from .._storage import votes as ballot
 from .._storage.records import JobRecord
 from .._storage.store import Store
@@ -60,7 +62,7 @@ _BLIND: Final = ("src", "paths", "poster", "poster_paths", "fps", "duration", "a
 class Arena(WithStatic, anywidget.AnyWidget):
     """Blind pairwise votes over *records* (JobRecords); see :func:`arena`."""
 
-    _esm = module_text("sync.js", "ab.js", "arena.js")
+    _esm = module_text("sync.js", "saved.js", "ab.js", "arena.js")
     _css = module_text("shared.css", "ab.css", "arena.css")
 
     pair = t.Dict().tag(sync=True)  # {token, left, right}: blind tiles; {} when none is left
@@ -212,7 +214,10 @@ class Arena(WithStatic, anywidget.AnyWidget):
         """A clip that finished after the arena was drawn: its pairs join the candidates."""
         fresh = self.store.get(record.id) or record
         with self._lock:
-            self._all = [fresh if r.id == fresh.id else r for r in self._all]
+            known = any(r.id == fresh.id for r in self._all)
+            self._all = [fresh if r.id == fresh.id else r for r in self._all] + (
+                [] if known else [fresh]
+            )
             if fresh.id in self._index or fresh.status is not JobStatus.COMPLETED:
                 return
             if video_file(fresh) is None:
@@ -231,8 +236,7 @@ class Arena(WithStatic, anywidget.AnyWidget):
         return rank([r.id for r in self._all], self.by, store=self.store)
 
     def static_html(self) -> str:
-        marker = f"<div data-ltx-arena='{self._self_id}' style='display:none'></div>"
-        return marker + rank_html(self.ranking())
+        return rank_html(self.ranking())
 
     def __repr__(self) -> str:
         return f"<Arena {len(self._records)} clips · {len(self._pairs)} pairs · {self.voter}>"
@@ -250,9 +254,30 @@ def arena(
     """Blind A/B votes over *jobs* (a Sweep, Jobs, a history frame or ids); see ``ltx.arena``."""
     store, records = collect(jobs, session=session)
     widget = Arena(records, store, by=by, voter=voter, seed=seed, embed=embed)
-    if hasattr(jobs, "wait") or isinstance(jobs, list | tuple):
+    if isinstance(jobs, Sweep):
+        _follow_sweep(widget, jobs)
+    elif isinstance(jobs, list | tuple):
         _follow(widget, [j for j in jobs if isinstance(j, Job)])
     return widget
+
+
+def _follow_sweep(widget: Arena, sweep: Sweep) -> None:
+    # Told of every poll of every job (iterating a Sweep would wait for its submits): a
+    # clip joins once its job is done, whenever it was sent.
+    handled: set[int] = set()
+
+    def on_change(changed: Sweep) -> None:
+        for job in changed.jobs:
+            if job.done and job.id not in handled:
+                handled.add(job.id)
+                try:
+                    widget._add(job.record)
+                except Exception:
+                    log.exception("arena could not add job %s", job.id)
+        if changed.done:
+            changed.remove_listener(on_change)
+
+    sweep.add_listener(on_change)
 
 
 def _follow(widget: Arena, jobs: list[Job]) -> None:

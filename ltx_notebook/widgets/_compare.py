@@ -5,10 +5,16 @@ are picked as A and B). B is held on A's frame while playing, and the frame
 buttons (or ``,`` and ``.``) step both to the same frame, which is how two
 settings of a video model are judged. Its display bundle carries the static
 pair (``_view/ab_static``) as ``text/html``, which the saved notebook keeps.
+Given jobs still running (``compare_clips(grid[0], grid[-1])`` right after a
+sweep cell), it follows them: each clip appears when its video is in, and the
+saved form (the ``_static`` trait, which ``saved.js`` writes into the notebook)
+follows too.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
@@ -31,6 +37,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ABCompare", "compare_clips"]
 
+log = logging.getLogger("ltx_notebook")
 MODES: Final = ("side", "wipe")
 # Both clips inlined (VS Code, Colab) up to this many bytes together.
 AB_EMBED_CAP: Final = 48 * 1024 * 1024
@@ -39,7 +46,7 @@ AB_EMBED_CAP: Final = 48 * 1024 * 1024
 class ABCompare(WithStatic, anywidget.AnyWidget):
     """Clips *a* and *b* (JobRecords) frame-locked; ``mode`` is ``"side"`` or ``"wipe"``."""
 
-    _esm = module_text("sync.js", "ab.js", "compare.js")
+    _esm = module_text("sync.js", "saved.js", "ab.js", "compare.js")
     _css = module_text("shared.css", "ab.css")
 
     a = t.Dict().tag(sync=True)
@@ -47,6 +54,8 @@ class ABCompare(WithStatic, anywidget.AnyWidget):
     mode = t.Enum(MODES, default_value="side").tag(sync=True)
     _home = t.Unicode("").tag(sync=True)
     _self_id = t.Unicode("").tag(sync=True)
+    # The static pair of the current state: what the saved notebook keeps (saved.js).
+    _static = t.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -62,17 +71,59 @@ class ABCompare(WithStatic, anywidget.AnyWidget):
         self.records = (a, b)
         self.base_dir = base_dir
         embed = Embed(embed)
-        embeds = embed is Embed.ALWAYS or (
+        self._embeds = embed is Embed.ALWAYS or (
             embed is Embed.AUTO and not frontend.detect().serves_files
         )
-        budget = [frontend.embed_cap(AB_EMBED_CAP)] if embeds else None
-        super().__init__(
-            a=clip_tile(a, base_dir=base_dir, budget=budget),
-            b=clip_tile(b, base_dir=base_dir, budget=budget),
-            mode=mode,
-            _home=Path.home().as_posix(),
-        )
+        self._lock = threading.Lock()
+        self.store: Store | None = None
+        tile_a, tile_b = self._tiles(a, b)
+        super().__init__(a=tile_a, b=tile_b, mode=mode, _home=Path.home().as_posix())
         self._self_id = self.model_id or ""
+        self._static = self.static_html()
+
+    def _tiles(self, a: JobRecord, b: JobRecord) -> tuple[dict[str, Any], dict[str, Any]]:
+        budget = [frontend.embed_cap(AB_EMBED_CAP)] if self._embeds else None
+        return (
+            clip_tile(a, base_dir=self.base_dir, budget=budget),
+            clip_tile(b, base_dir=self.base_dir, budget=budget),
+        )
+
+    def refresh(self) -> ABCompare:
+        """Re-read both clips from the store (jobs that were still running)."""
+        if self.store is not None:
+            with self._lock:
+                a, b = (self.store.get(r.id) or r for r in self.records)
+                self.records = (a, b)
+                tile_a, tile_b = self._tiles(a, b)
+                with self.hold_sync():
+                    if tile_a != self.a:
+                        self.a = tile_a
+                    if tile_b != self.b:
+                        self.b = tile_b
+                    self._static = self.static_html()
+        return self
+
+    def _follow(self, store: Store, jobs: list[Job]) -> None:
+        self.store = store
+        for job in jobs:
+            if job.done:
+                continue
+            seen: list[Any] = [None]
+
+            def on_change(changed: Job, seen: list[Any] = seen) -> None:
+                # Told of every poll: redraw when the state moves, and once done.
+                state = (changed.status, changed.done)
+                if state == seen[0]:
+                    return
+                seen[0] = state
+                if changed.done:
+                    changed.remove_listener(on_change)
+                try:
+                    self.refresh()
+                except Exception:
+                    log.exception("A/B refresh after job %s failed", changed.id)
+
+            job.add_listener(on_change)
 
     def static_html(self) -> str:
         srcs = {
@@ -138,4 +189,6 @@ def compare_clips(
         store = owner.session.store
     else:
         store = Store(get_settings().store_path)
-    return ABCompare(_record(store, a), _record(store, b), mode=mode, embed=embed)
+    widget = ABCompare(_record(store, a), _record(store, b), mode=mode, embed=embed)
+    widget._follow(store, [x for x in (a, b) if isinstance(x, Job)])
+    return widget

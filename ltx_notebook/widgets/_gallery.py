@@ -22,10 +22,16 @@ ratings) that nbviewer, GitHub and nbconvert show instead. JupyterLab and
 Notebook 7 always prefer the widget view of a bundle, and a saved view whose
 model is gone reads "Error displaying widget: model not found" (ipywidgets'
 renderer shows that once the manager has restored and the id is unknown). So
-once the live view is drawn, ``gallery.js`` drops the widget view from the
+once the live view is drawn, ``saved.js`` drops the widget view from the
 *saved* copy of its output (the output model's data, which Lab serialises),
 leaving the static grid: a reopened notebook shows the grid, with or without
-a kernel, and re-running the cell brings the live gallery back.
+a kernel, and re-running the cell brings the live gallery back. The static
+grid is kept current in the ``_static`` trait, and ``saved.js`` writes each
+new one into the saved copy: the notebook keeps the gallery's last state.
+
+A gallery of a :class:`Sweep` has a tile for every combination of its plan
+from the first draw (a stand-in while it waits to be sent, then its live
+status, then its clip) and follows the sweep to the end.
 
 The payload stays bounded whatever the number of clips: tiles carry paths,
 not bytes (the front end turns them into ``/files/`` URLs and loads videos as
@@ -46,6 +52,7 @@ import traitlets as t
 
 from .._core.params import format_param
 from .._jobs.job import Job
+from .._jobs.sweeps.sweep import Sweep
 from .._storage import media
 from .._storage.records import JobRecord
 from .._storage.store import Store
@@ -53,9 +60,10 @@ from .._view import frontend
 from .._view.cell import POSTER_EMBED_CAP, Embed, relative_src
 from .._view.clip_facts import prompt_parts
 from .._view.differ import split_params
-from .._view.grid import Grid, collect, layout, poster_file, video_file
+from .._view.grid import Grid, collect, layout, plan_records, poster_file, video_file
 from .._view.labels import STARS, param_title
 from .._view.static_grid import static_grid_html
+from .._view.sweep_progress import COLOURS
 from ._assets import module_text
 from ._static import WithStatic
 from ._tiles import clip_tile
@@ -83,10 +91,10 @@ class Gallery(WithStatic, anywidget.AnyWidget):
     front end or Python) writes the store.
     """
 
-    # sync.js (clips played as one), ab.js (helpers, the A/B view) and tools.js (filter,
-    # sort) go in front, as shared.css goes before the sheets: anywidget takes one module
-    # and one style sheet.
-    _esm = module_text("sync.js", "ab.js", "tools.js", "gallery.js")
+    # sync.js (clips played as one), saved.js (the saved form kept as the last state),
+    # ab.js (helpers, the A/B view) and tools.js (filter, sort) go in front, as
+    # shared.css goes before the sheets: anywidget takes one module and one style sheet.
+    _esm = module_text("sync.js", "saved.js", "ab.js", "tools.js", "gallery.js")
     _css = module_text("shared.css", "gallery.css", "ab.css")
 
     tiles = t.List(t.Dict()).tag(sync=True)
@@ -103,6 +111,8 @@ class Gallery(WithStatic, anywidget.AnyWidget):
     _home = t.Unicode("").tag(sync=True)
     # The view finds its own output by this id to keep only the static grid in the saved file.
     _self_id = t.Unicode("").tag(sync=True)
+    # The static grid of the current state: what the saved notebook keeps (saved.js).
+    _static = t.Unicode("").tag(sync=True)
 
     def __init__(
         self,
@@ -126,6 +136,10 @@ class Gallery(WithStatic, anywidget.AnyWidget):
         self._lock = threading.Lock()
         self._srcs: dict[str, str] = {}
         self._grid: Grid = layout(self._records, row, col)
+        # A sweep's combinations with no job yet, by stand-in id (plan_records): their state.
+        self._states: dict[int, str] = {}
+        self._sweep: Sweep | None = None
+        self._seen: Any = None
         super().__init__(width=width, min_tile=min_tile, _home=Path.home().as_posix())
         self._self_id = self.model_id or ""
         self._apply(self._records)
@@ -143,6 +157,10 @@ class Gallery(WithStatic, anywidget.AnyWidget):
 
     def refresh(self) -> Gallery:
         """Re-read every job from the store (a sweep that was still running, new ratings)."""
+        if self._sweep is not None:
+            records, self._states = plan_records(self._sweep, self.store)
+            self._apply(records)
+            return self
         found = {r.id: r for r in self.store.find(id=[r.id for r in self._records])}
         fresh = [found.get(r.id, r) for r in self._records]
         self._apply(fresh)
@@ -168,10 +186,13 @@ class Gallery(WithStatic, anywidget.AnyWidget):
                 self.tiles = tiles
                 self._syncing = True
                 try:
-                    self.ratings = {str(rec.id): rec.rating for rec in records}
-                    self.notes = {str(rec.id): rec.notes or "" for rec in records}
+                    # Stand-ins of a sweep's unsent combinations have no row to rate yet.
+                    jobs = [rec for rec in records if rec.id > 0]
+                    self.ratings = {str(rec.id): rec.rating for rec in jobs}
+                    self.notes = {str(rec.id): rec.notes or "" for rec in jobs}
                 finally:
                     self._syncing = False
+                self._static = self.static_html()
 
     def _embeds(self) -> bool:
         if self.embed is Embed.ALWAYS:
@@ -190,6 +211,10 @@ class Gallery(WithStatic, anywidget.AnyWidget):
             col=c,
             prompt_parts=self._parts.get(record.prompt, [(record.prompt, False)]),
         )
+        state = self._states.get(record.id)
+        if state is not None and state != tile["status"]:
+            # PENDING, SUBMITTING, DOWNLOADING, REFUSED, SKIPPED: the sweep knows, not the row.
+            tile.update(status=state, colour=COLOURS.get(state, "#6b7280"))
         return tile
 
     # -- ratings and notes ------------------------------------------------------
@@ -231,13 +256,18 @@ class Gallery(WithStatic, anywidget.AnyWidget):
         if self._syncing:
             return
         old, new = change["old"] or {}, change["new"] or {}
-        known = {str(r.id): r for r in self._records}
+        known = {str(r.id): r for r in self._records if r.id > 0}
         for key in sorted(set(old) | set(new), key=str):
             if old.get(key) == new.get(key):
                 continue
             value = clean(new.get(key))
             if key not in known:
-                self.message = f"job {key} is not in this gallery"
+                sent = not key.lstrip("-").isdigit() or int(key) > 0
+                self.message = (
+                    f"job {key} is not in this gallery"
+                    if sent
+                    else "that combination has no job yet: rate it once it has a clip"
+                )
                 continue
             try:
                 record = self.store.update(int(key), **{field: value})
@@ -251,6 +281,9 @@ class Gallery(WithStatic, anywidget.AnyWidget):
             else:
                 what = "note saved" if value else "note cleared"
             self.message = f"#{key}: {what}"
+            # The saved notebook keeps the new stars: the static grid is drawn from _grid.
+            self._grid = layout(self._records, self._row, self._col)
+            self._static = self.static_html()
 
     # -- display ----------------------------------------------------------------
 
@@ -297,6 +330,28 @@ class Gallery(WithStatic, anywidget.AnyWidget):
 
     # -- following running jobs -----------------------------------------------
 
+    def _follow_sweep(self, sweep: Sweep) -> None:
+        """Show every combination of *sweep*'s plan and redraw as each one moves."""
+        self._sweep = sweep
+        self.refresh()
+        sweep.add_listener(self._on_sweep)
+
+    def _on_sweep(self, sweep: Sweep) -> None:
+        # Told of every poll of every job: redraw only when a tile would change.
+        seen = tuple(
+            (item.refresh(), item.job.id, item.job.record.video_path) if item.job else item.state
+            for item in sweep.items
+        )
+        if seen == self._seen and not sweep.done:
+            return
+        self._seen = seen
+        if sweep.done:
+            sweep.remove_listener(self._on_sweep)
+        try:
+            self.refresh()
+        except Exception:
+            log.exception("gallery refresh of sweep %s failed", sweep.sweep_id)
+
     def _follow(self, jobs: list[Job]) -> None:
         pending = [job for job in jobs if not job.done]
         for job in pending:
@@ -337,6 +392,8 @@ def gallery(
     relative path, ``always`` inlines them (up to *embed_cap* bytes in all),
     ``auto`` inlines only where the front end cannot serve local files.
     """
+    if isinstance(jobs_or_frame, Sweep):
+        session = session or jobs_or_frame.session
     store, records = collect(jobs_or_frame, session=session)
     if (row, col) == ("resolution", "duration") and len({r.model for r in records}) > 1:
         row = "model"  # the default layout, over several models: a row per model
@@ -350,8 +407,10 @@ def gallery(
         embed=embed,
         embed_cap=embed_cap,
     )
-    if isinstance(jobs_or_frame, Job):
+    if isinstance(jobs_or_frame, Sweep):
+        widget._follow_sweep(jobs_or_frame)
+    elif isinstance(jobs_or_frame, Job):
         widget._follow([jobs_or_frame])
-    elif isinstance(jobs_or_frame, list | tuple) or hasattr(jobs_or_frame, "wait"):  # a Sweep
+    elif isinstance(jobs_or_frame, list | tuple):
         widget._follow([j for j in jobs_or_frame if isinstance(j, Job)])
     return widget

@@ -1,12 +1,24 @@
-"""A widget that carries its own static copy: the HTML a saved notebook keeps."""
+"""Widgets that carry their own static copy: the HTML a saved notebook keeps.
+
+:class:`WithStatic` is mixed into the anywidgets (gallery, A/B): their bundle
+carries ``text/html`` beside the widget view, and their ``_static`` trait keeps
+it current, which ``saved.js`` writes into the saved notebook. The panels are
+stock ipywidgets with no module of their own, so :func:`keep_saved` puts an
+invisible :class:`SavedForm` in one to do the same for it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from .._view import frontend
+import anywidget
+import ipywidgets as widgets
+import traitlets as t
 
-__all__ = ["WithStatic"]
+from .._view import frontend
+from ._assets import module_text
+
+__all__ = ["SavedForm", "WithStatic", "keep_saved"]
 
 
 class WithStatic:
@@ -26,3 +38,23 @@ class WithStatic:
             return None
         data, metadata = bundle if isinstance(bundle, tuple) else (bundle, {})
         return {**data, **static}, metadata
+
+
+class SavedForm(anywidget.AnyWidget):
+    """Draws nothing; keeps the saved output of the view ``_self_id`` as ``_static``."""
+
+    _esm = module_text("saved.js", "keeper.js")
+    _self_id = t.Unicode("").tag(sync=True)
+    _static = t.Unicode("").tag(sync=True)
+
+
+def keep_saved(panel: widgets.Box, html: str) -> SavedForm:
+    """Put a :class:`SavedForm` for *panel* (showing *html* when saved) inside it.
+
+    Set the returned keeper's ``_static`` as the panel changes; close it with the panel.
+    """
+    keeper = SavedForm(
+        _self_id=panel.model_id or "", _static=html, layout=widgets.Layout(display="none")
+    )
+    panel.children = (*panel.children, keeper)
+    return keeper

@@ -3,7 +3,6 @@
 // both need, the URL resolver for local files, and the A/B view of two clips, frame-locked.
 
 const STARS = 5;
-const WIDGET_MIME = "application/vnd.jupyter.widget-view+json";
 // Icons as inline SVG: media-control glyphs (⏮ ❚❚) are missing from many fonts.
 const svg = (d) =>
   `<svg viewBox="0 0 16 16" width="11" height="11" aria-hidden="true"><path d="${d}" fill="currentColor"/></svg>`;
@@ -108,46 +107,6 @@ function resolver(model, home) {
     }
     return root !== null ? null : src;
   };
-}
-
-// -- the saved notebook keeps only the static form ---------------------------------------
-// ipywidgets' renderer shows "Error displaying widget: model not found" for a saved view
-// whose model is gone (a reopened notebook, with or without a kernel). JupyterLab 4 and
-// Notebook 7 save a notebook from its shared model (the Yjs document), which the page's
-// output models write into. So once the live view is up, rewrite this output in the
-// shared model without the widget view, as the page's own output syncing does: origin
-// "silent-change", which the cell's model does not echo back, so the page keeps drawing
-// the live widget while the file keeps the text/html grid beside it.
-function keepStaticInSavedNotebook(model) {
-  const id = model.get("_self_id");
-  const nb = model.widget_manager?.context?.model;
-  if (!id || !nb || !nb.cells) return false;
-  let done = false;
-  for (const cell of nb.cells) {
-    const shared = cell.sharedModel;
-    if (!shared || typeof shared.getOutputs !== "function" || typeof shared.updateOutputs !== "function") continue;
-    shared.getOutputs().forEach((out, i) => {
-      const data = out && out.data;
-      const view = data && data[WIDGET_MIME];
-      if (view && view.model_id === id && data["text/html"]) {
-        const kept = { ...out, data: { ...data } };
-        delete kept.data[WIDGET_MIME];
-        shared.updateOutputs(i, i + 1, [kept], "silent-change");
-        done = true;
-      }
-    });
-  }
-  return done;
-}
-
-function keepStaticSoon(model) {
-  // The output model may be filled a moment after the view renders: try a few times.
-  let tries = 0;
-  const attempt = () => {
-    if (keepStaticInSavedNotebook(model) || ++tries > 20) return;
-    setTimeout(attempt, 250);
-  };
-  setTimeout(attempt, 0);
 }
 
 // -- A/B: two clips frame-locked --------------------------------------------------------

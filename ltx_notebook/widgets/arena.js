@@ -1,4 +1,4 @@
-// The arena (anywidget ES module; sync.js and ab.js are joined in front): two clips of one
+// The arena (anywidget ES module; sync.js, saved.js and ab.js are joined in front): two clips of one
 // prompt side by side, blind, played frame-locked as in the A/B view. Keys while the view
 // has focus: ← left is better, → right is better, ↓ or t a tie, s skip, space plays.
 // A vote goes to Python as a message with the pair's token; Python reveals the settings
@@ -142,37 +142,16 @@ function render({ model, el }) {
   model.on("change:revealed", showReveal);
   model.on("change:votes_cast", showStatus);
   model.on("change:message", showStatus);
-  model.on("change:_static", () => keepRankingInSavedNotebook(model));
   build();
   showReveal();
   showStatus();
-  keepStaticSoon(model);
+  // saved.js: the saved notebook keeps the ranking, rewritten after every vote.
+  const unkeep = keepStaticSoon(model);
   return () => {
+    unkeep();
     unlistenKeys(onKey);
     if (clips) clips.dispose();
   };
-}
-
-// The saved notebook keeps the ranking, and the latest one: after each vote the output's
-// saved text/html (found by its marker once the widget view is gone from it) is replaced
-// with the ranking Python sends, as keepStaticInSavedNotebook (ab.js) does for the view.
-function keepRankingInSavedNotebook(model) {
-  const id = model.get("_self_id");
-  const html = model.get("_static");
-  const nb = model.widget_manager?.context?.model;
-  if (!id || !html || !nb || !nb.cells) return;
-  const marker = `data-ltx-arena='${id}'`;
-  for (const cell of nb.cells) {
-    const shared = cell.sharedModel;
-    if (!shared || typeof shared.getOutputs !== "function" || typeof shared.updateOutputs !== "function") continue;
-    shared.getOutputs().forEach((out, i) => {
-      const data = out && out.data;
-      if (!data || typeof data["text/html"] !== "string" || !data["text/html"].includes(marker)) return;
-      const kept = { ...out, data: { ...data, "text/html": html } };
-      delete kept.data[WIDGET_MIME];
-      shared.updateOutputs(i, i + 1, [kept], "silent-change");
-    });
-  }
 }
 
 export default { render };

@@ -15,8 +15,11 @@ function render({ model, el }) {
   model.on("change:b", build);
   model.on("change:mode", () => view && view.setMode(model.get("mode") || "side"));
   build();
-  keepStaticSoon(model);
-  return () => view && view.dispose();
+  const unkeep = keepStaticSoon(model);
+  return () => {
+    unkeep();
+    if (view) view.dispose();
+  };
 }
 
 export default { render };

@@ -112,7 +112,8 @@ function render({ model, el }) {
     return h(
       "div",
       { class: "ltx-placeholder" },
-      h("div", { class: "ltx-placeholder-title", text: `No video · job #${tile.id}` }),
+      // A sweep's combination with no job yet has a stand-in id below 1.
+      h("div", { class: "ltx-placeholder-title", text: tile.id > 0 ? `No video · job #${tile.id}` : "No video · not sent" }),
       tile.request_id ? h("code", { text: tile.request_id }) : null,
       h("div", { text: why }),
     );
@@ -427,9 +428,10 @@ function render({ model, el }) {
   model.on("change:notes", paintNotes);
   model.on("change:message", () => (message.textContent = model.get("message") || ""));
   build();
-  keepStaticSoon(model);
+  const unkeep = keepStaticSoon(model);
 
   return () => {
+    unkeep();
     unlistenKeys(onKey);
     clips.dispose();
     if (observer) observer.disconnect();

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# Each test re-runs import-linter on a scratch copy of the package: seconds apiece.
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,8 @@ from benchmarks import __main__ as run_all
 from benchmarks import bench_polling
 
 
+# Not `serial`: a smoke run's figures are not asserted, and most of its two minutes are
+# spent waiting on emulated jobs, which overlaps well with the other worker's files.
 @pytest.mark.slow
 def test_make_bench_writes_the_page_and_its_chart(tmp_path: Path) -> None:
     # A smoke run: every benchmark, few jobs, a small video; the figures mean little.
@@ -21,3 +24,16 @@ def test_make_bench_writes_the_page_and_its_chart(tmp_path: Path) -> None:
     for section in ("## A kernel with", "## A sweep under a submit limit", "## Galleries"):
         assert section in text
     assert (tmp_path / "images" / "bench-polling.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_bench_memory_leaves_nothing_in_the_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from benchmarks import bench_memory
+
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # its child processes' too
+    monkeypatch.setattr(tempfile, "tempdir", None)  # read again from TMPDIR
+    result = bench_memory.run("1080p", 6, repeat=1)
+    assert result["ours_warm"]["runs"] == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

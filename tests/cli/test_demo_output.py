@@ -112,6 +112,7 @@ def test_demo_refuses_a_missing_notebook(
     assert "no notebook at" in capsys.readouterr().err
 
 
+@pytest.mark.kernel  # the demo runs the notebook in one
 def test_executed_notebook_refers_to_a_video_that_exists(demo_build: Path) -> None:
     nb = json.loads((demo_build / "quickstart.ipynb").read_text())
     htmls = [

@@ -75,6 +75,25 @@ def test_match_grace_is_a_setting_the_environment_and_configure_change(
         ltx_notebook.get_settings()
 
 
+def test_match_settle_and_the_video_cap_are_settings_the_environment_and_configure_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    settings = ltx_notebook.get_settings()
+    assert settings.match_settle == 60.0 and settings.max_video_bytes == 2 * 1024**3
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_MATCH_SETTLE", "120")
+    monkeypatch.setenv("LTX_NOTEBOOK_MAX_VIDEO_BYTES", "5e8")
+    settings = ltx_notebook.get_settings()
+    assert settings.match_settle == 120.0 and settings.max_video_bytes == 500_000_000
+    assert ltx_notebook.configure(max_video_bytes=1000).max_video_bytes == 1000
+    assert ltx_notebook.configure(match_settle=0).match_settle == 0
+    for bad in (0, -1, 1.5, "many", True, float("nan")):
+        with pytest.raises(ltx_notebook.InvalidParams, match="max_video_bytes"):
+            ltx_notebook.configure(max_video_bytes=bad)  # type: ignore[arg-type]
+    with pytest.raises(ltx_notebook.InvalidParams, match="match_settle"):
+        ltx_notebook.configure(match_settle=-1)
+
+
 def test_environment_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SEGMIND_API_KEY", "sk-env-key-123456")
     monkeypatch.setenv("SEGMIND_BASE_URL", "http://127.0.0.1:1234/v1/")

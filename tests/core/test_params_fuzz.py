@@ -21,8 +21,6 @@ from ltx_notebook import MODELS, InvalidParams, validate
 from ltx_notebook._core.params import MAX_IMAGE_BYTES, MAX_WAIT_S, RESOLUTIONS, check_timeout
 
 FUZZ = settings(
-    max_examples=400,
-    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture],
 )

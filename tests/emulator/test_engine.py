@@ -285,3 +285,34 @@ def test_config_rejects_nonsense() -> None:
         with pytest.raises(ValueError):
             EmulatorConfig(**bad)  # type: ignore[arg-type]
     assert "secret-value" not in repr(EmulatorConfig(api_key="secret-value"))
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"speed": float("nan")},
+        {"speed": float("inf")},
+        {"slow_factor": float("nan")},
+        {"job_seconds": float("nan")},
+        {"credits": float("nan")},
+        {"expire_after": float("nan")},
+        {"output_ttl": -1.0},
+    ],
+    ids=repr,
+)
+def test_config_rejects_nan_and_infinite_times(bad: dict[str, float]) -> None:
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        EmulatorConfig(**bad)  # type: ignore[arg-type]
+
+
+def test_two_emulators_with_one_seed_hand_out_other_request_ids_and_the_same_timings(
+    tmp_path: Path,
+) -> None:
+    one, two = (engine(tmp_path, FakeClock(), output_shape="mixed") for _ in range(2))
+    first = [accepted(one.submit("ltx-2-pro", PROMPT)) for _ in range(5)]
+    second = [accepted(two.submit("ltx-2-pro", PROMPT)) for _ in range(5)]
+    assert not {j.request_id for j in first} & {j.request_id for j in second}
+    # Everything else a seed fixes stays fixed: timings and the shapes of `mixed`.
+    assert [(j.queue_seconds, j.inference_seconds, j.output_shape) for j in first] == [
+        (j.queue_seconds, j.inference_seconds, j.output_shape) for j in second
+    ]

@@ -314,3 +314,21 @@ def test_a_record_exists_from_the_submit_on_in_real_time(emu: Emulator, http: ht
     record = http.get(emu.url(f"{HISTORY}/{job['request_id']}")).json()
     assert record["model_status"] == "COMPLETED"
     assert KEY not in str(record)
+
+
+def test_a_request_lands_history_lag_late_and_a_record_can_be_edited(
+    start: StartEmulator, http: httpx.Client
+) -> None:
+    emu, clock = driven(start, history_lag=25)
+    sent = {"prompt": "a lighthouse at dusk"}
+    rid = http.post(emu.url("/v2/ltx-2-pro"), json=sent).json()["request_id"]
+    assert rows(emu, http) == [] and http.get(emu.url(f"{HISTORY}/{rid}")).status_code == 404
+    clock.advance(25)
+    assert ids(rows(emu, http)) == [rid]
+    emu.engine.edit_history(rid, body={**sent, "seed": 42}, omit=("model_name", "created"))
+    (row,) = rows(emu, http)
+    assert row["request_body"] == {**sent, "seed": 42}
+    assert "model_name" not in row and "created_at" not in row and "updated_at" in row
+    assert emu.engine.jobs[rid].params["prompt"] == sent["prompt"]  # the job is unchanged
+    with pytest.raises(ValueError, match="history_lag"):
+        EmulatorConfig(history_lag=float("nan"))

@@ -134,11 +134,14 @@ def test_unknown_request_is_404(emu: Emulator, http: httpx.Client) -> None:
 def test_expired_request_is_404_but_its_file_lives_on(
     start: StartEmulator, http: httpx.Client
 ) -> None:
-    emu = start(speed=200, expire_after=1.0)
+    clock = FakeClock()
+    emu = start(clock=clock, speed=200, expire_after=1.0)
     body = submit(emu, http)
-    wait_for(http, body["status_url"])
+    job = emu.engine.jobs[body["request_id"]]
+    assert emu.engine.wait_renders(30)
+    clock.now = job.planned_end
     output = http.get(body["response_url"]).json()["output"]
-    time.sleep(max(0.0, emu.engine.jobs[body["request_id"]].submitted_at + 1.05 - time.monotonic()))
+    clock.now = job.submitted_at + 1.0
     for url in (body["status_url"], body["response_url"]):
         response = http.get(url)
         assert response.status_code == 404
@@ -147,9 +150,15 @@ def test_expired_request_is_404_but_its_file_lives_on(
 
 
 def test_output_ttl_removes_files(start: StartEmulator, http: httpx.Client) -> None:
-    emu = start(output_ttl=0.3)
-    output = run_to_completion(emu, http)["output"]
-    time.sleep(0.35)
+    clock = FakeClock()
+    emu = start(clock=clock, output_ttl=10.0)
+    body = submit(emu, http)
+    job = emu.engine.jobs[body["request_id"]]
+    assert emu.engine.wait_renders(30)
+    clock.now = job.planned_end
+    output = http.get(body["response_url"]).json()["output"]
+    assert http.get(output).status_code == 200
+    clock.advance(10.0)  # the file was made no later than the job's end
     assert http.get(output).status_code == 404
 
 
@@ -246,7 +255,8 @@ def test_over_max_concurrent_is_429(start: StartEmulator, http: httpx.Client) ->
 
 
 def test_over_rate_limit_is_429_and_rolls(start: StartEmulator, http: httpx.Client) -> None:
-    emu = start(speed=100, rate_limit=2, rate_limit_reset_header=True)  # window 0.6 s
+    clock = FakeClock()
+    emu = start(clock=clock, speed=100, rate_limit=2, rate_limit_reset_header=True)  # 0.6 s
     submit(emu, http)
     submit(emu, http)
     response = http.post(emu.url("/v2/ltx-2-pro"), json={"prompt": "third"})
@@ -255,7 +265,7 @@ def test_over_rate_limit_is_429_and_rolls(start: StartEmulator, http: httpx.Clie
     assert "retry-after" not in response.headers
     assert response.headers["x-rate-limit-reset-at-utc"].endswith("Z")
     assert len(emu.engine.jobs) == 2
-    time.sleep(0.65)
+    clock.advance(0.6)  # the window rolls past both
     submit(emu, http)
 
 
@@ -300,6 +310,26 @@ def test_injected_submit_fault_creates_no_job(emu: Emulator, http: httpx.Client)
     assert http.post(emu.url("/v2/ltx-2-pro"), json={"prompt": "x"}).status_code == 503
     assert emu.engine.jobs == {}
     assert emu.engine.count("submit") == 1
+
+
+@pytest.mark.parametrize("code", [500, 502, 503])
+def test_a_handled_fault_makes_the_job_then_answers_an_error_page_naming_none(
+    emu: Emulator, http: httpx.Client, code: int
+) -> None:
+    emu.engine.inject(route="submit", status=code, body="<html>Bad Gateway</html>", handled=True)
+    answer = http.post(emu.url("/v2/ltx-2-pro"), json={"prompt": "made, then lost"})
+    assert answer.status_code == code and "request_id" not in answer.text
+    (rid,) = emu.engine.jobs  # made and charged all the same
+    assert emu.engine.credits == pytest.approx(99.64)
+    entry = emu.engine.log[-1]
+    assert (entry.kind, entry.status, entry.fault, entry.request_id) == (
+        "submit",
+        code,
+        "injected",
+        rid,
+    )
+    with pytest.raises(ValueError, match="handled"):
+        emu.engine.inject(route="submit", handled=True, drop=True)
 
 
 def test_plain_text_error_body(emu: Emulator, http: httpx.Client) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 
 from ltx_notebook import JobStatus, Session, Settings, validate
@@ -25,6 +26,7 @@ from ltx_notebook._view.job_progress import render_info
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.jobs.conftest import make_quick
+from tests.service.scripted_server import Reply, serve
 
 PROMPT = "a red fox running through fresh snow at sunrise"
 
@@ -210,3 +212,113 @@ def test_two_processes_resuming_one_job_download_it_once(
     assert served == 1, emulator.engine.log
     row = first.store.get(job.id)
     assert row.video_path and row.video_path.is_file()
+
+
+# -- output URLs not to be followed, answers that never end -----------------------------------
+
+
+def found_in_the_history(session: Session, emulator: Emulator, generation_url: str) -> int:
+    """A row whose job the history says COMPLETED at *generation_url*: its id, after reconcile."""
+    params = validate(prompt=PROMPT)
+    root = emulator.base_url.removesuffix("/v1")
+    reply = httpx.post(
+        f"{root}/v2/ltx-2-pro", json=params.payload(), headers={"x-api-key": API_KEY}
+    )
+    rid = reply.json()["request_id"]
+    deadline = time.monotonic() + 60
+    while emulator.engine.status_of(rid) != "COMPLETED":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    emulator.engine.edit_history(rid, generation_url=generation_url)
+    row = session.store.create(params, cost_estimate=0.36, base_url=session.settings.base_url)
+    session.store.update(row.id, request_id=rid, status=JobStatus.EXPIRED, error="gone")
+    session.reconcile().wait(60)
+    return row.id
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(document.domain)"])
+def test_an_output_url_that_is_not_http_is_said_once_not_retried(
+    quick: Session, emulator: Emulator, url: str
+) -> None:
+    job_id = found_in_the_history(quick, emulator, url)
+    row = quick.store.get(job_id)
+    assert row.status is JobStatus.COMPLETED and row.video_path is None
+    error = row.error or ""
+    assert "not an http" in error and url.split(":")[0] in error
+    assert "SEGMIND_BASE_URL" not in error and "attempts" not in error
+    assert "passwd" not in error and "alert" not in error  # the address itself is not echoed
+
+
+@pytest.mark.parametrize("announce", [True, False], ids=["announced", "chunked"])
+def test_a_video_download_stops_at_the_cap(
+    settings: Settings, emulator: Emulator, announce: bool
+) -> None:
+    session = make_quick(Session(replace(settings, max_video_bytes=1_000_000)))
+    try:
+        with serve() as host:
+            # Far past the cap (bounded, so a client without a cap still ends).
+            host.on("GET", "/endless.mp4", Reply(size=60_000_000, announce=announce))
+            job_id = found_in_the_history(session, emulator, f"{host.url}/endless.mp4")
+            row = session.store.get(job_id)
+            assert row.status is JobStatus.COMPLETED and row.video_path is None
+            assert "1,000,000 bytes" in (row.error or "") and "max_video_bytes" in (row.error or "")
+            assert host.count("GET", "/endless.mp4") == 1  # stopped, not tried again
+            assert not list(session.settings.media_dir.glob("*.part"))
+    finally:
+        session.runtime.stop()
+
+
+SCRIPT_THAT_ENDS = """
+import sys, time
+import ltx_notebook as ltx
+
+url, media, key = sys.argv[1:4]
+ltx.configure(api_key=key, base_url=url, media_dir=media)
+job = ltx.generate("a red fox running through fresh snow at sunrise")
+deadline = time.monotonic() + 60
+while job.status is not ltx.JobStatus.COMPLETED:  # from now on, its video is on its way
+    assert time.monotonic() < deadline, job.status
+    time.sleep(0.01)
+print(job.id, flush=True)
+# The script ends here, its download still running: a plain script forgets to wait.
+"""
+
+
+def test_a_script_that_exits_mid_download_exits_quietly_and_the_video_comes_on_resume(
+    settings: Settings, emulator: Emulator
+) -> None:
+    emulator.engine.inject("media", delay=3.0)  # the download is in flight at the exit
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            SCRIPT_THAT_ENDS,
+            emulator.base_url,
+            str(settings.media_dir),
+            API_KEY,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "LTX_NOTEBOOK_STORE": str(settings.store_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == "", done.stderr  # no traceback, no warning: nothing went wrong
+    job_id = int(done.stdout.split()[0])
+    later = Session(settings)
+    try:
+        assert later.store.get(job_id).video_path is None  # it was cut short, not lost
+        (job,) = later.resume()
+        job.wait(60)
+        assert job.id == job_id and job.video_path and job.video_path.is_file()
+        assert emulator.engine.count("submit") == 1
+    finally:
+        later.runtime.stop()
+
+
+def test_a_download_given_up_leaves_no_hidden_lock_file(quick: Session, emulator: Emulator) -> None:
+    emulator.engine.inject("media", 404, times=1000)
+    job = quick.submit(validate(prompt=PROMPT)).wait(60)
+    assert job.video_path is None and "gave up" in (job.error or "")
+    media = quick.settings.media_dir
+    assert not list(media.glob(".*.lock")) and not list(media.glob("*.part"))

@@ -7,6 +7,8 @@ web console): its jobs are in the account's history, not in the store that impor
 from __future__ import annotations
 
 import itertools
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -19,7 +21,7 @@ from ltx_notebook._core.params import validate
 from ltx_notebook._core.status import JobStatus
 from ltx_notebook._jobs.recovery.importer import ORIGIN, import_history, windows
 from ltx_notebook.emulator import Emulator
-from tests.conftest import make_emulator
+from tests.conftest import API_KEY, make_emulator
 from tests.harness.accounts import run_elsewhere, settings_for
 
 PLAN = (
@@ -130,3 +132,84 @@ def test_a_request_whose_answer_was_lost_here_is_left_to_reconcile_not_imported_
     assert report.added == () and report.unclaimed == ((lost, row.id),)
     assert session.store.count() == 1  # one paid job, one row
     assert f"it looks like job {row.id}" in str(report)
+
+
+IMPORTER = """
+import sys, time
+from pathlib import Path
+from ltx_notebook import Session, Settings
+from ltx_notebook._core.config import Secret
+from ltx_notebook._jobs.recovery.importer import import_history
+from ltx_notebook._storage.store import Store
+
+url, media, name, go, key = sys.argv[1:6]
+media, go = Path(media), Path(go)
+other = "b" if name == "a" else "a"
+look = Store.get_by_request_id
+
+
+def meet_after_the_first_look(self, request_id):
+    # Both importers look for the first request before either records it: the race at
+    # its narrowest, every time, however the two processes are scheduled.
+    found = look(self, request_id)
+    mine = go.with_name("looked-" + name)
+    if not mine.exists():
+        mine.touch()
+        deadline = time.monotonic() + 60
+        while not go.with_name("looked-" + other).exists() and time.monotonic() < deadline:
+            time.sleep(0.002)
+    return found
+
+
+Store.get_by_request_id = meet_after_the_first_look
+s = Session(Settings(api_key=Secret(key), base_url=url, media_dir=media,
+                     store_path=media / "jobs.sqlite"))
+s.store  # opened before the start, so both race on the import, not on the schema
+go.with_name("ready-" + name).touch()
+while not go.exists():
+    time.sleep(0.002)
+report = import_history(s, timeout=120)
+print(len(report.added), report.already)
+s.runtime.stop()
+"""
+
+
+def test_two_processes_importing_at_once_one_imports_the_other_skips_both_download(
+    emulator: Emulator, tmp_path: Path
+) -> None:
+    plan = [validate("ltx-2-pro", prompt=f"a heron, take {i}", duration=6) for i in range(3)]
+    ids = run_elsewhere(emulator, tmp_path / "other-machine", *plan)
+    media = tmp_path / "here"
+    go = tmp_path / "go"
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", IMPORTER, emulator.base_url, str(media), name, str(go), API_KEY],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for name in ("a", "b")
+    ]
+    deadline = time.monotonic() + 120
+    while not all((tmp_path / f"ready-{n}").exists() for n in ("a", "b")):
+        assert time.monotonic() < deadline, "the importers did not start"
+        assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs if p.stderr]
+        time.sleep(0.01)
+    go.touch()
+    added = 0
+    for proc in procs:
+        out, err = proc.communicate(timeout=180)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err and "IntegrityError" not in err, err
+        got, already = map(int, out.split())
+        assert got + already == len(ids)  # each request imported by one, skipped by the other
+        added += got
+    assert added == len(ids)
+    here = Session(settings_for(emulator, media))
+    try:
+        rows = here.store.find()
+        assert sorted(r.request_id or "" for r in rows) == sorted(ids)  # one row a request
+        for row in rows:  # and every video on disk, whoever imported it
+            assert row.video_path is not None and row.video_path.is_file(), row.error
+    finally:
+        here.runtime.stop()

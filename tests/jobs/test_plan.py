@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ltx_notebook import InvalidParams, Session
+from ltx_notebook._core.errors import NotSubmitted
 from ltx_notebook._jobs.sweeps.plan import plan_sweep
 from ltx_notebook._jobs.sweeps.sweep import ConfirmationRequired, sweep
 from ltx_notebook._magic.cell import parse_grid, split_prompts
@@ -134,7 +135,9 @@ def test_dry_run_lists_the_grid_with_estimates_and_sends_nothing(
         session=session,
     )  # 12 jobs, above the gate: a dry run never needs confirming
     plan = sw.plan()
-    assert len(plan) == 12 and sw.size == 12 and len(sw) == 0
+    assert len(plan) == 12 and sw.size == 12 and len(sw) == 12 and sw.jobs == []
+    with pytest.raises(NotSubmitted, match="a dry run sends nothing"):
+        sw[0]
     assert str(plan["duration"].dtype) == "Int64"
     assert str(plan["resolution"].dtype) == "category"
     assert plan["cost_estimate"].sum() == pytest.approx(sw.estimated_cost)

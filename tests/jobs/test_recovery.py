@@ -113,6 +113,42 @@ def test_an_expired_job_the_history_does_not_know_ends_expired(
     assert session.store.get(job.id).request_id == job.request_id
 
 
+def test_a_404_that_persists_within_the_hour_is_settled_by_the_history(
+    quick: Session, emulator: Emulator
+) -> None:
+    # The /v2 record answers 404 long before its hour is up (it was lost at the service):
+    # after a few such polls the history is asked, instead of polling /v2 for the hour.
+    emulator.engine.inject("status", 404, times=100_000)
+    emulator.engine.inject("result", 404, times=100_000)
+    job = quick.submit(validate(prompt=PROMPT)).wait(60)
+    assert job.status is JobStatus.COMPLETED and job.video_path and job.video_path.is_file()
+    assert emulator.engine.count("history") >= 1
+    assert quick.store.get(job.id).cost == pytest.approx(emulator.engine.jobs[job.request_id].cost)
+    assert emulator.engine.count("submit") == 1
+
+
+def test_reconcile_takes_a_row_whose_last_note_is_a_404(quick: Session, emulator: Emulator) -> None:
+    store = quick.store
+    params = validate(prompt="a lighthouse at dusk")
+    rid = behind_the_gateway(emulator, params.payload())
+    row = store.create(params, cost_estimate=0.36, base_url=quick.settings.base_url)
+    # What a kernel polling through 404s left, before the hour was up.
+    store.update(
+        row.id,
+        request_id=rid,
+        status=JobStatus.PROCESSING,
+        error=f"polling: not found (HTTP 404) on the status poll of request {rid}; polling on "
+        "while the record may exist",
+    )
+    finished(emulator, rid)
+    result = quick.reconcile().wait(60)
+    assert f"job {row.id} ({rid}): PROCESSING → COMPLETED" in str(result)
+    done = store.get(row.id)
+    assert done.status is JobStatus.COMPLETED and done.video_path
+    assert Path(done.video_path).is_file()
+    assert emulator.engine.count("submit") == 1
+
+
 # -- a submit whose answer was lost ----------------------------------------------------
 
 
@@ -201,6 +237,74 @@ def test_adopt_refuses_a_malformed_argument_in_one_line(
     with pytest.raises(InvalidParams, match=f"^{wrong} must be"):
         quick.adopt(job_id, request_id)
     assert emulator.engine.count() == sent
+
+
+def listed(emulator: Emulator, request_id: str, timeout: float = 60) -> None:
+    """Until the request history lists *request_id* (it lands ``history_lag`` late)."""
+    deadline = time.monotonic() + timeout
+    while all(job.request_id != request_id for job, _ in emulator.engine.history(API_KEY)):
+        assert time.monotonic() < deadline, request_id
+        time.sleep(0.05)
+
+
+def test_a_lost_submit_is_not_taken_for_another_notebooks_identical_request(
+    render_cache: Path, settings: Settings
+) -> None:
+    # The history lists a request a second after it is made; this session lets it settle
+    # for three after a lost answer before it takes a lone match without asking.
+    with make_emulator(render_cache, history_lag=1.0) as emu:
+        session = make_quick(Session(replace(settings, base_url=emu.base_url, match_settle=3.0)))
+        try:
+            params = validate(prompt=PROMPT)
+            other = behind_the_gateway(emu, params.payload())  # another notebook, same account
+            listed(emu, other)
+            emu.engine.inject("submit", drop=True, keep=0.0)  # ours is made, its answer lost
+            with pytest.raises(SubmitUnknown) as info:
+                session.submit(params)
+            job_id = info.value.job_id
+            assert job_id is not None
+            (ours,) = set(emu.engine.jobs) - {other}
+            row = session.store.get(job_id)
+            assert row.status is JobStatus.UNKNOWN and row.request_id is None
+            assert other in (row.error or "") and ours in (row.error or "")
+            assert f"%ltx adopt {job_id} REQUEST_ID" in (row.error or "")
+            job = session.adopt(job_id, ours).wait(60)
+            assert job.request_id == ours and job.status is JobStatus.COMPLETED
+            assert session.store.get_by_request_id(other) is None  # still nobody's here
+            assert emu.engine.count("submit") == 2  # the other notebook's and ours, once
+        finally:
+            session.runtime.stop()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        {"extra": {"seed": 42, "fps": 24}},  # sent with keys this job never sent
+        {"omit": ("model_name", "created")},  # no model, no time: nothing to be sure by
+    ],
+    ids=["extra_keys", "no_model_no_time"],
+)
+def test_a_lost_submit_does_not_take_a_record_it_cannot_be_sure_of(
+    quick: Session, emulator: Emulator, edit: dict[str, object]
+) -> None:
+    params = validate(prompt=PROMPT)
+    other = behind_the_gateway(emulator, params.payload())
+    extra = edit.get("extra")
+    emulator.engine.edit_history(
+        other,
+        body={**params.payload(), **extra} if isinstance(extra, dict) else None,
+        omit=tuple(edit.get("omit", ())),  # type: ignore[arg-type]
+    )
+    emulator.engine.inject("submit", 504)  # ours never became a job
+    with pytest.raises(SubmitUnknown) as info:
+        quick.submit(params)
+    job_id = info.value.job_id
+    assert job_id is not None
+    row = quick.store.get(job_id)
+    assert row.status is JobStatus.UNKNOWN and row.request_id is None
+    assert other in (row.error or "") and f"%ltx adopt {job_id}" in (row.error or "")
+    assert quick.store.get_by_request_id(other) is None
+    assert len(emulator.engine.jobs) == 1
 
 
 def test_no_match_after_the_grace_period_says_not_billed(

@@ -9,6 +9,7 @@ from typing import Any
 from ltx_notebook import JobStatus, validate
 from ltx_notebook._jobs.recovery.matching import (
     GENERATION_TTL,
+    doubt,
     history_fields,
     near_submit,
     pending_status,
@@ -96,3 +97,15 @@ def test_a_pending_record_keeps_what_the_row_knew() -> None:
     assert pending_status(row(), record(status="PROCESSING")) is JobStatus.PROCESSING
     processing = row(status=JobStatus.PROCESSING)
     assert pending_status(processing, record(status="PENDING")) is JobStatus.PROCESSING
+
+
+def test_a_lone_match_is_sure_only_with_nothing_missing_nor_extra_and_made_in_the_submit() -> None:
+    assert doubt(row(), record()) is None
+    assert doubt(row(), record(created=WHEN + timedelta(seconds=140))) is None
+    assert "no model" in (doubt(row(), record(model=None)) or "")
+    assert "no time" in (doubt(row(), record(created=None)) or "")
+    assert "no time" in (doubt(row(submitted_at=None), record()) or "")
+    extra = {**PARAMS.payload(), "seed": 42, "fps": 24}
+    assert "fps, seed" in (doubt(row(), record(request_body=extra)) or "")
+    assert "made 600 s before" in (doubt(row(), record(created=WHEN - timedelta(minutes=10))) or "")
+    assert "after" in (doubt(row(), record(created=WHEN + timedelta(minutes=3))) or "")

@@ -8,6 +8,10 @@ combinations that have none, so a sweep cut short is finished by running it agai
 from __future__ import annotations
 
 import shutil
+import signal
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +19,14 @@ import pytest
 from PIL import Image
 
 import ltx_notebook
-from ltx_notebook import ConfirmationRequired, InsufficientCredits, JobStatus, Session, validate
+from ltx_notebook import (
+    ConfirmationRequired,
+    InsufficientCredits,
+    JobStatus,
+    Session,
+    SubmitUnknown,
+    validate,
+)
 from ltx_notebook._core import config as _config
 from ltx_notebook._jobs.reuse import same_job
 from ltx_notebook._jobs.sweeps.sweep import sweep
@@ -156,3 +167,88 @@ def test_without_reuse_a_sweep_sends_everything(session: Session, emulator: Emul
     sweep(["a kite", "a boat"], session=session).wait(60)
     again = sweep(["a kite", "a boat"], session=session).wait(60)
     assert again.reused == 0 and accepted_submits(emulator) == 4
+
+
+# -- issue 18, item 1: a re-run whose earlier submit is unclear ----------------------------------
+
+
+def test_a_rerun_of_a_request_whose_answer_was_lost_is_stopped_until_reconciled(
+    default_session: Session, emulator: Emulator
+) -> None:
+    emulator.engine.inject("submit", 504)  # the gateway gave up: nobody knows yet
+    with pytest.raises(SubmitUnknown) as lost:
+        ltx_notebook.generate("a heron at dawn")
+    unclear = lost.value.job_id
+    assert default_session.store.get(unclear or 0).status is JobStatus.UNKNOWN
+    sent = emulator.engine.count("submit")
+
+    for again in (
+        lambda: ltx_notebook.generate("a heron at dawn"),
+        lambda: ltx_notebook.generate("a heron at dawn", duration=6, reuse=True),
+        lambda: sweep(["a heron at dawn", "a heron at dusk"], session=default_session, reuse=True),
+    ):
+        with pytest.raises(SubmitUnknown) as stopped:
+            again()
+        message = str(stopped.value)
+        assert f"job {unclear}" in message and "%ltx reconcile" in message, message
+        assert "--again" in message or "again=True" in message, message
+        assert "\n" not in message and stopped.value.job_id == unclear
+    assert emulator.engine.count("submit") == sent  # nothing sent by any of them
+
+    other = ltx_notebook.generate("a heron at dusk").wait(60)  # another request: sent
+    assert other.status is JobStatus.COMPLETED
+    forced = ltx_notebook.generate("a heron at dawn", again=True).wait(60)  # asked for: sent
+    assert forced.status is JobStatus.COMPLETED and forced.id != unclear
+    assert emulator.engine.count("submit") == sent + 2
+
+
+SUBMITTER = """
+import sys
+from pathlib import Path
+from ltx_notebook import Session, Settings, validate
+from ltx_notebook._core.config import Secret
+
+url, store = sys.argv[1], Path(sys.argv[2])
+s = Session(Settings(api_key=Secret(sys.argv[3]), base_url=url, media_dir=store.parent,
+                     store_path=store))
+s.submit(validate(prompt="a heron killed mid-submit"))
+"""
+
+
+def test_a_rerun_after_a_kernel_killed_mid_submit_is_stopped_and_reconcile_finds_the_job(
+    default_session: Session, emulator: Emulator
+) -> None:
+    # The service makes (and bills) the job; its answer is still on the way when the kill comes.
+    emulator.engine.inject("submit", 504, handled=True, delay=30)
+    store = default_session.store.path
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SUBMITTER, emulator.base_url, str(store), API_KEY],
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not emulator.engine.jobs:
+            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+            assert time.monotonic() < deadline, "the submit never reached the service"
+            time.sleep(0.05)
+    finally:
+        proc.send_signal(signal.SIGKILL)  # the kernel dies mid-submit
+        proc.wait(30)
+    (made,) = emulator.engine.jobs
+    (row,) = default_session.store.find()
+    assert row.status is JobStatus.SUBMITTING
+
+    # A new kernel runs the notebook again (Run All): nothing is sent.
+    with pytest.raises(SubmitUnknown) as stopped:
+        ltx_notebook.generate("a heron killed mid-submit", reuse=True)
+    assert f"job {row.id}" in str(stopped.value) and "%ltx reconcile" in str(stopped.value)
+    assert len(emulator.engine.jobs) == 1  # billed once
+
+    # What the line says to do finds the job at once, and the re-run then shows it.
+    ltx_notebook.reconcile().wait(60)
+    assert default_session.store.get(row.id).request_id == made
+    job = ltx_notebook.generate("a heron killed mid-submit", reuse=True).wait(60)
+    assert job.id == row.id and job.status is JobStatus.COMPLETED
+    assert job.video_path is not None and job.video_path.is_file()
+    # Nothing sent but the killed submit (logged once its late answer went out, if it has).
+    assert len(emulator.engine.jobs) == 1 and emulator.engine.count("submit") <= 1

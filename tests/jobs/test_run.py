@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from ltx_notebook import AuthenticationError, JobStatus, Session, WaitTimeout
+from ltx_notebook._core.errors import NotSubmitted
 from ltx_notebook._jobs.sweeps import scheduler as sweep_module
 from ltx_notebook._jobs.sweeps.sweep import Sweep, sweep
 from ltx_notebook._view.compare import compare
@@ -101,11 +103,45 @@ def test_stop_submits_nothing_more_and_running_jobs_finish(
 ) -> None:
     sw = sweep("a fox", {"duration": [6, 8, 10, 6]}, concurrency=1, yes=True, session=session)
     sw.stop()
+    # At once, not after a wait: a stopped sweep sends nothing more.
+    with pytest.raises(NotSubmitted, match="stopped before it was sent"):
+        sw.job(3, timeout=None)
     sw.wait(60)
-    assert len(sw) <= 1  # at most the submit already in flight
-    assert accepted_submits(emulator) == len(sw)
-    assert sw.counts()["SKIPPED"] == 4 - len(sw)
-    assert all(job.done for job in sw)
+    sent = sw.jobs
+    assert len(sent) <= 1  # at most the submit already in flight
+    assert accepted_submits(emulator) == len(sent)
+    assert sw.counts()["SKIPPED"] == 4 - len(sent)
+    assert all(job.done for job in sent)
+    # The plan is still four combinations; the skipped ones have no job, and say so.
+    assert len(sw) == 4 and list(sw) == sent
+    with pytest.raises(NotSubmitted, match=r"combination 3 of 4 .*stopped before it was sent"):
+        sw[-1]
+
+
+def test_an_index_is_a_combination_of_the_plan_waiting_for_its_submit(
+    render_cache: Path, tmp_path: Path
+) -> None:
+    with make_emulator(render_cache, speed=20.0) as emu:
+        session = session_on(emu, tmp_path)
+        try:
+            sw = sweep("a fox", {"duration": [6, 8, 10]}, concurrency=1, yes=True, session=session)
+            # Sent one at a time: the last waits for the two before it to finish.
+            with pytest.raises(WaitTimeout, match=r"combination 2 of 3 \(duration=10\) is still"):
+                sw.job(2, timeout=0)
+            # frame(): the whole plan, the unsent combination a row with no id and its state.
+            frame = sw.frame()
+            assert frame["combination"].tolist() == [0, 1, 2]
+            assert frame["duration"].tolist() == [6, 8, 10] and frame.index[2] is pd.NA
+            assert "&lt;NA&gt;" not in frame._repr_html_()
+            last = sw[-1]  # waits for its submit
+            assert last.params.duration == 10 and last is sw[2] and last is not sw[0]
+            assert [job.params.duration for job in sw[:2]] == [6, 8]
+            with pytest.raises(IndexError, match="3 combinations"):
+                sw[3]
+            sw.wait(120)
+        finally:
+            session.runtime.stop()
+        assert [job.params.duration for job in sw] == [6, 8, 10]
 
 
 def test_wait_timeout_is_a_timeout_error_and_the_sweep_goes_on(

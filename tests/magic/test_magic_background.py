@@ -62,17 +62,17 @@ def test_the_kernel_knows_it_serves_jupyter(slow_kernel: Kernel) -> None:
 def test_the_cell_returns_at_once_and_the_video_lands_in_place_while_another_cell_sleeps(
     slow_kernel: Kernel, slow_emulator: Emulator, root: Path
 ) -> None:
-    started = time.monotonic()
     cell = slow_kernel.run("%%ltx -o bg\na red fox running through fresh snow")
-    returned = time.monotonic() - started
     assert cell.status == "ok", cell.text()[-2000:]
     panel = panel_display(cell.own)
     display_id = panel["content"]["transient"]["display_id"]
     rid = list(slow_emulator.engine.jobs)[-1]  # the newest job the service knows
-    assert slow_emulator.engine.status_of(rid) in ("QUEUED", "PROCESSING")  # not done yet
-    assert returned < 2.5, returned
+    # Returned before the job ended, on the service and in the store: "at once" is that
+    # order of events, not a number of seconds.
+    assert slow_emulator.engine.status_of(rid) in ("QUEUED", "PROCESSING")
     row = store(root).get_by_request_id(rid)
     assert row is not None and row.status != "COMPLETED"
+    assert not final_updates(cell.messages, display_id)  # and its video is still to come
 
     # Another cell blocks the main thread; polling and download go on regardless.
     sleeper = slow_kernel.run("import time; time.sleep(9); print('slept')", timeout=60)

@@ -3,8 +3,8 @@
 The magics run in-process on an ``InteractiveShell`` with a session pointed at
 a real emulator over loopback. Every ``%%ltx`` line starts with ``--dry-run``,
 so a line that parses prints its payload instead of paying for it; whatever
-the line, the emulator's request log must stay empty. Hypothesis runs
-derandomized (the same examples every run) and a few hundred examples each.
+the line, the emulator's request log must stay empty. How many examples, and
+under which seed, is the profile's choice (tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -34,8 +34,6 @@ from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
 
 FUZZ = settings(
-    max_examples=400,
-    derandomize=True,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )

@@ -121,6 +121,30 @@ def test_a_sweep_cut_short_sends_only_what_is_missing_when_run_again(
     assert "4 of 4 combinations" in finished.stdout and "0 sent" in finished.stdout
 
 
+def test_a_rerun_cell_whose_submit_answer_was_lost_is_stopped_with_one_line(
+    kernel: Kernel, module_emulator: Emulator
+) -> None:
+    """Issue 18, item 1 (a): the answer lost, the same cell run again in the same kernel."""
+    cell = "%%ltx -o lost\na weathervane spinning in a storm"
+    module_emulator.engine.inject("submit", 504)  # the gateway gave up: nobody knows yet
+    first = kernel.run(cell, timeout=120)
+    assert "SubmitUnknown" in first.text()
+    job_id = kernel.ok(
+        "import ltx_notebook as _l; print(_l.history(status='UNKNOWN').index[0])"
+    ).stdout.strip()
+
+    assert_one_usage_error(kernel, module_emulator, cell, f"job {job_id}")
+    stopped = kernel.run(cell)
+    assert "%ltx reconcile" in stopped.stderr and "--again" in stopped.stderr
+
+    sweep_cell = cell.replace("-o lost", "--sweep duration=6,8")
+    assert_one_usage_error(kernel, module_emulator, sweep_cell, f"job {job_id}")
+
+    before = submits(module_emulator)
+    kernel.ok(cell.replace("-o lost", "--again"), timeout=120)  # asked for: sent
+    assert submits(module_emulator) == before + 1
+
+
 def test_show_again_resends_a_jobs_exact_request(kernel: Kernel, module_emulator: Emulator) -> None:
     kernel.ok("%%ltx -d 8 --no-audio -o made\na tram in the rain", timeout=120)
     job_id = kernel.ok("print(made.id)").stdout.strip()

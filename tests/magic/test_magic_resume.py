@@ -22,10 +22,13 @@ def test_ctrl_c_during_a_headless_wait_ends_the_wait_not_the_job(
 ) -> None:
     # slow_kernel is headless, so the cell waits for its job.
     msg_id = slow_kernel.send("%%ltx -o waited\na paper boat drifting on a puddle")
+    # The headless wait refreshes its panel every tick: a refresh is the proof that the
+    # cell is inside that wait, where Ctrl-C is caught.
     shown = slow_kernel.collect(
-        msg_id, timeout=30, until=lambda run: any(m["msg_type"] == "display_data" for m in run.own)
+        msg_id,
+        timeout=30,
+        until=lambda run: any(m["msg_type"] == "update_display_data" for m in run.own),
     )
-    time.sleep(0.5)
     slow_kernel.interrupt()
     cell = slow_kernel.collect(msg_id, timeout=30)
     assert cell.status == "ok", cell.text()[-2000:]

@@ -24,7 +24,7 @@ sw = ltx.sweep({prompts!r}, grid={{"duration": [6, 8, 10]}}, yes=True, concurren
 store = ltx._api._default_session().store
 i = 0
 while not sw.done or i < 30:  # rating writes racing both kernels' job writes
-    for job in list(sw):
+    for job in sw.jobs:  # the jobs sent so far: iterating the sweep would wait for submits
         store.update(job.id, rating=1 + i % 5, notes=f"{tag} pass {{i}}")
     i += 1
 sw.wait(120)

@@ -31,8 +31,9 @@ class Reply:
 
     ``drop_after``: declare the full ``Content-Length``, send only that many
     bytes, then close the connection. ``size``: generate a body of that many
-    bytes in ``chunk``-sized pieces instead of holding it. ``delay``: wait
-    before answering (to provoke read timeouts).
+    bytes in ``chunk``-sized pieces instead of holding it, without a
+    ``Content-Length`` if ``announce`` is False. ``delay``: wait before answering
+    (to provoke read timeouts).
     """
 
     status: int = 200
@@ -44,6 +45,7 @@ class Reply:
     drop_after: int | None = None
     size: int | None = None
     chunk: int = 64 * 1024
+    announce: bool = True
 
     def payload(self) -> tuple[bytes, str]:
         if self.json is not None:
@@ -121,6 +123,8 @@ class ScriptedServer:
         content, content_type = reply.payload()
         length = reply.size if reply.size is not None else len(content)
         headers = {"content-type": content_type, "content-length": str(length)}
+        if not reply.announce:
+            del headers["content-length"]  # sent chunked: the client cannot know the end
         headers.update({k.lower(): v for k, v in reply.headers.items()})
         raw_headers = [(k.encode(), v.encode()) for k, v in headers.items()]
         await send({"type": "http.response.start", "status": reply.status, "headers": raw_headers})

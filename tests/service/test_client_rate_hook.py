@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ltx_notebook._core.errors import RateLimited
+from ltx_notebook._core.errors import RateLimited, SubmitUnknown
 from ltx_notebook._core.params import validate
 from ltx_notebook._service.client import Client
 from tests.service.scripted_server import Reply, ScriptedServer
@@ -51,5 +51,6 @@ async def test_a_hook_that_declines_leaves_the_clients_retries(
 async def test_other_refusals_never_reach_the_hook(client: Client, server: ScriptedServer) -> None:
     told: list[float | None] = []
     server.on("POST", SUBMIT, Reply(status=503, json={"error": "busy"}), ACCEPTED)
-    await client.submit(validate(prompt="x"), on_429=lambda hint: bool(told.append(hint)))
+    with pytest.raises(SubmitUnknown):  # a 503 may hide a job: never resent, never paced
+        await client.submit(validate(prompt="x"), on_429=lambda hint: bool(told.append(hint)))
     assert told == []

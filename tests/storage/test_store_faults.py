@@ -246,6 +246,37 @@ def test_a_read_only_store(
         assert [r.request_id for r in Store(path).find()] == ["r-0"]
 
 
+def test_a_store_on_a_read_only_disk_can_be_read(mounts: list[Path], tmp_path: Path) -> None:
+    """Its rows are read (history, reports); a write says read-only, one line."""
+    folder = tmp_path / "media"
+    if os.geteuid() == 0:
+        mount_tmpfs(folder, "1m")
+        mounts.append(folder)
+    else:
+        folder.mkdir()
+    path = folder / "jobs.sqlite"
+    filled_store(path, 2)
+    if os.geteuid() == 0:
+        subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True)
+    else:
+        path.chmod(0o444)
+        folder.chmod(0o555)
+    try:
+        store = Store(path)
+        assert sorted(r.request_id or "" for r in store.find()) == ["r-0", "r-1"]
+        assert store.get_by_request_id("r-1") is not None and store.count() == 2
+        with pytest.raises(StoreError, match="read-only"):
+            store.update(1, notes="a note")
+    finally:
+        forget_connections()
+        if os.geteuid() == 0:
+            subprocess.run(["mount", "-o", "remount,rw", str(folder)], check=True)
+        else:
+            folder.chmod(0o755)
+            path.chmod(0o644)
+    assert Store(path).get(1).notes is None  # nothing was written
+
+
 def test_a_store_that_cannot_grow_under_a_file_size_limit(
     emulator: Emulator, tmp_path: Path
 ) -> None:

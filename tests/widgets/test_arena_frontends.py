@@ -13,7 +13,6 @@ from __future__ import annotations
 import os
 import shutil
 import sqlite3
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from ltx_notebook import Session, Settings, validate
 from ltx_notebook._core.config import Secret
 from tests.conftest import API_KEY, make_emulator
 from tests.harness.lab import Lab
+from tests.harness.waiting import until
 
 pytestmark = pytest.mark.browser
 
@@ -88,19 +88,21 @@ def _install(made: Path, root: Path) -> Path:
     return folder
 
 
-def _votes(folder: Path, want: int, timeout: float = 20) -> list[dict[str, Any]]:
-    deadline = time.monotonic() + timeout
-    while True:
-        with sqlite3.connect(folder / "ltx_media" / "ltx-jobs.sqlite") as conn:
-            conn.row_factory = sqlite3.Row
-            try:
-                rows = [dict(r) for r in conn.execute("SELECT * FROM votes ORDER BY id")]
-            except sqlite3.OperationalError:  # the kernel has not opened the store yet
-                rows = []
-        if len(rows) >= want:
-            return rows
-        assert time.monotonic() < deadline, f"{len(rows)} votes stored, not {want}"
-        time.sleep(0.2)
+def _read_votes(folder: Path) -> list[dict[str, Any]]:
+    with sqlite3.connect(folder / "ltx_media" / "ltx-jobs.sqlite") as conn:
+        conn.row_factory = sqlite3.Row
+        try:
+            return [dict(r) for r in conn.execute("SELECT * FROM votes ORDER BY id")]
+        except sqlite3.OperationalError:  # the kernel has not opened the store yet
+            return []
+
+
+def _votes(folder: Path, want: int) -> list[dict[str, Any]]:
+    def enough() -> list[dict[str, Any]] | None:
+        rows = _read_votes(folder)
+        return rows if len(rows) >= want else None
+
+    return until(enough, f"{want} votes in the store")
 
 
 def _job_of(folder: Path, src: str) -> dict[str, Any]:
@@ -176,15 +178,14 @@ def test_a_vote_by_key_is_stored_and_the_sides_stay_hidden_until_then(
     ranked.wait_for(state="visible")
     assert "Bradley–Terry" in ranked.inner_text()
     _for_docs(lab.screenshot(f"arena-rank-{fe}", locator=lab.cell(1)), "arena-rank.png")
+
     # The saved copy is rewritten when the vote's ranking comes back: save until it has.
-    deadline = time.monotonic() + 20
-    while True:
+    def saved_ranking() -> Any:
         lab.command("docmanager:save")
         saved = nbformat.read(folder / "arena.ipynb", as_version=4)
         bundle = next(o for o in saved.cells[0].outputs if "data" in o)
-        if "Ranked by 2 blind votes" in bundle.data.get("text/html", ""):
-            break
-        assert time.monotonic() < deadline, bundle.data.get("text/html", "")[:400]
-        time.sleep(0.3)
+        return bundle if "Ranked by 2 blind votes" in bundle.data.get("text/html", "") else None
+
+    bundle = until(saved_ranking, "the saved notebook keeps the ranking of both votes")
     assert WIDGET_MIME not in bundle.data
     assert lab.external_requests == []

@@ -112,6 +112,8 @@ def test_rating_and_note_from_the_front_end_land_in_the_store(clips: Clips, in_r
     assert frame.loc[job.id, "rating"] == 4
     assert frame.loc[job.id, "notes"] == "best motion, slight flicker"
     assert g.message == f"#{key}: note saved"
+    # The saved form follows: what the notebook keeps is what the gallery shows now.
+    assert "★★★★☆" in g._static and "best motion, slight flicker" in g._static
     others = frame.drop(index=job.id)
     assert others["rating"].isna().all()
 

@@ -69,6 +69,11 @@ class Runtime:
         # Stop the loop cleanly at interpreter exit, or when this object is dropped.
         weakref.finalize(self, _stop_loop, loop, thread)
         atexit.register(_stop_loop, loop, thread)
+        # At exit, before concurrent.futures shuts the executors (its own hook, run after
+        # ours): a download cancelled then still releases its claim through a worker, and
+        # a script that ends mid-download exits quietly; resume() finishes the download.
+        with contextlib.suppress(AttributeError, RuntimeError):  # private, or exiting now
+            threading._register_atexit(_stop_loop, loop, thread)  # type: ignore[attr-defined]
 
     @property
     def in_runtime_thread(self) -> bool:

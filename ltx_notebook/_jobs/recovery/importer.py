@@ -3,8 +3,10 @@
 The request history lists every request with its inputs as sent, its state,
 its real charge and its output URL. Each one not yet in the store becomes a
 row marked ``origin = "history"``, in one insert, so an interrupted import
-leaves no half-made row; a request id already in the store is left alone,
-which makes importing twice the same as importing once. A completed job's
+leaves no half-made row; a request id already in the store is left alone
+(checked by the insert itself, so two processes importing at once add it
+once), which makes importing twice the same as importing once, and its video,
+if not on disk yet, is waited for too. A completed job's
 video is downloaded by the session's own driver (claims, resumable parts,
 verification, poster) while the service still serves it, 7 days after the
 run; an older one is recorded without its video and says why. Jobs still
@@ -130,6 +132,16 @@ def _lost_answer(record: HistoryRecord, slug: str, orphans: list[JobRecord]) -> 
     return None
 
 
+def _unfetched(session: Driver, row: JobRecord) -> list[Job]:
+    """An imported row whose video is not on disk yet (another process may be fetching
+    it): followed, so this import too ends with it there; its claim keeps it one download."""
+    if row.origin != ORIGIN or row.status is not JobStatus.COMPLETED or not row.output_url:
+        return []
+    if row.video_path is not None:
+        return []
+    return [session.refetch(session.get(row.id))]
+
+
 def _params(record: HistoryRecord, model: str) -> Params:
     body = record.request_body
     given = {k: body[k] for k in PARAM_NAMES if k != "model" and k in body}
@@ -217,8 +229,10 @@ def import_history(
         if slug is None or slug not in MODELS or (model is not None and slug != model):
             others += 1
             continue
-        if store.get_by_request_id(record.request_id) is not None:
+        known = store.get_by_request_id(record.request_id)
+        if known is not None:
             already += 1
+            fetching += _unfetched(session, known)
             continue
         try:
             params = _params(record, slug)
@@ -230,13 +244,18 @@ def import_history(
             unclaimed.append((record.request_id, orphan))
             continue
         fields, why = _fields(record, now)
-        row = store.create(
+        row = store.create_if_new(
             params,
             cost_estimate=prices.estimate(params),
             base_url=settings.base_url,
             payload=dict(record.request_body) or None,
             fields=fields,
         )
+        if row is None:  # another process imported it just now: its video is ours to wait on
+            already += 1
+            known = store.get_by_request_id(record.request_id)
+            fetching += _unfetched(session, known) if known is not None else []
+            continue
         job = session.get(row.id)
         added.append(job)
         if why is not None:

@@ -11,10 +11,14 @@ answers both:
 - **a submit's answer was lost** (``UNKNOWN``, no request id): it is matched by
   model, a window around the submit and a ``request_body`` equal on every
   parameter sent. Ids already in the store are never candidates, so an earlier
-  job with the same prompt is not taken for it. One match: the row takes its
-  id and goes on. Several: they are listed on the row, for the user to pick
-  (``adopt``). None once ``Settings.match_grace`` has passed since the submit:
-  the row says the service has no such request, and records a charge of 0.
+  job with the same prompt is not taken for it. The history lists a request a
+  little after it is made, so a first look can see another notebook's identical
+  request before this submit's own: one match is taken without asking only once
+  ``Settings.match_settle`` has passed since the answer was lost, and only if
+  nothing of it is missing or in doubt (:func:`.history_rules.doubt`). Otherwise
+  the matches are listed on the row, for the user to pick (``adopt``). None once
+  ``Settings.match_grace`` has passed since the submit: the row says the service
+  has no such request, and records a charge of 0.
 
 The charge written is ``credits_deduction``, in USD as the store's ``cost``.
 """
@@ -25,6 +29,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Final
 
 from ..._core.errors import InvalidParams, LtxError, NotFound, SubmitUnknown
@@ -40,6 +45,7 @@ from .matching import (
     MATCH_SLACK,
     NOT_BILLED,
     candidates_text,
+    doubt,
     history_fields,
     near_submit,
     pending_status,
@@ -65,6 +71,8 @@ class Matched:
     record: JobRecord
     job: Job | None = None  # the row took its one match's id and is followed
     candidates: tuple[HistoryRecord, ...] = ()
+    # One match so far, not taken before then: the history may not list every request yet.
+    settles_at: datetime | None = None
 
 
 # -- the history, read ----------------------------------------------------------------
@@ -76,6 +84,8 @@ class Recovery:
     def __init__(self, driver: Driver) -> None:
         self._driver = driver
         self._watching: set[asyncio.Task[None]] = set()
+        # When each submit of this process lost its answer: the history settles from then.
+        self._lost_at: dict[tuple[Path, int], datetime] = {}
 
     @property
     def _client(self) -> Client:
@@ -128,6 +138,29 @@ class Recovery:
             delay = job.schedule.next_delay(job.elapsed) if job.schedule else 1.0
             await driver.rest(job, max(delay, 0.2))
 
+    async def after_missing(self, job: Job) -> dict[str, Any] | None:
+        """The fields that end *job*, whose /v2 record has answered 404 for a while within
+        its hour, from its history record; None to poll /v2 on.
+
+        Ended there: its end as the history has it. Running there: followed in the
+        history until it ends (/v2 no longer helps). Not there (yet: the history lists
+        a request a little late) or unreadable: polled on.
+        """
+        rid = job.request_id
+        try:
+            found = await self._client.history_record(rid or "")
+        except LtxError as exc:
+            await self._driver.note(
+                job,
+                f"polling: not found (HTTP 404) on /v2 for a while, nor in your request history "
+                f"({exc}); polling on while the record may exist",
+            )
+            return None
+        fields = history_fields(job.record, found)
+        if fields is not None:
+            return fields
+        return await self.after_gone(job)
+
     async def settle(self, record: JobRecord, store: Store) -> tuple[JobRecord, Job | None]:
         """An EXPIRED, LOST or UNKNOWN row with a request id, looked up again (reconcile).
 
@@ -164,18 +197,8 @@ class Recovery:
         yet, the history is searched again until the grace period ends.
         """
         record = await _write(store, record.id, status=JobStatus.UNKNOWN, error=str(exc))
-        try:
-            matched = await self.match(record, store)
-        except LtxError as trouble:
-            log.warning("job %s: could not search the request history: %s", record.id, trouble)
-            record = await _write(
-                store,
-                record.id,
-                error=f"the submit's answer was lost: the job may exist and may be billed; the "
-                f"request history could not be searched ({trouble}) and is searched again in "
-                "the background (and by ltx_notebook.reconcile()): do not submit it again yet",
-            )
-            matched = Matched(record)
+        self._lost_at[(store.path, record.id)] = datetime.now(UTC)
+        matched = await self._decide(record, store)
         if matched.job is not None:
             return matched.job
         if matched.record.status is JobStatus.UNKNOWN and not matched.candidates:
@@ -186,21 +209,73 @@ class Recovery:
             f"job {record.id}: {matched.record.error} ({cause})", job_id=record.id
         ) from exc
 
+    async def _decide(self, record: JobRecord, store: Store) -> Matched:
+        """Search for *record*'s submit, and with one match so far, again once settled."""
+        matched = await self._look(record, store)
+        while matched.settles_at is not None:
+            wait = (matched.settles_at - datetime.now(UTC)).total_seconds()
+            try:
+                await asyncio.sleep(max(0.0, wait))
+            except asyncio.CancelledError:
+                self.watch(matched.record, store)  # the background decides instead
+                raise
+            matched = await self._look(matched.record, store)
+        return matched
+
+    async def _look(self, record: JobRecord, store: Store) -> Matched:
+        try:
+            return await self.match(record, store)
+        except LtxError as trouble:
+            log.warning("job %s: could not search the request history: %s", record.id, trouble)
+            record = await _write(
+                store,
+                record.id,
+                error=f"the submit's answer was lost: the job may exist and may be billed; the "
+                f"request history could not be searched ({trouble}) and is searched again in "
+                "the background (and by ltx_notebook.reconcile()): do not submit it again yet",
+            )
+            return Matched(record)
+
+    def settles_at(self, record: JobRecord, store: Store) -> datetime:
+        """When the history will list every request *record*'s submit may have made."""
+        settle = timedelta(seconds=self._driver.settings.match_settle)
+        lost = self._lost_at.get((store.path, record.id))
+        if lost is None:  # a crash's or another process's: settled long since, mostly
+            lost = record.submitted_at or datetime.now(UTC)
+        return lost + settle
+
     async def match(self, record: JobRecord, store: Store) -> Matched:
         """Search the history for *record*'s lost submit and write what was found."""
         found = await self.search(record, store)
         now = await asyncio.to_thread(store.get, record.id)
         if now is None or now.request_id or now.status is not record.status:
             return Matched(now or record)  # adopted or settled meanwhile (another search)
-        if len(found) == 1:
-            return Matched(*await self._take(record, found[0], store))
-        if found:
+        settles_at = self.settles_at(record, store)
+        settled = datetime.now(UTC) >= settles_at
+        if len(found) == 1 and not settled:
             record = await _write(
                 store,
                 record.id,
-                error=f"{len(found)} requests in your request history match this submit: "
-                f"{candidates_text(found)}; pick this job's with %ltx adopt {record.id} "
-                f"REQUEST_ID (ltx_notebook.adopt({record.id}, request_id))",
+                error="the submit's answer was lost: the job may exist and may be billed; one "
+                f"request in your request history matches it so far ({found[0].request_id}), "
+                f"taken for this job at {settles_at:%H:%M:%S} UTC if no other shows up by then: "
+                "do not submit it again",
+            )
+            return Matched(record, settles_at=settles_at)
+        unsure = doubt(record, found[0]) if len(found) == 1 else None
+        if len(found) == 1 and unsure is None:
+            return Matched(*await self._take(record, found[0], store))
+        if found:
+            what = (
+                f"{len(found)} requests in your request history match this submit"
+                if unsure is None
+                else f"1 request in your request history may be this submit's, but {unsure}"
+            )
+            record = await _write(
+                store,
+                record.id,
+                error=f"{what}: {candidates_text(found)}; pick this job's with %ltx adopt "
+                f"{record.id} REQUEST_ID (ltx_notebook.adopt({record.id}, request_id))",
             )
             return Matched(record, candidates=tuple(found))
         grace = timedelta(seconds=self._driver.settings.match_grace)
@@ -227,11 +302,7 @@ class Recovery:
         out = []
         for record in records:
             if record.base_url == service and not record.request_id:
-                try:
-                    matched = await self.match(record, store)
-                except LtxError as exc:  # the row still says how to look again
-                    log.warning("job %s: could not search the request history: %s", record.id, exc)
-                    matched = Matched(record)
+                matched = await self._decide(record, store)  # the row says how to look again
                 record = matched.record
                 if record.status is JobStatus.UNKNOWN and not matched.candidates:
                     self.watch(record, store)
@@ -269,9 +340,13 @@ class Recovery:
 
     async def _watch(self, job_id: int, store: Store) -> None:
         failures = 0
+        settles_at: datetime | None = None
         while True:
             grace = self._driver.settings.match_grace
-            await asyncio.sleep(min(30.0, max(0.5, grace / 10)))
+            pause = min(30.0, max(0.5, grace / 10))
+            if settles_at is not None:  # look again as soon as the history has settled
+                pause = min(pause, max(0.0, (settles_at - datetime.now(UTC)).total_seconds()))
+            await asyncio.sleep(pause)
             record = await asyncio.to_thread(store.get, job_id)
             if record is None or record.status is not JobStatus.UNKNOWN or record.request_id:
                 return  # adopted, or settled by reconcile, meanwhile
@@ -287,6 +362,7 @@ class Recovery:
                 return
             if matched.record.status is not JobStatus.UNKNOWN:
                 return
+            settles_at = matched.settles_at
 
     # -- the user's choice ------------------------------------------------------
 
@@ -295,11 +371,6 @@ class Recovery:
         record = await asyncio.to_thread(store.get, job_id)
         if record is None:
             raise NotFound(f"no job {job_id} in the store at {store.path}", status_code=404)
-        if record.status is JobStatus.SUBMITTING:
-            raise InvalidParams(
-                f"job {job_id} is still being submitted; adopt a request once it is UNKNOWN",
-                param="row",
-            )
         if record.request_id:
             raise InvalidParams(
                 f"job {job_id} already has request id {record.request_id}: only a job whose "

@@ -23,6 +23,7 @@ __all__ = [
     "NOT_BILLED",
     "PENDING",
     "candidates_text",
+    "doubt",
     "history_fields",
     "near_submit",
     "pending_status",
@@ -36,6 +37,10 @@ GENERATION_TTL: Final = timedelta(days=7)
 # How far a history record's creation may lie from the row's submit time and still be
 # that submit: the submit's own retries last at most two minutes; clocks disagree a little.
 MATCH_SLACK: Final = timedelta(minutes=15)
+# The span a record taken without asking must have been made in: from a little before the
+# row's submit time (clocks disagree) to the end of the submit's own retries (two minutes).
+SURE_BEFORE: Final = timedelta(seconds=30)
+SURE_AFTER: Final = timedelta(minutes=2, seconds=30)
 PENDING: Final = frozenset({"PENDING", "QUEUED", "PROCESSING"})
 NOT_BILLED: Final = (
     "the service has no such request: the submit never became a job and was not billed "
@@ -119,6 +124,27 @@ def _same(got: Any, sent: Any) -> bool:
     if isinstance(sent, int | float) and isinstance(got, int | float):
         return float(got) == float(sent)
     return bool(got == sent)
+
+
+def doubt(record: JobRecord, found: HistoryRecord) -> str | None:
+    """Why *found*, the one match of *record*'s lost submit, may still be another request.
+
+    None when nothing is missing and everything agrees: its model, its body key for key
+    (a ``seed`` or ``fps`` this row never sent is another request), and a creation time
+    within the submit's own span. Only then is it taken without asking.
+    """
+    if not found.model:
+        return "its record names no model"
+    if found.created is None or record.submitted_at is None:
+        return "its record gives no time it was made"
+    extra = sorted(set(found.request_body) - set(record.payload))
+    if extra:
+        return f"it was sent with {', '.join(extra)}, which this job was not"
+    made = found.created - record.submitted_at
+    if not -SURE_BEFORE <= made <= SURE_AFTER:
+        side = "after" if made > timedelta(0) else "before"
+        return f"it was made {abs(made.total_seconds()):.0f} s {side} this submit"
+    return None
 
 
 def near_submit(record: JobRecord, found: HistoryRecord) -> bool:

@@ -4,9 +4,9 @@ Every row this service's history can speak for is looked at once:
 
 - an UNKNOWN row with no request id (a submit whose answer was lost) is
   matched by model, time and inputs (:meth:`.recovery.Recovery.match`);
-- an UNKNOWN, EXPIRED or LOST row with a request id is looked up by it: a
-  COMPLETED job's video is downloaded, a FAILED one gets its reason, a
-  running one is followed;
+- an UNKNOWN, EXPIRED or LOST row with a request id, or a running one whose
+  last note is a 404 from /v2, is looked up by it: a COMPLETED job's video is
+  downloaded, a FAILED one gets its reason, a running one is followed;
 - every COMPLETED or FAILED job gets its real charge (``credits_deduction``,
   USD) as ``cost``; the estimate stays in ``cost_estimate``.
 
@@ -32,7 +32,7 @@ from ..._service.replies import HistoryRecord
 from ..._storage.records import JobRecord, clean_base_url
 from ..._storage.store import Store
 from ..job import Job
-from ..rules import MAX_SECONDS, plausible
+from ..rules import MAX_SECONDS, is_not_found_note, plausible
 from .lookup import MAX_PAGES, Recovery
 from .matching import candidates_text
 
@@ -114,7 +114,10 @@ async def reconcile(
             charged.append(record)
         elif record.status is JobStatus.UNKNOWN and not record.request_id:
             await _match(recovery, record, store, changes, left, jobs)
-        elif record.status in LOOKED_UP and record.request_id:
+        elif record.request_id and (
+            record.status in LOOKED_UP
+            or (not record.status.is_terminal and is_not_found_note(record.error))
+        ):
             await _settle(recovery, record, store, changes, left, jobs)
     notes: list[str] = []
     try:
@@ -169,6 +172,8 @@ async def _match(
     elif now.status is not record.status:
         changes.append(_change(record, now.status, f"not billed: {now.error}"))
     else:
+        if matched.settles_at is not None:  # one match so far: taken in the background once settled
+            recovery.watch(now, store)
         left.append(_change(record, now.status, now.error or "not found yet"))
 
 

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, overload
 
-from ..._core.errors import InvalidParams, LtxError, WaitTimeout
+from ..._core.errors import InvalidParams, LtxError, NotSubmitted, WaitTimeout
 from ..._core.params import PARAM_NAMES, Params, check_timeout
 from ..._core.status import INVALID, PENDING, REFUSED, SKIPPED, SWEEP_STATES
 from ..job import Job
@@ -40,7 +41,9 @@ __all__ = [
     "SWEEP_CONFIRM_COST",
     "SWEEP_CONFIRM_JOBS",
     "SWEEP_MAX_CONCURRENCY",
+    "SWEEP_SUBMIT_WAIT",
     "ConfirmationRequired",
+    "NotSubmitted",
     "Sweep",
     "SweepItem",
     "sweep",
@@ -55,20 +58,27 @@ SWEEP_CONFIRM_COST = 5.0
 SWEEP_CONCURRENCY = 2
 # More at once than the Pro tier's 50 submits a minute would only collect 429s.
 SWEEP_MAX_CONCURRENCY = 50
+# Seconds sweep[i] waits for combination i to be sent (it waits for a free slot first): a
+# cell run before the sweep has got that far gets the job, not another one, or a clear error.
+SWEEP_SUBMIT_WAIT = 600.0
 
 Listener = Callable[["Sweep"], None]
 log = logging.getLogger("ltx_notebook")
 
 
 class Sweep:
-    """A running (or planned) sweep: a list-like of its :class:`Job` objects.
+    """A running (or planned) sweep: a list-like of its combinations' :class:`Job` objects.
 
-    ``len(sweep)``, ``sweep[i]`` and ``for job in sweep`` see the jobs
-    *submitted so far*, in submit order (the plan's order, minus combinations
-    refused or skipped): before the scheduler is done, iteration yields a
-    snapshot and never blocks. ``sweep.size`` is the number of combinations
-    planned; ``sweep.plan()`` lists all of them with their state. Call
-    :meth:`wait` first to iterate over the complete set.
+    The plan is known from the start, so ``len(sweep)`` is the number of
+    combinations and ``sweep[i]`` is the job of combination *i* of the plan
+    (``sweep[-1]`` the last), at any time: if it is not sent yet, the call
+    waits for its submit (up to :data:`SWEEP_SUBMIT_WAIT` seconds; see
+    :meth:`job`), and a combination that will never have a job (refused,
+    skipped by ``stop()``, a dry run) raises :class:`NotSubmitted`, never
+    stands in for another job. ``for job in sweep`` yields them in plan order
+    the same way, leaving out the combinations that will never have a job.
+    ``sweep.jobs`` is the snapshot of the jobs submitted so far (never blocks);
+    ``sweep.plan()`` lists every combination with its state.
     """
 
     def __init__(
@@ -96,6 +106,8 @@ class Sweep:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self._listeners: Listeners[Sweep] = Listeners()
+        # Notified on every change, so sweep[i] can wait for combination i's submit.
+        self._changed = threading.Condition()
         self._scheduler = Scheduler(
             session,
             self.items,
@@ -116,21 +128,80 @@ class Sweep:
     # -- list-like --------------------------------------------------------------
     @property
     def jobs(self) -> list[Job]:
-        """The jobs submitted so far (a snapshot)."""
+        """The jobs submitted so far, in the order they were sent (a snapshot; never blocks)."""
         return list(self._scheduler.jobs)
 
     def __len__(self) -> int:
-        return len(self._scheduler.jobs)
+        return len(self.items)
 
     @overload
     def __getitem__(self, index: int) -> Job: ...
     @overload
     def __getitem__(self, index: slice) -> list[Job]: ...
     def __getitem__(self, index: int | slice) -> Job | list[Job]:
-        return self.jobs[index]
+        if isinstance(index, slice):
+            return [self.job(i) for i in range(len(self.items))[index]]
+        return self.job(index)
 
     def __iter__(self) -> Iterator[Job]:
-        return iter(self.jobs)
+        for item in self.items:
+            try:
+                yield self.job(item.index)
+            except NotSubmitted:
+                continue  # refused, skipped or a dry run: never a job, nothing to yield
+
+    def job(self, index: int, timeout: float | None = SWEEP_SUBMIT_WAIT) -> Job:
+        """The job of combination *index* of the plan, waiting up to *timeout* s for its submit.
+
+        Raises :class:`NotSubmitted` if that combination will never have a job
+        (refused by the service, skipped after ``stop()``, a dry run) and
+        :class:`WaitTimeout` if it is still waiting to be sent when *timeout*
+        runs out (``None`` waits as long as it takes); the sweep goes on.
+        """
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise TypeError(f"sweep indices are whole numbers, not {type(index).__name__}")
+        size = len(self.items)
+        if not -size <= index < size:
+            raise IndexError(f"sweep {self.sweep_id} has {size} combinations (0 to {size - 1})")
+        item = self.items[index % size]
+        timeout = check_timeout(timeout, zero=True)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self._changed:
+            while True:
+                if item.job is not None:
+                    return item.job
+                state = item.refresh()
+                # Stopped (by stop() or an error every submit would meet), the scheduler sends
+                # nothing still PENDING; it marks them SKIPPED only once its jobs are done.
+                halted = state == PENDING and (self.stopped or self.error is not None)
+                if self.dry_run or halted or state in (REFUSED, SKIPPED) or self._complete:
+                    raise NotSubmitted(self._no_job(item, SKIPPED if halted else state))
+                left = None if deadline is None else deadline - time.monotonic()
+                if left is not None and left <= 0:
+                    raise WaitTimeout(
+                        f"{self._where(item)} is still {state} after {timeout:g}s (it waits "
+                        f"for a free slot, {self.concurrency} at a time); the sweep goes on: "
+                        f"sweep.job({item.index}, timeout=None) waits as long as it takes",
+                        request_id=None,
+                    )
+                self._changed.wait(left)
+
+    def _where(self, item: SweepItem) -> str:
+        values = ", ".join(
+            f"{name}={getattr(item.params, name)!r}" for name in self.varying if name != "prompt"
+        )
+        return f"combination {item.index} of {len(self.items)}" + (f" ({values})" if values else "")
+
+    def _no_job(self, item: SweepItem, state: str) -> str:
+        if self.dry_run:
+            return f"{self._where(item)} has no job: a dry run sends nothing"
+        stopped = f"the sweep stopped ({self.error})" if self.error else "the sweep was stopped"
+        why = {
+            REFUSED: "the service refused it",
+            SKIPPED: f"{stopped} before it was sent",
+        }.get(state, f"it ended {state} without a job")
+        detail = f" ({item.error})" if item.error else ""
+        return f"{self._where(item)} has no job: {why}{detail}; nothing stands in for it"
 
     @property
     def size(self) -> int:
@@ -281,13 +352,18 @@ class Sweep:
         return frame
 
     def frame(self) -> pd.DataFrame:
-        """This sweep's rows of ``history()`` (typed, and drawn, as there), oldest first.
+        """Every combination of the plan as a row of ``history()`` (typed, and drawn, as there).
 
-        Reused jobs keep the ``sweep_id`` of the run that sent them, so they are added by id.
+        In plan order, whatever the sweep has reached: a combination with a job
+        is that job's row (indexed by its local id); one not sent yet, or never
+        sent, is a row of its params with no id, its ``status`` the sweep's state
+        (PENDING, SUBMITTING, REFUSED, SKIPPED) and ``cost_estimate`` its estimate.
+        ``combination`` is the plan's index. Reused jobs keep the ``sweep_id`` of
+        the run that sent them, so they are added by id.
         """
         import pandas as pd
 
-        from ..._storage.tables import history_frame
+        from ..._storage.tables import history_frame, typed
 
         # The face installs history()'s own frame, which a notebook draws as a table.
         make = PRESENTERS.history_frame or history_frame
@@ -297,7 +373,30 @@ class Sweep:
         if reused:
             frame = pd.concat([frame, make(store, id=reused)])
             frame = frame[~frame.index.duplicated()]
-        return frame.sort_index()
+        at = {item.job.id: item.index for item in self.items if item.job is not None}
+        frame = frame.copy()
+        frame["combination"] = pd.array([at.get(int(i)) for i in frame.index], dtype="Int64")
+        waiting = [item for item in self.items if item.job is None]
+        if waiting:
+            rows = pd.DataFrame.from_records(
+                [
+                    {
+                        **item.params.as_dict(),
+                        "status": item.refresh(),
+                        "error": item.error,
+                        "cost_estimate": item.estimate,
+                        "sweep_id": self.sweep_id,
+                        "tag": self.tag,
+                        "combination": item.index,
+                    }
+                    for item in waiting
+                ],
+                index=pd.Index([pd.NA] * len(waiting), dtype="Int64", name=frame.index.name),
+            )
+            rows = rows[[c for c in rows.columns if c in frame.columns]]
+            frame = typed(pd.concat([frame, rows]))
+        frame.index = pd.Index(frame.index, dtype="Int64", name=frame.index.name)
+        return frame.sort_values("combination", kind="stable", na_position="last")
 
     # -- waiting ---------------------------------------------------------------------
     def wait(self, timeout: float | None = None) -> Sweep:
@@ -353,9 +452,13 @@ class Sweep:
         self._listeners.remove(callback)
 
     def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
         self._listeners.notify(self)
 
     def _on_submitted(self, _item: SweepItem, job: Job) -> None:
+        with self._changed:
+            self._changed.notify_all()
         job.add_listener(self._on_job)
 
     def _on_job(self, _job: Job) -> None:
@@ -462,7 +565,9 @@ def sweep(
     With *reuse*, a combination whose request is already in the store (in
     flight or COMPLETED on this service) is not sent: its job stands in
     (``Sweep.reused``), so re-running a sweep sends only what is missing. The
-    gate then counts only the jobs to be sent.
+    gate then counts only the jobs to be sent. A combination with no such job
+    whose earlier submit is unclear (UNKNOWN, SUBMITTING) stops the sweep with
+    :class:`SubmitUnknown` before anything is sent: reconcile first.
 
     A sweep that would pass the budget, or whose estimate is above the account's
     credits (read before the first submit), raises :class:`BudgetExceeded`, nothing sent.
@@ -491,7 +596,7 @@ def sweep(
         session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run, refused=refused
     )
     if reuse:
-        handle._reuse(same_jobs(session, plan))
+        handle._reuse(same_jobs(session, plan, again="--again (reuse=False)"))
     if dry_run:
         return handle
     admit(
