@@ -55,6 +55,7 @@ log = logging.getLogger("ltx_notebook")
 # Both clips of a pair inlined (VS Code, Colab) up to this many bytes together.
 ARENA_EMBED_CAP: Final = 48 * 1024 * 1024
 _SCORE: Final = {"left": 1.0, "right": 0.0, "tie": 0.5}
+STATIC_ROUNDS: Final = 200
 # What the front end may see of a clip before the vote: how to play it, nothing more.
 _BLIND: Final = ("src", "paths", "poster", "poster_paths", "fps", "duration", "aspect")
 
@@ -233,7 +234,8 @@ class Arena(WithStatic, anywidget.AnyWidget):
 
     def ranking(self) -> Any:
         """The ranking of the arena's clips (by ``by``) from every vote so far, as ``rank()``."""
-        return rank([r.id for r in self._all], self.by, store=self.store)
+        # Fewer resamples than rank()'s default: this runs after every vote, in the kernel.
+        return rank([r.id for r in self._all], self.by, store=self.store, rounds=STATIC_ROUNDS)
 
     def static_html(self) -> str:
         return rank_html(self.ranking())

@@ -152,3 +152,12 @@ def test_a_sweeps_arena_ranks_by_what_the_sweep_varies(clips: Clips, in_root: Pa
     ranked = ltx.rank(grid, by="resolution")
     assert set(ranked.index) == {"1080p", "2k"} and list(ranked["ties"]) == [1, 1]
     assert "Ranked by 1 blind vote" in arena.static_html()
+
+
+def test_in_vs_code_the_pair_is_inlined(
+    clips: Clips, in_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LTX_NOTEBOOK_FRONTEND", "vscode")  # its webview serves no local files
+    arena = ltx.arena(clips.jobs, session=clips.session, seed=4)
+    for side in ("left", "right"):
+        assert arena.pair[side]["src"].startswith("data:video/mp4;base64,")
