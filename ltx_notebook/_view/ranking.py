@@ -91,11 +91,12 @@ def _fit(
     frame: pd.DataFrame, keys: Sequence[str], store: Store, *, rounds: int, seed: int
 ) -> tuple[Ranking, pd.Index] | None:
     """The ranking of *frame*'s groups by *keys* (its jobs with no keys), None without votes."""
-    ids = [int(i) for i in (frame["id"] if "id" in frame.columns else frame.index)]
+    data = frame.reset_index() if "id" not in frame.columns else frame
+    data = data[data["id"].notna()]  # a sweep's combinations not sent yet have no id
+    ids = [int(i) for i in data["id"]]
     cast = [v for v in ballot.read(store, ids) if v.outcome in _SCORE]
     if not cast:
         return None
-    data = frame.reset_index() if "id" not in frame.columns else frame
     if keys:
         groups = data.set_index("id")[list(keys)]
         label = {

@@ -152,6 +152,13 @@ def test_a_sweeps_arena_ranks_by_what_the_sweep_varies(clips: Clips, in_root: Pa
     ranked = ltx.rank(grid, by="resolution")
     assert set(ranked.index) == {"1080p", "2k"} and list(ranked["ties"]) == [1, 1]
     assert "Ranked by 1 blind vote" in arena.static_html()
+    # A running sweep's frame has rows with no id (combinations not sent yet): left out.
+    frame = grid.frame()
+    unsent = frame.iloc[:1].copy()
+    unsent.index = pd.Index([pd.NA], dtype="Int64", name=frame.index.name)
+    with_unsent = pd.concat([frame, unsent])
+    assert list(ltx.rank(with_unsent, by="resolution")["ties"]) == [1, 1]
+    assert "preference" in ltx.compare(with_unsent, by="resolution")
 
 
 def test_in_vs_code_the_pair_is_inlined(
