@@ -43,7 +43,7 @@ async def download(driver: Driver, job: Job) -> None:
     url = job.output_url
     if not url:
         raise MediaError(f"job {job.request_id} completed without an output URL")
-    dest = media.media_path(driver.settings.media_dir, job.id, job.request_id or "")
+    dest = media.media_path(driver.settings.local_media, job.id, job.request_id or "")
 
     async def recorded() -> JobRecord | None:
         return await asyncio.to_thread(driver.store_of(job).get, job.id)

@@ -8,16 +8,15 @@ The order of a job's steps is what keeps paid work safe:
 4. on COMPLETED the video is streamed to disk at once (results expire after
    an hour), verified, probed, and its path written.
 
-The driver of a job ends only when its row is terminal (and, for COMPLETED,
-the video is on disk or its download was given up): every failure on the way
-(a poll, the result, the store, the download) is recorded as a note in the
-row's ``error`` and tried again after a backoff. A 404 ends a job only when
-its record can no longer exist (:func:`not_found_is_final`).
+A job's life after the answer (poll, fetch the result, download) is
+:mod:`.lifecycle`'s; the session writes the row first, submits, and hands the
+job over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
@@ -27,16 +26,17 @@ from pathlib import Path
 from typing import Any
 
 from .._core.config import Settings, get_settings
-from .._core.errors import ApiError, InvalidParams, LtxError, NotFound, StoreError, SubmitUnknown
+from .._core.errors import InvalidParams, LtxError, NotFound, StoreError, SubmitUnknown
 from .._core.params import MODELS, Params, check_timeout
 from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.retry import NothingSent, RateLimitHook
 from .._storage import parts
+from .._storage.cache import media_cache, playable
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
-from .download import download
 from .job import Job
+from .lifecycle import Lifecycle, paused
 from .money.budget import record_within_budget
 from .poll.runtime import Runtime
 from .poll.schedule import DRIVER_BACKOFF, PollSchedule, ScheduleCache
@@ -44,17 +44,12 @@ from .recovery.lookup import Recovery
 from .recovery.reconcile import Reconciliation, reconcile
 from .rules import (
     INTERRUPTED_SUBMIT,
-    MISSING_POLLS,
-    MISSING_SECONDS,
     RESULT_TTL,
     SUBMIT_GRACE,
-    is_note,
-    known,
     not_found_is_final,
-    request_id_of,
-    result_fields,
     same_service,
 )
+from .upload import upload_pending
 
 __all__ = ["Session", "not_found_is_final"]
 
@@ -96,6 +91,11 @@ class Session:
         self.record_ttl = RESULT_TTL
         self.submit_grace = SUBMIT_GRACE
         self._recovery = Recovery(self)
+        self._lifecycle = Lifecycle(
+            self, self._recovery, plan=self._schedule_for, ttl=lambda: self.record_ttl
+        )
+        # The retry of uploads that failed, started by resume() (tests wait on it).
+        self._retrying: concurrent.futures.Future[list[Path]] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -175,14 +175,16 @@ class Session:
                 return await self._recovery.after_unknown(record, store, exc)
             except NothingSent:
                 # Interrupted while waiting to retry a refused submit: nothing exists.
-                store.delete(record.id)
+                await asyncio.to_thread(store.delete, record.id)
                 raise
             except LtxError:
                 # Refused outright: the service created nothing and billed nothing.
-                store.delete(record.id)
+                await asyncio.to_thread(store.delete, record.id)
                 raise
             except BaseException:
-                # Interrupted mid-flight: the submit may have reached the service.
+                # Interrupted mid-flight: the submit may have reached the service. Written
+                # on the loop on purpose: the interruption may be the runtime shutting
+                # down, when no worker thread can start, and this row must not be lost.
                 store.update(
                     record.id,
                     status=JobStatus.UNKNOWN,
@@ -300,7 +302,10 @@ class Session:
             for r in store.find(status=JobStatus.COMPLETED, video_path=None)
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
-        parts.remove_orphan_parts(self.settings.media_dir)
+        parts.remove_orphan_parts(self.settings.local_media)
+        if media_cache(self.settings) is not None:
+            # In the background: a bucket out of reach must not hold up the resume.
+            self._retrying = self.runtime.submit(self._upload_pending_quietly())
         return settled + [self.start(self.track(record, store)) for record in records]
 
     def _settle_interrupted_submits(self, store: Store, *, grace: bool = True) -> list[JobRecord]:
@@ -376,6 +381,26 @@ class Session:
 
         return self.runtime.call(run())
 
+    def local_video(self, job: Job) -> Path | None:
+        """A local file that plays *job*'s video; None if there is none to be had now.
+
+        With ``media_dir`` a bucket, a teammate's clip is fetched into the cache.
+        """
+        return playable(self.settings, job.video_path)
+
+    def upload_pending(self) -> list[Path]:
+        """Upload the videos whose upload to the bucket failed earlier; the files uploaded."""
+        if media_cache(self.settings) is None:
+            return []
+        return upload_pending(self, self.store)
+
+    async def _upload_pending_quietly(self) -> list[Path]:
+        try:
+            return await asyncio.to_thread(self.upload_pending)
+        except Exception as exc:  # the store, say: tried again at the next resume
+            log.warning("uploads waiting for the bucket not tried: %s", exc)
+            return []
+
     def refetch(self, job: Job) -> Job:
         """Download a completed job's video again (the local copy was deleted)."""
         if job.status is not JobStatus.COMPLETED or not job.output_url:
@@ -384,6 +409,8 @@ class Session:
                 status_code=404,
                 request_id=job.request_id,
             )
+        if job.video_path and self.local_video(job) is not None:
+            return job  # in the team's bucket: now in the cache again, nothing to download
         if job.video_path and not job.video_path.is_file():
             job.set_record(self.store_of(job).update(job.id, video_path=None, poster_path=None))
         return self.start(job)
@@ -418,195 +445,13 @@ class Session:
         deadline = loop.time() + seconds
         while (left := deadline - loop.time()) > 0:
             if job.stop_requested:
-                await self._paused(job)
+                await paused(job)
                 return
             await asyncio.sleep(min(left, 0.5))
 
     async def drive(self, job: Job) -> None:
-        """Follow *job* until its row is terminal and its video on disk. Never loses the record.
-
-        Only a cancellation (the runtime stopping) ends it early, and then the
-        job is not marked done: ``wait()`` starts a new driver.
-        """
-        failures = 0
-        try:
-            while True:
-                try:
-                    if not await self._advance(job):
-                        job.notify()
-                        return  # paused: resume() under the job's own service follows it
-                    break
-                except Exception as exc:  # recorded, and tried again: never the end of a job
-                    failures += 1
-                    delay = self.backoff.delay(failures)
-                    what = f"{type(exc).__name__}: {exc}"
-                    unexpected = not isinstance(exc, LtxError | OSError)  # a bug: its traceback
-                    log.warning(
-                        "job %s: %s; again in %.1f s", job.id, what, delay, exc_info=unexpected
-                    )
-                    try:
-                        await self.note(job, f"{self._step(job)}: {what}; trying again")
-                    except Exception:  # the store itself may be what fails
-                        log.debug("could not record the note of job %s", job.id, exc_info=True)
-                    await self.rest(job, delay)
-        except asyncio.CancelledError:
-            job.notify()
-            raise
-        job.finish()
-
-    @staticmethod
-    def _step(job: Job) -> str:
-        if job.status is JobStatus.COMPLETED:
-            return "downloading"
-        return "polling"
-
-    async def _advance(self, job: Job) -> bool:
-        """One pass at *job*'s end; False when it paused (its service is no longer set)."""
-        if job.schedule is None:
-            job.schedule = await asyncio.to_thread(self._schedule_for, job.params)
-            job.set_record(job.record)
-        if not job.status.is_terminal and not await self._poll(job):
-            return False
-        if job.status is JobStatus.COMPLETED and not job.video_path:
-            await download(self, job)
-        return True
-
-    def _moved(self, job: Job) -> str | None:
-        """Why *job* cannot be polled now: the base URL set is not its service's."""
-        mine, now = job.record.base_url, clean_base_url(self.settings.base_url)
-        if mine is None or mine == now:
-            return None
-        return (
-            f"polling: paused: the base URL is now {now}, and this job belongs to {mine}: "
-            f"configure(base_url={mine!r}), then %ltx resume (ltx_notebook.resume()) "
-            "follows it again"
-        )
-
-    async def _poll(self, job: Job) -> bool:
-        """Poll *job* until it ends (True), or until its service is no longer set (False)."""
-        assert job.schedule is not None
-        trouble = 0  # failed polls in a row: each waits longer than the last
-        missing: list[float] = []  # when each 404 in a row came (within the hour)
-        # When a poll last found the job running: its end lies after it (see Store.durations).
-        seen_running: float | None = None
-        while True:
-            if trouble:
-                await self.rest(job, self.backoff.delay(trouble))
-            else:
-                await asyncio.sleep(job.schedule.next_delay(job.elapsed))
-            if job.stop_requested:
-                await self._paused(job)
-                continue
-            if job.status.is_terminal:  # ended meanwhile from the history (reconcile)
-                return True
-            moved = self._moved(job)
-            if moved is not None:
-                await self.note(job, moved)
-                return False
-            # Asked for each poll: a key configured meanwhile is followed at once.
-            client = self.client()
-            trouble += 1
-            asked_at = job.elapsed
-            try:
-                reply = await client.status(request_id_of(job.record))
-            except NotFound as exc:
-                if not_found_is_final(job.record, ttl=self.record_ttl):
-                    # Gone from /v2, not from the request history: ended from there.
-                    await self.update(job, **await self._recovery.after_gone(job))
-                    return True
-                missing.append(time.monotonic())
-                if len(missing) >= MISSING_POLLS or missing[-1] - missing[0] >= MISSING_SECONDS:
-                    # A 404 that lasts: one history read settles it, or says to poll on.
-                    ended = await self._recovery.after_missing(job)
-                    if ended is not None:
-                        await self.update(job, **ended)
-                        return True
-                    missing = []  # asked: another stretch of 404s asks again
-                    continue
-                await self.note(job, f"polling: {exc}; polling on while the record may exist")
-                continue
-            except LtxError as exc:
-                # Retries are exhausted for this poll, but the job is not lost: try later.
-                await self.note(job, f"polling: {exc}")
-                continue
-            missing = []
-            status = known(reply.status)
-            if status is None:
-                # Not an end this version knows; keep polling, less often, and say so.
-                await self.note(
-                    job,
-                    f"polling: the service reports status {reply.status!r}, which this version "
-                    "does not know; polling on until it reports an end",
-                )
-                continue
-            trouble = 0
-            if not status.is_terminal:
-                seen_running = asked_at
-            fields: dict[str, Any] = {"status": status, "metrics": reply.metrics or None}
-            if is_note(job.record.error):
-                fields["error"] = None
-            if status is JobStatus.COMPLETED:
-                result = await self._fetch_result(job, fields)
-                if result is None:
-                    continue  # the result route does not say COMPLETED yet: poll on
-                # COMPLETED is written together with the result, so a crash in between
-                # leaves a job that resume() simply polls again.
-                if seen_running is not None:
-                    result["seen_running_s"] = round(seen_running, 3)
-                await self.update(job, **result)
-                return True
-            if status is JobStatus.FAILED:
-                fields["error"] = reply.error or "the service reported FAILED without a reason"
-            # Running metrics tick on every poll (inference so far) and nobody reads them:
-            # a poll is written only when its state (or note) changes; final metrics come
-            # with the result.
-            if status is not job.status or "error" in fields:
-                await self.update(job, **fields)
-            if status.is_terminal:
-                return True
-
-    @staticmethod
-    async def _paused(job: Job) -> None:
-        """Idle, sending nothing, until someone follows the job again.
-
-        Stopping pauses rather than ends the driver, so following again is
-        only clearing a flag: no second driver, and no race with this one.
-        """
-        job.notify()
-        while job.stop_requested:
-            await asyncio.sleep(0.5)
-
-    async def _fetch_result(self, job: Job, fields: dict[str, Any]) -> dict[str, Any] | None:
-        """The fields to write for a job the status says is COMPLETED; tried until it answers.
-
-        None when the result route still calls it queued or processing.
-        """
-        failures = 0
-        while True:
-            try:
-                reply = await self.client().result(request_id_of(job.record))
-                status = known(reply.status)
-                if status is JobStatus.FAILED:
-                    reason = reply.error or "the service reported FAILED without a reason"
-                    return {**fields, "status": JobStatus.FAILED, "error": reason}
-                if status in (JobStatus.QUEUED, JobStatus.PROCESSING):
-                    return None
-                if status is not JobStatus.COMPLETED or not reply.output_url:
-                    raise ApiError(
-                        f"the result of {job.request_id} says {reply.status!r} with "
-                        f"{'an' if reply.output_url else 'no'} output URL",
-                        status_code=200,
-                        request_id=job.request_id,
-                    )
-                return result_fields(job.record, job.elapsed, fields, reply)
-            except NotFound as exc:
-                if not_found_is_final(job.record, ttl=self.record_ttl):
-                    return {**fields, **await self._recovery.after_gone(job)}
-                await self.note(job, f"fetching the result: {exc}")
-            except LtxError as exc:
-                await self.note(job, f"fetching the result: {exc}")
-            failures += 1
-            await self.rest(job, self.backoff.delay(failures))
+        """Follow *job* until its row is terminal and its video on disk (:mod:`.lifecycle`)."""
+        await self._lifecycle.drive(job)
 
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None:
         timeout = check_timeout(timeout, zero=True)

@@ -19,7 +19,7 @@ from .._core.status import JobStatus
 from .._storage import media as _media
 from .._storage.records import JobRecord
 from . import frontend as _frontend
-from .grid import layout, relative_src
+from .grid import layout, poster_file, relative_src, video_file
 from .labels import timing_and_cost
 from .static_grid import static_grid_html
 
@@ -76,8 +76,8 @@ def video_html(
     bytes whatever their size, ``auto`` inlines them only when the front end
     cannot serve local files (VS Code, Colab) and they fit under *embed_cap*.
     """
-    path = Path(record.video_path) if record.video_path else None
-    if path is None or not path.is_file():
+    path = video_file(record)
+    if path is None:
         return placeholder_html(record)
     embed = Embed(embed)
     src = None
@@ -86,8 +86,9 @@ def video_html(
         src = _media.data_uri(path, max_bytes=cap)
     src = src or relative_src(path, base_dir)
     poster = ""
-    if record.poster_path and Path(record.poster_path).is_file():
-        poster = f' poster="{html.escape(poster_src(Path(record.poster_path), base_dir))}"'
+    still = poster_file(record)
+    if still is not None:
+        poster = f' poster="{html.escape(poster_src(still, base_dir))}"'
     title = html.escape(record.prompt)
     note = _frontend.audio_note(str(path)) if record.has_audio or record.generate_audio else None
     note_html = (
@@ -141,8 +142,8 @@ def placeholder_html(record: JobRecord) -> str:
 def job_text(record: JobRecord) -> str:
     """The plain-text form of a job's final output (logs, terminals, nbconvert to text)."""
     head = f"LTX job {record.id} {record.request_id or '-'} {record.status.value}"
-    path = Path(record.video_path) if record.video_path else None
-    if record.status is JobStatus.COMPLETED and path is not None and path.is_file():
+    path = video_file(record) if record.status is JobStatus.COMPLETED else None
+    if path is not None:
         return f"{head}: {path} ({record.params.summary()})"
     if record.error:
         return f"{head}: {record.error} ({record.params.summary()})"

@@ -21,6 +21,7 @@ from .._core.status import PENDING, REFUSED, SKIPPED, SUBMITTING, JobStatus
 from .._jobs.job import Job
 from .._jobs.sweeps.scheduler import SweepItem
 from .._jobs.sweeps.sweep import Sweep
+from .._storage.cache import playable
 from .._storage.records import JobRecord
 from .._storage.store import Store
 
@@ -234,14 +235,17 @@ def layout(records: Iterable[JobRecord], row: str | None, col: str | None) -> Gr
 
 
 def video_file(record: JobRecord) -> Path | None:
-    """The record's local video if it is on disk."""
-    path = Path(record.video_path) if record.video_path else None
-    return path if path is not None and path.is_file() else None
+    """The record's video as a local file to play, or None.
+
+    With the videos in a bucket (``media_dir`` a URL), a clip this kernel has
+    not got (a teammate's, or one evicted) is fetched into the cache.
+    """
+    return playable(get_settings(), record.video_path)
 
 
 def poster_file(record: JobRecord) -> Path | None:
-    path = Path(record.poster_path) if record.poster_path else None
-    return path if path is not None and path.is_file() else None
+    """The record's poster as a local file, fetched into the cache like :func:`video_file`."""
+    return playable(get_settings(), record.poster_path)
 
 
 def missing_reason(record: JobRecord) -> str | None:

@@ -30,7 +30,9 @@ from typing import Any, ClassVar, Final
 
 import pandas as pd
 
+from .._core.config import get_settings
 from .._core.params import PARAM_NAMES
+from .._storage.cache import playable
 from .._storage.store import Store
 from .._storage.tables import frame_of_rows
 from .differ import param_text, payload_of, split_params
@@ -123,8 +125,9 @@ def cost_text(cost: Any, estimate: Any) -> str:
 
 def _thumb(row: Mapping[str, Any], base_dir: Path | None) -> str:
     poster = _get(row, "poster_path")
-    path = Path(str(poster)) if poster is not None else None
-    if path is None or not path.is_file():
+    # What this kernel has (its cache included): a long history fetches nothing.
+    path = playable(get_settings(), str(poster), fetch=False) if poster is not None else None
+    if path is None:
         return '<span class="ltx-nothumb"></span>'
     src = html.escape(relative_src(path, base_dir))
     # By URL and lazily: the page stays small however long the history.

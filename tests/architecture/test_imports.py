@@ -10,7 +10,19 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("pandas", "numpy", "av", "PIL", "anywidget", "ipywidgets", "matplotlib")
+# fsspec and its S3 backend (with botocore) load only when media_dir is a URL.
+HEAVY = (
+    "pandas",
+    "numpy",
+    "av",
+    "PIL",
+    "anywidget",
+    "ipywidgets",
+    "matplotlib",
+    "fsspec",
+    "s3fs",
+    "botocore",
+)
 
 PROBE = """
 import json, sys

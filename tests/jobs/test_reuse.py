@@ -48,7 +48,10 @@ def default_session(
 ) -> Iterator[Session]:
     """The package's default session, on the emulator, for ``ltx_notebook.generate``."""
     monkeypatch.setattr(_config, "_settings", None)
-    ltx_notebook.configure(base_url=emulator.base_url, api_key=API_KEY, media_dir=tmp_path / "m")
+    # A lone match in the request history is taken once it has settled: quickly here.
+    ltx_notebook.configure(
+        base_url=emulator.base_url, api_key=API_KEY, media_dir=tmp_path / "m", match_settle=0.2
+    )
     session = Session()
     monkeypatch.setattr(ltx_notebook._api, "_default", session)
     yield session
