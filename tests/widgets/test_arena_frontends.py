@@ -168,6 +168,11 @@ def test_a_vote_by_key_is_stored_and_the_sides_stay_hidden_until_then(
     new_srcs = arena.locator("video").evaluate_all("(vs) => vs.map((v) => v.currentSrc)")
     assert set(new_srcs).isdisjoint(srcs), (srcs, new_srcs)
     _for_docs(lab.screenshot(f"arena-voted-{fe}", locator=lab.cell(0)), "arena.png")
+    lab.set_theme("dark")
+    fg = arena.evaluate("(n) => getComputedStyle(n).color")
+    assert fg not in {"rgb(0, 0, 0)", "rgb(31, 35, 40)"}, fg  # follows the dark theme
+    lab.screenshot(f"arena-dark-{fe}", locator=lab.cell(0))
+    lab.set_theme("light")
     arena.focus()
     lab.page.keyboard.press("t")
     assert [v["outcome"] for v in _votes(folder, 2)] == ["left", "tie"]
