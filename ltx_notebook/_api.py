@@ -20,6 +20,7 @@ from ._jobs.sweeps import sweep as _sweep
 if TYPE_CHECKING:
     import os
     from collections.abc import Sequence
+    from pathlib import Path
 
     import pandas as pd
 
@@ -67,7 +68,14 @@ def _sweep_panel(handle: Sweep) -> Any:
     return SweepPanel(handle)
 
 
+def _prepare_playback(path: Path) -> None:
+    from ._view.frontend import prepare_playback
+
+    prepare_playback(path)
+
+
 _PRESENTERS.job_html = _job_html
+_PRESENTERS.prepare_playback = _prepare_playback
 _PRESENTERS.sweep_html = _sweep_html
 _PRESENTERS.sweep_panel = _sweep_panel
 

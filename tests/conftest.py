@@ -37,6 +37,7 @@ for name in (
     "LTX_NOTEBOOK_BUDGET",
     "LTX_NOTEBOOK_BUDGET_PERIOD",
     "LTX_NOTEBOOK_MATCH_GRACE",
+    "LTX_NOTEBOOK_PLAYBACK",
 ):
     os.environ.pop(name, None)
 

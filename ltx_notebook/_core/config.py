@@ -42,6 +42,9 @@ DEFAULT_MATCH_SETTLE = 60.0
 # No video of a job comes near this (a 10 s 4k clip is ~50 MB): a longer answer is broken
 # or endless, and is stopped here rather than filling the disk.
 DEFAULT_MAX_VIDEO_BYTES = 2 * 1024**3
+# Which file a <video> is given: "auto" by the front end (VS Code: a copy with MP3 audio,
+# as its player has no AAC decoder), or one choice everywhere.
+PLAYBACK_MODES = ("auto", "original", "mp3-audio")
 # With the videos in a bucket, the local copies that play live here (least recently used
 # evicted past the cap); the default store moves beside them.
 DEFAULT_CACHE_DIR = Path("ltx_cache")
@@ -351,6 +354,8 @@ class Settings:
     match_settle: float = DEFAULT_MATCH_SETTLE
     # A video download stops (given up, said once) past this many bytes.
     max_video_bytes: int = DEFAULT_MAX_VIDEO_BYTES
+    # Which file a player is given: see PLAYBACK_MODES.
+    playback: str = "auto"
     # With media_dir a URL: the local copies that play, capped at cache_max_gb (LRU).
     cache_dir: Path = DEFAULT_CACHE_DIR
     cache_max_gb: float = DEFAULT_CACHE_MAX_GB
@@ -380,6 +385,7 @@ class Settings:
                 f"max_video_bytes must be a whole number of bytes from 1 (got {cap!r})",
                 param="max_video_bytes",
             )
+        object.__setattr__(self, "playback", check_playback(self.playback))
         if self.api_key is not None:
             key = clean_key(self.api_key.get())
             if key != self.api_key.get():
@@ -448,6 +454,7 @@ class Settings:
             max_video_bytes=check_bytes(
                 env.get("LTX_NOTEBOOK_MAX_VIDEO_BYTES"), "LTX_NOTEBOOK_MAX_VIDEO_BYTES"
             ),
+            playback=check_playback(env.get("LTX_NOTEBOOK_PLAYBACK"), "LTX_NOTEBOOK_PLAYBACK"),
             cache_dir=cache,
             cache_max_gb=check_gigabytes(
                 env.get("LTX_NOTEBOOK_CACHE_MAX_GB") or DEFAULT_CACHE_MAX_GB,
@@ -474,6 +481,7 @@ class Settings:
             "match_grace": f"{self.match_grace:g} s",
             "match_settle": f"{self.match_settle:g} s",
             "max_video_bytes": f"{self.max_video_bytes:,}",
+            "playback": self.playback,
         }
 
 
@@ -537,6 +545,19 @@ def check_bytes(value: Any, source: str = "max_video_bytes") -> int:
     return number
 
 
+def check_playback(value: Any, source: str = "playback") -> str:
+    """One of :data:`PLAYBACK_MODES` (any case; blank is ``auto``); InvalidParams otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "auto"
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in PLAYBACK_MODES:
+        raise InvalidParams(
+            f"{source} must be one of {', '.join(PLAYBACK_MODES)} (got {value!r})",
+            param="playback",
+        )
+    return str(text)
+
+
 _settings: Settings | None = None
 
 
@@ -562,6 +583,7 @@ def configure(
     storage_options: Mapping[str, Any] | None = None,
     match_settle: float | None = None,
     max_video_bytes: int | None = None,
+    playback: str | None = None,
 ) -> Settings:
     """Change the settings in force; only what is given changes.
 
@@ -571,7 +593,10 @@ def configure(
     request history before its row says the service has no such request; 300) and
     ``LTX_NOTEBOOK_MATCH_SETTLE`` (seconds after a lost answer before the history's one
     match is taken for the submit without asking; 60); ``LTX_NOTEBOOK_MAX_VIDEO_BYTES``
-    (a video download stops, given up, past this many bytes; 2 GiB).
+    (a video download stops, given up, past this many bytes; 2 GiB);
+    ``LTX_NOTEBOOK_PLAYBACK`` (which file players get: ``auto``, the default, gives
+    VS Code a copy with MP3 audio, which its player decodes, and every other front
+    end the original; ``original`` or ``mp3-audio`` choose one everywhere).
     A new ``media_dir`` moves the default store with it unless ``store_path``
     was set explicitly. ``history_url=""`` goes back to deriving it from the base URL.
     ``budget`` caps this store's spend in USD over ``budget_period`` (``"session"``,
@@ -622,5 +647,7 @@ def configure(
         changes["match_settle"] = match_settle
     if max_video_bytes is not None:
         changes["max_video_bytes"] = check_bytes(max_video_bytes)
+    if playback is not None:
+        changes["playback"] = check_playback(playback)
     _settings = replace(current, **changes)
     return _settings

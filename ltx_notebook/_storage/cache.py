@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Final
 
 from .._core.errors import MediaError
+from . import playback
 from .files import RemoteFiles
 from .media import verify
 
@@ -134,7 +135,7 @@ class MediaCache:
         for path in self._files():
             with contextlib.suppress(OSError):
                 stat = path.stat()
-                sized.append((stat.st_mtime, stat.st_size, path))
+                sized.append((stat.st_mtime, stat.st_size + _copy_bytes(path), path))
         total = sum(size for _, size, _ in sized)
         removed: list[Path] = []
         for _, size, path in sorted(sized, key=lambda item: item[0]):
@@ -145,6 +146,7 @@ class MediaCache:
             with contextlib.suppress(OSError):
                 path.unlink()
                 _marker(path).unlink(missing_ok=True)
+                playback.copy_path(path).unlink(missing_ok=True)
                 total -= size
                 removed.append(path)
         return removed
@@ -152,7 +154,16 @@ class MediaCache:
     def _files(self) -> list[Path]:
         if not self.folder.is_dir():
             return []
-        return sorted(path for pattern in PATTERNS for path in self.folder.glob(pattern))
+        # A clip's copy for VS Code is derived, never uploaded: it goes with its clip.
+        found = (path for pattern in PATTERNS for path in self.folder.glob(pattern))
+        return sorted(path for path in found if not playback.is_copy(path))
+
+
+def _copy_bytes(path: Path) -> int:
+    try:
+        return playback.copy_path(path).stat().st_size
+    except OSError:
+        return 0
 
 
 def _marker(path: Path) -> Path:

@@ -19,7 +19,7 @@ from .._core.status import JobStatus
 from .._storage import media as _media
 from .._storage.records import JobRecord
 from . import frontend as _frontend
-from .grid import layout, poster_file, relative_src, video_file
+from .grid import layout, playable_file, poster_file, relative_src, video_file
 from .labels import timing_and_cost
 from .static_grid import static_grid_html
 
@@ -80,17 +80,20 @@ def video_html(
     if path is None:
         return placeholder_html(record)
     embed = Embed(embed)
+    played = playable_file(record) or path
     src = None
     if embed is Embed.ALWAYS or (embed is Embed.AUTO and not _frontend.detect().serves_files):
         cap = None if embed is Embed.ALWAYS else _frontend.embed_cap(embed_cap)
-        src = _media.data_uri(path, max_bytes=cap)
-    src = src or relative_src(path, base_dir)
+        src = _media.data_uri(played, max_bytes=cap)
+    src = src or relative_src(played, base_dir)
     poster = ""
     still = poster_file(record)
     if still is not None:
         poster = f' poster="{html.escape(poster_src(still, base_dir))}"'
     title = html.escape(record.prompt)
-    note = _frontend.audio_note(str(path)) if record.has_audio or record.generate_audio else None
+    # Played as it is (no copy wanted, or none could be made): VS Code plays its AAC silent.
+    silent_here = played == path and (record.has_audio or record.generate_audio)
+    note = _frontend.audio_note(str(path)) if silent_here else None
     note_html = (
         f'<div class="ltx-audio-note" style="font:12px/1.4 sans-serif;margin-top:4px">'
         f"🔇 {html.escape(note)}</div>"

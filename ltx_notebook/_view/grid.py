@@ -24,6 +24,7 @@ from .._jobs.sweeps.sweep import Sweep
 from .._storage.cache import playable
 from .._storage.records import JobRecord
 from .._storage.store import Store
+from . import frontend as _frontend
 
 if TYPE_CHECKING:
     from .._jobs.session import Session
@@ -34,6 +35,7 @@ __all__ = [
     "layout",
     "missing_reason",
     "plan_records",
+    "playable_file",
     "poster_file",
     "relative_src",
     "video_file",
@@ -241,6 +243,17 @@ def video_file(record: JobRecord) -> Path | None:
     not got (a teammate's, or one evicted) is fetched into the cache.
     """
     return playable(get_settings(), record.video_path)
+
+
+def playable_file(record: JobRecord) -> Path | None:
+    """The file a ``<video>`` here plays for *record* (see :func:`.frontend.playable`).
+
+    A clip known to have no sound needs no copy: its file as it is.
+    """
+    video = video_file(record)
+    if video is None or record.has_audio is False:
+        return video
+    return _frontend.playable(video)
 
 
 def poster_file(record: JobRecord) -> Path | None:

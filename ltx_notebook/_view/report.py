@@ -29,7 +29,7 @@ from .._core.status import JobStatus
 from .._storage import media
 from .._storage.records import FIELD_NAMES, JobRecord
 from .differ import param_text, payload_of, split_params
-from .grid import collect, layout, missing_reason, video_file
+from .grid import collect, layout, missing_reason, playable_file
 from .labels import cost_label, costs_total, param_title, stars_text
 from .static_grid import clip, static_grid_html
 
@@ -241,7 +241,7 @@ def export_report(
     )
 
     def link(record: JobRecord) -> str | None:
-        video = video_file(record)
+        video = playable_file(record)
         return media(video) if video is not None else None
 
     details, left_out = _details_html(records, link, DETAILS_HTML_BUDGET)

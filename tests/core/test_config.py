@@ -94,6 +94,27 @@ def test_match_settle_and_the_video_cap_are_settings_the_environment_and_configu
         ltx_notebook.configure(match_settle=-1)
 
 
+def test_playback_is_a_setting_the_environment_and_configure_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert ltx_notebook.get_settings().playback == "auto"
+    assert ltx_notebook.get_settings().describe()["playback"] == "auto"
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_PLAYBACK", " MP3-Audio ")
+    assert ltx_notebook.get_settings().playback == "mp3-audio"
+    assert ltx_notebook.configure(playback="original").playback == "original"
+    assert ltx_notebook.configure(max_video_bytes=10**6).playback == "original"  # kept
+    for bad in ("opus", "aac", 3):
+        with pytest.raises(ltx_notebook.InvalidParams, match="auto, original, mp3-audio"):
+            ltx_notebook.configure(playback=bad)  # type: ignore[arg-type]
+    with pytest.raises(ltx_notebook.InvalidParams, match="playback"):
+        Settings(playback="vscode")
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_PLAYBACK", "loud")
+    with pytest.raises(ltx_notebook.InvalidParams, match="LTX_NOTEBOOK_PLAYBACK"):
+        ltx_notebook.get_settings()
+
+
 def test_environment_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SEGMIND_API_KEY", "sk-env-key-123456")
     monkeypatch.setenv("SEGMIND_BASE_URL", "http://127.0.0.1:1234/v1/")
