@@ -36,7 +36,18 @@ from .._core.threads import background
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["VideoInfo", "data_uri", "media_path", "poster", "probe", "verify"]
+__all__ = [
+    "VideoInfo",
+    "data_uri",
+    "draw_poster_file",
+    "give_back",
+    "media_path",
+    "on_decoder_thread",
+    "poster",
+    "probe",
+    "verify",
+    "verify_with_poster",
+]
 
 T = TypeVar("T")
 
