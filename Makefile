@@ -77,7 +77,7 @@ docs: $(STAMP)
 # at them before committing.
 docs-images: $(STAMP)
 	LTX_DOCS_IMAGES=1 $(VENV)/bin/python -m pytest -m browser tests/docs/test_docs_images.py \
-		tests/view/test_tables_lab.py \
+		tests/view/test_tables_lab.py tests/widgets/test_arena_frontends.py \
 		"tests/widgets/test_gallery_frontends.py::test_gallery_and_ab_work_and_reopen_without_a_widget_error[lab]"
 
 clean:

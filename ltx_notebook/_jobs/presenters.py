@@ -30,6 +30,7 @@ class Presenters:
     sweep_html: Callable[[Any], str] | None = None
     sweep_panel: Callable[[Any], Any] | None = None
     gallery: Callable[..., Any] | None = None
+    arena: Callable[..., Any] | None = None
     # (store, **filters) -> a history DataFrame that draws itself as a compact table.
     history_frame: Callable[..., Any] | None = None
     # (video path) -> None: makes, on a worker thread at download time, what the front end

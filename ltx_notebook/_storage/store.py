@@ -140,14 +140,20 @@ class Store:
 
         return retry(self._db, operation, doing=doing, wait=wait)
 
-    def _read(self, operation: Callable[[sa.Connection], T], *, doing: str = "reading it") -> T:
+    def reading(self, operation: Callable[[sa.Connection], T], *, doing: str = "reading it") -> T:
+        """Run *operation* in one read transaction, retried while the store is locked.
+
+        What the store's other tables (the arena's votes) read through; *doing*
+        names the work in the ``StoreError`` a failure becomes.
+        """
+
         def run(wait: float) -> T:
             with self._db.transaction(wait, write=False) as conn:
                 return operation(conn)
 
         return self._retry(run, doing=doing)
 
-    def _write(
+    def writing(
         self,
         operation: Callable[[sa.Connection], T],
         *,
@@ -218,7 +224,7 @@ class Store:
         """How many of the schema's revisions the store has (``len(schema.REVISIONS)``: all)."""
         from . import migrate, schema
 
-        revision = self._read(migrate.current, doing="reading its version")
+        revision = self.reading(migrate.current, doing="reading its version")
         if revision is None:
             return 0
         return schema.REVISIONS.index(revision) + 1 if revision in schema.REVISIONS else -1
@@ -272,7 +278,7 @@ class Store:
 
     def _select(self, stmt: sa.Executable, args: Any = ()) -> list[Any]:
         """Every row *stmt* reads, in one short read (what tests count as one query)."""
-        return self._read(lambda conn: list(conn.execute(stmt).fetchall()))
+        return self.reading(lambda conn: list(conn.execute(stmt).fetchall()))
 
     def _fetch(self, conn: sa.Connection, id: int, *, lock: bool = False) -> JobRecord | None:
         # Built once per opening: every poll's write reads its row twice.
@@ -374,7 +380,7 @@ class Store:
             return None if id is None else self._fetch(conn, id)
 
         # Quick: nothing has been sent yet, so failing here costs nothing.
-        return self._write(run, doing="recording a new job; nothing was sent")
+        return self.writing(run, doing="recording a new job; nothing was sent")
 
     def update(self, id: int, /, **changes: Any) -> JobRecord:
         """Change some fields of job *id*; return the row as it now is.
@@ -408,7 +414,7 @@ class Store:
             # If this fails the error is all that names the paid job: say its id.
             rid = changes["request_id"]
             doing += f" (request id {rid}: keep it, it finds the job: get_job({rid!r}))"
-        return self._write(run, doing=doing, wait=BUSY_TIMEOUT_S)
+        return self.writing(run, doing=doing, wait=BUSY_TIMEOUT_S)
 
     def delete(self, id: int, /) -> bool:
         """Remove job *id*'s row; ``True`` if there was one.
@@ -420,7 +426,7 @@ class Store:
 
         if not _fits(id):
             return False
-        return self._write(
+        return self.writing(
             lambda conn: jobs_sql.delete(conn, self._table, id),
             doing=f"deleting job {id}",
             wait=BUSY_TIMEOUT_S,
@@ -461,7 +467,7 @@ class Store:
             change = {"status": JobStatus.UNKNOWN, "error": error}
             return [self._change(conn, r, dict(change)) for r in rows if r.id not in keep]
 
-        return self._write(run, doing="settling submits a crash cut short", wait=BUSY_TIMEOUT_S)
+        return self.writing(run, doing="settling submits a crash cut short", wait=BUSY_TIMEOUT_S)
 
     # -- reads ----------------------------------------------------------------
 

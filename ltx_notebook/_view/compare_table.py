@@ -60,7 +60,7 @@ def unit_of(name: str) -> str:
         return "$"
     if name.endswith("_s") or name.endswith("_seconds"):
         return "s"
-    if name.endswith("_rate"):
+    if name.endswith("_rate") or name == "preference":
         return "%"
     return ""
 
@@ -139,7 +139,8 @@ def compare_html(frame: pd.DataFrame) -> str:
                 cells.append(f'<td class="ltx-num{muted}"{title}>{esc(text)}</td>')
         for o in others:
             value = row.get(o)
-            text = number_text(value, unit_of(o)) if isinstance(value, int | float) else str(value)
+            number = isinstance(value, int | float) or _missing(value)
+            text = number_text(value, unit_of(o)) if number else str(value)
             cells.append(f'<td class="ltx-num">{esc(text)}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     by = " · ".join(k.replace("_", " ") for k in keys if k)

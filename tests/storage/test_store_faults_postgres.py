@@ -141,7 +141,7 @@ def test_a_named_lock_serialises_writers_across_sessions(postgres_url: str) -> N
 
     def run(operation: object) -> None:
         try:
-            store._write(operation, doing="testing", lock="budget", wait=60)  # type: ignore[arg-type]
+            store.writing(operation, doing="testing", lock="budget", wait=60)  # type: ignore[arg-type]
         except BaseException as exc:
             errors.append(exc)
 
