@@ -72,11 +72,13 @@ bench: $(STAMP)
 docs: $(STAMP)
 	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
-# Retake the site's screenshots of the panel and a finished cell (JupyterLab in
-# Chromium) into docs/images/; look at them before committing.
+# Retake the site's screenshots of the panel, a finished cell, the review tables and
+# a gallery reopened without a kernel (JupyterLab in Chromium) into docs/images/; look
+# at them before committing.
 docs-images: $(STAMP)
 	LTX_DOCS_IMAGES=1 $(VENV)/bin/python -m pytest -m browser tests/docs/test_docs_images.py \
-		tests/view/test_tables_lab.py
+		tests/view/test_tables_lab.py tests/widgets/test_arena_frontends.py \
+		"tests/widgets/test_gallery_frontends.py::test_gallery_and_ab_work_and_reopen_without_a_widget_error[lab]"
 
 clean:
 	rm -rf build test-artifacts .pytest_cache .ruff_cache

@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> Path:
         speed = 100.0
         polling_args = ["--speed", "100", "--jobs", "4", "--histories", "1", "--probes", "2"]
         polling_args += ["--warm", "2", "--sim", "1", "40"]
-        memory_args = ["--resolution", "1080p", "--duration", "6", "--repeat", "1"]
+        memory_args = ["--resolution", "1080p", "--duration", "6", "--repeat", "1", "--clips", "2"]
         download_args = ("1080p", 6)
     imports = bench_import.main(["--repeat", "1" if args.quick else "5"])
     print()

@@ -15,6 +15,7 @@ import types as _types
 
 from ._api import (
     adopt,
+    arena,
     compare,
     compare_clips,
     credits,
@@ -24,10 +25,12 @@ from ._api import (
     get_job,
     history,
     import_history,
+    rank,
     reconcile,
     resume,
     spend,
     sweep,
+    votes,
 )
 
 # IPython looks the hook up by name; it is no part of __all__.
@@ -93,6 +96,7 @@ __all__ = [
     "WaitTimeout",
     "__version__",
     "adopt",
+    "arena",
     "compare",
     "compare_clips",
     "configure",
@@ -105,11 +109,13 @@ __all__ = [
     "get_settings",
     "history",
     "import_history",
+    "rank",
     "reconcile",
     "resume",
     "spend",
     "sweep",
     "validate",
+    "votes",
 ]
 
 # Reprs, tracebacks and the API page say ltx_notebook.Job, not where Job is defined (as httpx

@@ -20,6 +20,7 @@ from ._jobs.sweeps import sweep as _sweep
 if TYPE_CHECKING:
     import os
     from collections.abc import Sequence
+    from pathlib import Path
 
     import pandas as pd
 
@@ -29,8 +30,9 @@ if TYPE_CHECKING:
     from ._jobs.sweeps.sweep import Sweep
     from ._storage.records import JobRecord
     from ._storage.store import Store
+    from ._view.ranking import RankFrame
     from ._view.spend import Spend
-    from .widgets import ABCompare, Gallery
+    from .widgets import ABCompare, Arena, Gallery
 
 # -- the default session: resolved here and nowhere below -------------------------------
 
@@ -66,7 +68,14 @@ def _sweep_panel(handle: Sweep) -> Any:
     return SweepPanel(handle)
 
 
+def _prepare_playback(path: Path) -> None:
+    from ._view.frontend import prepare_playback
+
+    prepare_playback(path)
+
+
 _PRESENTERS.job_html = _job_html
+_PRESENTERS.prepare_playback = _prepare_playback
 _PRESENTERS.sweep_html = _sweep_html
 _PRESENTERS.sweep_panel = _sweep_panel
 
@@ -346,6 +355,77 @@ def compare_clips(
     return draw(a, b, mode=mode, session=session or _default_session(), **options)
 
 
+def arena(
+    jobs: Any,
+    *,
+    by: str | Sequence[str] | None = None,
+    voter: str | None = None,
+    session: Session | None = None,
+    **options: Any,
+) -> Arena:
+    """Blind A/B votes: two clips of one prompt side by side, which is better?
+
+    *jobs*: what :func:`gallery` takes (a Sweep, Jobs, a ``history()`` frame or
+    ids); finished clips of the same prompt are paired. Sides are random and
+    the settings stay hidden until the vote: ``←`` left is better, ``→`` right,
+    ``↓`` (or ``t``) a tie, ``s`` skip; space plays both, frame-locked. The next
+    pair is the one a vote teaches most (a close call, seldom compared). Each
+    vote is stored with *voter* (default: the login name), the time, the pair
+    and the side each clip was on: see :func:`votes` and :func:`rank`. *by*:
+    what the saved notebook's ranking groups by (default: by job). *options*:
+    ``seed`` (the sides and ties drawn reproducibly), ``embed`` as in :func:`gallery`.
+    """
+    from .widgets import arena as draw
+
+    return draw(jobs, by=by, voter=voter, session=session or _default_session(), **options)
+
+
+_PRESENTERS.arena = arena
+
+
+def rank(
+    source: Any = None,
+    by: str | Sequence[str] | None = None,
+    *,
+    plot: bool = False,
+    session: Session | None = None,
+) -> RankFrame | Any:
+    """The settings (or jobs) of *source* ranked by the arena's votes, with 95 % intervals.
+
+    *source*: a Sweep, Jobs, a ``history()`` frame, ids, or None for every job.
+    *by*: any ``history()`` column (``"resolution"``, ``"model"``, several in a
+    list), or None to rank the jobs themselves. A Bradley–Terry fit of every
+    vote between two of its jobs (ties count half a win each; votes between
+    two jobs of one setting say nothing about it and are left out): ``score``
+    is the log-odds strength (0 is average; +0.69 wins 2 to 1 against it) with
+    ``low`` and ``high`` from a bootstrap of the votes, ``beats_average``, and
+    the ``votes``, ``wins``, ``ties`` and ``losses`` behind it, the best first.
+    A notebook shows it as a table with the intervals drawn; with *plot*,
+    a chart (matplotlib, the ``[plot]`` extra) whose Axes is returned.
+    """
+    from ._view.ranking import rank as fit
+
+    store = (session or _default_session()).store if session or source is None else None
+    return fit(source, by, store=store, plot=plot)
+
+
+def votes(source: Any = None, *, session: Session | None = None) -> pd.DataFrame:
+    """Every arena vote (between *source*'s jobs, when given), oldest first.
+
+    One row per vote: ``voted_at``, ``voter``, ``arena_id``, ``left_job`` and
+    ``right_job`` (local ids, as the sides were shown), ``outcome`` (``left``,
+    ``right``, ``tie`` or ``skip``), ``winner`` (the job, none for a tie or a
+    skip) and both request ids.
+    """
+    from ._view.grid import collect
+    from ._view.ranking import votes_frame
+
+    if source is None:
+        return votes_frame((session or _default_session()).store)
+    store, records = collect(source, session=session)
+    return votes_frame(store, [r.id for r in records])
+
+
 def export_report(
     source: Any,
     path: str | os.PathLike[str],
@@ -362,7 +442,9 @@ def export_report(
     ``embed`` (False: videos and posters are copied into ``<path
     stem>_media/`` beside the page, to move together; True: inlined as data
     URIs, one file) and ``embed_cap`` (bytes inlined at most; the rest are
-    copied, with a warning).
+    copied, with a warning). When the arena has votes between its jobs, the
+    page shows their ranking (as :func:`rank`, by *row* and *col*) and writes
+    every vote to ``<path stem>_votes.csv``.
     """
     from ._view.report import export_report as write
 

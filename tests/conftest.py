@@ -16,7 +16,13 @@ from ltx_notebook._core.config import Secret
 from ltx_notebook.emulator import Emulator, EmulatorConfig
 
 # The harnesses' fixtures, usable from any test folder (each module documents its own).
-pytest_plugins = ["tests.harness.clips", "tests.harness.kernel", "tests.harness.lab_fixtures"]
+pytest_plugins = [
+    "tests.harness.clips",
+    "tests.harness.kernel",
+    "tests.harness.lab_fixtures",
+    "tests.harness.postgres",
+    "tests.harness.s3",
+]
 
 API_KEY = "sk-test-0123456789abcdef"
 
@@ -26,10 +32,13 @@ for name in (
     "SEGMIND_BASE_URL",
     "SEGMIND_HISTORY_URL",
     "LTX_NOTEBOOK_MEDIA_DIR",
+    "LTX_NOTEBOOK_CACHE_DIR",
+    "LTX_NOTEBOOK_CACHE_MAX_GB",
     "LTX_NOTEBOOK_STORE",
     "LTX_NOTEBOOK_BUDGET",
     "LTX_NOTEBOOK_BUDGET_PERIOD",
     "LTX_NOTEBOOK_MATCH_GRACE",
+    "LTX_NOTEBOOK_PLAYBACK",
 ):
     os.environ.pop(name, None)
 

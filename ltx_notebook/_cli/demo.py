@@ -5,38 +5,58 @@ this module, a copy of the repository's ``notebooks/quickstart.ipynb`` that a
 test keeps identical), so the demo runs in any folder. The notebook is executed
 headless (nbclient) in ``build/`` under the current folder, so its videos land
 in ``build/ltx_media/`` beside the executed copy and its HTML export, and the
-relative ``<video src>`` in both resolves. Needs the ``emulator`` extra and
-Jupyter's notebook runner (the ``lab`` extra brings it; ``make demo`` installs
-everything).
+relative ``<video src>`` in both resolves. Needs the ``emulator`` extra
+(``needs.DEMO``).
+
+Run again in the same folder, the demo's emulator asks for the port it had: the
+re-run guard knows a service by its URL, so the same port lets the store's job be
+shown again instead of billed again.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import sys
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["QUICKSTART", "missing_modules", "run_demo"]
+from .needs import play_in_lab
+
+if TYPE_CHECKING:
+    from ..emulator import Emulator, EmulatorConfig
+
+__all__ = ["QUICKSTART", "run_demo"]
 
 DEMO_KEY = "demo-emulator-key"
 # The packaged copy: a Traversable, a real file in any installed wheel or checkout.
 QUICKSTART = resources.files("ltx_notebook._cli").joinpath("notebooks", "quickstart.ipynb")
-# What executing and exporting a notebook takes beyond the package's own dependencies.
-NEEDS = {
-    "nbclient": "emulator",
-    "nbconvert": "emulator",
-    "ipykernel": "emulator",
-    "starlette": "emulator",
-    "uvicorn": "emulator",
-    "numpy": "emulator",
-}
 
 
-def missing_modules() -> list[str]:
-    """The modules the demo needs that are not installed here."""
-    return [name for name in NEEDS if importlib.util.find_spec(name) is None]
+def _start_emulator(config: EmulatorConfig, port_file: Path) -> Emulator:
+    """The demo's emulator, on the port in *port_file* (the folder's last run) when it is free."""
+    import dataclasses
+
+    from ..emulator import Emulator
+
+    try:
+        preferred = int(port_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        preferred = 0
+    if preferred:
+        emulator = Emulator(dataclasses.replace(config, port=preferred))
+        try:
+            return emulator.start()
+        except OSError:
+            emulator.stop()
+            print(
+                f"port {preferred} of the last demo run here is busy: "
+                "its jobs cannot be reused, this run sends them again"
+            )
+    emulator = Emulator(config).start()
+    port_file.parent.mkdir(parents=True, exist_ok=True)
+    port_file.write_text(str(emulator.port), encoding="utf-8")
+    return emulator
 
 
 def run_demo(
@@ -52,13 +72,13 @@ def run_demo(
 
     from .._core.status import JobStatus
     from .._storage.store import Store
-    from ..emulator import Emulator, EmulatorConfig
+    from ..emulator import EmulatorConfig
 
     out_dir.mkdir(parents=True, exist_ok=True)
     name = notebook.name if notebook is not None else QUICKSTART.name
     media_dir = out_dir / "ltx_media"
     config = EmulatorConfig(speed=speed, api_key=DEMO_KEY, data_dir=out_dir / "emulator")
-    with Emulator(config) as emulator:
+    with _start_emulator(config, out_dir / "emulator" / "port") as emulator:
         print(f"emulator: {emulator.base_url} (speed {speed:g})")
         # The kernel inherits this process's environment.
         os.environ.update(
@@ -82,6 +102,7 @@ def run_demo(
             resources={"metadata": {"path": str(out_dir)}},
         )
         client.execute()
+        submits = emulator.engine.count("submit")
 
     executed = out_dir / name
     nbformat.write(nb, executed)
@@ -91,6 +112,8 @@ def run_demo(
 
     records = Store(media_dir / "ltx-jobs.sqlite").find()
     print(f"\nwrote {executed} and {html_path}")
+    shown = ": every request was in the store, shown again" if records and not submits else ""
+    print(f"the emulator took {submits} submit(s) this run{shown}")
     print(f"{len(records)} job(s):")
     for r in records:
         seconds = f"{r.total_s:.1f}s" if r.total_s is not None else "-"
@@ -100,8 +123,6 @@ def run_demo(
     if not ok:
         print("the demo produced no video", file=sys.stderr)
         return 1
-    print(
-        f"\nopen {html_path} in a browser, or run `ltx-notebook lab --dir {out_dir}` "
-        "to play it in JupyterLab"
-    )
+    print(f"\nwatch it: open {html_path} in a browser")
+    print(play_in_lab(out_dir))
     return 0

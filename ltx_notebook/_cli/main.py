@@ -254,20 +254,17 @@ def _add_demo(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from .demo import NEEDS, missing_modules, run_demo
+    from . import needs
 
-    missing = missing_modules()
-    if missing:
-        extras = ",".join(sorted({NEEDS[name] for name in missing}))
-        print(
-            f"ltx-notebook demo: needs {', '.join(missing)}, not installed here: "
-            f'pip install "ltx-notebook[{extras}]"',
-            file=sys.stderr,
-        )
+    refusal = needs.refusal("demo", needs.DEMO)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     if args.notebook is not None and not args.notebook.is_file():
         print(f"ltx-notebook demo: no notebook at {args.notebook}", file=sys.stderr)
         return 2
+    from .demo import run_demo
+
     return run_demo(args.notebook, args.out, speed=args.speed)
 
 
@@ -287,6 +284,14 @@ def _add_lab(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _lab(args: argparse.Namespace) -> int:
     import os
     import subprocess
+
+    from . import needs
+
+    # Checked before the emulator starts: without JupyterLab it would serve for nothing.
+    refusal = needs.refusal("lab", needs.LAB)
+    if refusal:
+        print(refusal, file=sys.stderr)
+        return 1
 
     from ..emulator import Emulator, EmulatorConfig
 

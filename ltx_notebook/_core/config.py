@@ -13,16 +13,18 @@ import os
 import re
 import sys
 import warnings
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, fields, replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 from .errors import InsecureURLWarning, InvalidParams, register_secret
-from .secrets import colab_secret, key_problem
+from .secrets import colab_secret, key_problem, redact
+from .store_url import shown_location, store_location
 
-__all__ = ["Secret", "Settings", "configure", "get_settings"]
+__all__ = ["Secret", "Settings", "StorageOptions", "configure", "get_settings", "media_location"]
 
 DEFAULT_BASE_URL = "https://api.segmind.com/v1"
 SEGMIND_UPLOAD_URL = "https://workflows-api.segmind.com/upload-asset"
@@ -41,6 +43,14 @@ DEFAULT_MATCH_SETTLE = 60.0
 # No video of a job comes near this (a 10 s 4k clip is ~50 MB): a longer answer is broken
 # or endless, and is stopped here rather than filling the disk.
 DEFAULT_MAX_VIDEO_BYTES = 2 * 1024**3
+# Which file a <video> is given: "auto" by the front end (VS Code: a copy with MP3 audio,
+# as its player has no AAC decoder), or one choice everywhere.
+PLAYBACK_MODES = ("auto", "original", "mp3-audio")
+# With the videos in a bucket, the local copies that play live here (least recently used
+# evicted past the cap); the default store moves beside them.
+DEFAULT_CACHE_DIR = Path("ltx_cache")
+DEFAULT_CACHE_MAX_GB = 10.0
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
 class Secret:
@@ -75,6 +85,95 @@ class Secret:
 
     def __reduce__(self) -> str | tuple[Any, ...]:  # refuse to be pickled into a file
         raise TypeError("a Secret cannot be pickled")
+
+
+class StorageOptions(Mapping[str, Any]):
+    """Options for the storage library (fsspec's ``storage_options``): shown by name only.
+
+    They often carry credentials (``key``, ``secret``, ``token``, a SAS, a connection
+    string), so no repr, log line or ``%ltx config`` shows a value, and the values of
+    options named like credentials are scrubbed from every text like the API key.
+    Never written to the store.
+    """
+
+    __slots__ = ("_options",)
+
+    def __init__(self, options: Mapping[str, Any] | None = None) -> None:
+        self._options = dict(options or {})
+        for name, value in self._options.items():
+            if not isinstance(name, str):
+                raise InvalidParams(
+                    f"storage_options names must be text (got {type(name).__name__})",
+                    param="storage_options",
+                )
+            _register_texts(value, name)
+
+    def __getitem__(self, name: str) -> Any:
+        return self._options[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._options)
+
+    def __len__(self) -> int:
+        return len(self._options)
+
+    def __repr__(self) -> str:
+        return f"StorageOptions({', '.join(sorted(self._options)) or '(none)'})"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, StorageOptions) and other._options == self._options
+
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self._options)))
+
+    def __reduce__(self) -> str | tuple[Any, ...]:
+        if self._options:  # they may hold credentials: refuse to be pickled into a file
+            raise TypeError("storage options cannot be pickled")
+        return (StorageOptions, ())
+
+
+# An option named so holds a credential: its value is scrubbed from every text. Only
+# these: scrubbing every value would blank a region or a word like "auto" everywhere.
+_SECRET_OPTION = re.compile(r"key|secret|token|password|passwd|credential|sas|signature|auth|conn")
+
+
+def _register_texts(value: Any, name: str = "") -> None:
+    # Nested too: s3fs takes client_kwargs={"aws_secret_access_key": ...}.
+    if isinstance(value, str):
+        if _SECRET_OPTION.search(name.lower()):
+            register_secret(value)
+    elif isinstance(value, Mapping):
+        for inner, item in value.items():
+            _register_texts(item, f"{name}.{inner}")
+    elif isinstance(value, list | tuple):
+        for item in value:
+            _register_texts(item, name)
+
+
+def media_location(value: str | os.PathLike[str]) -> Path | str:
+    """Where the videos live: a local folder (a :class:`Path`) or an fsspec URL (text).
+
+    ``file://`` URLs are local folders; any other ``scheme://`` (``s3://bucket/prefix``,
+    ``gs://``, ``az://``, ``memory://``) is kept as text, without a trailing slash.
+    """
+    if isinstance(value, Path):
+        return value
+    text = os.fspath(value)
+    if text.startswith("file://"):
+        return Path(text.removeprefix("file://"))
+    if _URL.match(text):
+        scheme, rest = text.split("://", 1)
+        if not rest.strip("/"):
+            raise InvalidParams(
+                f"media_dir {scheme}:// names no bucket or folder", param="media_dir"
+            )
+        userinfo, at, _ = rest.partition("/")[0].rpartition("@")
+        if at:  # credentials written into the URL: never shown (better kept out of it)
+            register_secret(userinfo.partition(":")[2] or userinfo)
+        return f"{scheme.lower()}://{rest.rstrip('/')}"
+    return Path(text)
 
 
 def clean_key(value: str | None, *, source: str = "the API key") -> str | None:
@@ -234,16 +333,18 @@ class Settings:
     """Where the service is, which key to use, where videos and the job store live.
 
     Frozen: ``configure()`` makes a new one. ``api_key`` is a masked `Secret`
-    (or None); ``base_url`` the service's v1 URL; ``media_dir`` and
-    ``store_path`` are relative to the kernel's working directory unless
+    (or None); ``base_url`` the service's v1 URL; ``media_dir`` a local folder or
+    an fsspec URL (text, see :func:`media_location`); ``media_dir``, ``cache_dir``
+    and ``store_path`` are relative to the kernel's working directory unless
     absolute; ``history_base`` an explicit request-history URL, or None to
     derive it (see ``history_url``).
     """
 
     api_key: Secret | None = field(default=None)
     base_url: str = DEFAULT_BASE_URL
-    media_dir: Path = Path("ltx_media")
-    store_path: Path = Path("ltx_media/ltx-jobs.sqlite")
+    media_dir: Path | str = Path("ltx_media")
+    # A SQLite file, or a database's URL (see _core/store_url.py).
+    store_path: Path | str = Path("ltx_media/ltx-jobs.sqlite")
     # An explicit request-history URL; None derives it from base_url (see history_url()).
     history_base: str | None = None
     # A cap in USD on this store's spend over budget_period (None: no cap); see _jobs/budget.
@@ -255,8 +356,21 @@ class Settings:
     match_settle: float = DEFAULT_MATCH_SETTLE
     # A video download stops (given up, said once) past this many bytes.
     max_video_bytes: int = DEFAULT_MAX_VIDEO_BYTES
+    # Which file a player is given: see PLAYBACK_MODES.
+    playback: str = "auto"
+    # With media_dir a URL: the local copies that play, capped at cache_max_gb (LRU).
+    cache_dir: Path = DEFAULT_CACHE_DIR
+    cache_max_gb: float = DEFAULT_CACHE_MAX_GB
+    # For the storage library, beside its own configuration (AWS_* variables...).
+    storage_options: StorageOptions = field(default_factory=StorageOptions)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "media_dir", media_location(self.media_dir))
+        object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+        options: Any = self.storage_options  # a plain dict from a caller is welcome too
+        if not isinstance(options, StorageOptions):
+            object.__setattr__(self, "storage_options", StorageOptions(options))
+        object.__setattr__(self, "cache_max_gb", check_gigabytes(self.cache_max_gb))
         for name in ("match_grace", "match_settle"):
             value = getattr(self, name)
             if (
@@ -273,12 +387,28 @@ class Settings:
                 f"max_video_bytes must be a whole number of bytes from 1 (got {cap!r})",
                 param="max_video_bytes",
             )
+        object.__setattr__(self, "playback", check_playback(self.playback))
         if self.api_key is not None:
             key = clean_key(self.api_key.get())
             if key != self.api_key.get():
                 object.__setattr__(self, "api_key", Secret(key) if key else None)
         if self.api_key is not None:
             cleartext_warning(self.base_url)
+
+    def __repr__(self) -> str:
+        # Redacted: a media URL may carry credentials (the API key is a masked Secret).
+        shown = ", ".join(f"{f.name}={getattr(self, f.name)!r}" for f in fields(self))
+        return redact(f"Settings({shown})")
+
+    @property
+    def media_url(self) -> str | None:
+        """The fsspec URL of the videos' canonical copies; None for a local folder."""
+        return self.media_dir if isinstance(self.media_dir, str) else None
+
+    @property
+    def local_media(self) -> Path:
+        """Where this kernel's videos are written and played: the media folder, or the cache."""
+        return self.media_dir if isinstance(self.media_dir, Path) else self.cache_dir
 
     @property
     def v2_url(self) -> str:
@@ -302,8 +432,12 @@ class Settings:
             key = clean_key(env.get("SEGMIND_API_KEY"), source="SEGMIND_API_KEY")
             if key is None:  # in Colab, the notebook's secret of the same name
                 key = clean_key(colab_secret("SEGMIND_API_KEY"), source="Colab's SEGMIND_API_KEY")
-        media = Path(env.get("LTX_NOTEBOOK_MEDIA_DIR") or "ltx_media")
-        store = Path(env.get("LTX_NOTEBOOK_STORE") or media / "ltx-jobs.sqlite")
+        media = media_location(env.get("LTX_NOTEBOOK_MEDIA_DIR") or "ltx_media")
+        cache = Path(env.get("LTX_NOTEBOOK_CACHE_DIR") or DEFAULT_CACHE_DIR)
+        local = media if isinstance(media, Path) else cache
+        store = _store(
+            env.get("LTX_NOTEBOOK_STORE") or local / "ltx-jobs.sqlite", "LTX_NOTEBOOK_STORE"
+        )
         return cls(
             api_key=Secret(key) if key else None,
             base_url=(env.get("SEGMIND_BASE_URL") or DEFAULT_BASE_URL).rstrip("/"),
@@ -324,6 +458,12 @@ class Settings:
             max_video_bytes=check_bytes(
                 env.get("LTX_NOTEBOOK_MAX_VIDEO_BYTES"), "LTX_NOTEBOOK_MAX_VIDEO_BYTES"
             ),
+            playback=check_playback(env.get("LTX_NOTEBOOK_PLAYBACK"), "LTX_NOTEBOOK_PLAYBACK"),
+            cache_dir=cache,
+            cache_max_gb=check_gigabytes(
+                env.get("LTX_NOTEBOOK_CACHE_MAX_GB") or DEFAULT_CACHE_MAX_GB,
+                "LTX_NOTEBOOK_CACHE_MAX_GB",
+            ),
         )
 
     def describe(self) -> dict[str, str]:
@@ -333,14 +473,51 @@ class Settings:
             "v2_url": self.v2_url,
             "history_url": self.history_url,
             "api_key": self.api_key.masked if self.api_key else "(not set)",
-            "media_dir": str(self.media_dir),
-            "store_path": str(self.store_path),
+            "media_dir": _shown(self.media_dir),
+            "cache_dir": str(self.cache_dir)
+            if self.media_url
+            else "(not used: media_dir is local)",
+            "cache_max_gb": f"{self.cache_max_gb:g} GB",
+            "storage_options": ", ".join(sorted(self.storage_options)) or "(none)",
+            "store_path": shown_location(self.store_path),
             "budget": "(none)" if self.budget is None else f"${self.budget:.2f}",
             "budget_period": str(self.budget_period),
             "match_grace": f"{self.match_grace:g} s",
             "match_settle": f"{self.match_settle:g} s",
             "max_video_bytes": f"{self.max_video_bytes:,}",
+            "playback": self.playback,
         }
+
+
+def _store(value: str | os.PathLike[str], source: str) -> Path | str:
+    try:
+        return store_location(value)
+    except ValueError as exc:
+        raise InvalidParams(f"{source}: {exc}", param="store_path") from None
+
+
+def _shown(media: Path | str) -> str:
+    """*media* for display: a URL without any credentials in it."""
+    if isinstance(media, Path):
+        return str(media)
+    scheme, rest = media.split("://", 1)
+    return f"{scheme}://{rest.rsplit('@', 1)[-1]}" if "@" in rest.split("/", 1)[0] else media
+
+
+def check_gigabytes(value: Any, source: str = "cache_max_gb") -> float:
+    """A cache cap in GB: a number above 0 (text is read as one); InvalidParams otherwise."""
+    number: Any = value
+    if isinstance(value, str):
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = value
+    if isinstance(number, bool) or not isinstance(number, int | float) or not 0 < number < math.inf:
+        raise InvalidParams(
+            f"{source} must be a number of gigabytes above 0 (got {value!r})",
+            param="cache_max_gb",
+        )
+    return float(number)
 
 
 def _seconds(
@@ -379,6 +556,19 @@ def check_bytes(value: Any, source: str = "max_video_bytes") -> int:
     return number
 
 
+def check_playback(value: Any, source: str = "playback") -> str:
+    """One of :data:`PLAYBACK_MODES` (any case; blank is ``auto``); InvalidParams otherwise."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "auto"
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in PLAYBACK_MODES:
+        raise InvalidParams(
+            f"{source} must be one of {', '.join(PLAYBACK_MODES)} (got {value!r})",
+            param="playback",
+        )
+    return str(text)
+
+
 _settings: Settings | None = None
 
 
@@ -399,8 +589,12 @@ def configure(
     budget: float | str | None = None,
     budget_period: str | timedelta | None = None,
     match_grace: float | None = None,
+    cache_dir: str | os.PathLike[str] | None = None,
+    cache_max_gb: float | None = None,
+    storage_options: Mapping[str, Any] | None = None,
     match_settle: float | None = None,
     max_video_bytes: int | None = None,
+    playback: str | None = None,
 ) -> Settings:
     """Change the settings in force; only what is given changes.
 
@@ -410,13 +604,24 @@ def configure(
     request history before its row says the service has no such request; 300) and
     ``LTX_NOTEBOOK_MATCH_SETTLE`` (seconds after a lost answer before the history's one
     match is taken for the submit without asking; 60); ``LTX_NOTEBOOK_MAX_VIDEO_BYTES``
-    (a video download stops, given up, past this many bytes; 2 GiB).
+    (a video download stops, given up, past this many bytes; 2 GiB);
+    ``LTX_NOTEBOOK_PLAYBACK`` (which file players get: ``auto``, the default, gives
+    VS Code a copy with MP3 audio, which its player decodes, and every other front
+    end the original; ``original`` or ``mp3-audio`` choose one everywhere).
     A new ``media_dir`` moves the default store with it unless ``store_path``
     was set explicitly. ``history_url=""`` goes back to deriving it from the base URL.
     ``budget`` caps this store's spend in USD over ``budget_period`` (``"session"``,
     the default, ``"day"``, ``"month"``, ``"all"`` or a ``timedelta``);
     ``budget=float("inf")`` removes the cap. From ``LTX_NOTEBOOK_BUDGET`` and
     ``LTX_NOTEBOOK_BUDGET_PERIOD`` by default. Bad values raise InvalidParams.
+
+    ``media_dir`` may be an fsspec URL (``s3://bucket/prefix``, ``gs://``, ``az://``):
+    the canonical copy of every video goes there, and the videos play from a local
+    ``cache_dir`` (``LTX_NOTEBOOK_CACHE_DIR``, default ``ltx_cache``) of at most
+    ``cache_max_gb`` (``LTX_NOTEBOOK_CACHE_MAX_GB``, default 10), least recently used
+    evicted. Credentials come from the storage library's own configuration (for S3
+    the ``AWS_*`` variables); ``storage_options`` adds anything else, never stored
+    or shown. See docs/team.md.
     """
     global _settings
     # A key given here replaces the environment's, so a bad SEGMIND_API_KEY cannot block it.
@@ -426,12 +631,21 @@ def configure(
         changes["api_key"] = Secret(api_key) if api_key else None
     if base_url is not None:
         changes["base_url"] = base_url.rstrip("/")
+    if cache_dir is not None:
+        changes["cache_dir"] = Path(cache_dir)
+    if cache_max_gb is not None:
+        changes["cache_max_gb"] = check_gigabytes(cache_max_gb)
+    if storage_options is not None:
+        changes["storage_options"] = StorageOptions(storage_options)
     if media_dir is not None:
-        changes["media_dir"] = Path(media_dir)
+        media = changes["media_dir"] = media_location(media_dir)
         if store_path is None and not os.environ.get("LTX_NOTEBOOK_STORE"):
-            changes["store_path"] = Path(media_dir) / "ltx-jobs.sqlite"
+            local = (
+                media if isinstance(media, Path) else changes.get("cache_dir", current.cache_dir)
+            )
+            changes["store_path"] = local / "ltx-jobs.sqlite"
     if store_path is not None:
-        changes["store_path"] = Path(store_path)
+        changes["store_path"] = _store(store_path, "store_path")
     if history_url is not None:
         changes["history_base"] = history_url.rstrip("/") or None
     if budget is not None:
@@ -444,5 +658,7 @@ def configure(
         changes["match_settle"] = match_settle
     if max_video_bytes is not None:
         changes["max_video_bytes"] = check_bytes(max_video_bytes)
+    if playback is not None:
+        changes["playback"] = check_playback(playback)
     _settings = replace(current, **changes)
     return _settings

@@ -182,13 +182,13 @@ class MediaError(LtxError):
 
 
 class StoreError(LtxError):
-    """The job store (an SQLite file) cannot be read or written; ``path`` names it.
+    """The job store cannot be read or written; ``path`` names it (a file, or a database URL).
 
     The message says why and what to do. A job is recorded before it is sent,
     so a store that cannot record it stops the submit: nothing is billed.
     """
 
-    def __init__(self, message: str, *, path: Path) -> None:
+    def __init__(self, message: str, *, path: Path | str) -> None:
         super().__init__(message)
         self.path = path
 

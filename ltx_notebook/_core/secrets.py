@@ -27,6 +27,7 @@ __all__ = [
     "key_problem",
     "redact",
     "register_secret",
+    "scrub_loggers",
 ]
 
 # Every logger that could be handed a header or an error quoting one: ours, and
@@ -204,3 +205,17 @@ def _install() -> None:
 
 
 _install()
+
+
+def scrub_loggers(*prefixes: str) -> None:
+    """Put the scrubber on every logger named by or under *prefixes* that exists now.
+
+    For a library imported on demand (a storage backend and botocore, which logs
+    request headers at DEBUG): called once it is imported, as its modules make
+    their loggers then, and a filter on a parent does not see its children's records.
+    """
+    known = list(logging.root.manager.loggerDict)
+    for name in {*prefixes, *(n for n in known if n.startswith(tuple(p + "." for p in prefixes)))}:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, KeyScrubber) for f in logger.filters):
+            logger.addFilter(_SCRUBBER)

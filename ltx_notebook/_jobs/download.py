@@ -29,6 +29,7 @@ from .._service.client import Client
 from .._storage import media, parts
 from .._storage.records import JobRecord
 from .job import Driver, Job
+from .presenters import PRESENTERS
 
 __all__ = ["download", "fetch_video", "video_fields"]
 
@@ -43,7 +44,7 @@ async def download(driver: Driver, job: Job) -> None:
     url = job.output_url
     if not url:
         raise MediaError(f"job {job.request_id} completed without an output URL")
-    dest = media.media_path(driver.settings.media_dir, job.id, job.request_id or "")
+    dest = media.media_path(driver.settings.local_media, job.id, job.request_id or "")
 
     async def recorded() -> JobRecord | None:
         return await asyncio.to_thread(driver.store_of(job).get, job.id)
@@ -66,7 +67,24 @@ async def download(driver: Driver, job: Job) -> None:
         "(or ltx_notebook.get_job(...).wait()) tries again",
         max_bytes=driver.settings.max_video_bytes,
     )
+    if isinstance(outcome, dict) and outcome.get("has_audio") is not False:
+        await _prepare_playback(dest)
     await driver.update(job, **({"error": outcome} if isinstance(outcome, str) else outcome))
+
+
+async def _prepare_playback(dest: Path) -> None:
+    """What the front end will play of *dest*, made before the job is shown done.
+
+    Off the loop (a worker thread, then the decoder's); never a reason to lose the
+    download: a copy that cannot be made now is tried, and said, when shown.
+    """
+    prepare = PRESENTERS.prepare_playback
+    if prepare is None:
+        return
+    try:
+        await asyncio.to_thread(prepare, dest)
+    except Exception:
+        log.warning("could not prepare %s for playback", dest.name, exc_info=True)
 
 
 async def fetch_video(

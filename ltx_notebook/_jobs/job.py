@@ -96,6 +96,10 @@ class Driver(Protocol):
 
     def refetch(self, job: Job) -> Job: ...
 
+    def local_video(self, job: Job) -> Path | None:
+        """A local file that plays *job*'s video (with the media in a bucket, from the cache)."""
+        ...
+
     def wait_all(self, jobs: Iterable[Job], timeout: float | None = None) -> None: ...
 
 
@@ -247,10 +251,13 @@ class Job:
             self._session.start(self)
 
     def result(self) -> Path:
-        """The local video file; waits for it. Raises :class:`JobFailed` if there is none."""
+        """The local video file; waits for it. Raises :class:`JobFailed` if there is none.
+
+        With the videos in a bucket, the copy in this kernel's cache (fetched if need be).
+        """
         self.wait()
         if self.status is JobStatus.COMPLETED and self.video_path:
-            return self.video_path
+            return self._session.local_video(self) or self.video_path
         raise JobFailed(
             f"job {self.request_id or self.id} ended {self.status.value}: "
             f"{self.error or 'no video was produced'}",

@@ -38,6 +38,7 @@ from .rules import (
     request_id_of,
     result_fields,
 )
+from .upload import upload
 
 __all__ = ["Lifecycle", "paused"]
 
@@ -118,6 +119,8 @@ class Lifecycle:
             return False
         if job.status is JobStatus.COMPLETED and not job.video_path:
             await download(self._driver, job)
+        if job.status is JobStatus.COMPLETED and job.video_path:
+            await upload(self._driver, job)  # a bucket's canonical copy; nothing locally
         return True
 
     def _moved(self, job: Job) -> str | None:

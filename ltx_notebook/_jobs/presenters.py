@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from .._core.errors import LtxError
@@ -29,8 +30,12 @@ class Presenters:
     sweep_html: Callable[[Any], str] | None = None
     sweep_panel: Callable[[Any], Any] | None = None
     gallery: Callable[..., Any] | None = None
+    arena: Callable[..., Any] | None = None
     # (store, **filters) -> a history DataFrame that draws itself as a compact table.
     history_frame: Callable[..., Any] | None = None
+    # (video path) -> None: makes, on a worker thread at download time, what the front end
+    # will play (VS Code: the copy with MP3 audio), so its first display finds it made.
+    prepare_playback: Callable[[Path], None] | None = None
 
     def require(self, name: str) -> Callable[..., Any]:
         draw: Callable[..., Any] | None = getattr(self, name)

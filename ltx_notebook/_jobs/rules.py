@@ -45,7 +45,13 @@ SUBMIT_GRACE = timedelta(minutes=10)
 MISSING_POLLS: Final = 3
 MISSING_SECONDS: Final = 30.0
 # Notes the driver writes in ``error`` while it works around trouble; cleared once past it.
-NOTES: Final = ("polling:", "fetching the result:", "downloading:", "submit unclear:")
+NOTES: Final = (
+    "polling:",
+    "fetching the result:",
+    "downloading:",
+    "uploading:",
+    "submit unclear:",
+)
 KNOWN_STATES: Final = frozenset(
     {JobStatus.QUEUED, JobStatus.PROCESSING, JobStatus.COMPLETED, JobStatus.FAILED}
 )

@@ -16,6 +16,7 @@ job over.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import logging
 import threading
 import time
@@ -31,6 +32,7 @@ from .._core.status import JobStatus
 from .._service.client import Client
 from .._service.retry import NothingSent, RateLimitHook
 from .._storage import parts
+from .._storage.cache import media_cache, playable
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import Store
 from .job import Job
@@ -47,6 +49,7 @@ from .rules import (
     not_found_is_final,
     same_service,
 )
+from .upload import upload_pending
 
 __all__ = ["Session", "not_found_is_final"]
 
@@ -56,12 +59,12 @@ _UNANSWERED = (JobStatus.SUBMITTING, JobStatus.UNKNOWN)
 log = logging.getLogger("ltx_notebook")
 
 # The rows this process is submitting right now, by store file: resume() leaves them be.
-_SUBMITTING: set[tuple[Path, int]] = set()
+_SUBMITTING: set[tuple[Path | str, int]] = set()
 _SUBMITTING_LOCK = threading.Lock()
 # Submit answers the store could not take (a full disk), by store file and row: the
 # request id its StoreError told the user to keep must find the job, so they are
 # written the moment a lookup, adopt, resume or reconcile can (Session._write_owed).
-_OWED: dict[tuple[Path, int], dict[str, Any]] = {}
+_OWED: dict[tuple[Path | str, int], dict[str, Any]] = {}
 
 
 class Session:
@@ -79,7 +82,7 @@ class Session:
         self._store: Store | None = None
         # Local ids restart at 1 in every store, so a job is known by its store's file
         # *and* its id: after configure(media_dir=...) id 1 is another, newly billed job.
-        self._jobs: dict[tuple[Path, int], Job] = {}
+        self._jobs: dict[tuple[Path | str, int], Job] = {}
         self._homes: dict[Job, Store] = {}  # the store each tracked job's row lives in
         self._lock = threading.Lock()
         self._closing: set[asyncio.Task[None]] = set()
@@ -91,6 +94,8 @@ class Session:
         self._lifecycle = Lifecycle(
             self, self._recovery, plan=self._schedule_for, ttl=lambda: self.record_ttl
         )
+        # The retry of uploads that failed, started by resume() (tests wait on it).
+        self._retrying: concurrent.futures.Future[list[Path]] | None = None
 
     @property
     def settings(self) -> Settings:
@@ -99,7 +104,7 @@ class Session:
     @property
     def store(self) -> Store:
         path = self.settings.store_path
-        if self._store is None or self._store.path != path:
+        if self._store is None or self._store.location != path:
             self._store = Store(path)
         return self._store
 
@@ -240,7 +245,7 @@ class Session:
 
     def track(self, record: JobRecord, store: Store) -> Job:
         # Resolved: a relative store path names another file after a %cd.
-        key = (store.path.resolve(), record.id)
+        key = (store.identity, record.id)
         with self._lock:
             job = self._jobs.get(key)
             if job is None:
@@ -297,7 +302,10 @@ class Session:
             for r in store.find(status=JobStatus.COMPLETED, video_path=None)
             if r.output_url and r.base_url == clean_base_url(base_url)
         ]
-        parts.remove_orphan_parts(self.settings.media_dir)
+        parts.remove_orphan_parts(self.settings.local_media)
+        if media_cache(self.settings) is not None:
+            # In the background: a bucket out of reach must not hold up the resume.
+            self._retrying = self.runtime.submit(self._upload_pending_quietly())
         return settled + [self.start(self.track(record, store)) for record in records]
 
     def _settle_interrupted_submits(self, store: Store, *, grace: bool = True) -> list[JobRecord]:
@@ -373,6 +381,26 @@ class Session:
 
         return self.runtime.call(run())
 
+    def local_video(self, job: Job) -> Path | None:
+        """A local file that plays *job*'s video; None if there is none to be had now.
+
+        With ``media_dir`` a bucket, a teammate's clip is fetched into the cache.
+        """
+        return playable(self.settings, job.video_path)
+
+    def upload_pending(self) -> list[Path]:
+        """Upload the videos whose upload to the bucket failed earlier; the files uploaded."""
+        if media_cache(self.settings) is None:
+            return []
+        return upload_pending(self, self.store)
+
+    async def _upload_pending_quietly(self) -> list[Path]:
+        try:
+            return await asyncio.to_thread(self.upload_pending)
+        except Exception as exc:  # the store, say: tried again at the next resume
+            log.warning("uploads waiting for the bucket not tried: %s", exc)
+            return []
+
     def refetch(self, job: Job) -> Job:
         """Download a completed job's video again (the local copy was deleted)."""
         if job.status is not JobStatus.COMPLETED or not job.output_url:
@@ -381,6 +409,8 @@ class Session:
                 status_code=404,
                 request_id=job.request_id,
             )
+        if job.video_path and self.local_video(job) is not None:
+            return job  # in the team's bucket: now in the cache again, nothing to download
         if job.video_path and not job.video_path.is_file():
             job.set_record(self.store_of(job).update(job.id, video_path=None, poster_path=None))
         return self.start(job)

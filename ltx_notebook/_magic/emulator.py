@@ -13,12 +13,13 @@ from typing import TYPE_CHECKING, Any, Final
 
 from IPython.core.error import UsageError
 
+from .._core.catalog import CATALOG
 from .._core.config import configure, get_settings
 
 if TYPE_CHECKING:
     from ..emulator import EmulatorConfig
 
-__all__ = ["EMULATOR_USAGE", "InKernelEmulator", "emulator_config", "knob"]
+__all__ = ["EMULATOR_USAGE", "InKernelEmulator", "emulator_config", "knob", "pace"]
 
 EMULATOR_USAGE: Final = (
     "%ltx emulator start [speed=N] [render_scale=F] [preset=NAME] [seed=N] [credits=N] "
@@ -93,6 +94,19 @@ def emulator_config(knobs: Iterable[tuple[str, Any]]) -> EmulatorConfig:
         raise UsageError(f"emulator: {exc}") from None
 
 
+def pace(speed: float, model: str) -> str:
+    """What *speed* means for a wait: how long a default clip of *model* takes at it."""
+    from .._view.labels import clock
+
+    spec = CATALOG.get(model) or CATALOG["ltx-2-pro"]
+    wait = clock(spec.typical_for({}) / speed)
+    clip = f"a {round(spec.seconds({}), 1):g} s {spec.slug} clip takes ~{wait}"
+    if speed == 1:
+        # The default is the service's own pace: say so, and how to wait less.
+        return f"speed 1, the service's own pace: {clip}; speed=10 is ten times quicker"
+    return f"speed {speed:g}: {clip}"
+
+
 class InKernelEmulator:
     """At most one emulator per magic, and the settings it replaced."""
 
@@ -100,7 +114,7 @@ class InKernelEmulator:
         self._emulator: Any = None
         self._settings_before: dict[str, Any] | None = None
 
-    def start(self, knobs: Iterable[tuple[str, Any]]) -> None:
+    def start(self, knobs: Iterable[tuple[str, Any]], *, model: str = "ltx-2-pro") -> None:
         from ..emulator import Emulator
 
         if self._emulator is not None:
@@ -120,7 +134,7 @@ class InKernelEmulator:
         # would send the emulator's jobs to be looked up on another service.
         configure(base_url=emulator.base_url, api_key="emulator-key", history_url="")
         print(
-            f"emulator running at {emulator.base_url} (speed {config.speed:g}); "
+            f"emulator running at {emulator.base_url} ({pace(config.speed, model)}); "
             "this session uses it until %ltx emulator stop"
         )
 

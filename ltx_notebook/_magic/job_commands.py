@@ -90,7 +90,7 @@ def _same_request(job: Job) -> Params:
 
 def show_again(host: Host, job: Job, final_html: Callable[[Job], str] | None = None) -> None:
     """Display a finished job's video, fetched again if the file is gone and still served."""
-    missing = not (job.video_path and job.video_path.is_file())
+    missing = host.session.local_video(job) is None  # a teammate's clip comes from the bucket
     if job.status is JobStatus.COMPLETED and missing and job.output_url:
         try:
             job = host.session.refetch(job)
@@ -99,7 +99,7 @@ def show_again(host: Host, job: Job, final_html: Callable[[Job], str] | None = N
         except (LtxError, KeyboardInterrupt) as exc:
             print(f"stopped fetching it again: {exc or type(exc).__name__}")
         else:
-            if not (job.video_path and job.video_path.is_file()):
+            if host.session.local_video(job) is None:
                 # The failure is recorded on the job; the placeholder below says it too.
                 print(f"could not fetch it again: {job.error or 'no file'}")
     host.show_final(job, final_html)

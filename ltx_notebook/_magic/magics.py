@@ -411,7 +411,7 @@ class LtxMagics(Magics, LtxTraits):
 
     def run_emulator(self, action: str, knobs: list[tuple[str, Any]]) -> None:
         if action == "start":
-            self._emulator.start(knobs)
+            self._emulator.start(knobs, model=self.model)
         elif action == "stop" and not knobs:
             self._emulator.stop()
         else:

@@ -10,18 +10,24 @@ inside the migration that added it (the hash needs Python, not SQL).
 from __future__ import annotations
 
 import json
-import sqlite3
+from typing import TYPE_CHECKING
 
 from .._core.request_key import request_key
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 __all__ = ["fill_keys"]
 
 
-def fill_keys(conn: sqlite3.Connection) -> None:
+def fill_keys(conn: sa.Connection) -> None:
     """Give every row that has no key its key (inside the migration's transaction)."""
+    import sqlalchemy as sa
+
     rows = conn.execute(
-        "SELECT id, model, params_json FROM jobs WHERE request_key IS NULL"
+        sa.text("SELECT id, model, params_json FROM jobs WHERE request_key IS NULL")
     ).fetchall()
+    update = sa.text("UPDATE jobs SET request_key = :key WHERE id = :id")
     for row_id, model, params_json in rows:
         try:
             body = json.loads(params_json)
@@ -29,4 +35,4 @@ def fill_keys(conn: sqlite3.Connection) -> None:
             continue
         key = request_key(model, body) if isinstance(body, dict) else None
         if key is not None:
-            conn.execute("UPDATE jobs SET request_key = ? WHERE id = ?", (key, row_id))
+            conn.execute(update, {"key": key, "id": row_id})

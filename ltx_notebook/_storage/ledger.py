@@ -28,14 +28,20 @@ def charges(
 
     With *base_url*, only that service's: an emulator's prices say nothing of the real one's.
     """
-    service = " AND base_url = ?" if base_url is not None else ""
-    args: list[object] = [clean_base_url(base_url)] if base_url is not None else []
-    rows = store._select(
-        "SELECT model, duration, resolution, cost FROM jobs "
-        f"WHERE cost IS NOT NULL{service} "
-        "ORDER BY COALESCE(completed_at, submitted_at) DESC, id DESC LIMIT ?",
-        (*args, int(limit)),
+    import sqlalchemy as sa
+
+    jobs = store._table
+    stmt = (
+        sa.select(jobs.c.model, jobs.c.duration, jobs.c.resolution, jobs.c.cost)
+        .where(jobs.c.cost.is_not(None))
+        .order_by(
+            sa.func.coalesce(jobs.c.completed_at, jobs.c.submitted_at).desc(), jobs.c.id.desc()
+        )
+        .limit(int(limit))
     )
+    if base_url is not None:
+        stmt = stmt.where(jobs.c.base_url == clean_base_url(base_url))
+    rows = store._select(stmt)
     return [(str(m), int(d), str(r), float(c)) for m, d, r, c in rows]
 
 
@@ -59,12 +65,16 @@ def outlay(store: Store, since: datetime | None) -> Outlay:
     completed one was billed, a running one will be, and an UNKNOWN submit may
     have been. Refused submits leave no row, so they count nothing.
     """
-    where = "origin IS NULL" + (" AND submitted_at >= ?" if since is not None else "")
-    args = [to_iso(since)] if since is not None else []
-    row = store._select(
-        "SELECT COALESCE(SUM(cost), 0), "
-        "COALESCE(SUM(CASE WHEN cost IS NULL THEN cost_estimate END), 0), COUNT(*) "
-        f"FROM jobs WHERE {where}",
-        args,
-    )[0]
+    import sqlalchemy as sa
+
+    jobs = store._table
+    unbilled = sa.case((jobs.c.cost.is_(None), jobs.c.cost_estimate))
+    stmt = sa.select(
+        sa.func.coalesce(sa.func.sum(jobs.c.cost), 0),
+        sa.func.coalesce(sa.func.sum(unbilled), 0),
+        sa.func.count(),
+    ).where(jobs.c.origin.is_(None))
+    if since is not None:
+        stmt = stmt.where(jobs.c.submitted_at >= to_iso(since))
+    row = store._select(stmt)[0]
     return Outlay(charged=round(float(row[0]), 4), estimated=round(float(row[1]), 4), jobs=row[2])

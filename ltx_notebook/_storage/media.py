@@ -8,7 +8,7 @@ final name is always a whole, playable video.
 
 The bytes on their way to disk (part files, claims, resuming) are
 :mod:`.parts`; this module checks, probes and draws what arrived. Every decode
-runs on one thread, one at a time (see :func:`_on_decoder_thread`).
+runs on one thread, one at a time (see :func:`on_decoder_thread`).
 """
 
 from __future__ import annotations
@@ -36,7 +36,18 @@ from .._core.threads import background
 if TYPE_CHECKING:
     from PIL import Image
 
-__all__ = ["VideoInfo", "data_uri", "media_path", "poster", "probe", "verify"]
+__all__ = [
+    "VideoInfo",
+    "data_uri",
+    "draw_poster_file",
+    "give_back",
+    "media_path",
+    "on_decoder_thread",
+    "poster",
+    "probe",
+    "verify",
+    "verify_with_poster",
+]
 
 T = TypeVar("T")
 
@@ -81,8 +92,8 @@ def media_path(media_dir: str | os.PathLike[str], job_id: int, request_id: str |
 
 def verify(path: Path, name: str) -> VideoInfo:
     """Probe *path* and decode its first video frame (headers alone can lie); its headers."""
-    info: VideoInfo = _on_decoder_thread(_decode_first, path, name)
-    _give_back()  # the decoder is freed with the container, after _probe's own trim
+    info: VideoInfo = on_decoder_thread(_decode_first, path, name)
+    give_back()  # the decoder is freed with the container, after _probe's own trim
     return info
 
 
@@ -121,7 +132,7 @@ def _first_frame(container: Any, info: VideoInfo, *, name: str) -> None:
 
 def probe(path: str | os.PathLike[str]) -> VideoInfo:
     """Read *path*'s container headers. :class:`MediaError` if it is not a video."""
-    info: VideoInfo = _on_decoder_thread(_probe, path)
+    info: VideoInfo = on_decoder_thread(_probe, path)
     return info
 
 
@@ -173,7 +184,7 @@ def _probe(
         raise MediaError(f"{path.name} is not a readable video: {exc}") from None
     finally:
         # Opening decodes a frame to learn the stream's format (find_stream_info).
-        _give_back()
+        give_back()
 
 
 def poster(
@@ -203,8 +214,8 @@ def poster(
         path, out, target, info.fps, max_width, slack
     ):
         return out
-    image, _pictures = _on_decoder_thread(_picture_at, path, target, info.fps, max_width, slack)
-    _give_back()
+    image, _pictures = on_decoder_thread(_picture_at, path, target, info.fps, max_width, slack)
+    give_back()
     _save_jpeg(image, out)
     return out
 
@@ -379,7 +390,8 @@ def _scaled(frame: Any, max_width: int) -> Image.Image:
 # blocks are handed back with malloc_trim when it is done.
 
 
-def _on_decoder_thread(fn: Callable[..., T], *args: Any) -> T:
+def on_decoder_thread(fn: Callable[..., T], *args: Any) -> T:
+    """Run *fn(*args)* on the one decoder thread (see above), waiting for it from any other."""
     if threading.current_thread().name.startswith(_DECODER_NAME):
         return fn(*args)
     return _decoder().submit(fn, *args).result()
@@ -402,7 +414,8 @@ _DECODER: tuple[int, concurrent.futures.ThreadPoolExecutor] | None = None
 _DECODER_LOCK = threading.Lock()
 
 
-def _give_back() -> None:
+def give_back() -> None:
+    """Hand the decoder's freed blocks back to the system (``malloc_trim``), where glibc can."""
     libc = _libc()
     if libc is not None:
         libc.malloc_trim(0)

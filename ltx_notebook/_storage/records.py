@@ -7,7 +7,6 @@ timezone-aware ``datetime``; paths as :class:`~pathlib.Path`; flags as bool.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime
@@ -106,7 +105,7 @@ class JobRecord:
         return self.status.is_terminal
 
     @classmethod
-    def from_row(cls, row: Mapping[str, Any] | sqlite3.Row) -> JobRecord:
+    def from_row(cls, row: Mapping[Any, Any]) -> JobRecord:
         # Columns this version does not know (a newer schema) are ignored, so an
         # older ltx-notebook can still read a store a newer one has migrated.
         row = dict(row)

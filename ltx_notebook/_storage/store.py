@@ -1,55 +1,60 @@
-"""Every job, in one SQLite file that survives kernel restarts.
+"""Every job, in one database that survives kernel restarts: a SQLite file, or PostgreSQL.
 
 A row is written *before* the submit is sent (status ``SUBMITTING``), so a
 crash mid-submit is still on record, and updated at each change of state. The
 store knows nothing of HTTP: callers hand it plain values.
 
-Concurrency. The file is shared by the runtime thread, the main thread and
-other kernels: the journal is WAL (readers never block the writer, nor the
-writer readers), and :mod:`.sqlite` opens a short connection per operation,
-takes the write lock up front, and bounds every wait. Writes about work already
-sent wait :data:`BUSY_TIMEOUT_S`; everything else the shorter
-:data:`~.sqlite.QUICK_TIMEOUT_S`. Every failure of the file itself leaves as one
-:class:`~ltx_notebook._core.errors.StoreError` naming the file and what to do.
+Where. ``Store(path)`` opens a SQLite file (made with its folders), as it
+always has; ``Store("postgresql+psycopg://user@host/db")`` a team's server. One
+code path serves both: the statements are SQLAlchemy Core (:mod:`.jobs_sql`),
+and what differs between the two lives in :mod:`.database`. SQLAlchemy is
+imported when a store is first opened, not before.
+
+Concurrency. The store is shared by the runtime thread, the main thread and
+other kernels (on other machines, with PostgreSQL). Every write takes its lock
+up front (SQLite's ``BEGIN IMMEDIATE``; the row's ``FOR UPDATE`` on
+PostgreSQL), so a read-modify-write is never interleaved with another
+writer's, and every wait is bounded: writes about work already sent wait
+:data:`BUSY_TIMEOUT_S`; everything else the shorter
+:data:`~.database.QUICK_TIMEOUT_S`. Every failure of the database leaves as
+one :class:`~ltx_notebook._core.errors.StoreError` naming the store and what
+to do.
 
 Timestamps are stored as **ISO-8601 UTC text with a fixed shape**
-(``2025-01-31T09:05:00.123456+00:00``): readable with any SQLite tool, sorted
-chronologically by plain text order, and parsed by
+(``2025-01-31T09:05:00.123456+00:00``) on every backend: readable with any
+tool, sorted chronologically by plain text order, and parsed by
 ``pandas.to_datetime(col, utc=True, format="ISO8601")``. :class:`JobRecord`
 holds them as timezone-aware ``datetime``; ``update`` accepts a ``datetime``,
 an ISO string or epoch seconds.
 
-Schema changes are migrations: :data:`MIGRATIONS` is an ordered list, the file
-records how many were applied in ``PRAGMA user_version``, and opening a store
-applies the rest inside one write transaction. Adding a column means appending
-a migration *and* a field (defaulting to ``None``) to :class:`JobRecord`; a
-test checks the two agree.
+Schema changes are Alembic migrations shipped in the package (:mod:`.schema`,
+``migrations/``), applied when a store is opened. Adding a column means adding
+a revision *and* a field (defaulting to ``None``) to :class:`JobRecord`; a test
+checks the two agree.
 
 No API key is ever written: the store is never given one, ``base_url`` is
 stripped of credentials and query strings, and every text value passes through
-:func:`ltx_notebook._core.errors.redact` on the way in.
+:func:`ltx_notebook._core.errors.redact` on the way in. A database URL's
+password is registered as a secret, so no message shows it either.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from .._core.errors import StoreError, redact
 from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
-from . import sqlite
+from .._core.store_url import shown_location
 from .derive import derive, known_length
-from .keys import fill_keys
 from .records import (
     BOOL_COLUMNS,
     TIME_COLUMNS,
@@ -58,25 +63,25 @@ from .records import (
     to_datetime,
     to_iso,
 )
-from .schema import MIGRATIONS, SCHEMA_VERSION
-from .sqlite import QUICK_TIMEOUT_S
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
+    from .database import Database
 
 __all__ = ["Store"]
 
 T = TypeVar("T")
 
+# Opening, reading and recording a job before it is sent: giving up costs nothing there,
+# and a cell must not hang (the same figure as database.QUICK_TIMEOUT_S, which is
+# not imported before a store is opened).
+QUICK_TIMEOUT_S: Final = 5.0
 # How long a write that records work already sent (a request id, a state) waits for
 # another process's lock: long, because giving up would lose track of a paid job.
 BUSY_TIMEOUT_S: Final = 30.0
 SQLITE_INT_MIN: Final = -(2**63)
 SQLITE_INT_MAX: Final = 2**63 - 1
-
-
-def _fetch(conn: sqlite3.Connection, id: int | None) -> JobRecord:
-    # Re-read inside the same transaction rather than RETURNING, which needs
-    # SQLite 3.35 and some Python builds still link an older one.
-    return JobRecord.from_row(conn.execute("SELECT * FROM jobs WHERE id = ?", (id,)).fetchone())
-
 
 _JSON_COLUMNS: Final = ("params_json", "metrics_json")
 # Friendlier names update() also takes: the dict, stored as its JSON column.
@@ -85,31 +90,104 @@ _ALIASES: Final = {"metrics": "metrics_json", "payload": "params_json"}
 _READ_ONLY: Final = frozenset({"id", "updated_at"})
 
 
-def _marks(n: int) -> str:
-    return ", ".join(["?"] * n)
-
-
 class Store:
-    """The job table in one SQLite file (created with its parent folders).
+    """The job table in a SQLite file (created with its parent folders) or a database URL.
 
     Safe to use from several threads and several processes at once. ``clock``
-    returns epoch seconds (``time.time``); tests inject a fake one.
+    returns epoch seconds (``time.time``); tests inject a fake one. ``path`` is
+    the file's ``Path``, or the database URL (its password masked).
     """
 
-    def __init__(self, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time):
-        self.path = Path(path).expanduser()
-        self._clock = clock
-        self._columns: tuple[str, ...] = ()
+    def __init__(
+        self, path: str | os.PathLike[str], *, clock: Callable[[], float] = time.time
+    ) -> None:
+        from .._core.store_url import store_location
+        from .database import Database
+
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
-            raise sqlite.fault(exc, self.path, "making its folder", 0) from None
-        sqlite.read_only(self.path, None)  # writable again, maybe: a new store tries
+            given = store_location(path)
+        except ValueError as exc:
+            raise StoreError(str(exc), path=str(path)) from None
+        self.location = given  # as given: what the session compares its settings with
+        self._db: Database = Database(given.expanduser() if isinstance(given, Path) else given)
+        self.path: Path | str = self._db.name
+        self._clock = clock
+        self._table: sa.Table
         try:
             self._retry(self._open, doing="opening it")
         except StoreError:
             if not self._open_read_only():
                 raise
+
+    def __repr__(self) -> str:
+        return f"Store({shown_location(self.path)!r})"
+
+    @property
+    def identity(self) -> Path | str:
+        """What names this store wherever the kernel's folder is: a resolved path, or the URL."""
+        return self.path.resolve() if isinstance(self.path, Path) else self.path
+
+    # -- plumbing -------------------------------------------------------------
+
+    def _retry(
+        self, operation: Callable[[float], T], *, doing: str, wait: float = QUICK_TIMEOUT_S
+    ) -> T:
+        from .database import retry
+
+        return retry(self._db, operation, doing=doing, wait=wait)
+
+    def reading(self, operation: Callable[[sa.Connection], T], *, doing: str = "reading it") -> T:
+        """Run *operation* in one read transaction, retried while the store is locked.
+
+        What the store's other tables (the arena's votes) read through; *doing*
+        names the work in the ``StoreError`` a failure becomes.
+        """
+
+        def run(wait: float) -> T:
+            with self._db.transaction(wait, write=False) as conn:
+                return operation(conn)
+
+        return self._retry(run, doing=doing)
+
+    def writing(
+        self,
+        operation: Callable[[sa.Connection], T],
+        *,
+        doing: str,
+        wait: float = QUICK_TIMEOUT_S,
+        lock: str | None = None,
+    ) -> T:
+        """Run *operation* in one write transaction, its lock taken up front, retried on locks.
+
+        Rows it reads with ``FOR UPDATE`` stay locked until it commits; *lock* also
+        serialises it with every other writer naming the same lock (an advisory lock
+        on PostgreSQL; SQLite's write lock already covers the whole file).
+        """
+
+        def run(left: float) -> T:
+            with self._db.transaction(left, write=True) as conn:
+                if lock is not None:
+                    self._db.lock(conn, lock)
+                return operation(conn)
+
+        return self._retry(run, doing=doing, wait=wait)
+
+    def _open(self, wait: float) -> None:
+        from . import jobs_sql, migrate
+
+        self._db.prepare(wait)
+        self.__dict__.pop("_by_id", None)  # statements of the table as it was
+        with self._db.transaction(wait, write=False) as conn:
+            if not migrate.needs_upgrade(conn):
+                # Up to date: no write lock needed, so a store another process is
+                # writing opens at once.
+                self._table = jobs_sql.reflect(conn)
+                return
+        with self._db.transaction(wait, write=True) as conn:
+            self._db.lock(conn, "migrate")
+            if migrate.needs_upgrade(conn):  # asked again, under the lock
+                migrate.upgrade(conn)
+            self._table = jobs_sql.reflect(conn)
 
     def _open_read_only(self) -> bool:
         """On a disk it cannot write (a read-only mount, a folder not its own): read it.
@@ -117,77 +195,45 @@ class Store:
         ``mode=ro`` sees a WAL left beside it; ``immutable`` reads a file whose WAL
         index cannot be made there. Writes then fail as read-only, one line.
         """
-        if not self.path.is_file() or os.access(self.path.parent, os.W_OK):
+        path = self._db.path
+        if path is None or not path.is_file() or os.access(path.parent, os.W_OK):
             return False
         for query in ("mode=ro", "immutable=1"):
-            sqlite.read_only(self.path, query)
+            self._db.read_only = query
             try:
-                self._retry(self._read_columns, doing="opening it read-only")
+                self._retry(self._read_table, doing="opening it read-only")
             except StoreError:
                 continue
             return True
-        sqlite.read_only(self.path, None)
+        self._db.read_only = None
         return False
 
-    def _read_columns(self, wait: float) -> None:
-        with self._connect(wait) as conn:
-            conn.execute("SELECT count(*) FROM jobs").fetchone()
-            self._columns = tuple(r["name"] for r in conn.execute("PRAGMA table_info(jobs)"))
+    def _read_table(self, wait: float) -> None:
+        from . import jobs_sql
 
-    def __repr__(self) -> str:
-        return f"Store({str(self.path)!r})"
-
-    # -- plumbing -------------------------------------------------------------
-
-    # The file's plumbing lives in .sqlite; these bind it to this store's path.
-    def _connect(self, wait: float = QUICK_TIMEOUT_S) -> AbstractContextManager[sqlite3.Connection]:
-        return sqlite.connect(self.path, wait)
-
-    def _write(self, wait: float) -> AbstractContextManager[sqlite3.Connection]:
-        return sqlite.write(self.path, wait)
-
-    def _retry(
-        self, operation: Callable[[float], T], *, doing: str, wait: float = QUICK_TIMEOUT_S
-    ) -> T:
-        return sqlite.retry(self.path, operation, doing=doing, wait=wait)
-
-    def _open(self, wait: float) -> None:
-        with self._connect(wait) as conn:
-            # Persistent in the file; outside any transaction, as SQLite requires.
-            mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-            if str(mode).lower() != "wal":  # e.g. a filesystem without shared memory
-                raise sqlite3.OperationalError(f"cannot use WAL journal on {self.path}: {mode}")
-            if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
-                # Up to date: no write lock needed, so a store another process is
-                # writing opens at once.
-                self._columns = tuple(r["name"] for r in conn.execute("PRAGMA table_info(jobs)"))
-                return
-        with self._write(wait) as conn:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            for statements in MIGRATIONS[version:]:
-                for sql in statements:
-                    conn.execute(sql)
-            if version < SCHEMA_VERSION:
-                fill_keys(conn)  # rows older than the re-run guard's key
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-            self._columns = tuple(r["name"] for r in conn.execute("PRAGMA table_info(jobs)"))
+        with self._db.transaction(wait, write=False) as conn:
+            conn.exec_driver_sql("SELECT count(*) FROM jobs").scalar_one()
+            self._table = jobs_sql.reflect(conn)
 
     @property
     def schema_version(self) -> int:
-        def run(wait: float) -> int:
-            with self._connect(wait) as conn:
-                return int(conn.execute("PRAGMA user_version").fetchone()[0])
+        """How many of the schema's revisions the store has (``len(schema.REVISIONS)``: all)."""
+        from . import migrate, schema
 
-        return self._retry(run, doing="reading its version")
+        revision = self.reading(migrate.current, doing="reading its version")
+        if revision is None:
+            return 0
+        return schema.REVISIONS.index(revision) + 1 if revision in schema.REVISIONS else -1
 
     @property
     def columns(self) -> tuple[str, ...]:
-        return self._columns
+        return tuple(c.name for c in self._table.columns)
 
     def _check_columns(self, names: Iterable[str], *, writing: bool) -> None:
+        columns = self.columns
         for name in names:
-            if name not in self._columns or (writing and name in _READ_ONLY):
-                allowed = sorted(set(self._columns) - (_READ_ONLY if writing else set()))
+            if name not in columns or (writing and name in _READ_ONLY):
+                allowed = sorted(set(columns) - (_READ_ONLY if writing else set()))
                 raise ValueError(f"unknown job field {name!r}; known: {', '.join(allowed)}")
 
     def _to_sql(self, name: str, value: Any) -> Any:
@@ -201,8 +247,8 @@ class Store:
             value = json.dumps(value, sort_keys=True, default=str)
         if isinstance(value, Enum):
             value = value.value
-        if isinstance(value, bool):
-            return int(value)
+        if name in BOOL_COLUMNS or isinstance(value, bool):
+            return bool(value)
         if isinstance(value, os.PathLike):
             value = os.fspath(value)
         if name == "base_url":
@@ -211,31 +257,47 @@ class Store:
             return redact(value)
         return value
 
-    def _where(self, filters: Mapping[str, Any]) -> tuple[str, list[Any]]:
+    def _values(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        return {n: self._to_sql(n, v) for n, v in values.items()}
+
+    def _where(self, filters: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
+        from . import jobs_sql
+
         self._check_columns(filters, writing=False)
-        clauses: list[str] = []
-        args: list[Any] = []
+        converted: dict[str, Any] = {}
         for name, value in filters.items():
-            if value is None:
-                clauses.append(f"{name} IS NULL")
-            elif isinstance(value, list | tuple | set | frozenset):
-                values = [self._to_sql(name, v) for v in value]
-                if not values:
-                    clauses.append("0")
-                else:
-                    clauses.append(f"{name} IN ({_marks(len(values))})")
-                    args.extend(values)
+            if isinstance(value, list | tuple | set | frozenset):
+                converted[name] = [self._to_sql(name, v) for v in value]
             else:
-                clauses.append(f"{name} = ?")
-                args.append(self._to_sql(name, value))
-        return (" WHERE " + " AND ".join(clauses) if clauses else ""), args
+                converted[name] = self._to_sql(name, value)
+        return jobs_sql.where(self._table, converted)
 
-    def _select(self, sql: str, args: Iterable[Any] = ()) -> list[sqlite3.Row]:
-        def run(wait: float) -> list[sqlite3.Row]:
-            with self._connect(wait) as conn:
-                return conn.execute(sql, list(args)).fetchall()
+    def _select(self, stmt: sa.Executable, args: Any = ()) -> list[Any]:
+        """Every row *stmt* reads, in one short read (what tests count as one query)."""
+        return self.reading(lambda conn: list(conn.execute(stmt).fetchall()))
 
-        return self._retry(run, doing="reading it")
+    def _fetch(self, conn: sa.Connection, id: int, *, lock: bool = False) -> JobRecord | None:
+        # Built once per opening: every poll's write reads its row twice.
+        if not hasattr(self, "_by_id"):
+            from . import jobs_sql
+
+            table = self._table
+            by_id = [table.c.id == jobs_sql.bind("id")]
+            self._by_id = jobs_sql.select(table, by_id)
+            self._by_id_locked = jobs_sql.select(table, by_id, lock=True)
+        stmt = self._by_id_locked if lock else self._by_id
+        row = conn.execute(stmt, {"id": id}).first()
+        return None if row is None else JobRecord.from_row(row._mapping)
+
+    def _change(self, conn: sa.Connection, row: JobRecord, changes: dict[str, Any]) -> JobRecord:
+        """Write *changes* (and what follows from them) to *row*, in *conn*'s transaction."""
+        from . import jobs_sql
+
+        values = derive(_as_dict(row), changes, now=to_datetime(self._clock()))
+        jobs_sql.update(conn, self._table, row.id, self._values(values))
+        done = self._fetch(conn, row.id)
+        assert done is not None
+        return done
 
     # -- writes ---------------------------------------------------------------
 
@@ -287,6 +349,8 @@ class Store:
         *,
         if_new: bool = False,
     ) -> JobRecord | None:
+        from . import jobs_sql
+
         now = to_datetime(self._clock())
         body = dict(payload) if payload is not None else params.payload()
         values: dict[str, Any] = {
@@ -303,19 +367,16 @@ class Store:
         }
         self._check_columns(fields or {}, writing=True)
         values.update(fields or {})
-        names = list(values)
-        sql = f"INSERT INTO jobs ({', '.join(names)}) VALUES ({_marks(len(names))})"
-        if if_new:  # one check-and-insert, so two processes cannot both add the request
-            sql += " ON CONFLICT(request_id) DO NOTHING"
-        args = [self._to_sql(n, values[n]) for n in names]
+        self._check_columns(values, writing=False)
+        row = self._values(values)
 
-        def run(wait: float) -> JobRecord | None:
-            with self._write(wait) as conn:
-                cursor = conn.execute(sql, args)
-                return _fetch(conn, cursor.lastrowid) if cursor.rowcount else None
+        def run(conn: sa.Connection) -> JobRecord | None:
+            # if_new: one check-and-insert, so two processes cannot both add the request.
+            id = jobs_sql.insert(conn, self._table, row, unless_known=if_new)
+            return None if id is None else self._fetch(conn, id)
 
         # Quick: nothing has been sent yet, so failing here costs nothing.
-        return self._retry(run, doing="recording a new job; nothing was sent")
+        return self.writing(run, doing="recording a new job; nothing was sent")
 
     def update(self, id: int, /, **changes: Any) -> JobRecord:
         """Change some fields of job *id*; return the row as it now is.
@@ -328,8 +389,9 @@ class Store:
         ``completed_at`` and fills ``queue_s``/``run_s``/``total_s`` from the
         timestamps, unless they are given. ``KeyError`` if there is no such job.
         """
+        columns = self.columns
         for alias, column in _ALIASES.items():
-            if alias in changes and alias not in self._columns:
+            if alias in changes and alias not in columns:
                 if column in changes:
                     raise ValueError(f"give {alias!r} or {column!r}, not both")
                 changes[column] = changes.pop(alias)
@@ -337,23 +399,18 @@ class Store:
         if "status" in changes:
             changes["status"] = JobStatus.parse(changes["status"])
 
-        def run(wait: float) -> JobRecord:
-            with self._write(wait) as conn:
-                row = conn.execute("SELECT * FROM jobs WHERE id = ?", (id,)).fetchone()
-                if row is None:
-                    raise KeyError(f"no job with id {id} in {self.path}")
-                values = derive(dict(row), dict(changes), now=to_datetime(self._clock()))
-                names = list(values)
-                sql = f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"
-                conn.execute(sql, [*(self._to_sql(n, values[n]) for n in names), id])
-                return _fetch(conn, id)
+        def run(conn: sa.Connection) -> JobRecord:
+            row = self._fetch(conn, id, lock=True) if _fits(id) else None
+            if row is None:
+                raise KeyError(f"no job with id {id} in {shown_location(self.path)}")
+            return self._change(conn, row, dict(changes))
 
         doing = f"recording job {id}"
         if changes.get("request_id"):
             # If this fails the error is all that names the paid job: say its id.
             rid = changes["request_id"]
             doing += f" (request id {rid}: keep it, it finds the job: get_job({rid!r}))"
-        return self._retry(run, doing=doing, wait=BUSY_TIMEOUT_S)
+        return self.writing(run, doing=doing, wait=BUSY_TIMEOUT_S)
 
     def delete(self, id: int, /) -> bool:
         """Remove job *id*'s row; ``True`` if there was one.
@@ -361,12 +418,15 @@ class Store:
         Only for a submit the service surely refused (nothing exists, nothing
         billed): a job that may exist must stay on record.
         """
+        from . import jobs_sql
 
-        def run(wait: float) -> bool:
-            with self._write(wait) as conn:
-                return conn.execute("DELETE FROM jobs WHERE id = ?", (id,)).rowcount > 0
-
-        return self._retry(run, doing=f"deleting job {id}", wait=BUSY_TIMEOUT_S)
+        if not _fits(id):
+            return False
+        return self.writing(
+            lambda conn: jobs_sql.delete(conn, self._table, id),
+            doing=f"deleting job {id}",
+            wait=BUSY_TIMEOUT_S,
+        )
 
     def reopen(self, id: int, /, *, status: JobStatus, error: str | None) -> JobRecord:
         """Move a job wrongly marked terminal back to *status*, its end times cleared."""
@@ -388,72 +448,73 @@ class Store:
         Rows whose id is in *keep* (submits still being sent) are left alone.
         One transaction: a submit that answers meanwhile is never overwritten.
         """
-        cutoff = to_iso(before)
+        from . import jobs_sql
 
-        def run(wait: float) -> list[JobRecord]:
-            with self._write(wait) as conn:
-                rows = conn.execute(
-                    "SELECT * FROM jobs WHERE status = ? AND submitted_at < ? ORDER BY id",
-                    (JobStatus.SUBMITTING.value, cutoff),
-                ).fetchall()
-                settled = []
-                for row in rows:
-                    if row["id"] in keep:
-                        continue
-                    values = derive(
-                        dict(row),
-                        {"status": JobStatus.UNKNOWN, "error": error},
-                        now=to_datetime(self._clock()),
-                    )
-                    names = list(values)
-                    sql = f"UPDATE jobs SET {', '.join(f'{n} = ?' for n in names)} WHERE id = ?"
-                    conn.execute(sql, [*(self._to_sql(n, values[n]) for n in names), row["id"]])
-                    settled.append(_fetch(conn, row["id"]))
-                return settled
+        table = self._table
+        stmt = jobs_sql.select(
+            table,
+            [table.c.status == JobStatus.SUBMITTING.value, table.c.submitted_at < to_iso(before)],
+            order=[table.c.id],
+            lock=True,
+        )
 
-        return self._retry(run, doing="settling submits a crash cut short", wait=BUSY_TIMEOUT_S)
+        def run(conn: sa.Connection) -> list[JobRecord]:
+            rows = [JobRecord.from_row(r._mapping) for r in conn.execute(stmt)]
+            change = {"status": JobStatus.UNKNOWN, "error": error}
+            return [self._change(conn, r, dict(change)) for r in rows if r.id not in keep]
+
+        return self.writing(run, doing="settling submits a crash cut short", wait=BUSY_TIMEOUT_S)
 
     # -- reads ----------------------------------------------------------------
 
+    def _records(self, stmt: sa.Executable) -> list[JobRecord]:
+        return [JobRecord.from_row(r._mapping) for r in self._select(stmt)]
+
+    def _query(
+        self,
+        clauses: Sequence[sa.ColumnElement[bool]] = (),
+        *,
+        newest_first: bool = True,
+        limit: int | None = None,
+    ) -> sa.Select[Any]:
+        from . import jobs_sql
+
+        table = self._table
+        order = table.c.id.desc() if newest_first else table.c.id
+        return jobs_sql.select(table, clauses, order=[order], limit=limit)
+
     def get(self, id: int) -> JobRecord | None:
-        if not SQLITE_INT_MIN <= id <= SQLITE_INT_MAX:
+        if not _fits(id):
             return None  # no row can have it, and SQLite would refuse to bind it
-        rows = self._select("SELECT * FROM jobs WHERE id = ?", (id,))
-        return JobRecord.from_row(rows[0]) if rows else None
+        rows = self._records(self._query([self._table.c.id == id]))
+        return rows[0] if rows else None
 
     def get_many(self, ids: Iterable[int]) -> dict[int, JobRecord]:
-        """The records of *ids* that exist, by id, in one query whatever their number.
+        """The records of *ids* that exist, by id, in one query whatever their number."""
+        from . import jobs_sql
 
-        The ids travel as one JSON array (``json_each``), not one bound
-        variable each: old SQLite builds allow only 999 of those.
-        """
-        wanted = [int(i) for i in ids if SQLITE_INT_MIN <= int(i) <= SQLITE_INT_MAX]
+        wanted = [int(i) for i in ids if _fits(int(i))]
         if not wanted:
             return {}
-        rows = self._select(
-            "SELECT * FROM jobs WHERE id IN (SELECT value FROM json_each(?))",
-            (json.dumps(wanted),),
-        )
-        return {int(r["id"]): JobRecord.from_row(r) for r in rows}
+        rows = self._records(self._query([jobs_sql.by_id(self._table, wanted)]))
+        return {r.id: r for r in rows}
 
     def get_by_request_id(self, request_id: str) -> JobRecord | None:
-        rows = self._select("SELECT * FROM jobs WHERE request_id = ?", (request_id,))
-        return JobRecord.from_row(rows[0]) if rows else None
+        rows = self._records(self._query([self._table.c.request_id == request_id]))
+        return rows[0] if rows else None
 
     def find(self, *, limit: int | None = None, **filters: Any) -> list[JobRecord]:
         """Jobs whose columns equal *filters*, newest first.
 
         ``None`` matches NULL; a list, tuple or set matches any of its values.
         """
-        where, args = self._where(filters)
-        sql = f"SELECT * FROM jobs{where} ORDER BY id DESC"
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [JobRecord.from_row(r) for r in self._select(sql, args)]
+        return self._records(self._query(self._where(filters), limit=limit))
 
     def count(self, **filters: Any) -> int:
-        where, args = self._where(filters)
-        return int(self._select(f"SELECT COUNT(*) FROM jobs{where}", args)[0][0])
+        import sqlalchemy as sa
+
+        stmt = sa.select(sa.func.count()).select_from(self._table).where(*self._where(filters))
+        return int(self._select(stmt)[0][0])
 
     def unfinished(self, *, base_url: str | None = None) -> list[JobRecord]:
         """Jobs the service knows (a request id) that have not ended, oldest first.
@@ -461,16 +522,15 @@ class Store:
         What ``%ltx resume`` re-attaches. Give *base_url* to keep only the jobs
         of one service (the emulator's jobs mean nothing to the real API).
         """
+        table = self._table
         terminal = sorted(s.value for s in JobStatus.terminal())
-        sql = (
-            "SELECT * FROM jobs WHERE request_id IS NOT NULL "
-            f"AND status NOT IN ({_marks(len(terminal))})"
-        )
-        args: list[Any] = list(terminal)
+        clauses: list[sa.ColumnElement[bool]] = [
+            table.c.request_id.is_not(None),
+            table.c.status.not_in(terminal),
+        ]
         if base_url is not None:
-            sql += " AND base_url = ?"
-            args.append(clean_base_url(base_url))
-        return [JobRecord.from_row(r) for r in self._select(sql + " ORDER BY id", args)]
+            clauses.append(table.c.base_url == clean_base_url(base_url))
+        return self._records(self._query(clauses, newest_first=False))
 
     def durations(
         self,
@@ -489,19 +549,27 @@ class Store:
         total falls inside). With *base_url*, only jobs of that service count:
         an emulator's timings say nothing about the real service's.
         """
-        service = " AND base_url = ?" if base_url is not None else ""
-        args: list[Any] = [model, duration, resolution, JobStatus.COMPLETED.value]
+        from . import jobs_sql
+
+        table = self._table
+        clauses: list[sa.ColumnElement[bool]] = [
+            table.c.model == model,
+            table.c.duration == int(duration),
+            table.c.resolution == resolution,
+            table.c.status == JobStatus.COMPLETED.value,
+            (table.c.total_s.is_not(None)) | (table.c.metrics_json.is_not(None)),
+        ]
         if base_url is not None:
-            args.append(clean_base_url(base_url))
-        rows = self._select(
-            "SELECT seen_running_s, total_s, metrics_json FROM jobs WHERE model = ? "
-            f"AND duration = ? AND resolution = ? AND status = ?{service} "
-            "AND (total_s IS NOT NULL OR metrics_json IS NOT NULL) "
-            "ORDER BY completed_at DESC, id DESC LIMIT ?",
-            (*args, int(limit)),
+            clauses.append(table.c.base_url == clean_base_url(base_url))
+        stmt = jobs_sql.select(
+            table,
+            clauses,
+            columns=["seen_running_s", "total_s", "metrics_json"],
+            order=[table.c.completed_at.desc(), table.c.id.desc()],
+            limit=limit,
         )
         out: list[tuple[float, float]] = []
-        for seen_running, seen_done, metrics_json in rows:
+        for seen_running, seen_done, metrics_json in self._select(stmt):
             known = known_length(seen_running, seen_done, metrics_json)
             if known is not None:
                 out.append(known)
@@ -512,12 +580,19 @@ class Store:
 
         Times stay ISO-8601 text; booleans are ``bool``; JSON stays text.
         """
-        where, args = self._where(filters)
         out = []
-        for row in self._select(f"SELECT * FROM jobs{where} ORDER BY id DESC", args):
-            item = dict(row)
+        for row in self._select(self._query(self._where(filters))):
+            item = dict(row._mapping)
             for name in BOOL_COLUMNS:
                 if item.get(name) is not None:
                     item[name] = bool(item[name])
             out.append(item)
         return out
+
+
+def _fits(id: int) -> bool:
+    return SQLITE_INT_MIN <= id <= SQLITE_INT_MAX
+
+
+def _as_dict(record: JobRecord) -> dict[str, Any]:
+    return {name: getattr(record, name) for name in record.__dataclass_fields__}

@@ -19,7 +19,7 @@ from .._core.status import JobStatus
 from .._storage import media as _media
 from .._storage.records import JobRecord
 from . import frontend as _frontend
-from .grid import layout, relative_src
+from .grid import layout, playable_file, poster_file, relative_src, video_file
 from .labels import timing_and_cost
 from .static_grid import static_grid_html
 
@@ -76,20 +76,24 @@ def video_html(
     bytes whatever their size, ``auto`` inlines them only when the front end
     cannot serve local files (VS Code, Colab) and they fit under *embed_cap*.
     """
-    path = Path(record.video_path) if record.video_path else None
-    if path is None or not path.is_file():
+    path = video_file(record)
+    if path is None:
         return placeholder_html(record)
     embed = Embed(embed)
+    played = playable_file(record) or path
     src = None
     if embed is Embed.ALWAYS or (embed is Embed.AUTO and not _frontend.detect().serves_files):
         cap = None if embed is Embed.ALWAYS else _frontend.embed_cap(embed_cap)
-        src = _media.data_uri(path, max_bytes=cap)
-    src = src or relative_src(path, base_dir)
+        src = _media.data_uri(played, max_bytes=cap)
+    src = src or relative_src(played, base_dir)
     poster = ""
-    if record.poster_path and Path(record.poster_path).is_file():
-        poster = f' poster="{html.escape(poster_src(Path(record.poster_path), base_dir))}"'
+    still = poster_file(record)
+    if still is not None:
+        poster = f' poster="{html.escape(poster_src(still, base_dir))}"'
     title = html.escape(record.prompt)
-    note = _frontend.audio_note(str(path)) if record.has_audio or record.generate_audio else None
+    # Played as it is (no copy wanted, or none could be made): VS Code plays its AAC silent.
+    silent_here = played == path and (record.has_audio or record.generate_audio)
+    note = _frontend.audio_note(str(path)) if silent_here else None
     note_html = (
         f'<div class="ltx-audio-note" style="font:12px/1.4 sans-serif;margin-top:4px">'
         f"🔇 {html.escape(note)}</div>"
@@ -141,8 +145,8 @@ def placeholder_html(record: JobRecord) -> str:
 def job_text(record: JobRecord) -> str:
     """The plain-text form of a job's final output (logs, terminals, nbconvert to text)."""
     head = f"LTX job {record.id} {record.request_id or '-'} {record.status.value}"
-    path = Path(record.video_path) if record.video_path else None
-    if record.status is JobStatus.COMPLETED and path is not None and path.is_file():
+    path = video_file(record) if record.status is JobStatus.COMPLETED else None
+    if path is not None:
         return f"{head}: {path} ({record.params.summary()})"
     if record.error:
         return f"{head}: {record.error} ({record.params.summary()})"

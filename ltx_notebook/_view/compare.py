@@ -45,7 +45,9 @@ def compare(
       COMPLETED jobs only (a failure's timing says nothing about a clip's).
       ``cost`` is the service's charge where known, else the estimate, and
       then ``cost_estimated`` counts, per group, the completed jobs whose cost
-      is an estimate (0: every figure is a charge).
+      is an estimate (0: every figure is a charge);
+    - ``preference``, when the arena has votes between these jobs: the group's
+      chance to beat an average group, from a Bradley–Terry fit (see ``rank()``).
 
     The result is a DataFrame of exact values; a notebook shows it rounded,
     with units (``6.1 s``, ``$0.36``, ``83 %``), fitting the output's width.
@@ -104,6 +106,9 @@ def compare(
         if name == "cost" and estimated:
             counted = done_groups["_estimated"].sum().reindex(out.index).fillna(0)
             out["cost_estimated"] = counted.astype("Int64")
+    liked = _preference(frame, keys, store)
+    if liked is not None:
+        out["preference"] = liked.reindex(out.index).astype("Float64")
     out.attrs["by"] = keys
     out.attrs["metrics"] = names
     if plot:
@@ -112,6 +117,15 @@ def compare(
     view = CompareFrame(out)
     view.attrs.update(out.attrs)
     return view
+
+
+def _preference(frame: pd.DataFrame, keys: list[str], store: Store | None) -> pd.Series | None:
+    # The arena's votes between these jobs, as each group's chance to beat an average one.
+    from .ranking import preference
+
+    if "id" not in frame.columns and frame.index.name != "id":
+        return None  # not a frame of jobs (no ids to find their votes by)
+    return preference(frame, keys, store or Store(get_settings().store_path))
 
 
 def _numeric(series: pd.Series, index: pd.Index) -> pd.Series:

@@ -60,7 +60,7 @@ def unit_of(name: str) -> str:
         return "$"
     if name.endswith("_s") or name.endswith("_seconds"):
         return "s"
-    if name.endswith("_rate"):
+    if name.endswith("_rate") or name == "preference":
         return "%"
     return ""
 
@@ -90,7 +90,9 @@ def compare_html(frame: pd.DataFrame) -> str:
     esc = html.escape
     keys = [str(n) if n is not None else "" for n in frame.index.names]
     metrics = _metrics(frame)
-    shown = {"count", "completed", "terminal", "success_rate"}
+    # cost_estimated (how many completed jobs' cost is only the estimate) is a mark on
+    # the cost figures, "~$0.36", not a column of its own.
+    shown = {"count", "completed", "terminal", "success_rate", "cost_estimated"}
     shown |= {f"{m}_{s}" for m in metrics for s in STATS}
     others = [str(c) for c in frame.columns if str(c) not in shown]
 
@@ -123,22 +125,31 @@ def compare_html(frame: pd.DataFrame) -> str:
             else ""
         )
         cells.append(f'<td class="ltx-num"{detail}>{esc(number_text(rate, "%"))}</td>')
+        estimated = row.get("cost_estimated")
+        estimated = 0 if _missing(estimated) else int(estimated)
         for m in metrics:
             for s in STATS:
                 value = row.get(f"{m}_{s}")
                 muted = " ltx-muted" if _missing(value) else ""
-                cells.append(
-                    f'<td class="ltx-num{muted}">{esc(number_text(value, unit_of(m)))}</td>'
-                )
+                text = number_text(value, unit_of(m))
+                title = ""
+                if m == "cost" and estimated and not muted:
+                    text = f"~{text}"
+                    title = f' title="{estimated} of {done} completed not charged yet: estimated"'
+                cells.append(f'<td class="ltx-num{muted}"{title}>{esc(text)}</td>')
         for o in others:
             value = row.get(o)
-            text = number_text(value, unit_of(o)) if isinstance(value, int | float) else str(value)
+            number = isinstance(value, int | float) or _missing(value)
+            text = number_text(value, unit_of(o)) if number else str(value)
             cells.append(f'<td class="ltx-num">{esc(text)}</td>')
         rows.append(f"<tr>{''.join(cells)}</tr>")
     by = " · ".join(k.replace("_", " ") for k in keys if k)
+    marked = "cost_estimated" in frame.columns and bool((frame["cost_estimated"] > 0).any())
     caption = (
         f"{len(frame)} group{'s' if len(frame) != 1 else ''} by {esc(by)} · timings and cost "
-        "over completed jobs · the frame holds the exact values"
+        "over completed jobs"
+        + (" · cost charged, or ~ estimated where not charged yet" if marked else "")
+        + " · the frame holds the exact values"
     )
     return (
         f"<style>{table_css()}</style>"

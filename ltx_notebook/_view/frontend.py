@@ -8,19 +8,37 @@ nbconvert and papermill set none of these, and terminal IPython has no kernel.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import warnings
 from enum import StrEnum
+from pathlib import Path
 from typing import Final
 
-__all__ = ["COLAB_EMBED_CAP", "Frontend", "audio_note", "detect", "embed_cap"]
+from .._core.config import get_settings
+from .._core.errors import MediaError
+from .._storage import playback as _playback
+
+__all__ = [
+    "COLAB_EMBED_CAP",
+    "Frontend",
+    "audio_note",
+    "detect",
+    "embed_cap",
+    "playable",
+    "prepare_playback",
+    "wants_mp3_audio",
+]
 
 # Colab keeps every output in the browser tab's memory and its runtime stalls, then
 # crashes, on outputs of tens of MB: inline at most this much video in all.
 COLAB_EMBED_CAP: Final = 8 * 1024 * 1024
 
 _said_audio = threading.Event()
+# Originals whose MP3-audio copy could not be made, and why: said once, not tried again.
+_unconvertible: dict[str, str] = {}
+_unconvertible_lock = threading.Lock()
 
 
 class Frontend(StrEnum):
@@ -88,12 +106,53 @@ def embed_cap(cap: int) -> int:
     return min(cap, COLAB_EMBED_CAP) if detect() is Frontend.COLAB else cap
 
 
+def wants_mp3_audio() -> bool:
+    """Whether players here get the copy with MP3 audio (``configure(playback=...)``).
+
+    ``auto``: in VS Code, whose player has no AAC decoder and never will
+    (microsoft/vscode#162062) but plays MP3 audio in MP4.
+    """
+    mode = get_settings().playback
+    return mode == "mp3-audio" or (mode == "auto" and detect() is Frontend.VSCODE)
+
+
+def playable(path: Path) -> Path:
+    """The file a ``<video>`` here is given for the clip at *path*.
+
+    The copy with MP3 audio beside it where :func:`wants_mp3_audio` (made on
+    first call, see :mod:`.._storage.playback`), else *path*. A copy that
+    cannot be made leaves the original playing: one line says why, once.
+    """
+    if not wants_mp3_audio():
+        return path
+    key = str(path)
+    if key in _unconvertible:
+        return path
+    try:
+        return _playback.mp3_audio_copy(path)
+    except MediaError as exc:
+        with _unconvertible_lock:
+            first = key not in _unconvertible
+            _unconvertible[key] = str(exc)
+        if first:
+            warnings.warn(f"{exc}; the original plays instead", stacklevel=2)
+        return path
+
+
+def prepare_playback(path: Path) -> None:
+    """Make what :func:`playable` will give for *path*, quietly (a failure is said when shown)."""
+    if wants_mp3_audio() and str(path) not in _unconvertible:
+        with contextlib.suppress(MediaError):
+            _playback.mp3_audio_copy(path)
+
+
 def audio_note(path: str) -> str | None:
     """The one-time VS Code warning that a clip's AAC audio will not play there, or ``None``.
 
-    VS Code's built-in player has no AAC decoder (microsoft/vscode#156558), so
-    a clip plays silent. Said once per kernel: the first clip with sound shows
-    it, later ones do not repeat it.
+    For a clip VS Code is given as it is (``playback="original"``, or its
+    MP3-audio copy could not be made): its player has no AAC decoder
+    (microsoft/vscode#162062), so the clip plays silent. Said once per kernel:
+    the first such clip shows it, later ones do not repeat it.
     """
     if detect() is not Frontend.VSCODE or _said_audio.is_set():
         return None

@@ -21,8 +21,10 @@ from .._core.status import PENDING, REFUSED, SKIPPED, SUBMITTING, JobStatus
 from .._jobs.job import Job
 from .._jobs.sweeps.scheduler import SweepItem
 from .._jobs.sweeps.sweep import Sweep
+from .._storage.cache import playable
 from .._storage.records import JobRecord
 from .._storage.store import Store
+from . import frontend as _frontend
 
 if TYPE_CHECKING:
     from .._jobs.session import Session
@@ -33,6 +35,7 @@ __all__ = [
     "layout",
     "missing_reason",
     "plan_records",
+    "playable_file",
     "poster_file",
     "relative_src",
     "video_file",
@@ -234,14 +237,28 @@ def layout(records: Iterable[JobRecord], row: str | None, col: str | None) -> Gr
 
 
 def video_file(record: JobRecord) -> Path | None:
-    """The record's local video if it is on disk."""
-    path = Path(record.video_path) if record.video_path else None
-    return path if path is not None and path.is_file() else None
+    """The record's video as a local file to play, or None.
+
+    With the videos in a bucket (``media_dir`` a URL), a clip this kernel has
+    not got (a teammate's, or one evicted) is fetched into the cache.
+    """
+    return playable(get_settings(), record.video_path)
+
+
+def playable_file(record: JobRecord) -> Path | None:
+    """The file a ``<video>`` here plays for *record* (see :func:`.frontend.playable`).
+
+    A clip known to have no sound needs no copy: its file as it is.
+    """
+    video = video_file(record)
+    if video is None or record.has_audio is False:
+        return video
+    return _frontend.playable(video)
 
 
 def poster_file(record: JobRecord) -> Path | None:
-    path = Path(record.poster_path) if record.poster_path else None
-    return path if path is not None and path.is_file() else None
+    """The record's poster as a local file, fetched into the cache like :func:`video_file`."""
+    return playable(get_settings(), record.poster_path)
 
 
 def missing_reason(record: JobRecord) -> str | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 from typing import TYPE_CHECKING
 
+from .._core.catalog import CATALOG
 from .._core.status import JobStatus
 from .cell import relative_src
 from .labels import clock
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 __all__ = [
     "NO_CANCEL",
     "STATE_COLOURS",
+    "expected_text",
     "job_line",
     "render_bar",
     "render_info",
@@ -100,13 +102,27 @@ def _look(job: Job) -> tuple[str, str, bool]:
     return label, colour, not status.is_terminal or downloading
 
 
+def expected_text(job: Job) -> str:
+    """``usually ~1:10`` (this service's past jobs of the kind) or ``typically ~1:10``.
+
+    Before a few jobs of its kind have ended here (a fresh store, a new emulator) the
+    model's typical time for the clip stands in: a wait is never left unexplained.
+    """
+    learned = job.expected_seconds()
+    if learned:
+        return f"usually ~{clock(learned)}"
+    model = CATALOG.get(job.params.model)
+    if model is None:
+        return ""
+    return f"typically ~{clock(model.typical_for(job.params.values))}"
+
+
 def render_status(job: Job) -> str:
     """The state pill and the elapsed time (changes every tick)."""
     label, colour, running = _look(job)
-    expected = job.expected_seconds()
     timing = " elapsed"
-    if expected and running:
-        timing += f" · usually ~{clock(expected)}"
+    if running and (expected := expected_text(job)):
+        timing += f" · {expected}"
     return (
         f'<div class="ltx-row"><span class="ltx-pill" data-state="{html.escape(label)}" '
         f'style="background:{colour}">{html.escape(label)}</span>'
@@ -184,8 +200,8 @@ def render_info(job: Job, *, waiting: bool = True) -> str:
 
 def job_line(job: Job) -> str:
     """The plain-text progress line for terminals and front ends without widgets."""
-    expected = job.expected_seconds()
-    eta = f" (usually ~{clock(expected)})" if expected and not job.status.is_terminal else ""
+    expected = "" if job.status.is_terminal else expected_text(job)
+    eta = f" ({expected})" if expected else ""
     line = f"[ltx] {job.request_id or '-'} {job.status.value:<10} {clock(job.elapsed)}{eta}"
     if job.error:  # an outcome once terminal, else a note of trouble being worked around
         line += f" · {job.error}"

@@ -29,7 +29,7 @@ from .._core.status import JobStatus
 from .._storage import media
 from .._storage.records import FIELD_NAMES, JobRecord
 from .differ import param_text, payload_of, split_params
-from .grid import collect, layout, missing_reason, video_file
+from .grid import collect, layout, missing_reason, playable_file
 from .labels import cost_label, costs_total, param_title, stars_text
 from .static_grid import clip, static_grid_html
 
@@ -176,6 +176,27 @@ class _Media:
         return link
 
 
+def _ranking_html(store: Store, records: Sequence[JobRecord], by: list[str], report: Path) -> str:
+    """The arena's ranking of these jobs by the grid's settings, and its votes as CSV; or ''."""
+    from .ranking import rank, rank_html, votes_frame
+
+    ids = [r.id for r in records]
+    votes = votes_frame(store, ids)
+    if votes.empty:
+        return ""
+    ranked = rank(ids, by or None, store=store)
+    if ranked.empty:
+        ranked = rank(ids, None, store=store)  # every vote was within one setting: by job
+    table = report.with_name(f"{report.stem}_votes.csv")
+    votes.to_csv(table)
+    esc = html.escape
+    return (
+        f"<h2>Ranking</h2>{rank_html(ranked)}<p class='ltx-sub'>Every vote (who, when, which "
+        f"pair on which side, the outcome) is in <a href='{esc(table.name)}'>{esc(table.name)}"
+        "</a>.</p>"
+    )
+
+
 def export_report(
     source: Any,
     path: str | os.PathLike[str],
@@ -203,7 +224,7 @@ def export_report(
     warning. Without *embed* the page stays under 2 MB for any number of jobs
     (see the module's docstring).
     """
-    _, records = collect(source, session=session, store=store)  # one query, however many
+    store, records = collect(source, session=session, store=store)  # one query, however many
     report = Path(path)
     if report.suffix.lower() not in (".html", ".htm"):
         report = report.with_suffix(".html")
@@ -220,7 +241,7 @@ def export_report(
     )
 
     def link(record: JobRecord) -> str | None:
-        video = video_file(record)
+        video = playable_file(record)
         return media(video) if video is not None else None
 
     details, left_out = _details_html(records, link, DETAILS_HTML_BUDGET)
@@ -239,6 +260,7 @@ def export_report(
             + ", ".join(media.over_budget),
             stacklevel=2,
         )
+    ranking = _ranking_html(store, records, [k for k in (row, col) if k], report)
     sweeps = {r.sweep_id for r in records if r.sweep_id}
     if title is None:
         title = f"LTX review · sweep {next(iter(sweeps))}" if len(sweeps) == 1 else "LTX review"
@@ -258,7 +280,7 @@ def export_report(
         f"{esc(costs_total(records))}{ratings} · exported {esc(when)}"
         f"{' · rows: ' + esc(param_title(row)) if row else ''}"
         f"{' · columns: ' + esc(param_title(col)) if col else ''}</div>"
-        f"{grid_html}<h2>Jobs</h2>{details}"
+        f"{grid_html}{ranking}<h2>Jobs</h2>{details}"
         f"<script>{_asset('report.js')}</script></body></html>\n"
     )
     tmp = report.with_name(report.name + ".tmp")

@@ -21,7 +21,7 @@ from typing import Final
 
 from .._core.params import format_param
 from .._storage.records import JobRecord
-from .grid import Grid, missing_reason, poster_file, relative_src, video_file
+from .grid import Grid, missing_reason, playable_file, poster_file, relative_src
 from .labels import param_title, stars_text, tile_heading, tile_stats
 
 __all__ = [
@@ -93,7 +93,7 @@ def _poster(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
 
 def _tile_html(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
     esc = html.escape
-    video = video_file(record)
+    video = playable_file(record)
     src = srcs.video(video) if video is not None else None
     poster_url = _poster(record, srcs, budget)
     aspect = (

@@ -60,7 +60,7 @@ from .._view import frontend
 from .._view.cell import POSTER_EMBED_CAP, Embed, relative_src
 from .._view.clip_facts import prompt_parts
 from .._view.differ import split_params
-from .._view.grid import Grid, collect, layout, plan_records, poster_file, video_file
+from .._view.grid import Grid, collect, layout, plan_records, playable_file, poster_file
 from .._view.labels import STARS, param_title
 from .._view.static_grid import static_grid_html
 from .._view.sweep_progress import COLOURS
@@ -201,7 +201,7 @@ class Gallery(WithStatic, anywidget.AnyWidget):
 
     def _tile(self, record: JobRecord, r: int, c: int, budget: list[int]) -> dict[str, Any]:
         tile = clip_tile(record, base_dir=self.base_dir, budget=budget if self._embeds() else None)
-        video, poster = video_file(record), poster_file(record)
+        video, poster = playable_file(record), poster_file(record)
         if video is not None and tile["src"] is not None:
             self._srcs[video.resolve().as_posix()] = tile["src"]
         if poster is not None and tile["poster"] is not None:

@@ -15,7 +15,7 @@ from .._storage import media
 from .._storage.records import JobRecord
 from .._view.cell import POSTER_EMBED_CAP, relative_src
 from .._view.clip_facts import tile_params
-from .._view.grid import missing_reason, poster_file, video_file
+from .._view.grid import missing_reason, playable_file, poster_file
 from .._view.job_progress import STATE_COLOURS
 from .._view.labels import tile_heading, tile_stats
 
@@ -33,7 +33,7 @@ def clip_tile(
     record: JobRecord, *, base_dir: Path | None = None, budget: list[int] | None = None
 ) -> dict[str, Any]:
     """The tile of *record*. With *budget* (bytes left, decremented), inline what fits."""
-    video = video_file(record)
+    video = playable_file(record)
     poster = poster_file(record)
     src = poster_src = None
     if video is not None:

@@ -10,7 +10,23 @@ import json
 import subprocess
 import sys
 
-HEAVY = ("pandas", "numpy", "av", "PIL", "anywidget", "ipywidgets", "matplotlib")
+HEAVY = (
+    "pandas",
+    "numpy",
+    "av",
+    "PIL",
+    "anywidget",
+    "ipywidgets",
+    "matplotlib",
+    # The store's database layer: loaded when a store is first opened.
+    "sqlalchemy",
+    "alembic",
+    "psycopg",
+    # fsspec and its S3 backend (with botocore) load only when media_dir is a URL.
+    "fsspec",
+    "s3fs",
+    "botocore",
+)
 
 PROBE = """
 import json, sys
@@ -51,4 +67,7 @@ def test_history_loads_pandas_when_asked() -> None:
         "import ltx_notebook\n"
         "ltx_notebook.history()\n"
     )
-    assert "pandas" in _loaded(setup)
+    loaded = _loaded(setup)
+    assert "pandas" in loaded and "sqlalchemy" in loaded
+    assert "alembic" in loaded  # a fresh store: its schema is made by the migrations
+    assert "psycopg" not in loaded  # a SQLite store never needs the PostgreSQL driver

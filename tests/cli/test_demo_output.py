@@ -84,6 +84,7 @@ def demo_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "COMPLETED" in proc.stdout and "1 job(s)" in proc.stdout
+    assert "the emulator took 1 submit(s)" in proc.stdout, proc.stdout
     return here / "build"
 
 
@@ -98,7 +99,8 @@ def test_the_packaged_quickstart_is_the_repositorys() -> None:
 def test_demo_names_what_is_missing(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(demo, "missing_modules", lambda: ["nbclient", "uvicorn"])
+    monkeypatch.setitem(sys.modules, "nbclient", None)
+    monkeypatch.setitem(sys.modules, "uvicorn", None)
     assert main(["demo"]) == 2
     err = capsys.readouterr().err
     assert err.strip().count("\n") == 0, err
@@ -128,6 +130,27 @@ def test_executed_notebook_refers_to_a_video_that_exists(demo_build: Path) -> No
     assert (demo_build / src).is_file()
     poster = videos[0].split('poster="', 1)[1].split('"', 1)[0]
     assert poster_ok(poster, demo_build)
+
+
+def test_a_demo_run_again_in_its_folder_sends_nothing(demo_build: Path) -> None:
+    # Run again where it ran (the tests after this one see the re-run's files, which must
+    # do as well): the store holds the demo's job, and the re-run guard keys on the service.
+    again = demo_build.parent
+    proc = subprocess.run(
+        [sys.executable, "-c", RUN_CLI, "demo", "--speed", "50"],
+        cwd=again,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    # Counted at the emulator: it took no submit this time, and the store has one job.
+    assert "the emulator took 0 submit(s)" in proc.stdout, proc.stdout
+    assert "1 job(s)" in proc.stdout, proc.stdout
+    nb = json.loads((again / "build" / "quickstart.ipynb").read_text())
+    text = json.dumps(nb)
+    assert "same request as job 1" in text
+    assert "<video" in text
 
 
 @pytest.mark.browser

@@ -8,7 +8,7 @@ from ltx_notebook._core.backoff import EQUAL_JITTER, FULL_JITTER, Backoff
 from ltx_notebook._jobs.poll.schedule import DRIVER_BACKOFF
 from ltx_notebook._jobs.sweeps.scheduler import SWEEP_BACKOFF
 from ltx_notebook._service.retry import RetryPolicy
-from ltx_notebook._storage.sqlite import LOCK_BACKOFF
+from ltx_notebook._storage.database import LOCK_BACKOFF
 
 
 def test_steps_double_up_to_the_cap_and_the_jitter_spans_its_range() -> None:

@@ -94,6 +94,27 @@ def test_match_settle_and_the_video_cap_are_settings_the_environment_and_configu
         ltx_notebook.configure(match_settle=-1)
 
 
+def test_playback_is_a_setting_the_environment_and_configure_change(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert ltx_notebook.get_settings().playback == "auto"
+    assert ltx_notebook.get_settings().describe()["playback"] == "auto"
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_PLAYBACK", " MP3-Audio ")
+    assert ltx_notebook.get_settings().playback == "mp3-audio"
+    assert ltx_notebook.configure(playback="original").playback == "original"
+    assert ltx_notebook.configure(max_video_bytes=10**6).playback == "original"  # kept
+    for bad in ("opus", "aac", 3):
+        with pytest.raises(ltx_notebook.InvalidParams, match="auto, original, mp3-audio"):
+            ltx_notebook.configure(playback=bad)  # type: ignore[arg-type]
+    with pytest.raises(ltx_notebook.InvalidParams, match="playback"):
+        Settings(playback="vscode")
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_PLAYBACK", "loud")
+    with pytest.raises(ltx_notebook.InvalidParams, match="LTX_NOTEBOOK_PLAYBACK"):
+        ltx_notebook.get_settings()
+
+
 def test_environment_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("SEGMIND_API_KEY", "sk-env-key-123456")
     monkeypatch.setenv("SEGMIND_BASE_URL", "http://127.0.0.1:1234/v1/")
@@ -112,6 +133,45 @@ def test_configure_changes_only_what_it_is_given(tmp_path: Path) -> None:
     assert s.media_dir == tmp_path and s.store_path == tmp_path / "ltx-jobs.sqlite"
     ltx_notebook.configure(store_path=tmp_path / "elsewhere.sqlite")
     assert ltx_notebook.get_settings().media_dir == tmp_path
+
+
+@pytest.mark.parametrize(
+    ("given", "means"),
+    [
+        ("jobs.sqlite", Path("jobs.sqlite")),
+        ("~/ltx/jobs.sqlite", Path("~/ltx/jobs.sqlite")),
+        ("sqlite:///rel/jobs.sqlite", Path("rel/jobs.sqlite")),
+        ("sqlite:////abs/jobs.sqlite", Path("/abs/jobs.sqlite")),
+        ("sqlite+pysqlite:////abs/my%20jobs.sqlite", Path("/abs/my jobs.sqlite")),
+        ("postgresql+psycopg://ltx@db.lab:5432/ltx", "postgresql+psycopg://ltx@db.lab:5432/ltx"),
+        ("postgresql://ltx@db/ltx?sslmode=require", "postgresql://ltx@db/ltx?sslmode=require"),
+    ],
+)
+def test_the_store_is_a_path_or_a_database_url(
+    given: str, means: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A plain path keeps meaning the SQLite file it always meant; a URL stays text.
+    assert ltx_notebook.configure(store_path=given).store_path == means
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_STORE", given)
+    assert ltx_notebook.get_settings().store_path == means
+
+
+def test_a_sqlite_url_must_name_a_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    for bad in ("sqlite://", "sqlite:///"):
+        with pytest.raises(ltx_notebook.InvalidParams, match="names no file"):
+            ltx_notebook.configure(store_path=bad)
+    monkeypatch.setattr(_config, "_settings", None)
+    monkeypatch.setenv("LTX_NOTEBOOK_STORE", "sqlite://")
+    with pytest.raises(ltx_notebook.InvalidParams, match="LTX_NOTEBOOK_STORE"):
+        ltx_notebook.get_settings()
+
+
+def test_a_store_urls_password_is_never_shown() -> None:
+    s = ltx_notebook.configure(store_path="postgresql+psycopg://ltx:s3cret-pw@db/ltx")
+    assert s.describe()["store_path"] == "postgresql+psycopg://ltx:***@db/ltx"
+    assert "s3cret-pw" not in str(s.describe())
+    assert ltx_notebook.LtxError("cannot reach db: s3cret-pw").args[0] == "cannot reach db: ***"
 
 
 def test_the_key_never_shows_itself() -> None:

@@ -17,7 +17,6 @@ from typing import Any
 
 import pytest
 
-from ltx_notebook._storage.sqlite import forget_connections
 from ltx_notebook._storage.store import Store
 
 NOTES = ("keeper, but the sky flickers", 'says "wow"', "two\nlines", "ünïcødé ★", None)
@@ -52,20 +51,20 @@ def fill(store: Store, templates: Sequence[Mapping[str, Any]], n: int) -> None:
 
 @contextmanager
 def count_queries(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """The SQL statements that touch the jobs table while the block runs, in order."""
+    """The SQL statements that touch the jobs table while the block runs, in order.
+
+    Counted as SQLAlchemy sends them to the database, whichever it is.
+    """
+    import sqlalchemy as sa
+
     seen: list[str] = []
-    real = sqlite3.connect
 
-    def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
-        conn = real(*args, **kwargs)
-        conn.set_trace_callback(record)
-        return conn
-
-    def record(sql: str) -> None:
+    def record(conn: Any, cursor: Any, sql: str, *rest: Any) -> None:
         if " jobs" in sql and not sql.startswith("PRAGMA"):
             seen.append(sql)
 
-    with monkeypatch.context() as patch:
-        patch.setattr(sqlite3, "connect", connect)
-        forget_connections()  # connections opened before the block would not be traced
+    sa.event.listen(sa.engine.Engine, "before_cursor_execute", record)
+    try:
         yield seen
+    finally:
+        sa.event.remove(sa.engine.Engine, "before_cursor_execute", record)

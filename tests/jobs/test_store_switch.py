@@ -32,9 +32,13 @@ def configured(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Iterator[
     session.runtime.stop()
 
 
-@pytest.mark.parametrize("how", ["media_dir", "store_path"])
+@pytest.mark.parametrize("how", ["media_dir", "store_path", "postgresql"])
 def test_a_new_stores_job_is_its_own_and_is_driven_to_its_video(
-    configured: Session, emulator: Emulator, tmp_path: Path, how: str
+    configured: Session,
+    emulator: Emulator,
+    tmp_path: Path,
+    how: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     session = configured
     ltx_notebook.configure(media_dir=tmp_path / "a")
@@ -43,8 +47,10 @@ def test_a_new_stores_job_is_its_own_and_is_driven_to_its_video(
 
     if how == "media_dir":
         ltx_notebook.configure(media_dir=tmp_path / "b")
-    else:
+    elif how == "store_path":
         ltx_notebook.configure(store_path=tmp_path / "b" / "other.sqlite")
+    else:  # a team's database: the same session, now on PostgreSQL
+        ltx_notebook.configure(store_path=request.getfixturevalue("postgres_url"))
     new = session.submit(validate(prompt="the second store's heron"))
 
     assert new is not old

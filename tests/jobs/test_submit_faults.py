@@ -24,7 +24,7 @@ import pytest
 
 from ltx_notebook import JobStatus, Session, Settings, StoreError, SubmitUnknown, validate
 from ltx_notebook._jobs.sweeps.sweep import sweep
-from ltx_notebook._storage.sqlite import forget_connections
+from ltx_notebook._storage.database import forget_connections
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.harness.sweeps import accepted_submits

@@ -8,7 +8,7 @@ import pytest
 
 from ltx_notebook._core import config as _config
 from ltx_notebook._core.config import configure, get_settings
-from ltx_notebook._magic.emulator import InKernelEmulator
+from ltx_notebook._magic.emulator import InKernelEmulator, knob
 
 ELSEWHERE = "https://records.example/inference-request"
 
@@ -25,7 +25,7 @@ def test_an_explicit_history_url_gives_way_to_the_emulator_s_and_comes_back(
     # Else the emulator's jobs would be looked up on another service, with the emulator's key.
     configure(base_url="https://api.segmind.com/v1", history_url=ELSEWHERE)
     emulator = InKernelEmulator()
-    emulator.start(("speed=100", "render_scale=0.1", "preset=ultrafast"))
+    emulator.start([knob(w) for w in ("speed=100", "render_scale=0.1", "preset=ultrafast")])
     try:
         settings = get_settings()
         root = settings.base_url.removesuffix("/v1")
@@ -41,7 +41,7 @@ def test_an_explicit_history_url_gives_way_to_the_emulator_s_and_comes_back(
 def test_a_derived_history_url_stays_derived() -> None:
     configure(base_url="https://api.segmind.com/v1")
     emulator = InKernelEmulator()
-    emulator.start(("speed=100",))
+    emulator.start([knob("speed=100")])
     emulator.stop()
     assert get_settings().history_base is None
     assert get_settings().history_url == "https://api.spotprod.segmind.com/inference-request"

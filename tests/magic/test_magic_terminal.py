@@ -67,3 +67,54 @@ def test_usage_errors_raise_before_anything_is_sent(
     with pytest.raises(UsageError, match="6, 8, 10"):
         shell.run_cell_magic("ltx", "-d 7", "a fox")
     assert emulator.engine.count() == 0
+
+
+def test_the_line_says_how_long_a_job_takes_before_any_history(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str], emulator: Emulator
+) -> None:
+    # A fresh store (a new emulator's URL): nothing learned yet, the model's typical time.
+    shell.run_cell_magic("ltx", "-d 6 -o job", "a kite over the dunes")
+    first = next(part for part in capsys.readouterr().out.split("\r") if part.strip())
+    assert "QUEUED" in first or "PROCESSING" in first or "SUBMITTING" in first, first
+    assert "(typically ~1:" in first, first
+
+
+def test_emulator_start_says_how_long_a_job_takes(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str]
+) -> None:
+    shell.run_line_magic("ltx", "emulator start")
+    try:
+        out = capsys.readouterr().out
+    finally:
+        shell.run_line_magic("ltx", "emulator stop")
+    # Speed 1 is the service's own pace: a reader is told what a job will take, and how
+    # to make it quicker.
+    assert "speed 1" in out and "ltx-2-pro" in out and "~1:" in out, out
+    assert "speed=10" in out, out
+    assert len(out.strip().splitlines()) == 1, out
+
+
+def test_history_prints_the_notebooks_compact_table(
+    shell: InteractiveShell, capsys: pytest.CaptureFixture[str], emulator: Emulator
+) -> None:
+    shell.run_cell_magic("ltx", "-d 6 -o job", "a red fox running through fresh snow")
+    shell.run_cell_magic("ltx", "-d 8", "a red fox running through fresh snow")
+    capsys.readouterr()
+    shell.run_cell("%ltx history")
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.strip() and not line.startswith("Out[")]
+    # The caption, the heads, one line a job: not pandas' 37 columns.
+    assert "columns]" not in out and "params_json" not in out and "request_id" not in out, out
+    assert "2 jobs · all ltx-2-pro" in lines[0], out
+    heads = lines[1].split()
+    assert heads[:3] == ["#", "status", "duration"], heads
+    assert {"cost", "seconds", "rating"} <= set(heads), heads
+    assert sum("COMPLETED" in line for line in lines) == 2, out
+    assert all(len(line) <= 120 for line in lines), out
+    assert "<" not in out  # text, no HTML
+    # A selection of columns prints those columns.
+    capsys.readouterr()
+    shell.run_cell("_.iloc[-1:][['request_id', 'status', 'cost']]")
+    out = capsys.readouterr().out
+    assert shell.user_ns["job"].request_id in out
+    assert "request_id" in out and "status" in out and "duration" not in out, out

@@ -1,6 +1,9 @@
-"""Fixtures: a store on a fresh file with a clock the test moves by hand, and small real MP4s.
+"""Fixtures: a fresh store with a clock the test moves by hand, and small real MP4s.
 
-The MP4s are made once per session.
+``store`` and ``store_path`` are parametrised by backend: every test that uses
+them runs on a SQLite file and on a PostgreSQL database of its own (a real
+server, see tests/harness/postgres.py). ``sqlite_path`` is for the tests about
+the file itself. The MP4s are made once per session.
 """
 
 from __future__ import annotations
@@ -19,13 +22,28 @@ def clock() -> FakeClock:
     return FakeClock()
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-def store_path(tmp_path: Path) -> Path:
+def sqlite_path(tmp_path: Path) -> Path:
     return tmp_path / "nested" / "dir" / "jobs.sqlite"
 
 
 @pytest.fixture
-def store(store_path: Path, clock: FakeClock) -> Store:
+def store_path(backend: str, request: pytest.FixtureRequest) -> Path | str:
+    """Where the test's store lives: a SQLite file's path, or a fresh database's URL."""
+    if backend == "sqlite":
+        path: Path = request.getfixturevalue("sqlite_path")
+        return path
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+def store(store_path: Path | str, clock: FakeClock) -> Store:
     return Store(store_path, clock=clock)
 
 

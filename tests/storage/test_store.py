@@ -1,8 +1,9 @@
-"""The job store on real SQLite files."""
+"""The job store, every test on a SQLite file and on a PostgreSQL database of its own."""
 
 from __future__ import annotations
 
 import dataclasses
+import shutil
 import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta, timezone
@@ -15,7 +16,7 @@ from ltx_notebook._core import errors as _errors
 from ltx_notebook._core import secrets as _secrets
 from ltx_notebook._core.params import Params, validate
 from ltx_notebook._core.status import JobStatus
-from ltx_notebook._storage import store as _store
+from ltx_notebook._storage import schema
 from ltx_notebook._storage.records import JobRecord
 from ltx_notebook._storage.store import Store
 
@@ -33,11 +34,20 @@ def new(store: Store, **kw: object) -> JobRecord:
 # -- opening, schema, migrations ---------------------------------------------
 
 
-def test_a_fresh_file_gets_the_whole_schema(store: Store, store_path: Path) -> None:
-    assert store_path.is_file()  # parent folders created
-    assert store.schema_version == len(_store.MIGRATIONS)
-    with sqlite3.connect(store_path) as conn:
-        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+def raw(store: Store, sql: str) -> list[Any]:
+    """*sql*'s rows, read beside the store (not through it), on whichever database it has."""
+    with store._db.engine().connect() as conn:
+        return [tuple(r) for r in conn.exec_driver_sql(sql)]
+
+
+def test_a_fresh_store_gets_the_whole_schema(store: Store, backend: str) -> None:
+    assert store.schema_version == len(schema.REVISIONS)
+    assert raw(store, "SELECT version_num FROM alembic_version") == [(schema.HEAD,)]
+    if backend == "sqlite":
+        assert isinstance(store.path, Path) and store.path.is_file()  # parent folders made
+        assert raw(store, "PRAGMA journal_mode") == [("wal",)]
+        # What the last release before Alembic reads: it still opens this store.
+        assert raw(store, "PRAGMA user_version") == [(schema.LEGACY_USER_VERSION,)]
 
 
 def test_jobrecord_mirrors_the_latest_schema(store: Store) -> None:
@@ -45,36 +55,65 @@ def test_jobrecord_mirrors_the_latest_schema(store: Store) -> None:
     assert store.columns == tuple(f.name for f in dataclasses.fields(JobRecord))
 
 
+def test_the_revisions_named_are_the_scripts_shipped() -> None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(schema.MIGRATIONS_DIR))
+    scripts = ScriptDirectory.from_config(config)
+    chain = [s.revision for s in scripts.walk_revisions()][::-1]
+    assert tuple(chain) == schema.REVISIONS
+    assert scripts.get_current_head() == schema.HEAD
+
+
 def test_an_empty_existing_file_is_migrated(tmp_path: Path) -> None:
     path = tmp_path / "jobs.sqlite"
     path.touch()
     store = Store(path)
-    assert store.schema_version == len(_store.MIGRATIONS)
+    assert store.schema_version == len(schema.REVISIONS)
     assert new(store).id == 1
 
 
-def test_reopening_keeps_every_row(store_path: Path) -> None:
+def test_reopening_keeps_every_row(store_path: Path | str) -> None:
     first = Store(store_path)
     ids = [new(first, duration=d).id for d in (6, 8, 10)]
     first.update(ids[0], request_id="rid-0", status=JobStatus.QUEUED)
     again = Store(store_path)
-    assert again.schema_version == len(_store.MIGRATIONS)
+    assert again.schema_version == len(schema.REVISIONS)
     assert [r.id for r in again.find()] == ids[::-1]
     assert again.get_by_request_id("rid-0") == first.get(ids[0])
 
 
+SEED_REVISION = """
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0099"
+down_revision = "{down}"
+
+
+def upgrade() -> None:
+    op.add_column("jobs", sa.Column("seed", sa.BigInteger))
+"""
+
+
 def test_a_later_migration_adds_a_column_without_losing_data(
-    store_path: Path, monkeypatch: pytest.MonkeyPatch
+    store_path: Path | str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     old = Store(store_path)
     job = new(old, duration=8)
     old.update(job.id, request_id="keep-me", status="COMPLETED", cost=0.48)
 
-    extra = ("ALTER TABLE jobs ADD COLUMN seed INTEGER",)
-    monkeypatch.setattr(_store, "MIGRATIONS", (*_store.MIGRATIONS, extra))
-    monkeypatch.setattr(_store, "SCHEMA_VERSION", len(_store.MIGRATIONS))
+    # The shipped scripts plus one more, as the next release would ship them.
+    scripts = tmp_path / "migrations"
+    shutil.copytree(schema.MIGRATIONS_DIR, scripts, ignore=shutil.ignore_patterns("__pycache__"))
+    (scripts / "versions" / "r0099_seed.py").write_text(SEED_REVISION.format(down=schema.HEAD))
+    monkeypatch.setattr(schema, "MIGRATIONS_DIR", scripts)
+    monkeypatch.setattr(schema, "REVISIONS", (*schema.REVISIONS, "0099"))
+    monkeypatch.setattr(schema, "HEAD", "0099")
     upgraded = Store(store_path)
-    assert upgraded.schema_version == len(_store.MIGRATIONS)
+    assert upgraded.schema_version == len(schema.REVISIONS)
     assert "seed" in upgraded.columns
     kept = upgraded.get(job.id)
     assert kept is not None
@@ -82,7 +121,22 @@ def test_a_later_migration_adds_a_column_without_losing_data(
     upgraded.update(job.id, seed=7)  # the new column is writable...
     assert upgraded.rows()[0]["seed"] == 7  # ...and shows in rows()
     # Re-opening at the same version applies nothing twice.
-    assert Store(store_path).schema_version == len(_store.MIGRATIONS)
+    assert Store(store_path).schema_version == len(schema.REVISIONS)
+
+
+def test_a_newer_store_is_read_as_it_is(
+    store_path: Path | str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A store a later release migrated (a revision this one does not know): opened,
+    # read and written, never "upgraded" backwards.
+    store = Store(store_path)
+    job = new(store)
+    with store._db.engine().begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE jobs ADD COLUMN colour TEXT")
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999'")
+    again = Store(store_path)
+    assert again.schema_version == -1
+    assert again.update(job.id, notes="still mine").notes == "still mine"
 
 
 # -- create / get / update ----------------------------------------------------
@@ -154,8 +208,9 @@ def test_update_refuses_unknown_fields_and_values(store: Store) -> None:
 def test_request_ids_are_unique(store: Store) -> None:
     a, b = new(store), new(store)
     store.update(a.id, request_id="same")
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(sqlite3.IntegrityError):  # on every backend, as callers expect
         store.update(b.id, request_id="same")
+    assert store.get(b.id) == b
 
 
 # -- derived timings ----------------------------------------------------------
@@ -319,8 +374,8 @@ def test_rows_are_plain_dicts_for_dataframes(store: Store) -> None:
 # -- the key ------------------------------------------------------------------
 
 
-def test_a_registered_key_never_reaches_the_file(
-    store_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_registered_key_never_reaches_the_store(
+    store_path: Path | str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     key = "sg_TOPSECRET_0123456789abcdef"
     monkeypatch.setattr(_secrets, "_SECRETS", {})
@@ -347,16 +402,20 @@ def test_a_registered_key_never_reaches_the_file(
     record = store.get(job.id)
     assert record is not None and key not in repr(record)
     assert "***" in (record.error or "")
-    files = list(store_path.parent.glob(store_path.name + "*"))
-    assert store_path in files
-    for path in files:  # the database, its WAL and shared-memory index
-        assert key.encode() not in path.read_bytes(), path.name
+    if isinstance(store_path, Path):
+        files = list(store_path.parent.glob(store_path.name + "*"))
+        assert store_path in files
+        for path in files:  # the database, its WAL and shared-memory index
+            assert key.encode() not in path.read_bytes(), path.name
+    else:  # every row as the server holds it, every column as text
+        (dump,) = raw(store, "SELECT string_agg(jobs::text, '|') FROM jobs")[0]
+        assert "abc123" in dump and key not in dump
 
 
 # -- concurrency in one process -----------------------------------------------
 
 
-def test_threads_share_a_store(store_path: Path) -> None:
+def test_threads_share_a_store(store_path: Path | str) -> None:
     store = Store(store_path)
     errors: list[BaseException] = []
 
@@ -389,9 +448,7 @@ def test_times_are_accepted_in_any_form_and_stored_as_iso_text(store: Store) -> 
     plus_two = datetime(2025, 1, 31, 11, 5, tzinfo=timezone(timedelta(hours=2)))
     assert store.update(job.id, started_at=plus_two).started_at == when
     assert store.update(job.id, started_at="2025-01-31T09:05:00Z").started_at == when
-    with sqlite3.connect(store.path) as conn:
-        raw = conn.execute("SELECT submitted_at FROM jobs").fetchone()[0]
-    assert raw == "2025-01-31T09:05:00.000000+00:00"
+    assert raw(store, "SELECT submitted_at FROM jobs") == [("2025-01-31T09:05:00.000000+00:00",)]
 
 
 def test_update_takes_metrics_and_payload_as_dicts(store: Store) -> None:
@@ -409,3 +466,29 @@ def test_delete_removes_a_refused_submit(store: Store) -> None:
     assert store.delete(refused.id) is True
     assert store.delete(refused.id) is False
     assert [r.id for r in store.find()] == [keep.id]
+
+
+def test_history_frame_is_typed_alike_on_every_backend(store: Store, clock: Any) -> None:
+    from ltx_notebook._storage.tables import history_frame
+
+    job = new(store, duration=8, generate_audio=False)
+    clock.advance(30)
+    store.update(job.id, request_id="r", status="COMPLETED", cost=0.48, video_width=1920)
+    new(store)
+    frame = history_frame(store)
+    assert list(frame.index) == [2, 1]
+    row = frame.loc[1]
+    assert row["status"] == "COMPLETED" and row["duration"] == 8 and row["cost"] == 0.48
+    assert bool(row["generate_audio"]) is False and row["video_width"] == 1920
+    assert str(frame["submitted_at"].dtype).endswith(", UTC]")
+    assert str(frame["video_width"].dtype) == "Int64" and str(frame["cost"].dtype) == "Float64"
+    assert str(frame["generate_audio"].dtype) == "boolean"
+
+
+def test_create_if_new_adds_a_request_once(store: Store) -> None:
+    fields = {"request_id": "imp-1", "status": JobStatus.COMPLETED, "origin": "history"}
+    first = store.create_if_new(params(), cost_estimate=None, base_url=BASE, fields=fields)
+    assert first is not None and first.request_id == "imp-1"
+    again = store.create_if_new(params(), cost_estimate=None, base_url=BASE, fields=fields)
+    assert again is None  # another process's import got there first: nothing written
+    assert [r.id for r in store.find()] == [first.id]

@@ -1,4 +1,8 @@
-"""The store keeps one SQLite connection per thread, and never uses a stale one."""
+"""The store keeps its SQLite connections open between operations, and never uses a stale one.
+
+SQLite-only: these are about the file and its connections (the pool of
+SQLAlchemy's engine, one engine per file and process, see _storage/database.py).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,7 @@ import pytest
 
 from ltx_notebook._core.params import validate
 from ltx_notebook._core.status import JobStatus
-from ltx_notebook._storage import sqlite as store_sqlite
+from ltx_notebook._storage import database
 from ltx_notebook._storage.store import Store
 
 
@@ -20,14 +24,14 @@ from ltx_notebook._storage.store import Store
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The thread names that opened a connection while the test runs."""
     seen: list[str] = []
-    real = sqlite3.connect
+    real = sqlite3.dbapi2.connect  # what SQLAlchemy's pysqlite dialect calls
 
     def connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
         seen.append(threading.current_thread().name)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(sqlite3, "connect", connect)
-    store_sqlite.forget_connections()
+    monkeypatch.setattr(sqlite3.dbapi2, "connect", connect)
+    database.forget_connections()
     return seen
 
 
@@ -40,7 +44,7 @@ def test_operations_on_one_thread_share_one_connection(tmp_path: Path, opened: l
     assert len(opened) == 1
 
 
-def test_each_thread_has_its_own(tmp_path: Path, opened: list[str]) -> None:
+def test_threads_at_once_each_get_one_and_reuse_it(tmp_path: Path, opened: list[str]) -> None:
     store = Store(tmp_path / "jobs.sqlite")
     job = store.create(validate(prompt="a kite"), cost_estimate=0.3, base_url="http://x/v1")
 
@@ -53,7 +57,9 @@ def test_each_thread_has_its_own(tmp_path: Path, opened: list[str]) -> None:
         t.start()
     for t in threads:
         t.join()
-    assert sorted(opened) == ["MainThread", "writer-0", "writer-1", "writer-2"]
+    # Never two threads on one connection at once, and no thread opens one per write.
+    assert 1 <= len(opened) <= 4
+    assert store.get(job.id).notes.startswith("writer-")  # type: ignore[union-attr]
 
 
 def test_a_replaced_file_is_opened_afresh(tmp_path: Path) -> None:
@@ -86,7 +92,7 @@ def test_few_connections_kept_per_thread(tmp_path: Path, opened: list[str]) -> N
     for store in stores * 3:
         store.count()
     if fds is not None:  # evicted connections are closed: no descriptor piles up
-        assert len(os.listdir("/proc/self/fd")) <= fds + 3 * store_sqlite.KEPT_PER_THREAD
+        assert len(os.listdir("/proc/self/fd")) <= fds + 3 * database.KEPT_ENGINES
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork")
@@ -97,10 +103,10 @@ def test_a_forked_child_opens_its_own(tmp_path: Path) -> None:
     if pid == 0:  # the child: a new connection, and the parent's left alone
         code = 1
         try:
-            kept = store_sqlite._connections.by_path.copy()
+            inherited = {id(e) for e in database._engines.values()}
             store.update(job.id, notes="child")
-            mine = store_sqlite._connections.by_path[str(store.path)].conn
-            code = 0 if all(k.conn is not mine for k in kept.values()) else 2
+            mine = store._db.engine()
+            code = 0 if id(mine) not in inherited else 2
         finally:
             os._exit(code)
     _, status = os.waitpid(pid, 0)

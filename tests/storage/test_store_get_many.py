@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+import sqlalchemy as sa
 
 from ltx_notebook._core.params import validate
 from ltx_notebook._storage.store import Store
@@ -18,15 +17,23 @@ def test_get_many_reads_thousands_in_one_query(
     first = store.create(params, cost_estimate=0.36, base_url=None)
     payload = first.params_json
     # Past SQLite's old limit of 999 bound variables, in one transaction for speed.
-    conn = sqlite3.connect(store.path)
-    with conn:
-        conn.executemany(
-            "INSERT INTO jobs (model, prompt, duration, resolution, generate_audio, "
-            "params_json, status, updated_at) VALUES ('ltx-2-pro', ?, 6, '1080p', 1, ?, "
-            "'QUEUED', ?)",
-            [(f"heron {i}", payload, "2026-01-01T00:00:00.000000+00:00") for i in range(1500)],
+    with store._db.engine().begin() as conn:
+        conn.execute(
+            sa.insert(store._table),
+            [
+                {
+                    "model": "ltx-2-pro",
+                    "prompt": f"heron {i}",
+                    "duration": 6,
+                    "resolution": "1080p",
+                    "generate_audio": True,
+                    "params_json": payload,
+                    "status": "QUEUED",
+                    "updated_at": "2026-01-01T00:00:00.000000+00:00",
+                }
+                for i in range(1500)
+            ],
         )
-    conn.close()
     wanted = [*range(1, 1502, 3), 99_999, -(2**70)]
     with count_queries(monkeypatch) as queries:
         found = store.get_many(wanted)

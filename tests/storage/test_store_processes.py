@@ -1,4 +1,4 @@
-"""Two kernels writing one store at once: no row may be lost."""
+"""Two kernels writing one store at once (a SQLite file, a PostgreSQL database): no row lost."""
 
 from __future__ import annotations
 
@@ -38,8 +38,8 @@ for i in range(n):
 """
 
 
-def test_two_processes_lose_no_row(tmp_path: Path) -> None:
-    path = tmp_path / "shared" / "jobs.sqlite"  # not created yet: both migrate at once
+def test_two_processes_lose_no_row(tmp_path: Path, store_path: Path | str) -> None:
+    path = store_path  # not created yet: both migrate at once
     go = tmp_path / "go"
     per_writer = 200
     procs = [

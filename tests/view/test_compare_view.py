@@ -48,6 +48,24 @@ def test_compare_stays_exact_and_draws_rounded(store: Store) -> None:
     assert "<th>1080p</th>" in page and "<th>4k</th>" in page
 
 
+def test_one_cost_column_charged_or_marked_estimated(store: Store) -> None:
+    # A 4k job the service never billed: its cost is the estimate, and says so.
+    unbilled = next(r for r in store.find() if r.resolution == "4k" and r.total_s == 130.0)
+    store.update(unbilled.id, cost=None)
+    out = compare(history_view(store), by="resolution")
+    assert out.loc["4k", "cost_estimated"] == 1 and out.loc["1080p", "cost_estimated"] == 0
+    page = out._repr_html_()
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
+    assert not any("estimated" in h for h in heads), heads  # no count drawn as dollars
+    assert ">$0.00<" not in page
+    rows = dict(re.findall(r"<tr><th>(.*?)</th>(.*?)</tr>", page))
+    cost = r'<td class="ltx-num[^"]*"[^>]*>(~?\$[\d.]+)</td>'
+    assert all(c.startswith("$") for c in re.findall(cost, rows["1080p"])), rows["1080p"]
+    marked = re.findall(cost, rows["4k"])
+    assert len(marked) == 2 and all(c.startswith("~$") for c in marked), rows["4k"]
+    assert "~ estimated" in page  # the caption says what the mark means
+
+
 def test_a_derived_frame_is_drawn_by_pandas(store: Store) -> None:
     out = compare(history_view(store), by="resolution")
     assert 'class="dataframe' in out[["count"]]._repr_html_()

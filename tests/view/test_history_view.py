@@ -74,6 +74,41 @@ def test_history_view_is_compact(clips: Clips, in_root: Path) -> None:
     assert ids == sorted(ids, reverse=True)
 
 
+# The quickstart's history cell.
+QUICKSTART_COLUMNS = [
+    "request_id",
+    "status",
+    "duration",
+    "resolution",
+    "total_s",
+    "cost",
+    "video_path",
+]
+
+
+def test_a_selection_of_columns_shows_those_columns(clips: Clips, in_root: Path) -> None:
+    frame = history_view(clips.session.store)
+    picked = frame[QUICKSTART_COLUMNS]
+    assert type(picked) is HistoryFrame and list(picked.columns) == QUICKSTART_COLUMNS
+    page = picked._repr_html_()
+    assert page is not None and 'class="ltx-table ltx-history"' in page
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", page.split("<thead>")[1].split("</thead>")[0])
+    assert heads == ["#", *QUICKSTART_COLUMNS]  # the row's id, then what was asked, in order
+    assert len(_rows(page)) == 4
+    # Nothing that was not asked for: no poster, no rating, no params the rows differ in.
+    table = page.split("</style>", 1)[1]
+    assert "ltx-thumb" not in table and "ltx-nothumb" not in table and "prompt" not in table
+    for job in clips.jobs:
+        assert str(job.request_id) in page
+    assert page.count('class="ltx-pill ltx-completed"') == 4
+    assert "$0.36" in page and re.search(r">\d+ s</td>", page)
+    assert page.count(">ltx_media/ltx-") == 4  # the video's path, from the notebook's folder
+    # Another order is that order.
+    reordered = frame[["cost", "status"]]._repr_html_()
+    heads = re.findall(r"<th[^>]*>(.*?)</th>", reordered.split("<thead>")[1].split("</thead>")[0])
+    assert heads == ["#", "cost", "status"]
+
+
 def test_params_that_differ_come_from_the_payload(tmp_path: Path) -> None:
     # A parameter no table knows (a later model's "seed") shows because payloads differ.
     store = Store(tmp_path / "jobs.sqlite")

@@ -27,6 +27,9 @@ pytestmark = pytest.mark.browser
 HISTORY = "import ltx_notebook as ltx\nltx.history()"
 MAGIC = "%load_ext ltx_notebook\n%ltx history"
 COMPARE = 'ltx.compare(ltx.history(), by=["resolution", "duration"])'
+# The quickstart's last cell: a selection of columns shows those columns.
+PICKED = ["request_id", "status", "duration", "resolution", "total_s", "cost", "video_path"]
+SELECTION = f"ltx.history()[{PICKED!r}]"
 # The static grid as a long history draws it: no poster inlined, each a lazy <img> still.
 GRID = (
     "from IPython.display import HTML\n"
@@ -94,7 +97,7 @@ def _fits(output: object) -> bool:
 def test_history_and_compare_views(lab: Lab, jupyter_lab: LabServer, render_cache: Path) -> None:
     folder = jupyter_lab.root_dir / "tables"
     _make_clips(render_cache, folder)
-    jupyter_lab.write_notebook("tables/review.ipynb", [HISTORY, MAGIC, COMPARE, GRID])
+    jupyter_lab.write_notebook("tables/review.ipynb", [HISTORY, MAGIC, COMPARE, GRID, SELECTION])
     lab.open_notebook("tables/review.ipynb")
     lab.run_all()
 
@@ -166,6 +169,16 @@ def test_history_and_compare_views(lab: Lab, jupyter_lab: LabServer, render_cach
     video.evaluate("(v) => v.play()")
     lab.page.wait_for_function("(v) => v.currentTime > 0.3", arg=video.element_handle())
     assert lab.media_state(video)["error"] is None
+
+    # A selection: those columns, in that order, fitting the width.
+    picked_out = lab.cell_output(4)
+    picked = picked_out.locator(".ltx-history table")
+    picked.wait_for(state="visible")
+    assert picked.locator("thead th").all_inner_texts() == ["#", *PICKED]
+    assert picked.locator("tbody tr").count() == 6 and picked.locator("img").count() == 0
+    assert _fits(picked_out)
+    picked_out.scroll_into_view_if_needed()
+    lab.screenshot("history-selection", locator=lab.cell(4))
 
     lab.set_theme("dark")
     fg = table.evaluate("(t) => getComputedStyle(t).color")

@@ -8,6 +8,7 @@ Screenshots land in test-artifacts/ (``gallery-2x2-lab.png``, ``ab-dark-notebook
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from tests.harness.lab import Lab
 
 pytestmark = pytest.mark.browser
 
+DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 VARIANTS = (
     "a red fox running through fresh snow at sunrise",
@@ -71,6 +73,19 @@ def made(render_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterat
         finally:
             session.runtime.stop()
     yield folder
+
+
+def _for_docs(shot: Path, name: str) -> None:
+    """With ``LTX_DOCS_IMAGES=1`` (make docs-images): the shot, 900 px wide, in docs/images."""
+    if os.environ.get("LTX_DOCS_IMAGES") == "1":
+        from PIL import Image
+
+        with Image.open(shot) as image:
+            small = image.convert("RGB")
+            small = small.resize((900, round(900 * small.height / small.width)), Image.LANCZOS)
+            small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
+                DOCS_IMAGES / name, optimize=True
+            )
 
 
 def _install(made: Path, root: Path) -> Path:
@@ -225,7 +240,16 @@ def test_gallery_and_ab_work_and_reopen_without_a_widget_error(front_end: Lab, m
     text = lab.notebook.inner_text()
     assert "Error displaying widget" not in text and "model not found" not in text
     assert "Loading widget" not in text
-    lab.screenshot(f"reopened-no-kernel-{fe}")
+    # Pictured once the clips have loaded: a spinner on each reads as "videos don't load".
+    lab.page.wait_for_function(
+        "(vs) => vs.every((v) => v.readyState >= 2 || v.networkState === 1)",
+        arg=lab.notebook.locator("video").element_handles(),
+        timeout=30_000,
+    )
+    lab.page.mouse.move(0, 0)
+    shot = lab.screenshot(f"reopened-no-kernel-{fe}")
+    if fe == "lab":
+        _for_docs(shot, "gallery-reopened-no-kernel.png")
     assert lab.external_requests == []
 
 

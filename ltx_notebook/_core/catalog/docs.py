@@ -54,17 +54,17 @@ def render() -> str:
 
 
 def _summary() -> str:
+    # Four short columns, so the table fits the page: family, the listed price, how
+    # sure each figure is and whether the param list was cut are in each model's section.
     rows = [
         "## All models\n",
-        "| model | family | kind | typical time | price (estimate) | listed | params |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| model | kind | typical time | price (estimate) |",
+        "| --- | --- | --- | --- |",
     ]
     for m in CATALOG.values():
         rows.append(
-            f"| [`{m.slug}`](#{_anchor(m.slug)}) | {m.family} | {m.kind} | "
-            f"~{m.typical_seconds:g} s ({m.seconds_certainty}) | {_esc(m.price.describe())} "
-            f"({m.price.certainty}) | {_esc(m.price.listed) or '—'} | "
-            f"{'complete' if m.complete else 'list cut'} |"
+            f"| [`{m.slug}`](#{_anchor(m.slug)}) | {m.kind} | ~{m.typical_seconds:.0f} s | "
+            f"{_esc(m.price.describe())} |"
         )
     return "\n".join(rows) + "\n"
 

@@ -85,7 +85,7 @@ class Recovery:
         self._driver = driver
         self._watching: set[asyncio.Task[None]] = set()
         # When each submit of this process lost its answer: the history settles from then.
-        self._lost_at: dict[tuple[Path, int], datetime] = {}
+        self._lost_at: dict[tuple[Path | str, int], datetime] = {}
 
     @property
     def _client(self) -> Client:

@@ -496,6 +496,16 @@ class Sweep:
         kw.setdefault("session", self._session)
         return PRESENTERS.require("gallery")(self, **kw)
 
+    def arena(self, **kw: Any) -> Any:
+        """Blind A/B votes between this sweep's clips of one prompt (see ``ltx_notebook.arena``).
+
+        Unless given, ``by`` (what the saved ranking groups by) is the parameters
+        the sweep varies, prompt aside.
+        """
+        kw.setdefault("by", [k for k in self.varying if k != "prompt"] or None)
+        kw.setdefault("session", self._session)
+        return PRESENTERS.require("arena")(self, **kw)
+
     def axes(self) -> tuple[str | None, str | None]:
         """(row, col) for laying the jobs out: the varied params, prompt last.
 

@@ -1,0 +1,112 @@
+"""The statements on the ``jobs`` table, in SQLAlchemy Core: one text for every database.
+
+Imported when a store is opened, never before (``%load_ext`` must not load
+SQLAlchemy). The table is reflected from the database, so a store a newer
+release has migrated (more columns) is read and written as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+
+__all__ = [
+    "bind",
+    "by_id",
+    "delete",
+    "insert",
+    "reflect",
+    "select",
+    "update",
+    "where",
+]
+
+
+def reflect(conn: sa.Connection) -> sa.Table:
+    return sa.Table("jobs", sa.MetaData(), autoload_with=conn)
+
+
+def where(table: sa.Table, filters: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
+    """Equality on each column; ``None`` is NULL, a list/tuple/set any of its values."""
+    clauses: list[sa.ColumnElement[bool]] = []
+    for name, value in filters.items():
+        column = table.c[name]
+        if value is None:
+            clauses.append(column.is_(None))
+        elif isinstance(value, list):
+            clauses.append(column.in_(value) if value else sa.false())
+        else:
+            clauses.append(column == value)
+    return clauses
+
+
+def select(
+    table: sa.Table,
+    clauses: Sequence[sa.ColumnElement[bool]] = (),
+    *,
+    columns: Sequence[str] | None = None,
+    order: Sequence[sa.ColumnElement[Any]] = (),
+    limit: int | None = None,
+    lock: bool = False,
+) -> sa.Select[Any]:
+    chosen = [table.c[n] for n in columns] if columns else [table]
+    stmt = sa.select(*chosen).where(*clauses).order_by(*order)
+    if limit is not None:
+        stmt = stmt.limit(int(limit))
+    if lock:
+        # PostgreSQL locks the rows read until commit; SQLite's BEGIN IMMEDIATE already
+        # holds the whole file (SQLAlchemy renders nothing there).
+        stmt = stmt.with_for_update()
+    return stmt
+
+
+def bind(name: str) -> sa.BindParameter[Any]:
+    """A value given when the statement runs: the statement itself is built once."""
+    return sa.bindparam(name)
+
+
+def by_id(table: sa.Table, ids: Iterable[int]) -> sa.ColumnElement[bool]:
+    # The ids inline (they are ints): no bound-variable limit, however many.
+    wanted: sa.BindParameter[list[int]] = sa.bindparam(
+        "ids", [int(i) for i in ids], expanding=True, literal_execute=True
+    )
+    return table.c.id.in_(wanted)
+
+
+def insert(
+    conn: sa.Connection, table: sa.Table, values: Mapping[str, Any], *, unless_known: bool = False
+) -> int | None:
+    """Add a row; its id. *unless_known*: nothing, and None, if its request id is on record."""
+    if not unless_known:
+        key = conn.execute(sa.insert(table).values(dict(values))).inserted_primary_key
+        assert key is not None
+        return int(key[0])
+    # ON CONFLICT DO NOTHING: one statement, so two writers cannot both add the request.
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        stmt = postgresql.insert(table).on_conflict_do_nothing(index_elements=["request_id"])
+        added = conn.execute(stmt.values(dict(values)).returning(table.c.id)).first()
+        return None if added is None else int(added[0])
+    from sqlalchemy.dialects import sqlite
+
+    # Not RETURNING: it needs SQLite 3.35, and some Python builds link an older one.
+    lite = sqlite.insert(table).on_conflict_do_nothing(index_elements=["request_id"])
+    result = conn.execute(lite.values(dict(values)))
+    return int(result.lastrowid) if result.rowcount else None
+
+
+def update(conn: sa.Connection, table: sa.Table, id: int, values: Mapping[str, Any]) -> None:
+    # One statement per table: the columns set are those the parameters name.
+    stmt = table.info.get("update_by_id")
+    if stmt is None:
+        stmt = table.info["update_by_id"] = sa.update(table).where(
+            table.c.id == sa.bindparam("_row_id")
+        )
+    conn.execute(stmt, {**values, "_row_id": id})
+
+
+def delete(conn: sa.Connection, table: sa.Table, id: int) -> bool:
+    return conn.execute(sa.delete(table).where(table.c.id == id)).rowcount > 0
