@@ -2,20 +2,29 @@
 
 The times a state was first seen and the queue/run/total spans follow from the
 status a write sets; the service's own seconds come from its metrics blob,
-where it gives them (the client's lateness would inflate the ETA history).
+where it gives them. What a finished job's length is known to be (``known_length``)
+is decided here too, once: ``Store.durations`` hands it to the poll schedule, and
+``benchmarks/bench_polling.py`` builds its history with it, so the bench learns
+what the session would.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from .._core.status import JobStatus
 from .records import to_datetime
 
-__all__ = ["derive", "service_times"]
+__all__ = ["CLOCK_SLACK_S", "derive", "known_length", "service_times"]
+
+# Seconds the service's total may stray outside the interval the polls place a job's end
+# in and still be taken: the client's clock starts when the submit is sent, the service's
+# when it arrives, and a poll's answer is from somewhere within its round trip.
+CLOCK_SLACK_S: Final = 0.5
 
 
 def _seconds(value: datetime | str | float | None) -> float | None:
@@ -26,16 +35,22 @@ def _span(start: float | None, end: float | None) -> float | None:
     return None if start is None or end is None else round(end - start, 6)
 
 
-def service_times(metrics_json: str | None) -> tuple[float | None, float | None]:
-    """The service's own seconds in a metrics blob: its total (``total_time``, else
-    ``queue_time + inference_time``) and how long the job ran at least (``inference_time``).
+def service_times(
+    metrics_json: str | Mapping[str, Any] | None,
+) -> tuple[float | None, float | None]:
+    """The service's own seconds in a metrics blob (JSON text, or already parsed): its
+    total (``total_time``, else ``queue_time + inference_time``) and how long the job
+    ran at least (``inference_time``).
 
     Only ``inference_time`` is promised by the service; either may be None.
     """
-    try:
-        metrics = json.loads(metrics_json) if metrics_json else {}
-    except ValueError:
-        return None, None
+    if isinstance(metrics_json, Mapping):
+        metrics: Any = metrics_json
+    else:
+        try:
+            metrics = json.loads(metrics_json) if metrics_json else {}
+        except ValueError:
+            return None, None
     if not isinstance(metrics, dict):
         return None, None
 
@@ -49,6 +64,30 @@ def service_times(metrics_json: str | None) -> tuple[float | None, float | None]
     if not total and queue is not None and inference:
         total = queue + inference
     return total or None, inference
+
+
+def known_length(
+    seen_running_s: float | None,
+    seen_done_s: float | None,
+    metrics: str | Mapping[str, Any] | None,
+) -> tuple[float, float] | None:
+    """What a finished job's length is known to be, in seconds: ``(lo, hi)``, or None.
+
+    *seen_running_s* is when a poll last saw the job running and *seen_done_s* when one
+    first saw it done, both in seconds after the submit (None: no such poll); *metrics*
+    the service's blob. The job ended after the first (and ran at least its
+    ``inference_time``) and by the second. The service's own total is not promised, so
+    it is taken as the exact length (``lo == hi``) only where it falls inside that
+    interval, give or take ``CLOCK_SLACK_S``, or where it is all there is. None when
+    nothing is known, or the polls and the service contradict each other.
+    """
+    total, ran = service_times(metrics)
+    lo = max(seen_running_s or 0.0, ran or 0.0)
+    if seen_done_s is None or (
+        total is not None and lo - CLOCK_SLACK_S <= total <= seen_done_s + CLOCK_SLACK_S
+    ):
+        return None if total is None else (total, total)
+    return (lo, float(seen_done_s)) if lo < seen_done_s else None
 
 
 def derive(row: dict[str, Any], changes: dict[str, Any], *, now: datetime) -> dict[str, Any]:

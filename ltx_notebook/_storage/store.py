@@ -54,7 +54,7 @@ from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
 from .._core.store_url import shown_location
-from .derive import derive, service_times
+from .derive import derive, known_length
 from .records import (
     BOOL_COLUMNS,
     TIME_COLUMNS,
@@ -80,10 +80,6 @@ QUICK_TIMEOUT_S: Final = 5.0
 # How long a write that records work already sent (a request id, a state) waits for
 # another process's lock: long, because giving up would lose track of a paid job.
 BUSY_TIMEOUT_S: Final = 30.0
-# Seconds the service's total may stray outside the interval the polls place a job's end
-# in and still be taken: the client's clock starts when the submit is sent, the service's
-# when it arrives, and a poll's answer is from somewhere within its round trip.
-CLOCK_SLACK_S: Final = 0.5
 SQLITE_INT_MIN: Final = -(2**63)
 SQLITE_INT_MAX: Final = 2**63 - 1
 
@@ -547,13 +543,11 @@ class Store:
     ) -> list[tuple[float, float]]:
         """How long the most recent completed jobs with these params took, newest first.
 
-        Each as ``(lo, hi)`` seconds, the interval its end is known to lie in:
-        after the last poll that saw it running (and its ``inference_time``, a
-        run at least that long), by the first that saw it done (``total_s``).
-        ``lo == hi`` when the service's own total fell inside that interval (or
-        is all there is): the service does not promise one, and a total the
-        polls contradict is not taken. With *base_url*, only jobs of that
-        service count: an emulator's timings say nothing about the real service's.
+        Each as ``(lo, hi)`` seconds, the interval its end is known to lie in
+        (``derive.known_length``: after the last poll that saw it running, by
+        the first that saw it done, ``total_s``; exact where the service's own
+        total falls inside). With *base_url*, only jobs of that service count:
+        an emulator's timings say nothing about the real service's.
         """
         from . import jobs_sql
 
@@ -576,16 +570,9 @@ class Store:
         )
         out: list[tuple[float, float]] = []
         for seen_running, seen_done, metrics_json in self._select(stmt):
-            total, ran = service_times(metrics_json)
-            lo = max(seen_running or 0.0, ran or 0.0)
-            if seen_done is None or (
-                total is not None and lo - CLOCK_SLACK_S <= total <= seen_done + CLOCK_SLACK_S
-            ):
-                if total is not None:
-                    out.append((total, total))
-                continue
-            if lo < seen_done:
-                out.append((lo, float(seen_done)))
+            known = known_length(seen_running, seen_done, metrics_json)
+            if known is not None:
+                out.append(known)
         return out
 
     def rows(self, **filters: Any) -> list[dict[str, Any]]:

@@ -20,7 +20,10 @@ def test_make_bench_writes_the_page_and_its_chart(tmp_path: Path) -> None:
     page = run_all.main(["--quick", "--docs", str(tmp_path)])
     text = page.read_text()
     for shape in bench_polling.SHAPES:
-        assert f"| {shape.name} |" in text
+        for metrics in ("full", "`inference_time` only"):  # both metrics shapes the emulator sends
+            assert f"| {shape.name} | {metrics} |" in text
+            for earlier in bench_polling.EARLIER:  # the cold-start rows
+                assert f"| {shape.name} | {metrics} | {earlier} |" in text
     assert "## Memory" in text and "## Download" in text
     for section in ("## A kernel with", "## A sweep under a submit limit", "## Galleries"):
         assert section in text
