@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ltx_notebook import Job, Session, Settings, validate
+from ltx_notebook._core import config as _config
 from ltx_notebook._core.config import Secret
 from tests.conftest import API_KEY, make_emulator
 
@@ -51,7 +52,12 @@ def clips(render_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 @pytest.fixture
 def in_root(clips: Clips, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Run the test from the clips' folder, as a kernel runs from the notebook's."""
+    """Run the test from the clips' folder, as a kernel runs from the notebook's.
+
+    The settings are read afresh there: ones an earlier test of this process configured
+    would name another store (the settings are a process-wide singleton).
+    """
     monkeypatch.chdir(clips.root)
+    monkeypatch.setattr(_config, "_settings", None)
     monkeypatch.setenv("LTX_NOTEBOOK_FRONTEND", "jupyter")
     return clips.root
