@@ -110,6 +110,11 @@ class Database:
         )
 
     def engine(self) -> Engine:
+        if self.path is not None and self.read_only is None:
+            # Resolved at each use, as a relative path means: after a %cd the same setting
+            # names another file, and an engine kept for the old folder must not serve it.
+            where = self.path.absolute()
+            return _engine(self.url.set(database=str(where)), where)
         if self.read_only is None or self.path is None:
             return _engine(self.url, self.path)
         name, _, value = self.read_only.partition("=")

@@ -492,3 +492,21 @@ def test_create_if_new_adds_a_request_once(store: Store) -> None:
     again = store.create_if_new(params(), cost_estimate=None, base_url=BASE, fields=fields)
     assert again is None  # another process's import got there first: nothing written
     assert [r.id for r in store.find()] == [first.id]
+
+
+def test_a_relative_store_path_names_a_file_in_the_working_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # After a %cd the same setting names another store: the one kept for the old folder must
+    # not answer for it (it did: one engine per path as written, not per file).
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir()
+    second.mkdir()
+    monkeypatch.chdir(first)
+    store = Store("ltx_media/jobs.sqlite")
+    store.create(params(), cost_estimate=None, base_url=BASE)
+    monkeypatch.chdir(second)
+    assert Store("ltx_media/jobs.sqlite").count() == 0
+    assert (second / "ltx_media" / "jobs.sqlite").is_file()
+    monkeypatch.chdir(first)
+    assert Store("ltx_media/jobs.sqlite").count() == 1
