@@ -278,6 +278,8 @@ class Retrying(logging.Handler):
             self.event.set()
 
 
+# Serial: it signals the process's main thread, which under xdist is not the one running it.
+@pytest.mark.serial
 def test_ctrl_c_during_a_429_backoff_leaves_nothing_behind(
     session: Session, emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
