@@ -1,1 +1,1 @@
-"""What is kept on disk: the SQLite job store, its records, and the local video files."""
+"""What is kept: the job store (SQLite or PostgreSQL), its records, and the videos."""
