@@ -296,12 +296,16 @@ def test_ctrl_c_during_a_429_backoff_leaves_nothing_behind(
         if retrying.event.wait(30) and not finished.is_set():
             signal.pthread_kill(main, signal.SIGINT)
 
+    # Ctrl-C as a terminal delivers it, whatever an earlier test of this process (a browser
+    # driver, a kernel client) made of SIGINT's handler.
+    handler = signal.signal(signal.SIGINT, signal.default_int_handler)
     presser = threading.Thread(target=press_ctrl_c)
     presser.start()
     try:
         with pytest.raises(KeyboardInterrupt):
             session.submit(validate(prompt=PROMPT))
     finally:
+        signal.signal(signal.SIGINT, handler)
         finished.set()
         retrying.event.set()  # a presser still waiting gives up, pressing nothing
         presser.join()
