@@ -25,6 +25,7 @@ from ltx_notebook._view.cell import placeholder_html
 from ltx_notebook._view.job_progress import render_info
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
+from tests.harness.processes import start_together
 from tests.jobs.conftest import make_quick
 from tests.service.scripted_server import Reply, serve
 
@@ -177,30 +178,13 @@ def test_two_processes_resuming_one_job_download_it_once(
     first.runtime.stop()
     emulator.engine.inject("media", delay=1.0, times=2)  # a slow download: they overlap
     go = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-c",
-                RESUMER,
-                emulator.base_url,
-                str(settings.media_dir),
-                name,
-                str(go),
-                API_KEY,
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("a", "b")
-    ]
-    deadline = time.monotonic() + 120
-    while not all((tmp_path / f"ready-{n}").exists() for n in ("a", "b")):
-        assert time.monotonic() < deadline, "the resumers did not start"
-        assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs if p.stderr]
-        time.sleep(0.01)
-    go.touch()
+    procs = start_together(
+        RESUMER,
+        lambda name: [emulator.base_url, str(settings.media_dir), name, str(go), API_KEY],
+        ready=tmp_path,
+        go=go,
+        what="resumers",
+    )
     outs = []
     for proc in procs:
         out, err = proc.communicate(timeout=180)

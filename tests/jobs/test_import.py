@@ -7,8 +7,6 @@ web console): its jobs are in the account's history, not in the store that impor
 from __future__ import annotations
 
 import itertools
-import subprocess
-import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +21,7 @@ from ltx_notebook._jobs.recovery.importer import ORIGIN, import_history, windows
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY, make_emulator
 from tests.harness.accounts import run_elsewhere, settings_for
+from tests.harness.processes import start_together
 
 PLAN = (
     validate("ltx-2-pro", prompt="a fox in snow", duration=6),
@@ -181,21 +180,13 @@ def test_two_processes_importing_at_once_one_imports_the_other_skips_both_downlo
     ids = run_elsewhere(emulator, tmp_path / "other-machine", *plan)
     media = tmp_path / "here"
     go = tmp_path / "go"
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-c", IMPORTER, emulator.base_url, str(media), name, str(go), API_KEY],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for name in ("a", "b")
-    ]
-    deadline = time.monotonic() + 120
-    while not all((tmp_path / f"ready-{n}").exists() for n in ("a", "b")):
-        assert time.monotonic() < deadline, "the importers did not start"
-        assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs if p.stderr]
-        time.sleep(0.01)
-    go.touch()
+    procs = start_together(
+        IMPORTER,
+        lambda name: [emulator.base_url, str(media), name, str(go), API_KEY],
+        ready=tmp_path,
+        go=go,
+        what="importers",
+    )
     added = 0
     for proc in procs:
         out, err = proc.communicate(timeout=180)
