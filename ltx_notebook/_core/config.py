@@ -50,6 +50,11 @@ PLAYBACK_MODES = ("auto", "original", "mp3-audio")
 # evicted past the cap); the default store moves beside them.
 DEFAULT_CACHE_DIR = Path("ltx_cache")
 DEFAULT_CACHE_MAX_GB = 10.0
+# A dead kernel's jobs can be taken over within two minutes: the lease lapses 90 s
+# after its last heartbeat, and a heartbeat goes every 30 s.
+DEFAULT_LEASE_SECONDS = 90.0
+DEFAULT_HEARTBEAT_SECONDS = 30.0
+BUDGET_SCOPES = ("mine", "team")
 _URL = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*://")
 
 
@@ -363,8 +368,21 @@ class Settings:
     cache_max_gb: float = DEFAULT_CACHE_MAX_GB
     # For the storage library, beside its own configuration (AWS_* variables...).
     storage_options: StorageOptions = field(default_factory=StorageOptions)
+    # Who this kernel's jobs belong to in a store a team shares (default: the login name).
+    user: str = field(default_factory=lambda: default_user())
+    # Whose spend the budget counts: "mine" (this user's jobs) or "team" (every row).
+    budget_scope: str = "mine"
+    # A kernel's claim on the jobs it drives lapses this many seconds after its last
+    # heartbeat; another kernel may then take them over. Renewed every heartbeat_seconds.
+    lease_seconds: float = DEFAULT_LEASE_SECONDS
+    heartbeat_seconds: float = DEFAULT_HEARTBEAT_SECONDS
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "user", check_user(self.user))
+        object.__setattr__(self, "budget_scope", check_budget_scope(self.budget_scope))
+        lease, beat = check_lease(self.lease_seconds, self.heartbeat_seconds)
+        object.__setattr__(self, "lease_seconds", lease)
+        object.__setattr__(self, "heartbeat_seconds", beat)
         object.__setattr__(self, "media_dir", media_location(self.media_dir))
         object.__setattr__(self, "cache_dir", Path(self.cache_dir))
         options: Any = self.storage_options  # a plain dict from a caller is welcome too
@@ -464,6 +482,22 @@ class Settings:
                 env.get("LTX_NOTEBOOK_CACHE_MAX_GB") or DEFAULT_CACHE_MAX_GB,
                 "LTX_NOTEBOOK_CACHE_MAX_GB",
             ),
+            user=check_user(env.get("LTX_NOTEBOOK_USER") or default_user(), "LTX_NOTEBOOK_USER"),
+            budget_scope=check_budget_scope(
+                env.get("LTX_NOTEBOOK_BUDGET_SCOPE") or "mine", "LTX_NOTEBOOK_BUDGET_SCOPE"
+            ),
+            lease_seconds=_seconds(
+                env.get("LTX_NOTEBOOK_LEASE"),
+                "LTX_NOTEBOOK_LEASE",
+                DEFAULT_LEASE_SECONDS,
+                "lease_seconds",
+            ),
+            heartbeat_seconds=_seconds(
+                env.get("LTX_NOTEBOOK_HEARTBEAT"),
+                "LTX_NOTEBOOK_HEARTBEAT",
+                DEFAULT_HEARTBEAT_SECONDS,
+                "heartbeat_seconds",
+            ),
         )
 
     def describe(self) -> dict[str, str]:
@@ -486,6 +520,10 @@ class Settings:
             "match_settle": f"{self.match_settle:g} s",
             "max_video_bytes": f"{self.max_video_bytes:,}",
             "playback": self.playback,
+            "user": self.user,
+            "budget_scope": self.budget_scope,
+            "lease_seconds": f"{self.lease_seconds:g} s",
+            "heartbeat_seconds": f"{self.heartbeat_seconds:g} s",
         }
 
 
@@ -569,6 +607,55 @@ def check_playback(value: Any, source: str = "playback") -> str:
     return str(text)
 
 
+def default_user() -> str:
+    """The login name (``getpass``), or ``"unknown"`` where the system has none to give."""
+    import getpass
+
+    try:
+        return getpass.getuser() or "unknown"
+    except Exception:  # no USER variable and no passwd entry (some containers)
+        return "unknown"
+
+
+def check_user(value: Any, source: str = "user") -> str:
+    """A name for whose jobs these are: printable text, 1 to 64 characters, trimmed."""
+    text = value.strip() if isinstance(value, str) else None
+    if not text or len(text) > 64 or not text.isprintable():
+        raise InvalidParams(
+            f"{source} must be a name of 1 to 64 printable characters (got {value!r})",
+            param="user",
+        )
+    return text
+
+
+def check_budget_scope(value: Any, source: str = "budget_scope") -> str:
+    """``"mine"`` or ``"team"`` (any case)."""
+    text = value.strip().lower() if isinstance(value, str) else value
+    if text not in BUDGET_SCOPES:
+        raise InvalidParams(
+            f"{source} must be one of {', '.join(BUDGET_SCOPES)} (got {value!r})",
+            param="budget_scope",
+        )
+    return str(text)
+
+
+def check_lease(lease: Any, heartbeat: Any) -> tuple[float, float]:
+    """The lease and its heartbeat in seconds: a heartbeat at most a third of the lease,
+    so two renewals can be missed (a slow disk, a busy loop) before the lease lapses."""
+    for name, value in (("lease_seconds", lease), ("heartbeat_seconds", heartbeat)):
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e6:
+            raise InvalidParams(
+                f"{name} must be a number of seconds above 0 (got {value!r})", param=name
+            )
+    if heartbeat * 3 > lease:
+        raise InvalidParams(
+            f"heartbeat_seconds ({heartbeat:g}) must be at most a third of lease_seconds "
+            f"({lease:g}), so a missed heartbeat does not lose the lease",
+            param="heartbeat_seconds",
+        )
+    return float(lease), float(heartbeat)
+
+
 _settings: Settings | None = None
 
 
@@ -595,6 +682,10 @@ def configure(
     match_settle: float | None = None,
     max_video_bytes: int | None = None,
     playback: str | None = None,
+    user: str | None = None,
+    budget_scope: str | None = None,
+    lease_seconds: float | None = None,
+    heartbeat_seconds: float | None = None,
 ) -> Settings:
     """Change the settings in force; only what is given changes.
 
@@ -622,6 +713,13 @@ def configure(
     evicted. Credentials come from the storage library's own configuration (for S3
     the ``AWS_*`` variables); ``storage_options`` adds anything else, never stored
     or shown. See docs/team.md.
+
+    In a store a team shares, ``user`` (``LTX_NOTEBOOK_USER``, default the login
+    name) marks whose jobs are whose; ``budget_scope`` (``LTX_NOTEBOOK_BUDGET_SCOPE``)
+    is ``"mine"`` (the default: the budget counts your jobs) or ``"team"`` (everyone's);
+    a kernel's claim on the jobs it drives lapses ``lease_seconds`` (``LTX_NOTEBOOK_LEASE``,
+    90) after its last heartbeat, sent every ``heartbeat_seconds``
+    (``LTX_NOTEBOOK_HEARTBEAT``, 30), and another kernel may then take them over.
     """
     global _settings
     # A key given here replaces the environment's, so a bad SEGMIND_API_KEY cannot block it.
@@ -660,5 +758,13 @@ def configure(
         changes["max_video_bytes"] = check_bytes(max_video_bytes)
     if playback is not None:
         changes["playback"] = check_playback(playback)
+    if user is not None:
+        changes["user"] = check_user(user)
+    if budget_scope is not None:
+        changes["budget_scope"] = check_budget_scope(budget_scope)
+    if lease_seconds is not None:
+        changes["lease_seconds"] = lease_seconds
+    if heartbeat_seconds is not None:
+        changes["heartbeat_seconds"] = heartbeat_seconds
     _settings = replace(current, **changes)
     return _settings

@@ -77,6 +77,9 @@ class JobRecord:
     origin: str | None = None  # None: submitted from here; "history": imported
     # Seconds after submit when a poll last saw the job running (its end lies after it).
     seen_running_s: float | None = None
+    owner: str | None = None  # who made the row (configure(user=...)); None before 0006
+    kernel: str | None = None  # the kernel driving it now (its polls and download)
+    lease_until: datetime | None = None  # when that kernel's claim lapses unless renewed
 
     @property
     def imported(self) -> bool:
@@ -132,6 +135,7 @@ TIME_COLUMNS: Final = (
     "completed_at",
     "url_expires_at",
     "updated_at",
+    "lease_until",
 )
 
 

@@ -18,7 +18,6 @@ it names (a job's row is never deleted once it may exist). Each row says
 from __future__ import annotations
 
 import functools
-import getpass
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
@@ -145,13 +144,5 @@ def _table() -> sa.Table:
 
 
 def voter(user: str | None = None) -> str:
-    """Who votes: *user*, else the settings' ``user`` where they have one, else the login."""
-    if user:
-        return user
-    named = getattr(get_settings(), "user", None)
-    if isinstance(named, str) and named:
-        return named
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name (some containers): still a vote
-        return "unknown"
+    """Who votes: *user*, else the settings' ``user`` (by default the login name)."""
+    return user or get_settings().user

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ltx_notebook._core import config
 from ltx_notebook._core.params import validate
 from ltx_notebook._storage import schema, votes
 from ltx_notebook._storage.store import Store
@@ -75,5 +76,9 @@ def test_a_store_made_before_votes_gains_the_table_and_keeps_its_jobs(tmp_path: 
 
 def test_the_voter_is_the_configured_user_else_the_login(monkeypatch: pytest.MonkeyPatch) -> None:
     assert votes.voter("grace") == "grace"
-    monkeypatch.setattr(votes.getpass, "getuser", lambda: "login-name")
+    monkeypatch.setattr("getpass.getuser", lambda: "login-name")
+    monkeypatch.delenv("LTX_NOTEBOOK_USER", raising=False)
+    monkeypatch.setattr(config, "_settings", None)
     assert votes.voter() == "login-name"
+    config.configure(user="ada")
+    assert votes.voter() == "ada"
