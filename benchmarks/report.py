@@ -334,12 +334,14 @@ def kernel_section(r: dict[str, Any]) -> list[str]:
         + (
             ""
             if cpu_ok
-            else " A job's fixed costs (submit, store writes, download, the check that also "
-            "draws the poster) count here as jobs end and are replaced; the polls alone are "
-            "the runtime thread's share. Most of a poll's CPU is httpx's own transport: a "
-            "hand-written HTTP/1.1 transport once took this under 5 %, but it read a server's "
-            "408 on an idle connection as the next answer and had no proxy, HTTP/2 or "
-            "connection cap; the client keeps the well-kept transport and pays this instead."
+            else " A job's fixed costs count here as jobs end and are replaced: in the store "
+            "and media workers, its rows written durably (each commit syncs SQLite's "
+            "write-ahead log, so the row made before a submit survives a power cut), its "
+            "download and its poster; in the runtime thread, every request, sent through "
+            "httpx's own transport. A hand-written HTTP/1.1 transport once took the figure "
+            "under 5 %, but it read a server's 408 on an idle connection as the next answer "
+            "and had no proxy, HTTP/2 or connection cap; the client keeps the well-kept "
+            "transport, and the store its synced commits, and pays this instead."
         )
         + " The machine is shared: CPU time grows with its load (caches, hyper-threads), "
         "so this figure varies from run to run.",
@@ -628,25 +630,30 @@ def write(
     return page
 
 
-def rerun_polling(docs: Path, argv: Sequence[str]) -> Path:
-    """Run ``bench_polling`` alone (with *argv*) and splice its section into the page.
+def rerun(docs: Path, name: str, argv: Sequence[str]) -> Path:
+    """Run one benchmark alone (``polling`` or ``kernel``, with *argv*), splice its section in.
 
     The section then says it was re-run alone, when, and on what load; the rest of
     the page stays from the run it names at its top.
     """
-    from . import bench_polling
+    from . import bench_kernel, bench_polling
 
     load = machine()
-    args = bench_polling.main(list(argv))
-    speed = _speed(argv)
-    image = docs / "images" / "bench-polling.png"
-    chart(args, image)
-    section = polling_section(args, speed, "images/bench-polling.png")
-    command = " ".join(["python -m benchmarks.report polling", *argv]).strip()
+    if name == "polling":
+        results = bench_polling.main(list(argv))
+        speed = _speed(argv)
+        image = docs / "images" / "bench-polling.png"
+        chart(results, image)
+        section = polling_section(results, speed, "images/bench-polling.png")
+        also = "this section and its chart only"
+    else:
+        section = kernel_section(bench_kernel.main(list(argv)))
+        also = "this section only"
+    command = " ".join(["python -m benchmarks.report", name, *argv]).strip()
     section += [
         "",
-        f"*Re-run alone* (`{command}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load}): this "
-        "section and its chart only; the other sections are from the run dated at the top.",
+        f"*Re-run alone* (`{command}`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC; {load}): {also}; "
+        "the other sections are from the run dated at the top.",
     ]
     page = docs / "benchmarks.md"
     splice(page, section)
@@ -659,14 +666,14 @@ def _speed(argv: Sequence[str]) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m benchmarks.report polling [bench_polling's arguments]``: one section again."""
+    """``python -m benchmarks.report polling|kernel [the benchmark's arguments]``: one again."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] != "polling":
-        raise SystemExit("usage: python -m benchmarks.report polling [bench_polling arguments]")
+    if not args or args[0] not in ("polling", "kernel"):
+        raise SystemExit("usage: python -m benchmarks.report polling|kernel [its arguments]")
     docs = Path(__file__).resolve().parent.parent / "docs"
-    print(f"wrote {rerun_polling(docs, args[1:])}")
+    print(f"wrote {rerun(docs, args[0], args[1:])}")
 
 
 if __name__ == "__main__":
