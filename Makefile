@@ -1,6 +1,6 @@
 # Two commands on a fresh machine with only python3 and make:
 #   make demo   runs notebooks/quickstart.ipynb against the local emulator
-#   make test   runs the whole suite
+#   make test   runs the suite but its slow and browser tests (make test-all: everything)
 # The environment (.venv) is created from uv.lock on first use; uv itself is
 # bootstrapped with pip into .tools so nothing is installed outside the checkout.
 
@@ -13,7 +13,7 @@ STAMP := $(VENV)/.synced
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: env demo test lint format lab emulator bench docs docs-images clean
+.PHONY: env demo test test-all lint format lab emulator bench docs docs-images clean
 
 env: $(STAMP)
 
@@ -28,19 +28,29 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 demo: $(STAMP)
 	$(VENV)/bin/ltx-notebook demo
 
-# Two passes: the tests that need no browser on TEST_WORKERS processes, one file per
-# process at a time (--dist loadfile, so a module's kernel and emulator stay shared;
-# long files first, in tests/conftest.py's order), then the browser and `serial` tests
-# one at a time. Both always run; a failure in either fails the target. Exit code 5
-# (nothing selected, e.g. PYTEST_ARGS names one file) is only an error when neither
-# pass ran anything.
+# make test: what a contributor runs while working, about 8 minutes on two cores: every
+# test but the `slow` ones (tens of seconds each: the benchmarks' smoke run, a notebook
+# run whole, many kernels on one store) and the browser pass, on TEST_WORKERS processes,
+# one file per process at a time (--dist loadfile, so a module's kernel and emulator
+# stay shared; long files first, in tests/conftest.py's order).
+# make test-all: everything, in two passes: the tests that need no browser as above, slow
+# ones included, then the browser and `serial` tests one at a time. Both always run; a
+# failure in either fails the target. CI runs this one (.ci/run). Exit code 5 (nothing
+# selected, e.g. PYTEST_ARGS names one file) is only an error when neither pass ran
+# anything.
 TEST_WORKERS ?= 2
+PARALLEL_PASS = $(VENV)/bin/python -m pytest --group=parallel -n $(TEST_WORKERS) \
+	--dist loadfile --no-loadscope-reorder
+
 test: lint
+	@echo "make test: no browser, no slow tests, $(TEST_WORKERS) workers (make test-all runs them)"
+	@$(PARALLEL_PASS) -m "not slow" $(PYTEST_ARGS)
+
+test-all: lint
 	@status=0; \
-	echo "make test: 1/2, no browser, $(TEST_WORKERS) workers"; \
-	$(VENV)/bin/python -m pytest --group=parallel -n $(TEST_WORKERS) \
-		--dist loadfile --no-loadscope-reorder $(PYTEST_ARGS); first=$$?; \
-	echo "make test: 2/2, browser and serial, one at a time"; \
+	echo "make test-all: 1/2, no browser, $(TEST_WORKERS) workers"; \
+	$(PARALLEL_PASS) $(PYTEST_ARGS); first=$$?; \
+	echo "make test-all: 2/2, browser and serial, one at a time"; \
 	$(VENV)/bin/python -m pytest --group=serial $(PYTEST_ARGS); second=$$?; \
 	for rc in $$first $$second; do \
 		if [ $$rc -ne 0 ] && [ $$rc -ne 5 ]; then status=$$rc; fi; \
