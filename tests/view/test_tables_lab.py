@@ -9,18 +9,13 @@ docs/images/, which docs/review.md shows. Look at them before committing.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
 
-from ltx_notebook import Session, Settings, validate
-from ltx_notebook._core.config import Secret
-from tests.conftest import API_KEY, make_emulator
+from tests.harness.clips import made_clips, save_for_docs
 from tests.harness.lab import Lab, LabServer
-
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 
 pytestmark = pytest.mark.browser
 
@@ -48,40 +43,15 @@ PROMPTS = (
 
 def _make_clips(render_cache: Path, folder: Path) -> None:
     """Six finished jobs (two prompts × three settings), rated and noted, in folder/ltx_media."""
-    with make_emulator(render_cache) as emu:
-        session = Session(
-            Settings(
-                api_key=Secret(API_KEY),
-                base_url=emu.base_url,
-                media_dir=folder / "ltx_media",
-                store_path=folder / "ltx_media" / "ltx-jobs.sqlite",
-            )
-        )
-        try:
-            jobs = [
-                session.submit(
-                    validate(prompt=p, duration=d, resolution=r), tag="dusk" if i < 2 else None
-                )
-                for i, (p, r, d) in enumerate(
-                    [(p, r, d) for p in PROMPTS for r, d in [("1080p", 6), ("1080p", 8), ("2k", 6)]]
-                )
-            ]
-            for job in jobs:
-                assert job.wait(60).video_path is not None
-            session.store.update(jobs[0].id, rating=5, notes="the keeper: steady light")
-            session.store.update(jobs[4].id, rating=3)
-        finally:
-            session.runtime.stop()
+    clips = [(p, r, d) for p in PROMPTS for r, d in [("1080p", 6), ("1080p", 8), ("2k", 6)]]
+    tags = ["dusk", "dusk", None, None, None, None]
+    with made_clips(render_cache, folder, clips, tags=tags) as made:
+        made.session.store.update(made.jobs[0].id, rating=5, notes="the keeper: steady light")
+        made.session.store.update(made.jobs[4].id, rating=3)
 
 
 def _for_docs(shot: Path) -> None:
-    """Copy a screenshot into docs/images as a small PNG (a table needs few colours)."""
-    if os.environ.get("LTX_DOCS_IMAGES") == "1":
-        from PIL import Image
-
-        with Image.open(shot) as image:
-            small = image.convert("RGB").quantize(colors=128, method=Image.Quantize.MEDIANCUT)
-            small.save(DOCS_IMAGES / shot.name, optimize=True)
+    save_for_docs(shot, shot.name, colors=128)
 
 
 def _fits(output: object) -> bool:

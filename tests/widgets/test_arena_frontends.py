@@ -10,19 +10,14 @@ docs/images/arena.png and arena-rank.png.
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 
-from ltx_notebook import Session, Settings, validate
-from ltx_notebook._core.config import Secret
-from tests.conftest import API_KEY, make_emulator
+from tests.harness.clips import install_clips, made_clips, save_for_docs
 from tests.harness.lab import Lab
 from tests.harness.waiting import until
 
@@ -39,53 +34,19 @@ LOADED = "(vs) => vs.length === 2 && vs.every((v) => v.readyState >= 2 && !v.see
 
 
 @pytest.fixture(scope="module")
-def made(render_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def made(render_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four finished clips (two prompts × 1080p/2k) in <tmp>/ltx_media."""
     folder = tmp_path_factory.mktemp("arena-made")
-    with make_emulator(render_cache, render_scale=0.25) as emu:
-        session = Session(
-            Settings(
-                api_key=Secret(API_KEY),
-                base_url=emu.base_url,
-                media_dir=folder / "ltx_media",
-                store_path=folder / "ltx_media" / "ltx-jobs.sqlite",
-            )
-        )
-        try:
-            jobs = [
-                session.submit(validate(prompt=p, duration=6, resolution=r))
-                for p, r in [
-                    ("a lighthouse on a cliff at dusk", "1080p"),
-                    ("a lighthouse on a cliff at dusk", "2k"),
-                    ("a red fox running through fresh snow", "1080p"),
-                    ("a red fox running through fresh snow", "2k"),
-                ]
-            ]
-            for job in jobs:
-                assert job.wait(90).video_path is not None
-        finally:
-            session.runtime.stop()
-    yield folder
+    lighthouse, fox = "a lighthouse on a cliff at dusk", "a red fox running through fresh snow"
+    clips = [(p, r, 6) for p in (lighthouse, fox) for r in ("1080p", "2k")]
+    with made_clips(render_cache, folder, clips, render_scale=0.25):
+        pass
+    return folder
 
 
 def _for_docs(shot: Path, name: str) -> None:
-    if os.environ.get("LTX_DOCS_IMAGES") == "1" and "-lab" in shot.name:
-        shutil.copyfile(shot, Path(__file__).resolve().parents[2] / "docs" / "images" / name)
-
-
-def _install(made: Path, root: Path) -> Path:
-    folder = root / "arena"
-    if folder.exists():
-        shutil.rmtree(folder)
-    shutil.copytree(made / "ltx_media", folder / "ltx_media")
-    old, new = str(made / "ltx_media"), str(folder / "ltx_media")
-    with sqlite3.connect(folder / "ltx_media" / "ltx-jobs.sqlite") as conn:
-        conn.execute(
-            "UPDATE jobs SET video_path = replace(video_path, ?, ?), "
-            "poster_path = replace(poster_path, ?, ?)",
-            (old, new, old, new),
-        )
-    return folder
+    if "-lab" in shot.name:
+        save_for_docs(shot, name)
 
 
 def _read_votes(folder: Path) -> list[dict[str, Any]]:
@@ -118,7 +79,7 @@ def test_a_vote_by_key_is_stored_and_the_sides_stay_hidden_until_then(
     front_end: Lab, made: Path
 ) -> None:
     lab, fe = front_end, front_end.server.app
-    folder = _install(made, lab.server.root_dir)
+    folder = install_clips(made, lab.server.root_dir, "arena", fresh=True)
     lab.server.write_notebook("arena/arena.ipynb", [ARENA, RANK])
     lab.open_notebook("arena/arena.ipynb")
     lab.run_cell(0)

@@ -8,24 +8,17 @@ Screenshots land in test-artifacts/ (``gallery-2x2-lab.png``, ``ab-dark-notebook
 
 from __future__ import annotations
 
-import os
-import shutil
-import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import nbformat
 import pytest
 
-from ltx_notebook import Session, Settings, validate
-from ltx_notebook._core.config import Secret
-from tests.conftest import API_KEY, make_emulator
+from tests.harness.clips import add_rows, install_clips, made_clips, save_for_docs
 from tests.harness.lab import Lab
 
 pytestmark = pytest.mark.browser
 
-DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 VARIANTS = (
     "a red fox running through fresh snow at sunrise",
@@ -46,74 +39,32 @@ LOADED = "(vs) => vs.length > 0 && vs.every((v) => v.readyState >= 2 && !v.seeki
 
 
 @pytest.fixture(scope="module")
-def made(render_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def made(render_cache: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Four finished clips (1080p/2k × 6s/8s) in <tmp>/ltx_media."""
     folder = tmp_path_factory.mktemp("made")
-    with make_emulator(render_cache, render_scale=0.25) as emu:
-        session = Session(
-            Settings(
-                api_key=Secret(API_KEY),
-                base_url=emu.base_url,
-                media_dir=folder / "ltx_media",
-                store_path=folder / "ltx_media" / "ltx-jobs.sqlite",
-            )
-        )
-        try:
-            jobs = [
-                session.submit(validate(prompt=p, duration=d, resolution=r))
-                for p, r, d in [
-                    ("a lighthouse on a cliff at dusk", "1080p", 6),
-                    ("a red fox running through fresh snow", "1080p", 8),
-                    ("a lighthouse on a cliff at dusk", "2k", 6),
-                    ("a red fox running through fresh snow", "2k", 8),
-                ]
-            ]
-            for job in jobs:
-                assert job.wait(90).video_path is not None
-        finally:
-            session.runtime.stop()
-    yield folder
+    lighthouse, fox = "a lighthouse on a cliff at dusk", "a red fox running through fresh snow"
+    clips = [(lighthouse, "1080p", 6), (fox, "1080p", 8), (lighthouse, "2k", 6), (fox, "2k", 8)]
+    with made_clips(render_cache, folder, clips, render_scale=0.25):
+        pass
+    return folder
 
 
 def _for_docs(shot: Path, name: str) -> None:
-    """With ``LTX_DOCS_IMAGES=1`` (make docs-images): the shot, 900 px wide, in docs/images."""
-    if os.environ.get("LTX_DOCS_IMAGES") == "1":
-        from PIL import Image
-
-        with Image.open(shot) as image:
-            small = image.convert("RGB")
-            small = small.resize((900, round(900 * small.height / small.width)), Image.LANCZOS)
-            small.quantize(colors=256, method=Image.Quantize.MEDIANCUT).save(
-                DOCS_IMAGES / name, optimize=True
-            )
+    save_for_docs(shot, name, width=900)
 
 
 def _install(made: Path, root: Path) -> Path:
-    """Copy the clips under *root*/review, rewrite the store's paths, add the 4×6 rows."""
-    folder = root / "review"
-    if (folder / "ltx_media").exists():
-        return folder
-    shutil.copytree(made / "ltx_media", folder / "ltx_media")
-    db = folder / "ltx_media" / "ltx-jobs.sqlite"
-    old, new = str(made / "ltx_media"), str(folder / "ltx_media")
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        conn.execute(
-            "UPDATE jobs SET video_path = replace(video_path, ?, ?), "
-            "poster_path = replace(poster_path, ?, ?)",
-            (old, new, old, new),
+    """The clips under *root*/review, and 24 more rows: a 4×6 grid of prompts and takes."""
+    if (root / "review" / "ltx_media").exists():
+        return root / "review"
+    folder = install_clips(made, root, "review")
+
+    def take(i: int, row: dict[str, Any]) -> dict[str, Any]:
+        return dict(
+            row, prompt=VARIANTS[i // 6], tag=f"take {i % 6 + 1}", request_id=f"grid-{i:02d}"
         )
-        rows = [dict(r) for r in conn.execute("SELECT * FROM jobs ORDER BY id")]
-        names = [n for n in rows[0] if n != "id"]
-        copies = []
-        for i in range(24):
-            row = dict(rows[i % 4], prompt=VARIANTS[i // 6], tag=f"take {i % 6 + 1}")
-            row["request_id"] = f"grid-{i:02d}"
-            copies.append([row[n] for n in names])
-        conn.executemany(
-            f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            copies,
-        )
+
+    add_rows(folder, 24, take)
     return folder
 
 
@@ -317,28 +268,14 @@ def test_a_4x6_gallery_fills_the_width_filters_and_plays(front_end: Lab, made: P
 
 def _install_thousand(made: Path, root: Path) -> Path:
     """1,000 finished clips in *root*/thousand: copies of the four real rows, own prompts."""
-    folder = root / "thousand"
-    if (folder / "ltx_media").exists():
-        return folder
-    shutil.copytree(made / "ltx_media", folder / "ltx_media")
-    db = folder / "ltx_media" / "ltx-jobs.sqlite"
-    old, new = str(made / "ltx_media"), str(folder / "ltx_media")
-    with sqlite3.connect(db) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = [dict(r) for r in conn.execute("SELECT * FROM jobs ORDER BY id")]
-        conn.execute("DELETE FROM jobs")
-        names = [n for n in rows[0] if n != "id"]
-        copies = []
-        for i in range(1000):
-            row = dict(rows[i % 4], prompt=f"{rows[i % 4]['prompt']}, take {i}")
-            row["request_id"] = f"k-{i:04d}"
-            for path in ("video_path", "poster_path"):
-                row[path] = str(row[path]).replace(old, new)
-            copies.append([row[n] for n in names])
-        conn.executemany(
-            f"INSERT INTO jobs ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
-            copies,
-        )
+    if (root / "thousand" / "ltx_media").exists():
+        return root / "thousand"
+    folder = install_clips(made, root, "thousand")
+
+    def take(i: int, row: dict[str, Any]) -> dict[str, Any]:
+        return dict(row, prompt=f"{row['prompt']}, take {i}", request_id=f"k-{i:04d}")
+
+    add_rows(folder, 1000, take, replace=True)
     return folder
 
 
