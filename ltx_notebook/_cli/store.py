@@ -81,7 +81,10 @@ def _copy(args: argparse.Namespace) -> int:
         print(f"{PROG}: {redact(str(exc))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(f"\n{PROG}: interrupted; run it again to finish (nothing is copied twice)")
+        print(
+            f"\n{PROG}: interrupted; run it again to finish (nothing is copied twice)",
+            file=sys.stderr,
+        )
         return 130
 
 

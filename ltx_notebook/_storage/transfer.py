@@ -74,8 +74,8 @@ class Media:
         """A local file holding what a row of this media records at *recorded*.
 
         A local folder's file where the row says, else in the folder under its
-        name (a folder moved since); a bucket's, fetched into *folder*.
-        ``MediaError`` when there is none.
+        name (a folder moved since); a bucket's, fetched into *folder*, else the
+        row's own file where this machine has it. ``MediaError`` when there is none.
         """
         name = Path(recorded).name
         if isinstance(self.location, Path):
@@ -85,7 +85,14 @@ class Media:
             raise MediaError(f"{name} is not at {recorded} nor in {self.location}")
         dest = folder / name
         dest.unlink(missing_ok=True)
-        self.files().get(name, dest)
+        try:
+            self.files().get(name, dest)
+        except MediaError:
+            # Not in the bucket: a video whose upload failed is still where its kernel
+            # downloaded it, the only copy, when this is that machine.
+            if Path(recorded).is_file():
+                return Path(recorded)
+            raise
         return dest
 
 
