@@ -40,7 +40,8 @@ __all__ = ["Media", "Plan", "Step", "Summary", "copy", "default_media", "plan"]
 
 # Request ids asked for in one query: under every database's limit of bound values.
 CHUNK: Final = 500
-# Columns that belonged to the source: a kernel there drove the job, under its lease.
+# Not carried over as they are: the id (DST's own), the kernel and lease (a kernel of
+# SRC's drove the job), the files' paths (written once the files are in DST's media).
 _NOT_COPIED: Final = ("id", "kernel", "lease_until", "video_path", "poster_path")
 
 
@@ -171,7 +172,7 @@ def plan(source: Store, dest: Store | None) -> Plan:
     for start in range(0, len(ids), CHUNK):
         for record in dest.find(request_id=ids[start : start + CHUNK]):
             known[str(record.request_id)] = record
-    unsent = {_content(_raw(r)): r for r in reversed(dest.find(request_id=None))}
+    unsent = {_content(_raw(r)): r for r in dest.find(request_id=None)}
     steps = []
     for row in rows:
         rid = row.get("request_id")
