@@ -19,6 +19,7 @@ from . import (
     bench_kernel,
     bench_memory,
     bench_polling,
+    bench_store,
     bench_sweep,
     report,
 )
@@ -39,11 +40,13 @@ def main(argv: list[str] | None = None) -> Path:
     kernel_args = ["--jobs", "100", "--speed", "1", "--seconds", "70", "--window", "40"]
     sweep_args = ["--speed", "20"]
     gallery_args = ["--rows", "1000", "5000"]
+    store_args: list[str] = []
     if args.quick:
         kernel_args = ["--jobs", "20", "--speed", "1", "--seconds", "8", "--window", "4"]
         kernel_args += ["--repeat", "1"]
         sweep_args = ["--speed", "60"]
         gallery_args = ["--rows", "20", "60"]
+        store_args = ["--rows", "200", "--reads", "2", "--writes", "50"]
         speed = 100.0
         polling_args = ["--speed", "100", "--jobs", "4", "--histories", "1", "--probes", "2"]
         polling_args += ["--warm", "2", "--sim", "1", "40"]
@@ -63,6 +66,8 @@ def main(argv: list[str] | None = None) -> Path:
     sweep = bench_sweep.main(sweep_args)
     print()
     galleries = bench_gallery.main(gallery_args)
+    print()
+    store = bench_store.main(store_args)
     page = report.write(
         args.docs,
         polling=polling,
@@ -75,6 +80,7 @@ def main(argv: list[str] | None = None) -> Path:
         sweep=sweep,
         galleries=galleries,
         imports=imports,
+        store=store,
     )
     print(f"\nwrote {page}")
     return page

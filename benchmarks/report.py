@@ -475,6 +475,29 @@ def gallery_section(r: dict[str, Any]) -> list[str]:
     return lines
 
 
+def store_section(r: dict[str, Any]) -> list[str]:
+    """History of many rows and a poll's write, PostgreSQL beside SQLite."""
+    lines = [
+        "## The store on PostgreSQL beside SQLite",
+        "",
+        f"`bench_store`: two stores holding the same {r['rows']:,} finished jobs, a SQLite file",
+        "and a PostgreSQL database (a real server on loopback, started for the run),",
+        "measured in turn. `history()`: the typed DataFrame `ltx.history()` returns, read",
+        "whole; a poll's write: what a poll that sees a job change state writes",
+        "(`Store.update`: the row read under its lock, written, read back).",
+        "",
+        "| store | `history()`: median | min | a poll's write: median | p95 |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name, m in r["backends"].items():
+        h, w = m["history_s"], m["write_ms"]
+        lines.append(
+            f"| {name} | {h['median']:.2f} s | {h['min']:.2f} s "
+            f"| {w['median']:.2f} ms | {w['p95']:.2f} ms |"
+        )
+    return lines
+
+
 def download_section(r: dict[str, float], resolution: str, duration: int) -> list[str]:
     return [
         "## Download",
@@ -601,6 +624,7 @@ def write(
     sweep: dict[str, Any] | None = None,
     galleries: dict[str, Any] | None = None,
     imports: dict[str, Any] | None = None,
+    store: dict[str, Any] | None = None,
 ) -> Path:
     image = docs / "images" / "bench-polling.png"
     chart(polling, image)
@@ -624,6 +648,7 @@ def write(
         *download_section(download, *download_args),
         "",
         *([*gallery_section(galleries), ""] if galleries else []),
+        *([*store_section(store), ""] if store else []),
     ]
     page = docs / "benchmarks.md"
     page.write_text("\n".join(lines))

@@ -1,4 +1,4 @@
-"""The ``ltx-notebook`` command line: ``emulator``, ``demo`` and ``lab``."""
+"""The ``ltx-notebook`` command line: ``emulator``, ``demo``, ``lab`` and ``store copy``."""
 
 from .main import main
 

