@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, validate
+from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, Union, observe, validate
 from traitlets.config import Configurable
 
 from .._core.catalog import CATALOG
@@ -68,11 +68,13 @@ class LtxTraits(Configurable):
     timeout = Float(
         None, allow_none=True, help="Longest wait in seconds; the job goes on afterwards."
     ).tag(config=True)
-    reuse = Bool(
-        True,
+    reuse = Union(
+        [Bool(), Enum(["mine", "team"])],
+        default_value=True,
         help="Re-run guard: a cell whose request (model, params, prompt, image) is already "
         "in the store, in flight or COMPLETED, shows that job again and sends nothing "
-        "(--again sends anyway). False: every run sends.",
+        "(--again sends anyway). True or 'mine': your own jobs; 'team': every teammate's "
+        "in a shared store too. False: every run sends.",
     ).tag(config=True)
     budget = Float(
         None,

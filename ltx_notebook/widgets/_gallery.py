@@ -53,6 +53,7 @@ import traitlets as t
 from .._core.params import format_param
 from .._jobs.job import Job
 from .._jobs.sweeps.sweep import Sweep
+from .._jobs.watch import finished
 from .._storage import media
 from .._storage.records import JobRecord
 from .._storage.store import Store
@@ -60,7 +61,15 @@ from .._view import frontend
 from .._view.cell import POSTER_EMBED_CAP, Embed, relative_src
 from .._view.clip_facts import prompt_parts
 from .._view.differ import split_params
-from .._view.grid import Grid, collect, layout, plan_records, playable_file, poster_file
+from .._view.grid import (
+    Grid,
+    collect,
+    layout,
+    plan_records,
+    playable_file,
+    poster_file,
+    session_of,
+)
 from .._view.labels import STARS, param_title
 from .._view.static_grid import static_grid_html
 from .._view.sweep_progress import COLOURS
@@ -366,6 +375,45 @@ class Gallery(WithStatic, anywidget.AnyWidget):
 
             job.add_listener(on_change)
 
+    def _watch_others(self, session: Session) -> None:
+        """Follow, by their rows, the unfinished jobs shown that no driver here follows.
+
+        A teammate's job (or one a kernel of ours left running) is another kernel's to
+        poll: its row is re-read from the store while this gallery shows it
+        (``Session.watch``), and each move (QUEUED, PROCESSING, its clip) redrawn.
+        """
+        unfinished = [r for r in self._records if r.id > 0 and not finished(r)]
+        jobs = [session.track(r, self.store) for r in unfinished]
+        jobs = [job for job in jobs if not job.driven and not job.done]
+        if not jobs:
+            return
+        self._watched = (session, jobs)
+        session.watch.add(jobs, self.store)
+        for job in jobs:
+
+            def on_change(changed: Job) -> None:
+                seen = {r.id: (r.status, r.video_path) for r in self._records}
+                if seen.get(changed.id) == (changed.status, changed.record.video_path):
+                    return
+                if changed.done:
+                    changed.remove_listener(on_change)
+                try:
+                    self.refresh()
+                except Exception:
+                    log.exception("gallery refresh after job %s failed", changed.id)
+
+            job.add_listener(on_change)
+
+    _watched: tuple[Session, list[Job]] | None = None
+
+    def close(self) -> None:
+        """Close the view; the teammates' jobs it showed are no longer re-read for it."""
+        if self._watched is not None:
+            session, jobs = self._watched
+            self._watched = None
+            session.watch.drop(jobs)
+        super().close()
+
 
 def gallery(
     jobs_or_frame: Any,
@@ -413,4 +461,7 @@ def gallery(
         widget._follow([jobs_or_frame])
     elif isinstance(jobs_or_frame, list | tuple):
         widget._follow([j for j in jobs_or_frame if isinstance(j, Job)])
+    follower = session or session_of(jobs_or_frame)
+    if follower is not None and not isinstance(jobs_or_frame, Sweep):
+        widget._watch_others(follower)
     return widget
