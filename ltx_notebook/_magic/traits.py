@@ -17,6 +17,7 @@ from .._core.catalog import CATALOG
 from .._core.config import check_budget, check_period, configure
 from .._core.errors import InvalidParams
 from .._core.params import check_timeout
+from .._jobs.reuse import reuse_scope
 from .._view.cell import Embed
 
 __all__ = ["EMBED_MODES", "LtxTraits"]
@@ -69,7 +70,7 @@ class LtxTraits(Configurable):
         None, allow_none=True, help="Longest wait in seconds; the job goes on afterwards."
     ).tag(config=True)
     reuse = Union(
-        [Bool(), Enum(["mine", "team"])],
+        [Bool(), Unicode()],
         default_value=True,
         help="Re-run guard: a cell whose request (model, params, prompt, image) is already "
         "in the store, in flight or COMPLETED, shows that job again and sends nothing "
@@ -104,6 +105,15 @@ class LtxTraits(Configurable):
                 f"(got {value!r})"
             )
         return value
+
+    @validate("reuse")
+    def _check_reuse(self, proposal: dict[str, Any]) -> bool | str:
+        try:
+            scope = reuse_scope(proposal["value"], name="LtxMagics.reuse")
+        except InvalidParams as exc:
+            raise TraitError(str(exc)) from None
+        # True stays True (the default, as %config shows it); a scope is spelled as taken.
+        return proposal["value"] if isinstance(proposal["value"], bool) else scope or False
 
     @validate("resolution")
     def _check_resolution(self, proposal: dict[str, Any]) -> str | None:
