@@ -70,7 +70,7 @@ from .._view.grid import (
     poster_file,
     session_of,
 )
-from .._view.labels import STARS, param_title
+from .._view.labels import STARS, owners_shown, param_title
 from .._view.static_grid import static_grid_html
 from .._view.sweep_progress import COLOURS
 from ._assets import module_text
@@ -183,6 +183,7 @@ class Gallery(WithStatic, anywidget.AnyWidget):
             self._srcs = {}
             self._parts = prompt_parts(rec.prompt for rec in records)
             tiles: list[dict[str, Any]] = []
+            self._whose = owners_shown(records)
             for r, _row_value in enumerate(grid.rows):
                 for c, _col_value in enumerate(grid.cols):
                     tiles.extend(self._tile(rec, r, c, budget) for rec in grid.cell(r, c))
@@ -209,7 +210,12 @@ class Gallery(WithStatic, anywidget.AnyWidget):
         return self.embed is Embed.AUTO and not frontend.detect().serves_files
 
     def _tile(self, record: JobRecord, r: int, c: int, budget: list[int]) -> dict[str, Any]:
-        tile = clip_tile(record, base_dir=self.base_dir, budget=budget if self._embeds() else None)
+        tile = clip_tile(
+            record,
+            base_dir=self.base_dir,
+            budget=budget if self._embeds() else None,
+            whose=self._whose,
+        )
         video, poster = playable_file(record), poster_file(record)
         if video is not None and tile["src"] is not None:
             self._srcs[video.resolve().as_posix()] = tile["src"]
@@ -229,6 +235,7 @@ class Gallery(WithStatic, anywidget.AnyWidget):
     # -- ratings and notes ------------------------------------------------------
 
     _syncing = False
+    _whose = False  # the tiles name their owners: the clips are not all the user's
     _parts: dict[str, list[tuple[str, bool]]] = {}  # noqa: RUF012 - replaced, never mutated
 
     def rate(self, job_id: int, stars: int | None) -> None:
