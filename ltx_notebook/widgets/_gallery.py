@@ -45,13 +45,14 @@ import html
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import anywidget
 import traitlets as t
 
 from .._core.params import format_param
 from .._jobs.job import Job
+from .._jobs.session import Session
 from .._jobs.sweeps.sweep import Sweep
 from .._jobs.watch import finished
 from .._storage import media
@@ -76,9 +77,6 @@ from .._view.sweep_progress import COLOURS
 from ._assets import module_text
 from ._static import WithStatic
 from ._tiles import clip_tile
-
-if TYPE_CHECKING:
-    from .._jobs.session import Session
 
 __all__ = ["GALLERY_EMBED_CAP", "STATIC_POSTER_BUDGET", "STATIC_TILES_MAX", "Gallery", "gallery"]
 
@@ -469,6 +467,7 @@ def gallery(
     elif isinstance(jobs_or_frame, list | tuple):
         widget._follow([j for j in jobs_or_frame if isinstance(j, Job)])
     follower = session or session_of(jobs_or_frame)
-    if follower is not None and not isinstance(jobs_or_frame, Sweep):
+    # A Sweep's jobs are followed through the sweep; only a Session can watch rows.
+    if isinstance(follower, Session) and not isinstance(jobs_or_frame, Sweep):
         widget._watch_others(follower)
     return widget
