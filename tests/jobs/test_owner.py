@@ -154,6 +154,14 @@ def test_a_teammates_job_in_flight_is_watched_live_and_never_driven_here(
             # Ana's gallery of the store's rows shows it in flight, then its clip.
             view = gallery(ana.store.find(id=[job_id]), session=ana)
             assert view.tiles[0]["status"] == "QUEUED" and view.tiles[0]["src"] is None
+            # So does her sweep of the same request, which sends nothing.
+            run = sweep(
+                ["bo's heron over the marsh"], {"duration": [6]}, session=ana, reuse="team",
+                yes=True,
+            )  # fmt: skip
+            assert run.reused == 1 and run.to_send == 0
+            grid = gallery(run)
+            assert grid.tiles[0]["id"] == job_id and grid.tiles[0]["src"] is None
             seen: list[str] = []
             job.add_listener(lambda j: seen.append(j.status.value))
             clock.advance(3600)  # the service finishes it; bo's kernel polls and downloads
@@ -163,9 +171,13 @@ def test_a_teammates_job_in_flight_is_watched_live_and_never_driven_here(
                 timeout=120,
             )
             assert job.wait(60).status is JobStatus.COMPLETED and job.video_path is not None
+            assert run.wait(60).done and [j.id for j in run.jobs] == [job_id]
+            until(lambda: grid.tiles[0]["src"], "ana's sweep grid shows bo's clip", timeout=60)
+            assert grid.tiles[0]["status"] == "COMPLETED"
             assert not job.driven and "COMPLETED" in seen
             assert not ana.watch.watching(job)  # finished: no longer re-read
             assert bo.wait(60) == 0, bo.stderr.read() if bo.stderr else ""
+            assert accepted_submits(emu) == 1  # bo's one submit: nothing sent by ana
             view.close()
         finally:
             if bo.poll() is None:
