@@ -434,10 +434,10 @@ class Session:
         """
         if job.done:
             return job
-        if self.teammates(job.record) or self.watch.watching(job):
+        if self.teammates(job.record):
             self.watch.add([job], self.store_of(job))
             return job
-        return self.start(job)
+        return self.start(job)  # ours: driven here (a view's watch of it then stops)
 
     # -- driving --------------------------------------------------------------
     async def _write(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:

@@ -21,7 +21,10 @@ def _rows(store: Store) -> dict[str | None, int]:
     for owner in ("ana", "bo", None):
         fields = {} if owner is None else {"owner": owner}
         record = store.create(
-            validate(prompt=f"a heron for {owner}"), cost_estimate=0.36, base_url=BASE, fields=fields
+            validate(prompt=f"a heron for {owner}"),
+            cost_estimate=0.36,
+            base_url=BASE,
+            fields=fields,
         )
         store.update(record.id, request_id=f"rid-{owner}", status=JobStatus.COMPLETED)
         made[owner] = record.id

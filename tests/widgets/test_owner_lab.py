@@ -62,8 +62,9 @@ def test_the_gallery_names_a_teammates_clip(
     assert any(f"by {get_settings().user}" in t for t in texts), texts
     # Whole and inside its tile: the heading wraps rather than spilling over.
     fits = headings.evaluate_all(
-        "(hs) => hs.every((h) => h.scrollWidth <= h.clientWidth + 1"
-        " && h.getBoundingClientRect().right <= h.closest('.ltx-tile').getBoundingClientRect().right + 1)"
+        "(hs) => hs.every((h) => h.scrollWidth <= h.clientWidth + 1 &&"
+        " h.getBoundingClientRect().right <="
+        " h.closest('.ltx-tile').getBoundingClientRect().right + 1)"
     )
     assert fits
     lab.screenshot("gallery-owner", locator=gal)
