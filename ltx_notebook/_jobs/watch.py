@@ -81,20 +81,24 @@ class StoreWatch:
                     self._jobs[job] = (held[0], held[1] - 1)
 
     async def _run(self) -> None:
-        while True:
+        try:
+            while True:
+                with self._lock:
+                    if not self._jobs:
+                        return
+                    by_store: dict[Store, list[Job]] = {}
+                    for job, (store, _) in self._jobs.items():
+                        by_store.setdefault(store, []).append(job)
+                for store, jobs in by_store.items():
+                    try:
+                        await self._read(store, jobs)
+                    except Exception as exc:  # the store out of reach: read again next time
+                        log.warning("could not re-read %d watched jobs: %s", len(jobs), exc)
+                await asyncio.sleep(self.every)
+        finally:
+            # Ended (nothing left, or the runtime stopping): the next add starts it again.
             with self._lock:
-                if not self._jobs:
-                    self._running = False
-                    return
-                by_store: dict[Store, list[Job]] = {}
-                for job, (store, _) in self._jobs.items():
-                    by_store.setdefault(store, []).append(job)
-            for store, jobs in by_store.items():
-                try:
-                    await self._read(store, jobs)
-                except Exception as exc:  # the store out of reach: read again next time
-                    log.warning("could not re-read %d watched jobs: %s", len(jobs), exc)
-            await asyncio.sleep(self.every)
+                self._running = False
 
     async def _read(self, store: Store, jobs: list[Job]) -> None:
         # One query for every watched row of this store, in a worker: it may wait on a lock.

@@ -147,6 +147,7 @@ class Gallery(WithStatic, anywidget.AnyWidget):
         self._states: dict[int, str] = {}
         self._sweep: Sweep | None = None
         self._seen: Any = None
+        self._unlisten = []  # the listeners on watched jobs, removed when the view closes
         super().__init__(width=width, min_tile=min_tile, _home=Path.home().as_posix())
         self._self_id = self.model_id or ""
         self._apply(self._records)
@@ -407,8 +408,10 @@ class Gallery(WithStatic, anywidget.AnyWidget):
                 except Exception:
                     log.exception("gallery refresh after job %s failed", changed.id)
 
+            self._unlisten.append((job, on_change))
             job.add_listener(on_change)
 
+    _unlisten: list[tuple[Job, Any]]
     _watched: tuple[Session, list[Job]] | None = None
 
     def close(self) -> None:
@@ -417,6 +420,8 @@ class Gallery(WithStatic, anywidget.AnyWidget):
             session, jobs = self._watched
             self._watched = None
             session.watch.drop(jobs)
+            for job, listener in self._unlisten:
+                job.remove_listener(listener)
         super().close()
 
 

@@ -47,6 +47,7 @@ def user_settings(emu: Emulator, folder: Path, user: str) -> Settings:
 @pytest.fixture
 def ana_and_bo(emulator: Emulator, tmp_path: Path) -> Iterator[tuple[Session, Session]]:
     ana = Session(user_settings(emulator, tmp_path, "ana"))
+    ana.watch.every = 0.05
     bo = Session(user_settings(emulator, tmp_path, "bo"))
     yield ana, bo
     ana.runtime.stop()
@@ -183,3 +184,22 @@ def test_a_teammates_job_in_flight_is_watched_live_and_never_driven_here(
             if bo.poll() is None:
                 bo.kill()
             ana.runtime.stop()
+
+
+def test_a_teammates_row_is_watched_while_a_gallery_shows_it(
+    ana_and_bo: tuple[Session, Session],
+) -> None:
+    ana, _ = ana_and_bo
+    # bo's job in flight, whose kernel is elsewhere: nobody here drives it.
+    made = ana.store.create(
+        validate(prompt="bo's kite"), cost_estimate=0.36, base_url=ana.settings.base_url,
+        fields={"owner": "bo"},
+    )  # fmt: skip
+    ana.store.update(made.id, request_id="rid-bo", status=JobStatus.QUEUED)
+    view = gallery([made.id], session=ana)
+    job = ana.get(made.id)
+    assert ana.watch.watching(job) and not job.driven
+    ana.store.update(made.id, status=JobStatus.PROCESSING)  # as bo's kernel writes it
+    until(lambda: view.tiles[0]["status"] == "PROCESSING", "the gallery shows bo's poll")
+    view.close()
+    assert not ana.watch.watching(job)  # no view wants it: no longer re-read
