@@ -32,23 +32,34 @@ def emulator_options() -> dict[str, object]:
     return FAST
 
 
-def user_settings(emu: Emulator, folder: Path, user: str) -> Settings:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def team_store(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The store the team shares: a SQLite file, or a PostgreSQL database of this test's own."""
+    if request.param == "sqlite":
+        return str(tmp_path / "media" / "jobs.sqlite")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+def user_settings(emu: Emulator, folder: Path, user: str, store: str) -> Settings:
     """One store and media folder for the team; each user their own settings."""
     return Settings(
         api_key=Secret(API_KEY),
         base_url=emu.base_url,
         media_dir=folder / "media",
-        store_path=folder / "media" / "jobs.sqlite",
+        store_path=store,
         user=user,
         match_settle=0.2,
     )
 
 
 @pytest.fixture
-def ana_and_bo(emulator: Emulator, tmp_path: Path) -> Iterator[tuple[Session, Session]]:
-    ana = Session(user_settings(emulator, tmp_path, "ana"))
+def ana_and_bo(
+    emulator: Emulator, tmp_path: Path, team_store: str
+) -> Iterator[tuple[Session, Session]]:
+    ana = Session(user_settings(emulator, tmp_path, "ana", team_store))
     ana.watch.every = 0.05
-    bo = Session(user_settings(emulator, tmp_path, "bo"))
+    bo = Session(user_settings(emulator, tmp_path, "bo", team_store))
     yield ana, bo
     ana.runtime.stop()
     bo.runtime.stop()
@@ -112,10 +123,9 @@ from pathlib import Path
 from ltx_notebook import Session, Settings, validate
 from ltx_notebook._core.config import Secret
 
-base_url, key, folder = sys.argv[1:4]
-media = Path(folder) / "media"
-session = Session(Settings(api_key=Secret(key), base_url=base_url, media_dir=media,
-                           store_path=media / "jobs.sqlite", user="bo"))
+base_url, key, folder, store = sys.argv[1:5]
+session = Session(Settings(api_key=Secret(key), base_url=base_url,
+                           media_dir=Path(folder) / "media", store_path=store, user="bo"))
 job = session.submit(validate(prompt="bo's heron over the marsh"))
 print(job.id, flush=True)
 job.wait(300)
@@ -125,7 +135,7 @@ session.runtime.stop()
 
 
 def test_a_teammates_job_in_flight_is_watched_live_and_never_driven_here(
-    render_cache: Path, tmp_path: Path
+    render_cache: Path, tmp_path: Path, team_store: str
 ) -> None:
     clock = FakeClock()  # the service's time stands still until the test moves it
     config = EmulatorConfig(
@@ -134,12 +144,12 @@ def test_a_teammates_job_in_flight_is_watched_live_and_never_driven_here(
     )  # fmt: skip
     with Emulator(config, clock=clock) as emu:
         bo = subprocess.Popen(
-            [sys.executable, "-c", TEAMMATE, emu.base_url, API_KEY, str(tmp_path)],
+            [sys.executable, "-c", TEAMMATE, emu.base_url, API_KEY, str(tmp_path), team_store],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
         )
-        ana = Session(user_settings(emu, tmp_path, "ana"))
+        ana = Session(user_settings(emu, tmp_path, "ana", team_store))
         ana.watch.every = 0.05
         try:
             assert bo.stdout is not None
