@@ -12,7 +12,9 @@ from typing import TYPE_CHECKING, Any
 
 from ._core.params import validate
 from ._jobs.presenters import PRESENTERS as _PRESENTERS
+from ._jobs.reuse import Reuse
 from ._jobs.reuse import refuse_unclear as _refuse_unclear
+from ._jobs.reuse import reuse_scope as _reuse_scope
 from ._jobs.reuse import same_job as _same_job
 from ._jobs.session import Session
 from ._jobs.sweeps import sweep as _sweep
@@ -98,7 +100,7 @@ def generate(
     image: str | None = None,
     model: str = "ltx-2-pro",
     tag: str | None = None,
-    reuse: bool = False,
+    reuse: Reuse = False,
     again: bool = False,
     extra: dict[str, Any] | None = None,
     **params: Any,
@@ -115,6 +117,9 @@ def generate(
     Every call submits, unless *reuse* is true: then a job of the same request
     (model, every parameter, prompt, image) already in the store, in flight or
     COMPLETED on this service, is returned instead and nothing is sent.
+    ``reuse=True`` (or ``"mine"``) looks at your own jobs; ``reuse="team"`` at every
+    teammate's in a shared store too (theirs is followed from the store, never polled
+    here).
 
     A request whose earlier submit is unclear (its row UNKNOWN or SUBMITTING: it may
     be a billed job) is not sent again: :class:`SubmitUnknown` names that job and
@@ -130,9 +135,10 @@ def generate(
         image=image,
         **params,
     )
+    scope = _reuse_scope(reuse)
     session = _default_session()
-    if reuse and not again:
-        found = _same_job(session, checked, again="again=True")
+    if scope is not None and not again:
+        found = _same_job(session, checked, again="again=True", scope=scope)
         if found is not None:
             return found
     elif not again:
@@ -146,16 +152,19 @@ def history(**filters: Any) -> pd.DataFrame:
     One typed column per field of the store: the parameters, ``request_id``,
     ``status``, ``error``, the times (``submitted_at``, ``completed_at``,
     ``queue_s``, ``run_s``, ``total_s``), ``cost``, ``video_path``, ``tag``,
-    ``sweep_id``, ``rating`` and ``notes``.
+    ``sweep_id``, ``rating``, ``notes`` and ``owner`` (who made the job).
     Keyword *filters* keep the rows equal to them:
-    ``history(status="FAILED")``, ``history(tag="fox", duration=8)``.
+    ``history(status="FAILED")``, ``history(tag="fox", duration=8)``;
+    ``history(owner="me")`` keeps your own jobs (``configure(user=...)``, rows from
+    before owners were recorded included), ``history(owner="ana")`` a teammate's.
 
     A real, whole, typed DataFrame (a subclass) whose notebook display is a
     compact table of one page; ``pd.DataFrame(history())`` shows pandas' own.
     """
     from ._view.history import history_view
 
-    return history_view(_default_session().store, **filters)
+    session = _default_session()
+    return history_view(session.store, user=session.settings.user, **filters)
 
 
 def spend(since: Any = None, by: str | Sequence[str] = ("day", "model", "sweep")) -> Spend:
@@ -244,7 +253,7 @@ def sweep(
     session: Session | None = None,
     confirm_jobs: int | None = None,
     confirm_cost: float | None = None,
-    reuse: bool = False,
+    reuse: Reuse = False,
     extra: dict[str, Any] | None = None,
 ) -> Sweep:
     """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
@@ -263,7 +272,8 @@ def sweep(
     whose estimate is above the account's credits (read before the first
     submit), raises :class:`BudgetExceeded` with nothing sent. With *reuse*,
     combinations already in the store (in flight or COMPLETED) are not sent
-    again: their jobs stand in, and the gate counts only the rest.
+    again: their jobs stand in, and the gate counts only the rest (``reuse="team"``:
+    every teammate's jobs too).
     *concurrency* (default 2) caps the jobs running at once.
     """
     return _sweep.sweep(
@@ -328,8 +338,13 @@ def gallery(
     video inlined at most). ``rate(job_id, stars)`` and ``note(job_id, text)``
     on the returned gallery do what its stars and note boxes do.
     """
+    from ._view.grid import session_of
     from .widgets import gallery as draw
 
+    if session is None and session_of(jobs_or_frame) is None:
+        # Ids or a history() frame: the default session's store, whose teammates' jobs
+        # in flight it re-reads while the gallery shows them.
+        session = _default_session()
     return draw(jobs_or_frame, row, col, session=session, **options)
 
 

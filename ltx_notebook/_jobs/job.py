@@ -92,6 +92,10 @@ class Driver(Protocol):
         """Follow *job* again unless a driver already does (one per job)."""
         ...
 
+    def follow(self, job: Job) -> Job:
+        """Follow *job* to its end: drive it, or watch the row of a job another kernel drives."""
+        ...
+
     def get(self, key: int | str) -> Job: ...
 
     def refetch(self, job: Job) -> Job: ...
@@ -244,11 +248,11 @@ class Job:
     def _follow_again(self) -> None:
         # Waiting on a job nobody polls would never end: polling is free, so resume it.
         # That covers a paused driver, and one that is gone (its runtime stopped) or was
-        # never started (a Job rebuilt from the store).
+        # never started (a Job rebuilt from the store); a teammate's job is watched instead.
         if self._done.is_set():
             return
         if self.stopped or self._task is None or self._task.done():
-            self._session.start(self)
+            self._session.follow(self)
 
     def result(self) -> Path:
         """The local video file; waits for it. Raises :class:`JobFailed` if there is none.

@@ -9,6 +9,11 @@ indexed query, and the job found is handed back instead of a new submit.
 Opt-in for Python (``reuse=True``): ``generate()`` stays an explicit submit. The
 magic turns it on by default (``LtxMagics.reuse``), and ``--again`` sends anyway.
 
+Whose jobs count (:func:`reuse_scope`): ``"mine"`` (``True``) looks at the rows this
+user made (and rows from before owners were recorded); ``"team"`` at every owner's.
+A teammate's job found is watched from the store, never driven here: their kernel
+polls it, and a second driver would poll and download it twice.
+
 A request whose earlier submit is *unclear* (an UNKNOWN row: its answer was lost;
 a SUBMITTING row: still being sent, or its kernel killed mid-submit) may already
 be a billed job nobody can follow yet: a re-run of it is stopped, with one line
@@ -19,9 +24,9 @@ is there to show instead. ``generate()`` is stopped too unless ``again=True``.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Final
+from typing import Any, Final, Literal
 
-from .._core.errors import SubmitUnknown
+from .._core.errors import InvalidParams, SubmitUnknown
 from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
@@ -33,9 +38,12 @@ from .session import Session
 __all__ = [
     "REUSABLE",
     "UNCLEAR",
+    "Reuse",
+    "Scope",
     "find_same",
     "refuse_unclear",
     "reuse_line",
+    "reuse_scope",
     "same_job",
     "same_jobs",
 ]
@@ -49,6 +57,32 @@ UNCLEAR: Final = (JobStatus.UNKNOWN, JobStatus.SUBMITTING)
 # Under SQLite's oldest limit of 999 bound values, with room for the other filters.
 _CHUNK: Final = 500
 
+Scope = Literal["mine", "team"]
+# What reuse= and LtxMagics.reuse take: False (every run sends), True (== "mine"), a scope.
+Reuse = bool | Scope
+SCOPES: Final = ("mine", "team")
+
+
+def reuse_scope(reuse: object, *, name: str = "reuse") -> Scope | None:
+    """Whose jobs a re-run may show for *reuse*: None (send), ``"mine"`` or ``"team"``.
+
+    InvalidParams, before anything is sent, for any other value.
+    """
+    if reuse is True:
+        return "mine"
+    if reuse is False or reuse is None:
+        return None
+    if isinstance(reuse, str) and reuse.strip().lower() in SCOPES:
+        scope: Scope = "team" if reuse.strip().lower() == "team" else "mine"
+        return scope
+    raise InvalidParams(f"{name} must be True, False, 'mine' or 'team', not {reuse!r}", param=name)
+
+
+def _owners(session: Session, scope: Scope) -> list[str | None] | None:
+    # "mine": this user's rows and those made before owners were recorded (a personal
+    # store upgraded in place stays its owner's); "team": no filter.
+    return [session.settings.user, None] if scope == "mine" else None
+
 
 def find_same(
     store: Store,
@@ -56,20 +90,24 @@ def find_same(
     *,
     base_url: str | None,
     statuses: Sequence[JobStatus] = REUSABLE,
+    owners: list[str | None] | None = None,
 ) -> dict[str, JobRecord]:
     """The newest reusable job of *base_url*'s service for each of *keys* that has one.
 
     One indexed query (``jobs_request_key``) per 500 keys. Another service's jobs never
     match: an emulator's video is not the real service's. With ``statuses=UNCLEAR``,
     the newest unclear submit of each key instead (it has no request id, or one that
-    is no use yet).
+    is no use yet). *owners*: only the rows of these owners (``None`` in it: rows with
+    no owner); left out, every owner's.
     """
     wanted = sorted({key for key in keys if key})
     found: dict[str, JobRecord] = {}
+    whose: dict[str, Any] = {} if owners is None else {"owner": owners}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start : start + _CHUNK]
         # Newest first, so the first row seen for a key is the one kept.
-        for record in store.find(request_key=chunk, base_url=base_url, status=list(statuses)):
+        rows = store.find(request_key=chunk, base_url=base_url, status=list(statuses), **whose)
+        for record in rows:
             if record.request_key and (record.request_id or statuses is UNCLEAR):
                 found.setdefault(record.request_key, record)
     return found
@@ -81,16 +119,22 @@ def refuse_unclear(
     *,
     again: str,
     shown: Iterable[str | None] = (),
+    scope: Scope = "mine",
 ) -> None:
     """Raise SubmitUnknown, before anything is sent, if a request of *plan* has an unclear submit.
 
     *shown* are the keys a reusable job stands for: a re-run shows that one and sends
     nothing, so an unclear submit beside it bills nothing more. *again* says how to
-    send anyway.
+    send anyway. *scope*: whose unclear submits count (a teammate's is theirs to
+    reconcile, unless the team's jobs are reused).
     """
     keys = {request_key(params.model, params.payload()) for params in plan} - set(shown)
     found = find_same(
-        session.store, keys, base_url=clean_base_url(session.settings.base_url), statuses=UNCLEAR
+        session.store,
+        keys,
+        base_url=clean_base_url(session.settings.base_url),
+        statuses=UNCLEAR,
+        owners=_owners(session, scope),
     )
     if found:
         raise SubmitUnknown(
@@ -121,18 +165,25 @@ def unclear_line(records: Sequence[JobRecord], *, again: str) -> str:
 
 
 def same_jobs(
-    session: Session, plan: Sequence[Params], *, again: str = "--again"
+    session: Session, plan: Sequence[Params], *, again: str = "--again", scope: Scope = "mine"
 ) -> list[Job | None]:
     """For each of *plan*'s requests, the job already made for it in the store, or None.
 
-    A job found in flight is followed again (polled and downloaded) if no one follows it
+    *scope*: ``"mine"`` looks at this user's jobs, ``"team"`` at everyone's. A job of
+    ours found in flight is followed again (polled and downloaded) if no one follows it
     in this process: a job left by an earlier kernel must not sit in a panel forever.
+    A teammate's is watched from the store instead (:meth:`Session.follow`).
     SubmitUnknown, before anything is sent, if a request with no such job has an
     unclear submit (:func:`refuse_unclear`); *again* says how to send anyway.
     """
     keys = [request_key(params.model, params.payload()) for params in plan]
-    found = find_same(session.store, keys, base_url=clean_base_url(session.settings.base_url))
-    refuse_unclear(session, plan, again=again, shown=found)
+    found = find_same(
+        session.store,
+        keys,
+        base_url=clean_base_url(session.settings.base_url),
+        owners=_owners(session, scope),
+    )
+    refuse_unclear(session, plan, again=again, shown=found, scope=scope)
     jobs: list[Job | None] = []
     for key in keys:
         record = found.get(key) if key else None
@@ -141,23 +192,30 @@ def same_jobs(
             continue
         job = session.get(record.id)
         if not job.done:
-            session.start(job)  # the Driver hook Job uses itself; a no-op if it is followed
+            session.follow(job)  # the Driver hook Job uses itself; a no-op if it is followed
         jobs.append(job)
     return jobs
 
 
-def same_job(session: Session, params: Params, *, again: str = "--again") -> Job | None:
+def same_job(
+    session: Session, params: Params, *, again: str = "--again", scope: Scope = "mine"
+) -> Job | None:
     """The job already made for *params* in the store (in flight or COMPLETED), or None.
 
     SubmitUnknown if there is none and a submit of it is unclear.
     """
-    return same_jobs(session, [params], again=again)[0]
+    return same_jobs(session, [params], again=again, scope=scope)[0]
 
 
-def reuse_line(job: Job, *, again: str = "--again") -> str:
-    """The one line that says a request was not sent, and how to send it anyway."""
+def reuse_line(job: Job, *, again: str = "--again", user: str | None = None) -> str:
+    """The one line that says a request was not sent, and how to send it anyway.
+
+    A job another user made (*user* is this one) says whose it is.
+    """
     doing = "shown again" if job.status.is_terminal else "followed again"
+    owner = job.record.owner
+    whose = f"{owner}'s " if owner and user is not None and owner != user else ""
     return (
-        f"same request as job {job.id} ({job.status.value}): {doing}, nothing sent; "
+        f"same request as {whose}job {job.id} ({job.status.value}): {doing}, nothing sent; "
         f"{again} sends a new one"
     )

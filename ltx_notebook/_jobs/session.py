@@ -50,6 +50,7 @@ from .rules import (
     same_service,
 )
 from .upload import upload_pending
+from .watch import StoreWatch
 
 __all__ = ["Session", "not_found_is_final"]
 
@@ -96,6 +97,8 @@ class Session:
         )
         # The retry of uploads that failed, started by resume() (tests wait on it).
         self._retrying: concurrent.futures.Future[list[Path]] | None = None
+        # Teammates' jobs a view or a waiter follows here, by their rows (never polled).
+        self.watch = StoreWatch(self.runtime)
 
     @property
     def settings(self) -> Settings:
@@ -418,6 +421,23 @@ class Session:
     def start(self, job: Job) -> Job:
         job.attach_driver(lambda: self.runtime.submit(self.drive(job)))
         return job
+
+    def teammates(self, record: JobRecord) -> bool:
+        """The row is another user's (a row from before owners counts as this user's)."""
+        return record.owner is not None and record.owner != self.settings.user
+
+    def follow(self, job: Job) -> Job:
+        """Follow *job* to its end: drive it if it is ours, else watch its row (no polls).
+
+        A teammate's job is their kernel's to drive; polling it here too would be a
+        second driver on one job, so its row is re-read from the store instead.
+        """
+        if job.done:
+            return job
+        if self.teammates(job.record):
+            self.watch.add([job], self.store_of(job))
+            return job
+        return self.start(job)  # ours: driven here (a view's watch of it then stops)
 
     # -- driving --------------------------------------------------------------
     async def _write(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:

@@ -43,14 +43,18 @@ def status(host: Host, key: str | None) -> None:
 
 
 @command(
-    "%ltx history",
+    "%ltx history [--mine]",
     "every job, as a DataFrame (the cell's value), shown as a",
-    "compact table: poster, status, the params that differ, cost",
+    "compact table: poster, status, the params that differ, cost;",
+    "--mine: only your own (LTX_NOTEBOOK_USER) in a team's store",
 )
-def history(host: Host) -> Any:
-    from .._view.history import history_view
+@argument("--mine", action="store_true")
+def history(host: Host, mine: bool) -> Any:
+    from .._view.history import ME, history_view
 
-    return history_view(host.session.store)
+    user = host.session.settings.user
+    whose: dict[str, Any] = {"owner": ME} if mine else {}
+    return history_view(host.session.store, user=user, **whose)
 
 
 @command(

@@ -24,7 +24,7 @@ from .._core.params import Params, check_timeout, with_defaults
 from .._core.params import validate as validate_params
 from .._jobs.job import Job
 from .._jobs.money.costs import learn_or_list
-from .._jobs.reuse import reuse_line, same_job
+from .._jobs.reuse import reuse_line, reuse_scope, same_job
 from .._jobs.session import Session
 from .._jobs.sweeps.sweep import (
     SWEEP_CONCURRENCY,
@@ -209,13 +209,13 @@ class LtxMagics(Magics, LtxTraits):
             self._run_sweep(args, cell)
             return
         params = self._params_from(args, cell)
-        guard = self.reuse and not args.again
+        guard = reuse_scope(self.reuse) is not None and not args.again
         if args.dry_run:
             self._show_dry_run(params, guard=guard)
             return
         found = self._same_job(params) if guard else None
         if found is not None:
-            print(reuse_line(found))
+            print(reuse_line(found, user=self.session.settings.user))
             if args.out:
                 self._user_ns[args.out] = found
             if found.done:
@@ -270,7 +270,7 @@ class LtxMagics(Magics, LtxTraits):
                 yes=args.yes,
                 dry_run=args.dry_run,
                 session=self.session,
-                reuse=self.reuse and not args.again,
+                reuse=False if args.again else self.reuse,
                 extra=extra_params(args.param),
             )
         except ConfirmationRequired as exc:
@@ -322,7 +322,7 @@ class LtxMagics(Magics, LtxTraits):
     def _same_job(self, params: Params) -> Job | None:
         # The store is read before anything is sent: its trouble is one line, as a submit's.
         try:
-            return same_job(self.session, params)
+            return same_job(self.session, params, scope=reuse_scope(self.reuse) or "mine")
         except LtxError as exc:
             raise UsageError(f"{type(exc).__name__}: {exc}") from None
 
@@ -349,7 +349,7 @@ class LtxMagics(Magics, LtxTraits):
             found = None
             note += f"\nrunning it now: {exc}"
         if found is not None:
-            note += f"\nrunning it now: {reuse_line(found)}"
+            note += f"\nrunning it now: {reuse_line(found, user=self.session.settings.user)}"
         width, height = params.frame_size or (0, 0)
         audio = "audio" if params.generate_audio else "no audio"
         clip = f"{width}x{height}, {round(params.seconds, 2):g} s, {audio}"

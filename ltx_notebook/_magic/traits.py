@@ -10,13 +10,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, observe, validate
+from traitlets import Bool, Enum, Float, Integer, TraitError, Unicode, Union, observe, validate
 from traitlets.config import Configurable
 
 from .._core.catalog import CATALOG
 from .._core.config import check_budget, check_period, configure
 from .._core.errors import InvalidParams
 from .._core.params import check_timeout
+from .._jobs.reuse import reuse_scope
 from .._view.cell import Embed
 
 __all__ = ["EMBED_MODES", "LtxTraits"]
@@ -68,11 +69,13 @@ class LtxTraits(Configurable):
     timeout = Float(
         None, allow_none=True, help="Longest wait in seconds; the job goes on afterwards."
     ).tag(config=True)
-    reuse = Bool(
-        True,
+    reuse = Union(
+        [Bool(), Unicode()],
+        default_value=True,
         help="Re-run guard: a cell whose request (model, params, prompt, image) is already "
         "in the store, in flight or COMPLETED, shows that job again and sends nothing "
-        "(--again sends anyway). False: every run sends.",
+        "(--again sends anyway). True or 'mine': your own jobs; 'team': every teammate's "
+        "in a shared store too. False: every run sends.",
     ).tag(config=True)
     budget = Float(
         None,
@@ -102,6 +105,15 @@ class LtxTraits(Configurable):
                 f"(got {value!r})"
             )
         return value
+
+    @validate("reuse")
+    def _check_reuse(self, proposal: dict[str, Any]) -> bool | str:
+        try:
+            scope = reuse_scope(proposal["value"], name="LtxMagics.reuse")
+        except InvalidParams as exc:
+            raise TraitError(str(exc)) from None
+        # True stays True (the default, as %config shows it); a scope is spelled as taken.
+        return proposal["value"] if isinstance(proposal["value"], bool) else scope or False
 
     @validate("resolution")
     def _check_resolution(self, proposal: dict[str, Any]) -> str | None:

@@ -29,14 +29,18 @@ def reflect(conn: sa.Connection) -> sa.Table:
 
 
 def where(table: sa.Table, filters: Mapping[str, Any]) -> list[sa.ColumnElement[bool]]:
-    """Equality on each column; ``None`` is NULL, a list/tuple/set any of its values."""
+    """Equality on each column; ``None`` is NULL, a list/tuple/set any of its values (NULL too
+    when it holds ``None``)."""
     clauses: list[sa.ColumnElement[bool]] = []
     for name, value in filters.items():
         column = table.c[name]
         if value is None:
             clauses.append(column.is_(None))
         elif isinstance(value, list):
-            clauses.append(column.in_(value) if value else sa.false())
+            known = [v for v in value if v is not None]
+            match = column.in_(known) if known else sa.false()
+            # None among the values is NULL too: the rows an owner made before 0006.
+            clauses.append(sa.or_(match, column.is_(None)) if len(known) < len(value) else match)
         else:
             clauses.append(column == value)
     return clauses

@@ -33,6 +33,7 @@ LEADING = [
     "cost",
     "cost_estimate",
     "tag",
+    "owner",
     "rating",
     "notes",
     "output_url",

@@ -11,7 +11,7 @@ import html
 from .._storage.records import JobRecord
 from .clip_facts import param_diff
 from .grid import missing_reason, poster_file, video_file
-from .labels import tile_heading, tile_stats
+from .labels import owners_shown, tile_heading, tile_stats
 from .static_grid import SrcFor
 
 __all__ = ["ab_static_html"]
@@ -30,7 +30,9 @@ _CSS = (
 )
 
 
-def _clip(which: str, record: JobRecord, video_src: SrcFor, poster_src: SrcFor) -> str:
+def _clip(
+    which: str, record: JobRecord, video_src: SrcFor, poster_src: SrcFor, *, whose: bool
+) -> str:
     esc = html.escape
     video, poster = video_file(record), poster_file(record)
     src = video_src(video) if video is not None else None
@@ -46,7 +48,8 @@ def _clip(which: str, record: JobRecord, video_src: SrcFor, poster_src: SrcFor) 
         media = f"<div><b>No video</b> · {esc(why)}</div>"
     return (
         f'<figure data-job-id="{record.id}">{media}<figcaption><b>{which}</b> · '
-        f"{esc(tile_heading(record))} · {esc(tile_stats(record))}</figcaption></figure>"
+        f"{esc(tile_heading(record, whose=whose))} · {esc(tile_stats(record))}"
+        "</figcaption></figure>"
     )
 
 
@@ -61,11 +64,12 @@ def ab_static_html(a: JobRecord, b: JobRecord, *, video_src: SrcFor, poster_src:
         for name, va, vb in group
     ]
     head = "differs" if diff else "no differences"
+    whose = owners_shown([a, b])
     return (
         f"<style>{_CSS}</style><div class='ltx-ab-static'>"
         f"<div style='font-weight:600;margin:4px 0'>LTX A/B · #{a.id} vs #{b.id}</div>"
-        f"<div class='ltx-ab-pair'>{_clip('A', a, video_src, poster_src)}"
-        f"{_clip('B', b, video_src, poster_src)}</div>"
+        f"<div class='ltx-ab-pair'>{_clip('A', a, video_src, poster_src, whose=whose)}"
+        f"{_clip('B', b, video_src, poster_src, whose=whose)}</div>"
         f"<table><thead><tr><th>{head}</th><th>A · #{a.id}</th><th>B · #{b.id}</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )

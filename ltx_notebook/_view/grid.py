@@ -13,21 +13,19 @@ import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 from .._core.config import get_settings
 from .._core.params import RESOLUTIONS
 from .._core.status import PENDING, REFUSED, SKIPPED, SUBMITTING, JobStatus
 from .._jobs.job import Job
+from .._jobs.session import Session
 from .._jobs.sweeps.scheduler import SweepItem
 from .._jobs.sweeps.sweep import Sweep
 from .._storage.cache import playable
 from .._storage.records import JobRecord
 from .._storage.store import Store
 from . import frontend as _frontend
-
-if TYPE_CHECKING:
-    from .._jobs.session import Session
 
 __all__ = [
     "Grid",
@@ -38,6 +36,7 @@ __all__ = [
     "playable_file",
     "poster_file",
     "relative_src",
+    "session_of",
     "video_file",
 ]
 
@@ -102,6 +101,18 @@ def collect(
     if missing:
         raise KeyError(f"no job with id {', '.join(map(str, missing))} in {store.path}")
     return store, records
+
+
+def session_of(source: Any) -> Session | None:
+    """The session a *source* of :func:`collect` names: a Sweep's, its first Job's, else None."""
+    if isinstance(source, Sweep):
+        return source.session
+    items = [source] if isinstance(source, Job) else source
+    if isinstance(items, list | tuple):
+        job = next((i for i in items if isinstance(i, Job)), None)
+        if job is not None and isinstance(job.session, Session):
+            return job.session
+    return None
 
 
 # Why a combination of a sweep has no job, by its state (see plan_records).

@@ -30,19 +30,22 @@ from typing import Any, ClassVar, Final
 
 import pandas as pd
 
+from .._core.config import get_settings
 from .._storage.store import Store
 from .._storage.tables import LEADING, frame_of_rows
 from .differ import payload_of
 from .history_table import Table, compact_table, selection_table, table_html, table_text
 
-__all__ = ["PAGE_ROWS", "HistoryFrame", "history_html", "history_text", "history_view"]
+__all__ = ["ME", "PAGE_ROWS", "HistoryFrame", "history_html", "history_text", "history_view"]
 
 PAGE_ROWS: Final = 25
 # Rows are jobs when indexed by id or when they have these; else pandas draws the frame.
 NEEDED: Final = frozenset({"status", "request_id"})
 # A frame with every history column is drawn as the compact page; one cut down to
-# some columns shows the columns it kept.
-WHOLE: Final = frozenset(LEADING)
+# some columns shows the columns it kept. (A frame saved before owners still is whole.)
+WHOLE: Final = frozenset(LEADING) - {"owner"}
+# history(owner="me"): the settings' user, and rows made before owners were recorded.
+ME: Final = "me"
 
 
 class HistoryFrame(pd.DataFrame):  # type: ignore[misc]  # pandas is untyped here (no stubs)
@@ -71,11 +74,17 @@ class HistoryFrame(pd.DataFrame):  # type: ignore[misc]  # pandas is untyped her
         return history_text(self, payloads=self._ltx_payloads, base_dir=self._ltx_base_dir)
 
 
-def history_view(store: Store, *, base_dir: Path | None = None, **filters: Any) -> HistoryFrame:
+def history_view(
+    store: Store, *, base_dir: Path | None = None, user: str | None = None, **filters: Any
+) -> HistoryFrame:
     """Every job of *store* (filtered like ``history()``), as a :class:`HistoryFrame`.
 
-    One store query: the frame and the payloads come from the same rows.
+    ``owner="me"`` keeps *user*'s rows (default the settings' user) and those with no
+    owner (made before owners were recorded: a personal store upgraded stays its
+    owner's). One store query: the frame and the payloads come from the same rows.
     """
+    if filters.get("owner") == ME:
+        filters["owner"] = [user or get_settings().user, None]
     rows = store.rows(**filters)
     frame = HistoryFrame(frame_of_rows(rows, store.columns))
     frame._ltx_payloads = {

@@ -1,11 +1,12 @@
 """A history frame's table, cell by cell: HTML for a notebook, text for a terminal.
 
 Two shapes. A whole frame (or some of its rows) is the compact page: a poster, the
-id, a status pill, the parameters that differ between the rows, cost, seconds, tag,
-rating and notes. A frame cut down to some columns (``history()[["request_id",
-"status", "cost"]]``) shows those columns, in the order asked, each spelled as the
-compact page spells it. Both forms are drawn from one :class:`Table`, so terminal
-IPython shows what the notebook shows.
+id, the owner (when the rows are more than one person's), a status pill, the
+parameters that differ between the rows, cost, seconds, tag, rating and notes. A
+frame cut down to some columns (``history()[["request_id", "status", "cost"]]``)
+shows those columns, in the order asked, each spelled as the compact page spells
+it. Both forms are drawn from one :class:`Table`, so terminal IPython shows what
+the notebook shows.
 """
 
 from __future__ import annotations
@@ -208,7 +209,10 @@ def compact_table(
     varying, shared = split_params(every)
     has_notes = "notes" in frame.columns and frame["notes"].notna().any()
     has_tag = "tag" in frame.columns and frame["tag"].notna().any()
-    heads = ["", "#", "status", *(n.replace("_", " ") for n in varying)]
+    # Whose job it is, only where the rows are more than one person's: no noise for one.
+    has_owner = "owner" in frame.columns and frame["owner"].nunique(dropna=False) > 1
+    heads = ["", "#", *(["owner"] if has_owner else []), "status"]
+    heads += [n.replace("_", " ") for n in varying]
     heads += ["cost", "seconds"] + (["tag"] if has_tag else []) + ["rating"]
     heads += ["notes"] if has_notes else []
     classes = [_COMPACT_CLASSES.get(h, "") for h in heads]
@@ -227,6 +231,7 @@ def compact_table(
         cells = [
             _thumb(row.get("poster_path"), base_dir),
             _id_cell(row_id),
+            *([Cell.plain(str(_get(row, "owner") or ""))] if has_owner else []),
             _pill(row.get("status")),
         ]
         for name in varying:

@@ -1,7 +1,8 @@
 """Short texts for a job, shared by every view: the panel, captions, tiles, reports.
 
 One spelling for each: a clock, a time-and-cost pair (an estimate always says
-so), a tile's heading, a star rating. A parameter's own label is
+so), a tile's heading (whose clip it is, where the clips are not all yours), a
+star rating. A parameter's own label is
 :func:`~ltx_notebook._core.params.format_param`.
 """
 
@@ -11,6 +12,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
 
+from .._core.config import get_settings
 from .._core.params import format_param
 from .._storage.records import JobRecord
 
@@ -19,6 +21,7 @@ __all__ = [
     "clock",
     "cost_label",
     "costs_total",
+    "owners_shown",
     "param_title",
     "stars_text",
     "tile_heading",
@@ -73,8 +76,21 @@ def param_title(param: str | None) -> str:
     return "" if param is None else param.replace("_", " ")
 
 
-def tile_heading(record: JobRecord) -> str:
-    """``#12 · 6s · 1080p · audio``: the local id and the parameters of a tile."""
+def owners_shown(records: Iterable[JobRecord], user: str | None = None) -> bool:
+    """Whether a view names each clip's owner: when the clips are not all *user*'s own.
+
+    One person's views stay as they were; a row with no owner (made before owners
+    were recorded) is the user's. *user*: the settings' by default.
+    """
+    me = user or get_settings().user
+    return bool({r.owner or me for r in records if r.id > 0} - {me})
+
+
+def tile_heading(record: JobRecord, *, whose: bool = False) -> str:
+    """``#12 · 6s · 1080p · audio``: the local id and the parameters of a tile.
+
+    With *whose*, ``… · by ana``: the job's owner, where a view shows several people's.
+    """
     names = ("duration", "resolution", "generate_audio")
     # A sweep's combination with no job yet stands in with id -(index + 1) (_view.grid).
     name = f"#{record.id}" if record.id > 0 else f"combination {-record.id}"
@@ -83,6 +99,8 @@ def tile_heading(record: JobRecord) -> str:
         parts.insert(1, record.model)
     if record.image:
         parts.append(f"image {Path(record.image).name}")
+    if whose and record.owner:
+        parts.append(f"by {record.owner}")
     return " · ".join(parts)
 
 

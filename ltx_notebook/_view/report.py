@@ -30,7 +30,7 @@ from .._storage import media
 from .._storage.records import FIELD_NAMES, JobRecord
 from .differ import param_text, payload_of, split_params
 from .grid import collect, layout, missing_reason, playable_file
-from .labels import cost_label, costs_total, param_title, stars_text
+from .labels import cost_label, costs_total, owners_shown, param_title, stars_text
 from .static_grid import clip, static_grid_html
 
 if TYPE_CHECKING:
@@ -67,8 +67,10 @@ def _details_html(
     payloads = [payload_of(r.params_json, r.model) for r in records]
     varying, shared = split_params(payloads)
     param_heads = "".join(f"<th>{esc(param_title(n))}</th>" for n in varying)
+    whose = owners_shown(records)  # an owner column only where the jobs are several people's
+    owner_head = "<th>owner</th>" if whose else ""
     head = (
-        f"<tr><th>#</th><th>request id</th>{param_heads}<th>status</th><th>queue s</th>"
+        f"<tr><th>#</th>{owner_head}<th>request id</th>{param_heads}<th>status</th><th>queue s</th>"
         "<th>run s</th><th>total s</th><th>cost</th><th>rating</th><th>notes</th>"
         "<th>video</th></tr>"
     )
@@ -93,7 +95,8 @@ def _details_html(
             for n in varying
         )
         row = (
-            f"<tr><td>{r.id}</td><td><code>{esc(r.request_id or '')}</code></td>{params}"
+            f"<tr><td>{r.id}</td>{_owner_cell(r) if whose else ''}"
+            f"<td><code>{esc(r.request_id or '')}</code></td>{params}"
             f"<td>{esc(r.status.value)}{error}</td><td class=num>{_fmt(r.queue_s, '.1f')}</td>"
             f"<td class=num>{_fmt(r.run_s, '.1f')}</td><td class=num>{_fmt(r.total_s, '.1f')}</td>"
             f"<td class=num>{cost}</td><td>{stars_text(r.rating)}</td>"
@@ -107,6 +110,10 @@ def _details_html(
         f'<table class="ltx-details"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
     )
     return caption + table, len(records) - len(rows)
+
+
+def _owner_cell(record: JobRecord) -> str:
+    return f"<td>{html.escape(record.owner or '')}</td>"
 
 
 def _write_csv(records: Sequence[JobRecord], path: Path) -> None:

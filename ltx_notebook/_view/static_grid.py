@@ -22,7 +22,7 @@ from typing import Final
 from .._core.params import format_param
 from .._storage.records import JobRecord
 from .grid import Grid, missing_reason, playable_file, poster_file, relative_src
-from .labels import param_title, stars_text, tile_heading, tile_stats
+from .labels import owners_shown, param_title, stars_text, tile_heading, tile_stats
 
 __all__ = [
     "GRID_HTML_BUDGET",
@@ -91,7 +91,7 @@ def _poster(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
     return url or ""
 
 
-def _tile_html(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
+def _tile_html(record: JobRecord, srcs: _Srcs, budget: _Budget, *, whose: bool = False) -> str:
     esc = html.escape
     video = playable_file(record)
     src = srcs.video(video) if video is not None else None
@@ -146,7 +146,7 @@ def _tile_html(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
     prompt = clip(record.prompt, PROMPT_CHARS)
     return (
         f'<figure class="ltx-tile" data-job-id="{record.id}">{media}<figcaption>'
-        f"<b>{esc(tile_heading(record))}</b>"
+        f"<b>{esc(tile_heading(record, whose=whose))}</b>"
         f'<div class="ltx-prompt" title="{esc(prompt)}">{esc(prompt)}</div>'
         f'<div class="ltx-stats">{esc(tile_stats(record))}</div>'
         f'<div class="ltx-rating">{stars_text(record.rating)}</div>{notes}'
@@ -154,13 +154,15 @@ def _tile_html(record: JobRecord, srcs: _Srcs, budget: _Budget) -> str:
     )
 
 
-def _tiles(records: tuple[JobRecord, ...], srcs: _Srcs, budget: _Budget) -> tuple[str, int]:
+def _tiles(
+    records: tuple[JobRecord, ...], srcs: _Srcs, budget: _Budget, *, whose: bool
+) -> tuple[str, int]:
     """The tiles that fit the budget, and how many did not."""
     out: list[str] = []
     for i, record in enumerate(records):
         if budget.html <= 0:
             return "".join(out), len(records) - i
-        tile = _tile_html(record, srcs, budget)
+        tile = _tile_html(record, srcs, budget, whose=whose)
         budget.html -= len(tile)
         out.append(tile)
     return "".join(out), 0
@@ -190,6 +192,7 @@ def static_grid_html(
     """
     srcs = _Srcs(video=video_src, poster=poster_src or video_src, link=link_src)
     left = _Budget(html=budget, inline=inline_budget)
+    whose = owners_shown(grid.records)
     esc = html.escape
     out = [f"<style>{static_grid_css()}</style>", '<div class="ltx-static">']
     out.append('<table class="ltx-grid">')
@@ -208,7 +211,7 @@ def static_grid_html(
                 break
             cells: list[str] = []
             for record in records[start : start + n]:
-                tile = _tile_html(record, srcs, left)
+                tile = _tile_html(record, srcs, left, whose=whose)
                 left.html -= len(tile)
                 cells.append(f"<td>{tile}</td>")
             cells += ["<td></td>"] * (n - len(cells))
@@ -232,7 +235,7 @@ def static_grid_html(
                     f"{esc(format_param(grid.row, row_value))}</th>"
                 )
             for c in range(len(grid.cols)):
-                tiles, left_out = _tiles(grid.cell(r, c), srcs, left)
+                tiles, left_out = _tiles(grid.cell(r, c), srcs, left, whose=whose)
                 row_cells.append(f"<td>{tiles}{_more(left_out)}</td>")
             out.append(f"<tr>{''.join(row_cells)}</tr>")
         out.append("</tbody>")

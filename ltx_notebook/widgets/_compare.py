@@ -28,6 +28,7 @@ from .._storage.store import Store
 from .._view import frontend
 from .._view.ab_static import ab_static_html
 from .._view.cell import Embed, poster_src, relative_src
+from .._view.labels import owners_shown
 from ._assets import module_text
 from ._static import WithStatic
 from ._tiles import clip_tile
@@ -83,9 +84,10 @@ class ABCompare(WithStatic, anywidget.AnyWidget):
 
     def _tiles(self, a: JobRecord, b: JobRecord) -> tuple[dict[str, Any], dict[str, Any]]:
         budget = [frontend.embed_cap(AB_EMBED_CAP)] if self._embeds else None
+        whose = owners_shown([a, b])  # named where the two are not both the user's
         return (
-            clip_tile(a, base_dir=self.base_dir, budget=budget),
-            clip_tile(b, base_dir=self.base_dir, budget=budget),
+            clip_tile(a, base_dir=self.base_dir, budget=budget, whose=whose),
+            clip_tile(b, base_dir=self.base_dir, budget=budget, whose=whose),
         )
 
     def refresh(self) -> ABCompare:

@@ -45,14 +45,16 @@ import html
 import logging
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final
+from typing import Any, Final
 
 import anywidget
 import traitlets as t
 
 from .._core.params import format_param
 from .._jobs.job import Job
+from .._jobs.session import Session
 from .._jobs.sweeps.sweep import Sweep
+from .._jobs.watch import finished
 from .._storage import media
 from .._storage.records import JobRecord
 from .._storage.store import Store
@@ -60,16 +62,21 @@ from .._view import frontend
 from .._view.cell import POSTER_EMBED_CAP, Embed, relative_src
 from .._view.clip_facts import prompt_parts
 from .._view.differ import split_params
-from .._view.grid import Grid, collect, layout, plan_records, playable_file, poster_file
-from .._view.labels import STARS, param_title
+from .._view.grid import (
+    Grid,
+    collect,
+    layout,
+    plan_records,
+    playable_file,
+    poster_file,
+    session_of,
+)
+from .._view.labels import STARS, owners_shown, param_title
 from .._view.static_grid import static_grid_html
 from .._view.sweep_progress import COLOURS
 from ._assets import module_text
 from ._static import WithStatic
 from ._tiles import clip_tile
-
-if TYPE_CHECKING:
-    from .._jobs.session import Session
 
 __all__ = ["GALLERY_EMBED_CAP", "STATIC_POSTER_BUDGET", "STATIC_TILES_MAX", "Gallery", "gallery"]
 
@@ -140,6 +147,7 @@ class Gallery(WithStatic, anywidget.AnyWidget):
         self._states: dict[int, str] = {}
         self._sweep: Sweep | None = None
         self._seen: Any = None
+        self._unlisten = []  # the listeners on watched jobs, removed when the view closes
         super().__init__(width=width, min_tile=min_tile, _home=Path.home().as_posix())
         self._self_id = self.model_id or ""
         self._apply(self._records)
@@ -174,6 +182,7 @@ class Gallery(WithStatic, anywidget.AnyWidget):
             self._srcs = {}
             self._parts = prompt_parts(rec.prompt for rec in records)
             tiles: list[dict[str, Any]] = []
+            self._whose = owners_shown(records)
             for r, _row_value in enumerate(grid.rows):
                 for c, _col_value in enumerate(grid.cols):
                     tiles.extend(self._tile(rec, r, c, budget) for rec in grid.cell(r, c))
@@ -200,7 +209,12 @@ class Gallery(WithStatic, anywidget.AnyWidget):
         return self.embed is Embed.AUTO and not frontend.detect().serves_files
 
     def _tile(self, record: JobRecord, r: int, c: int, budget: list[int]) -> dict[str, Any]:
-        tile = clip_tile(record, base_dir=self.base_dir, budget=budget if self._embeds() else None)
+        tile = clip_tile(
+            record,
+            base_dir=self.base_dir,
+            budget=budget if self._embeds() else None,
+            whose=self._whose,
+        )
         video, poster = playable_file(record), poster_file(record)
         if video is not None and tile["src"] is not None:
             self._srcs[video.resolve().as_posix()] = tile["src"]
@@ -220,6 +234,7 @@ class Gallery(WithStatic, anywidget.AnyWidget):
     # -- ratings and notes ------------------------------------------------------
 
     _syncing = False
+    _whose = False  # the tiles name their owners: the clips are not all the user's
     _parts: dict[str, list[tuple[str, bool]]] = {}  # noqa: RUF012 - replaced, never mutated
 
     def rate(self, job_id: int, stars: int | None) -> None:
@@ -366,6 +381,49 @@ class Gallery(WithStatic, anywidget.AnyWidget):
 
             job.add_listener(on_change)
 
+    def _watch_others(self, session: Session) -> None:
+        """Follow, by their rows, the unfinished jobs shown that no driver here follows.
+
+        A teammate's job (or one a kernel of ours left running) is another kernel's to
+        poll: its row is re-read from the store while this gallery shows it
+        (``Session.watch``), and each move (QUEUED, PROCESSING, its clip) redrawn.
+        """
+        unfinished = [r for r in self._records if r.id > 0 and not finished(r)]
+        jobs = [session.track(r, self.store) for r in unfinished]
+        jobs = [job for job in jobs if not job.driven and not job.done]
+        if not jobs:
+            return
+        self._watched = (session, jobs)
+        session.watch.add(jobs, self.store)
+        for job in jobs:
+
+            def on_change(changed: Job) -> None:
+                seen = {r.id: (r.status, r.video_path) for r in self._records}
+                if seen.get(changed.id) == (changed.status, changed.record.video_path):
+                    return
+                if changed.done:
+                    changed.remove_listener(on_change)
+                try:
+                    self.refresh()
+                except Exception:
+                    log.exception("gallery refresh after job %s failed", changed.id)
+
+            self._unlisten.append((job, on_change))
+            job.add_listener(on_change)
+
+    _unlisten: list[tuple[Job, Any]]
+    _watched: tuple[Session, list[Job]] | None = None
+
+    def close(self) -> None:
+        """Close the view; the teammates' jobs it showed are no longer re-read for it."""
+        if self._watched is not None:
+            session, jobs = self._watched
+            self._watched = None
+            session.watch.drop(jobs)
+            for job, listener in self._unlisten:
+                job.remove_listener(listener)
+        super().close()
+
 
 def gallery(
     jobs_or_frame: Any,
@@ -413,4 +471,8 @@ def gallery(
         widget._follow([jobs_or_frame])
     elif isinstance(jobs_or_frame, list | tuple):
         widget._follow([j for j in jobs_or_frame if isinstance(j, Job)])
+    follower = session or session_of(jobs_or_frame)
+    # A Sweep's jobs are followed through the sweep; only a Session can watch rows.
+    if isinstance(follower, Session) and not isinstance(jobs_or_frame, Sweep):
+        widget._watch_others(follower)
     return widget

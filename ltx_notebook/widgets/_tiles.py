@@ -30,9 +30,16 @@ def candidates(path: Path | None) -> list[str]:
 
 
 def clip_tile(
-    record: JobRecord, *, base_dir: Path | None = None, budget: list[int] | None = None
+    record: JobRecord,
+    *,
+    base_dir: Path | None = None,
+    budget: list[int] | None = None,
+    whose: bool = False,
 ) -> dict[str, Any]:
-    """The tile of *record*. With *budget* (bytes left, decremented), inline what fits."""
+    """The tile of *record*. With *budget* (bytes left, decremented), inline what fits.
+
+    With *whose* its heading names the job's owner (the view shows several people's).
+    """
     video = playable_file(record)
     poster = poster_file(record)
     src = poster_src = None
@@ -54,7 +61,8 @@ def clip_tile(
     return {
         "id": record.id,
         "key": str(record.id),
-        "heading": tile_heading(record),
+        "heading": tile_heading(record, whose=whose),
+        "owner": record.owner or "",
         "prompt": record.prompt,
         "params": tile_params(record),
         "stats": tile_stats(record),

@@ -48,6 +48,7 @@ def test_import_brings_jobs_with_charge_params_times_and_video_and_twice_is_once
     assert set(rows) == set(ids)
     for rid, row in rows.items():
         assert row.origin == ORIGIN and row.imported
+        assert row.owner == session.settings.user  # the history does not say who sent it
         assert row.status is JobStatus.COMPLETED
         assert row.cost == pytest.approx(charges[rid])  # the real charge, not an estimate
         assert row.submitted_at is not None and row.completed_at is not None

@@ -139,6 +139,7 @@ def record_within_budget(
             base_url=settings.base_url,
             tag=tag,
             sweep_id=sweep_id,
+            fields={"owner": settings.user},
         )
 
 

@@ -244,6 +244,8 @@ def import_history(
             unclaimed.append((record.request_id, orphan))
             continue
         fields, why = _fields(record, now)
+        # The history does not say who sent it (one account, one key): the importer owns it.
+        fields["owner"] = settings.user
         row = store.create_if_new(
             params,
             cost_estimate=prices.estimate(params),

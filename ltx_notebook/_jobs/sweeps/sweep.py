@@ -27,7 +27,7 @@ from ..job import Job
 from ..money.costs import learn_or_list
 from ..observe import Completion, Listeners
 from ..presenters import PRESENTERS
-from ..reuse import same_jobs
+from ..reuse import Reuse, reuse_scope, same_jobs
 from ..session import Session
 from .gate import ConfirmationRequired, admit
 from .plan import Refused, plan_grid, varied_params
@@ -545,7 +545,7 @@ def sweep(
     session: Session,
     confirm_jobs: int | None = None,
     confirm_cost: float | None = None,
-    reuse: bool = False,
+    reuse: Reuse = False,
     extra: Mapping[str, Any] | None = None,
 ) -> Sweep:
     """Run *prompts* × *grid* as one sweep; return the :class:`Sweep` at once.
@@ -567,11 +567,13 @@ def sweep(
     (``Sweep.reused``), so re-running a sweep sends only what is missing. The
     gate then counts only the jobs to be sent. A combination with no such job
     whose earlier submit is unclear (UNKNOWN, SUBMITTING) stops the sweep with
-    :class:`SubmitUnknown` before anything is sent: reconcile first.
+    :class:`SubmitUnknown` before anything is sent: reconcile first. ``reuse=True``
+    (``"mine"``) looks at this user's jobs, ``reuse="team"`` at every teammate's too.
 
     A sweep that would pass the budget, or whose estimate is above the account's
     credits (read before the first submit), raises :class:`BudgetExceeded`, nothing sent.
     """
+    scope = reuse_scope(reuse)
     plan, refused = plan_grid(prompts, grid, zip=zip, model=model, extra=extra)
     if refused and len({p.model for p in plan} | {r.model for r in refused}) == 1:
         raise InvalidParams(f"sweep {refused[0]}; nothing was sent", param=refused[0].param)
@@ -595,8 +597,8 @@ def sweep(
     handle = Sweep(
         session, plan, concurrency=concurrency, tag=tag, dry_run=dry_run, refused=refused
     )
-    if reuse:
-        handle._reuse(same_jobs(session, plan, again="--again (reuse=False)"))
+    if scope is not None:
+        handle._reuse(same_jobs(session, plan, again="--again (reuse=False)", scope=scope))
     if dry_run:
         return handle
     admit(
