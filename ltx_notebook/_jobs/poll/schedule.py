@@ -9,9 +9,11 @@ service's own total closes it where it sent one, which it does not promise).
 submit-to-seen span is never taken as a length, since it holds the client's
 own lateness and would make each round's schedule later than the last. A
 history of a few jobs is trusted less: the lateness aimed for is shrunk while
-it is thin (``THIN``). A poll costs a request for every job still running; a
-job that ends between two polls is seen late by the time left until the
-next. So polls belong where jobs end, and hardly anywhere else.
+it is thin (``THIN``), and a share of the estimate is a conservative prior
+around what it learned (``PRIOR_SPREAD``), since three jobs that ended close
+together say little of where the next one ends. A poll costs a request for
+every job still running; a job that ends between two polls is seen late by the
+time left until the next. So polls belong where jobs end, and hardly anywhere else.
 
 **What history says.** Past durations become a kernel density estimate in
 log-time, so widths are relative: a second is fine grain for a 70 s job and
@@ -56,9 +58,9 @@ a fast and a slow mode) does not hide a job that ends in it. Once fewer than
 ``LATE_SHARE`` of jobs would still run, polls back off from the 1 s pace,
 the gap growing with lateness up to ``cap``. Without enough
 history the window is wide (0.6 to 1.6 times the model's typical time) and
-polled at the SDK's 1 s pace; before it, polls start at that pace and the
-gap grows by a quarter of the elapsed time, since the service may well be
-far faster than it advertises.
+polled at the SDK's 1 s pace, a few tenths past whole seconds (``PHASE``);
+before it, polls start at that pace and the gap grows by a quarter of the
+elapsed time, since the service may well be far faster than it advertises.
 
 A schedule is planned once per job; :meth:`PollSchedule.next_delay` is then
 a pure function of the elapsed time. ``tests/jobs/test_schedule.py``
@@ -87,6 +89,22 @@ MIN_HISTORY = 3
 # lateness aimed for is shrunk by 1 - (THIN / n)**2 for n jobs, 0.70 of it at 4 jobs,
 # 0.95 at 10, nothing to speak of from 30 on.
 THIN = 2.2
+# What a thin history cannot rule out: the next job ends outside the range of the n
+# before it with a chance of 2 / (n + 1), however close together they ended (they are
+# exchangeable). Under WIDE_UNTIL jobs that share of the estimate is a conservative prior:
+# log-normal around the learned median, PRIOR_SPREAD wide in log-seconds (two of them
+# either side: 0.67 to 1.5 times it, about the window used without history). From
+# WIDE_UNTIL jobs on their own spread speaks: ten jobs of a 70 s ±20 % service end
+# within 2 % of each other about once in a billion histories.
+PRIOR_SPREAD = 0.2
+WIDE_UNTIL = 10
+# Without history the window is polled this share of a pace past each whole pace. The
+# client's clock starts when the submit is sent, before the service's, so a job of a
+# round length (the emulator's fixed 10 s) ends a hair past a whole second by it: polls on
+# whole seconds see it a whole pace late, where the SDK's loop, drifting by its round
+# trip, is a few tenths past (10.3 s at its eleventh poll). For lengths that are not
+# round, the phase makes no difference.
+PHASE = 0.3
 # Seconds: the first poll, and the constant in the early gap's bound (see above).
 FIRST = 3.0
 # Past the median this many times, a duration is clipped: a stall, not a shape.
@@ -138,7 +156,7 @@ class PollSchedule:
         if len(observed) < MIN_HISTORY:
             return cls._without_history(prior, fallback, cap)
         durations = points(observed)
-        ending = _Ending.estimate(durations)
+        ending = _Ending.estimate(durations, jobs=len(observed))
         # A few jobs say less than they seem to: aim tighter while the history is thin.
         trust = max(0.5, 1 - (THIN / len(observed)) ** 2)
         times = ending.plan(min(target * trust, 2 * ending.spread), cap=cap)
@@ -146,7 +164,9 @@ class PollSchedule:
 
     @classmethod
     def _without_history(cls, prior: float, pace: float, cap: float) -> PollSchedule:
-        start, end = 0.6 * prior, 1.6 * prior
+        end = 1.6 * prior
+        # The window's polls fall PHASE of a pace past each whole one (see PHASE).
+        start = math.ceil(0.6 * prior / pace - PHASE) * pace + PHASE * pace
         times: list[float] = []
         t = 0.0
         while t < start:
@@ -248,15 +268,27 @@ class _Ending:
     spread: float
 
     @classmethod
-    def estimate(cls, durations: Sequence[float]) -> _Ending:
+    def estimate(cls, durations: Sequence[float], *, jobs: int) -> _Ending:
         median = statistics.median(durations)
         xs = [math.log(min(d, TAIL * median)) for d in durations]
         widths = _bandwidths(xs)
         floor = _floor(xs)
         hi = max(x + 4 * h for x, h in zip(xs, widths, strict=True))
-        grid = tuple(math.exp(floor + (hi - floor) * j / GRID) for j in range(GRID + 1))
         kernels = [(m, h * _SQRT2) for m, h in zip(xs, widths, strict=True)]
-        survival = tuple(_survival(math.log(u), kernels, 2 * floor) for u in grid)
+        # The prior's share: what a thin history cannot rule out (see PRIOR_SPREAD).
+        share = min(1.0, 2 / (jobs + 1)) if jobs < WIDE_UNTIL else 0.0
+        centre = math.log(median)
+        lo = min(floor, centre - 3 * PRIOR_SPREAD) if share else floor
+        if share:
+            hi = max(hi, centre + 3 * PRIOR_SPREAD)
+        grid = tuple(math.exp(lo + (hi - lo) * j / GRID) for j in range(GRID + 1))
+        wide = PRIOR_SPREAD * _SQRT2
+
+        def running(x: float) -> float:
+            learned = 1.0 if x <= floor else _survival(x, kernels, 2 * floor)
+            return (1 - share) * learned + share * 0.5 * math.erfc((x - centre) / wide)
+
+        survival = tuple(running(math.log(u)) for u in grid)
         # How finely the history places the typical end, in seconds.
         spread = median * statistics.median(widths)
         return cls(grid, survival, spread)
