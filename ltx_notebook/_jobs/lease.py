@@ -105,5 +105,7 @@ class Leases:
                 log.warning("could not renew the leases of %d job(s): %s", len(ids), exc)
                 continue
             for id in ids - set(kept):
-                log.info("job %s: taken over by another kernel; %s stops driving it", id, self.kernel)
+                log.info(
+                    "job %s: taken over by another kernel; %s stops driving it", id, self.kernel
+                )
                 self.drop(store, id)

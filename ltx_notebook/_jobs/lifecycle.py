@@ -51,6 +51,9 @@ __all__ = ["Lifecycle", "paused"]
 
 log = logging.getLogger("ltx_notebook")
 
+# How often a job another kernel drives is read again here (its row: nothing is sent).
+WATCH_S = 1.0
+
 
 async def paused(job: Job) -> None:
     """Idle, sending nothing, until someone follows the job again.
@@ -128,14 +131,15 @@ class Lifecycle:
         store = self._driver.store_of(job)
         log.info("job %s: driven by kernel %s; following its row", job.id, job.record.kernel)
         while True:
-            await self._driver.rest(job, self._driver.settings.heartbeat_seconds)
+            # A read, often enough for a live view; a claim only once the lease looks lapsed.
+            await self._driver.rest(job, min(self._driver.settings.heartbeat_seconds, WATCH_S))
             record = await asyncio.to_thread(store.get, job.id)
             if record is None:
                 return True  # a refused submit's row, deleted: nothing left to drive
             job.set_record(record)
             if _ended(record):
                 return True
-            if await self._driver.claim(job):
+            if not store.leased([record], "") and await self._driver.claim(job):
                 return False
 
     @staticmethod

@@ -90,7 +90,7 @@ _ALIASES: Final = {"metrics": "metrics_json", "payload": "params_json"}
 _READ_ONLY: Final = frozenset({"id", "updated_at"})
 
 
-class LeaseLost(Exception):  # noqa: N818: a signal between the store and the driver
+class LeaseLost(Exception):  # a signal between the store and the driver, not an error
     """Another kernel took the job's lease over: this kernel no longer drives it.
 
     Raised by ``Store.update(..., holder=...)`` instead of writing; not a failure of
@@ -98,7 +98,9 @@ class LeaseLost(Exception):  # noqa: N818: a signal between the store and the dr
     """
 
     def __init__(self, id: int, kernel: str | None = None) -> None:
-        super().__init__(f"job {id} is driven by {f'kernel {kernel}' if kernel else 'another kernel'}")
+        super().__init__(
+            f"job {id} is driven by {f'kernel {kernel}' if kernel else 'another kernel'}"
+        )
         self.id = id
         self.kernel = kernel
 
