@@ -9,7 +9,8 @@ heartbeat task per session renews every lease it holds every
 ``heartbeat_seconds`` (one write per store, whatever the number of jobs); a
 kernel that stops renewing (killed, frozen, its machine gone) loses its jobs
 ``lease_seconds`` after its last renewal, and another kernel's resume takes
-them over. A kernel that finds a lease taken over stops driving the job; its
+them over (at once when it ran on this machine and its process has ended:
+a restarted kernel's resume takes its predecessor's jobs back). A kernel that finds a lease taken over stops driving the job; its
 writes carry its id and are refused once the row names another kernel, so a
 kernel woken from a freeze never records over the one driving now.
 """
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from .._core.config import Settings
 from .._storage.store import Store
 
-__all__ = ["Leases", "kernel_id"]
+__all__ = ["Leases", "ended_here", "kernel_id"]
 
 log = logging.getLogger("ltx_notebook")
 
@@ -45,6 +46,28 @@ def kernel_id() -> str:
     return _IDS[pid]
 
 
+def ended_here(kernel: str | None) -> bool:
+    """*kernel* ran on this machine and its process has ended: its leases need not lapse.
+
+    What lets a restarted kernel take its predecessor's jobs over at once. Only
+    a process surely gone counts: another machine's kernel, a pid now another
+    process's, or a system without POSIX signals, all wait for the lease.
+    """
+    host, _, rest = (kernel or "").partition(":")
+    pid, _, _ = rest.partition(":")
+    if os.name != "posix" or host != socket.gethostname() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False  # this very process, alive (a test playing two kernels)
+    try:
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
+    except ProcessLookupError:
+        return True
+    except OSError:  # it exists, as another user's
+        return False
+    return False
+
+
 class Leases:
     """The jobs one session drives, by store, and the heartbeat that keeps their leases.
 
@@ -61,10 +84,15 @@ class Leases:
         """This kernel drives job *id*, as far as its last claim or heartbeat knows."""
         return id in self._held.get(store, ())
 
-    async def claim(self, store: Store, id: int) -> bool:
-        """Take (or renew) job *id*'s lease; False if another kernel's live lease holds it."""
+    async def claim(self, store: Store, id: int, *, holder: str | None = None) -> bool:
+        """Take (or renew) job *id*'s lease; False if another kernel's live lease holds it.
+
+        *holder*: who the row last named; a kernel of this machine that has ended
+        loses the job at once, without waiting for its lease to lapse.
+        """
         lease = self._settings().lease_seconds
-        won = id in await asyncio.to_thread(store.claim, [id], self.kernel, lease=lease)
+        dead = [holder] if holder and holder != self.kernel and ended_here(holder) else []
+        won = id in await asyncio.to_thread(store.claim, [id], self.kernel, lease=lease, dead=dead)
         if won:
             self._held.setdefault(store, set()).add(id)
             self._start_beating()

@@ -34,6 +34,7 @@ from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import LeaseLost
 from .download import download
 from .job import Driver, Job
+from .lease import ended_here
 from .poll.schedule import PollSchedule
 from .recovery.lookup import Recovery
 from .rules import (
@@ -131,7 +132,7 @@ class Lifecycle:
         store = self._driver.store_of(job)
         log.info("job %s: driven by kernel %s; following its row", job.id, job.record.kernel)
         while True:
-            # A read, often enough for a live view; a claim only once the lease looks lapsed.
+            # A read, often enough for a live view; a claim (a write) only once it may win.
             await self._driver.rest(job, min(self._driver.settings.heartbeat_seconds, WATCH_S))
             record = await asyncio.to_thread(store.get, job.id)
             if record is None:
@@ -139,7 +140,8 @@ class Lifecycle:
             job.set_record(record)
             if _ended(record):
                 return True
-            if not store.leased([record], "") and await self._driver.claim(job):
+            live = store.leased([record], "") and not ended_here(record.kernel)
+            if not live and await self._driver.claim(job):
                 return False
 
     @staticmethod

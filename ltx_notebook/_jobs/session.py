@@ -36,7 +36,7 @@ from .._storage.cache import media_cache, playable
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import LeaseLost, Store
 from .job import Job
-from .lease import Leases, kernel_id
+from .lease import Leases, ended_here, kernel_id
 from .lifecycle import Lifecycle, paused
 from .money.budget import record_within_budget
 from .poll.runtime import Runtime
@@ -307,7 +307,7 @@ class Session:
         settled = [self.track(r, store) for r in found if r.request_id is None]
         self._revive_lost(store)
         records = self._left_unfinished(store)
-        elsewhere = store.leased(records, self.kernel)
+        elsewhere = [r for r in store.leased(records, self.kernel) if not ended_here(r.kernel)]
         for kernel, count in _by_kernel(elsewhere).items():
             log.warning(
                 "%d job%s driven by kernel %s; %s taken over if it stops renewing %s lease",
@@ -342,7 +342,8 @@ class Session:
         takes them over once a lease lapses (the kernel stopped renewing it).
         """
         store = self.store
-        return _by_kernel(store.leased(self._left_unfinished(store), self.kernel))
+        leased = store.leased(self._left_unfinished(store), self.kernel)
+        return _by_kernel(r for r in leased if not ended_here(r.kernel))
 
     def _settle_interrupted_submits(self, store: Store, *, grace: bool = True) -> list[JobRecord]:
         """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
@@ -474,7 +475,7 @@ class Session:
         job.set_record(record)
 
     async def claim(self, job: Job) -> bool:
-        return await self._leases.claim(self.store_of(job), job.id)
+        return await self._leases.claim(self.store_of(job), job.id, holder=job.record.kernel)
 
     def holds(self, job: Job) -> bool:
         return self._leases.holds(self.store_of(job), job.id)

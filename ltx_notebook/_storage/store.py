@@ -489,14 +489,17 @@ class Store:
 
     # -- leases: which kernel drives a job -------------------------------------
 
-    def claim(self, ids: Iterable[int], kernel: str, *, lease: float) -> list[int]:
+    def claim(
+        self, ids: Iterable[int], kernel: str, *, lease: float, dead: Collection[str] = ()
+    ) -> list[int]:
         """Take the lease of each of *ids* for *kernel*, for *lease* seconds; the ids won.
 
         A job is won when no kernel holds it, *kernel* already does, its driver
-        released it (a finished job) or its lease lapsed (by this store's
-        clock): one conditional ``UPDATE``, so of two kernels claiming at once
-        exactly one wins each job. ``updated_at`` is left alone (a lease is not
-        a change of the job).
+        released it (a finished job), its lease lapsed (by this store's clock)
+        or its holder is among the *dead* (kernels known to have ended): one
+        conditional ``UPDATE``, so of two kernels claiming at once exactly one
+        wins each job. ``updated_at`` is left alone (a lease is not a change of
+        the job).
         """
         import sqlalchemy as sa
 
@@ -513,6 +516,7 @@ class Store:
             table.c.kernel == kernel,
             table.c.lease_until.is_(None),
             table.c.lease_until < now_iso,
+            table.c.kernel.in_(sorted(dead)) if dead else sa.false(),
         )
         take = (
             sa.update(table)

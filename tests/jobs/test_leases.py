@@ -9,18 +9,20 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from ltx_notebook import Session, Settings
 from ltx_notebook._core.params import validate
 from ltx_notebook._core.status import JobStatus
-from ltx_notebook._jobs.lease import kernel_id
+from ltx_notebook._jobs.job import Job
+from ltx_notebook._jobs.lease import ended_here, kernel_id
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.harness.waiting import until
@@ -117,6 +119,60 @@ def test_a_kernel_whose_lease_was_taken_over_stops_and_records_nothing(
         b.runtime.stop()
 
 
+def test_a_restarted_kernel_takes_over_at_once_what_its_ended_predecessor_drove(
+    pair: tuple[Session, Session], emulator: Emulator
+) -> None:
+    a, b = pair
+    job = a.submit(validate(prompt=PROMPT))
+    until(lambda: (a.store.get(job.id) or job.record).kernel == "kernel-a", "a claimed it")
+    a.runtime.stop()
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                           capture_output=True, text=True, check=True)  # fmt: skip
+    predecessor = f"{socket.gethostname()}:{ended.stdout.strip()}:0a0a0a"
+    # The lease (90 s) is live, but its kernel ran here and its process is gone.
+    a.store.update(job.id, kernel=predecessor)
+    assert b.driven_elsewhere() == {}
+    (taken,) = b.resume()
+    taken.wait(60)
+    row = b.store.get(job.id)
+    assert row is not None and row.kernel == "kernel-b" and row.video_path
+    # A live process of this machine is waited for: this test's own, under another id.
+    alive = f"{socket.gethostname()}:{os.getpid()}:0b0b0b"
+    b.store.update(job.id, kernel=alive, lease_until=datetime.now(UTC) + timedelta(minutes=5))
+    assert b.store.claim([job.id], "kernel-c", lease=90) == []
+    assert not ended_here(alive) and ended_here(predecessor)
+
+
+@pytest.mark.parametrize("emulator_options", [{"speed": 10.0}], ids=[""])  # jobs of ~10 s
+def test_the_heartbeat_keeps_the_lease_and_a_lost_one_stops_the_polls(
+    settings: Settings, emulator: Emulator
+) -> None:
+    quick = replace(settings, lease_seconds=1.5, heartbeat_seconds=0.5)
+    a = Session(quick, kernel="kernel-a")
+    try:
+        job = a.submit(validate(prompt=PROMPT, duration=10))
+        first = until(lambda: (a.store.get(job.id) or job.record).lease_until, "a claimed it")
+        # Renewed past its first term while the job runs: b could not take it.
+        until(
+            lambda: (row := a.store.get(job.id)) and row.lease_until and row.lease_until > first,
+            "a heartbeat renewed the lease",
+        )
+        # Taken over behind a's back: its next heartbeat sees it, and a stops polling.
+        a.store.update(
+            job.id, kernel="kernel-b", lease_until=datetime.now(UTC) + timedelta(hours=1)
+        )
+        until(lambda: not a.runtime.call(_holds(a, job)), "a's heartbeat found it gone")
+        polls = emulator.engine.count("status")
+        until(lambda: job.record.kernel == "kernel-b", "a follows the row it no longer drives")
+        assert emulator.engine.count("status") <= polls + 1  # at most one poll already sent
+    finally:
+        a.runtime.stop()
+
+
+async def _holds(session: Session, job: Job) -> bool:
+    return session.holds(job)
+
+
 # -- two processes on one PostgreSQL store, one killed mid-sweep ----------------------------
 
 KERNEL_A = """
@@ -126,9 +182,10 @@ import ltx_notebook as ltx
 from ltx_notebook import Session, Settings
 from ltx_notebook._core.config import Secret
 
-url, media, store, key, n = sys.argv[1:6]
+url, media, store, key, n, kernel = sys.argv[1:7]
 s = Session(Settings(api_key=Secret(key), base_url=url, media_dir=Path(media), store_path=store,
-                     lease_seconds=6, heartbeat_seconds=2, match_settle=0.2))
+                     lease_seconds=6, heartbeat_seconds=2, match_settle=0.2),
+            kernel=kernel or None)
 prompts = [f"a lighthouse keeper climbs the stairs, take {i}" for i in range(int(n))]
 sweep = ltx.sweep(prompts, session=s, yes=True)
 print(s.kernel, flush=True)
@@ -142,15 +199,19 @@ JOBS = 6
 @pytest.mark.serial
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "emulator_options", [{"speed": 20.0, "slow_share": 0.5, "slow_factor": 4.0}]
+    "emulator_options", [{"speed": 20.0, "slow_share": 0.5, "slow_factor": 4.0}], ids=[""]
 )
+@pytest.mark.parametrize("machine", ["another", "this"])
 def test_a_kernel_killed_mid_sweep_has_its_jobs_finished_by_another_once(
-    settings: Settings, emulator: Emulator, postgres_url: str
+    settings: Settings, emulator: Emulator, postgres_url: str, machine: str
 ) -> None:
-    media = settings.media_dir  # one machine: one media folder
+    """*another*: kernel a's id names another machine, whose process b cannot see: b waits
+    for the leases to lapse. *this*: b sees a's process is gone and takes over at once."""
+    media = settings.media_dir  # one folder: one machine, or a shared disk
+    named = f"another-host:{os.getpid()}:a1a1a1" if machine == "another" else ""
     proc = subprocess.Popen(
         [sys.executable, "-c", KERNEL_A, emulator.base_url, str(media), postgres_url, API_KEY,
-         str(JOBS)],
+         str(JOBS), named],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     b = Session(
@@ -184,17 +245,20 @@ def test_a_kernel_killed_mid_sweep_has_its_jobs_finished_by_another_once(
         had_video = {r.request_id for r in rows if r.video_path}
         left = [r for r in rows if not r.video_path]
         assert left and all(r.kernel == kernel_a for r in left)
-        assert b.driven_elsewhere() in ({kernel_a: len(left)}, {})  # {} once lapsed
+        if machine == "another":
+            assert b.driven_elsewhere() in ({kernel_a: len(left)}, {})  # {} once lapsed
 
-        def lapsed() -> bool:
-            now = datetime.now(UTC)
-            return all(
-                r.lease_until is None or r.lease_until < now
-                for r in b.store.find()
-                if not r.video_path
-            )
+            def lapsed() -> bool:
+                now = datetime.now(UTC)
+                return all(
+                    r.lease_until is None or r.lease_until < now
+                    for r in b.store.find()
+                    if not r.video_path
+                )
 
-        until(lapsed, "kernel a's leases lapsed", timeout=30)
+            until(lapsed, "kernel a's leases lapsed", timeout=30)
+        else:
+            assert any(r.lease_until and r.lease_until > datetime.now(UTC) for r in left)
         assert b.driven_elsewhere() == {}
         taken = [j for j in b.resume() if j.request_id]
         assert sorted(j.id for j in taken) == sorted(r.id for r in left)
