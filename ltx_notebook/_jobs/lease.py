@@ -10,9 +10,10 @@ heartbeat task per session renews every lease it holds every
 kernel that stops renewing (killed, frozen, its machine gone) loses its jobs
 ``lease_seconds`` after its last renewal, and another kernel's resume takes
 them over (at once when it ran on this machine and its process has ended:
-a restarted kernel's resume takes its predecessor's jobs back). A kernel that finds a lease taken over stops driving the job; its
-writes carry its id and are refused once the row names another kernel, so a
-kernel woken from a freeze never records over the one driving now.
+a restarted kernel's resume takes its predecessor's jobs back). A kernel that
+finds a lease taken over stops driving the job; its writes carry its id and
+are refused once the row names another kernel, so a kernel woken from a
+freeze never records over the one driving now.
 """
 
 from __future__ import annotations
