@@ -58,7 +58,7 @@ def test_the_submitting_kernel_drives_its_job_and_releases_it_at_the_end(
 
 
 def test_resume_leaves_a_live_lease_alone_and_takes_a_lapsed_one_over(
-    pair: tuple[Session, Session], emulator: Emulator
+    pair: tuple[Session, Session], emulator: Emulator, caplog: pytest.LogCaptureFixture
 ) -> None:
     a, b = pair
     job = a.submit(validate(prompt=PROMPT))
@@ -67,6 +67,10 @@ def test_resume_leaves_a_live_lease_alone_and_takes_a_lapsed_one_over(
     polls = emulator.engine.count("status")
     assert b.driven_elsewhere() == {"kernel-a": 1}
     assert b.resume() == []
+    said = (
+        "1 job is driven by kernel kernel-a; it will be taken over if it stops renewing its lease"
+    )
+    assert said in caplog.messages
     assert emulator.engine.count("status") == polls  # b sent nothing for it
     a.store.update(job.id, lease_until=0)  # 90 s later: a never renewed it
     assert b.driven_elsewhere() == {}
