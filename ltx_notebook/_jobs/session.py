@@ -298,6 +298,11 @@ class Session:
         looked for in the request history; one found is followed like the
         rest, the others are returned first (UNKNOWN, or FAILED if the service
         has no such request). Part files of killed downloads are removed.
+
+        A job whose lease another live kernel holds is left to it (a warning
+        names the kernel and how many; :meth:`driven_elsewhere` counts them);
+        one whose lease lapsed, or whose kernel ran on this machine and has
+        ended, is taken over.
         """
         store = self.store
         self._write_owed(store)  # then followed below, with the other unfinished jobs

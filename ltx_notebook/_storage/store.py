@@ -501,39 +501,15 @@ class Store:
         wins each job. ``updated_at`` is left alone (a lease is not a change of
         the job).
         """
-        import sqlalchemy as sa
-
         from . import jobs_sql
 
         wanted = [int(i) for i in ids if _fits(int(i))]
-        if not wanted:
-            return []
-        table = self._table
         now = self._clock()
         until, now_iso = to_iso(now + float(lease)), to_iso(now)
-        free = sa.or_(
-            table.c.kernel.is_(None),
-            table.c.kernel == kernel,
-            table.c.lease_until.is_(None),
-            table.c.lease_until < now_iso,
-            table.c.kernel.in_(sorted(dead)) if dead else sa.false(),
+        return self.writing(
+            lambda conn: jobs_sql.claim(conn, self._table, wanted, kernel, until, now_iso, dead),
+            doing="claiming jobs to drive",
         )
-        take = (
-            sa.update(table)
-            .where(jobs_sql.by_id(table, wanted), free)
-            .values(kernel=kernel, lease_until=until)
-        )
-        won = sa.select(table.c.id).where(
-            jobs_sql.by_id(table, wanted), table.c.kernel == kernel, table.c.lease_until == until
-        )
-
-        def run(conn: sa.Connection) -> list[int]:
-            # Read back in the same transaction (RETURNING needs SQLite 3.35): the rows
-            # just taken stay locked (PostgreSQL) or the file (SQLite) until it commits.
-            conn.execute(take)
-            return sorted(int(r[0]) for r in conn.execute(won))
-
-        return self.writing(run, doing="claiming jobs to drive")
 
     def renew(self, ids: Iterable[int], kernel: str, *, lease: float) -> list[int]:
         """Extend *kernel*'s lease on each of *ids* it still holds; those ids.
@@ -541,38 +517,24 @@ class Store:
         One ``UPDATE`` for them all (a heartbeat); an id missing from the answer
         was taken over by another kernel, or is gone.
         """
-        import sqlalchemy as sa
-
         from . import jobs_sql
 
         wanted = [int(i) for i in ids if _fits(int(i))]
-        if not wanted:
-            return []
-        table = self._table
         until = to_iso(self._clock() + float(lease))
-        mine = [jobs_sql.by_id(table, wanted), table.c.kernel == kernel]
-        extend = sa.update(table).where(*mine).values(lease_until=until)
-
-        def run(conn: sa.Connection) -> list[int]:
-            conn.execute(extend)
-            return sorted(int(r[0]) for r in conn.execute(sa.select(table.c.id).where(*mine)))
-
-        return self.writing(run, doing="renewing the leases of the jobs this kernel drives")
+        return self.writing(
+            lambda conn: jobs_sql.renew(conn, self._table, wanted, kernel, until),
+            doing="renewing the leases of the jobs this kernel drives",
+        )
 
     def release(self, id: int, kernel: str) -> bool:
         """End *kernel*'s lease on job *id* (it stays named as the last to drive it)."""
-        import sqlalchemy as sa
+        from . import jobs_sql
 
         if not _fits(id):
             return False
-        table = self._table
-        stmt = (
-            sa.update(table)
-            .where(table.c.id == id, table.c.kernel == kernel)
-            .values(lease_until=None)
-        )
         return self.writing(
-            lambda conn: conn.execute(stmt).rowcount > 0, doing=f"releasing job {id}"
+            lambda conn: jobs_sql.release(conn, self._table, id, kernel),
+            doing=f"releasing job {id}",
         )
 
     def leased(self, records: Iterable[JobRecord], kernel: str) -> list[JobRecord]:
