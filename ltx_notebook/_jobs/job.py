@@ -73,7 +73,11 @@ class Driver(Protocol):
         ...
 
     async def update(self, job: Job, **fields: Any) -> None:
-        """Write *fields* to *job*'s row and hand the handle the row as written."""
+        """Write *fields* to *job*'s row and hand the handle the row as written.
+
+        While a driver follows *job* here, only if this kernel still holds its
+        lease: else :class:`~.._storage.store.LeaseLost`, and nothing written.
+        """
         ...
 
     async def note(self, job: Job, note: str) -> None:
@@ -82,6 +86,18 @@ class Driver(Protocol):
 
     async def rest(self, job: Job, seconds: float) -> None:
         """Wait *seconds* before trying again; pause meanwhile if nobody follows the job."""
+        ...
+
+    async def claim(self, job: Job) -> bool:
+        """Take (or renew) *job*'s lease for this kernel; False while another kernel holds it."""
+        ...
+
+    def holds(self, job: Job) -> bool:
+        """This kernel still drives *job* (no heartbeat has found its lease taken over)."""
+        ...
+
+    async def release(self, job: Job) -> None:
+        """This kernel is done driving *job*: its lease ends now."""
         ...
 
     def track(self, record: JobRecord, store: Store) -> Job:

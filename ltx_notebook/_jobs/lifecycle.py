@@ -7,6 +7,12 @@ row's ``error`` and tried again after a backoff. A 404 ends a job only when
 its record can no longer exist (:func:`~.rules.not_found_is_final`); one that
 lasts costs a read of the request history.
 
+Exactly one kernel drives a job (:mod:`.lease`): the driver claims the job's
+lease first; while another kernel holds it, it follows the row instead (so
+``wait()`` still ends), and takes the job over if that lease lapses. A lease
+lost midway (a heartbeat finds it taken over, or a write is refused) stops
+the polls and the download here, quietly.
+
 It talks to the session only through :class:`~.job.Driver`, and is handed the
 two things a session alone knows: how to plan a job's polls, and how long a
 request record lives.
@@ -24,9 +30,11 @@ from typing import Any
 from .._core.errors import ApiError, LtxError, NotFound
 from .._core.params import Params
 from .._core.status import JobStatus
-from .._storage.records import clean_base_url
+from .._storage.records import JobRecord, clean_base_url
+from .._storage.store import LeaseLost
 from .download import download
 from .job import Driver, Job
+from .lease import ended_here
 from .poll.schedule import PollSchedule
 from .recovery.lookup import Recovery
 from .rules import (
@@ -43,6 +51,9 @@ from .upload import upload
 __all__ = ["Lifecycle", "paused"]
 
 log = logging.getLogger("ltx_notebook")
+
+# How often a job another kernel drives is read again here (its row: nothing is sent).
+WATCH_S = 1.0
 
 
 async def paused(job: Job) -> None:
@@ -82,10 +93,18 @@ class Lifecycle:
         try:
             while True:
                 try:
+                    if not await self._driver.claim(job) and await self._watch(job):
+                        break  # ended where another kernel drove it
                     if not await self._advance(job):
+                        await self._driver.release(job)
                         job.notify()
                         return  # paused: resume() under the job's own service follows it
+                    await self._driver.release(job)
                     break
+                except LeaseLost as exc:
+                    # Not a failure: another kernel drives it now; this one follows its row.
+                    log.info("job %s: %s; this kernel stops driving it", job.id, exc)
+                    continue
                 except Exception as exc:  # recorded, and tried again: never the end of a job
                     failures += 1
                     delay = self._driver.backoff.delay(failures)
@@ -104,6 +123,27 @@ class Lifecycle:
             raise
         job.finish()
 
+    async def _watch(self, job: Job) -> bool:
+        """Follow *job*'s row while another kernel drives it, sending nothing to the service.
+
+        True once it ended there; False once that kernel's lease lapsed and this
+        one took the job over.
+        """
+        store = self._driver.store_of(job)
+        log.info("job %s: driven by kernel %s; following its row", job.id, job.record.kernel)
+        while True:
+            # A read, often enough for a live view; a claim (a write) only once it may win.
+            await self._driver.rest(job, min(self._driver.settings.heartbeat_seconds, WATCH_S))
+            record = await asyncio.to_thread(store.get, job.id)
+            if record is None:
+                return True  # a refused submit's row, deleted: nothing left to drive
+            job.set_record(record)
+            if _ended(record):
+                return True
+            live = store.leased([record], "") and not ended_here(record.kernel)
+            if not live and await self._driver.claim(job):
+                return False
+
     @staticmethod
     def _step(job: Job) -> str:
         if job.status is JobStatus.COMPLETED:
@@ -118,6 +158,10 @@ class Lifecycle:
         if not job.status.is_terminal and not await self._poll(job):
             return False
         if job.status is JobStatus.COMPLETED and not job.video_path:
+            # Asked of the store, not of the last heartbeat: a kernel frozen past its
+            # lease must not download a video another kernel is fetching.
+            if not await self._driver.claim(job):
+                raise LeaseLost(job.id)
             await download(self._driver, job)
         if job.status is JobStatus.COMPLETED and job.video_path:
             await upload(self._driver, job)  # a bucket's canonical copy; nothing locally
@@ -149,6 +193,8 @@ class Lifecycle:
             if job.stop_requested:
                 await paused(job)
                 continue
+            if not self._driver.holds(job):  # a heartbeat found it taken over
+                raise LeaseLost(job.id)
             if job.status.is_terminal:  # ended meanwhile from the history (reconcile)
                 return True
             moved = self._moved(job)
@@ -250,3 +296,10 @@ class Lifecycle:
                 await self._driver.note(job, f"fetching the result: {exc}")
             failures += 1
             await self._driver.rest(job, self._driver.backoff.delay(failures))
+
+
+def _ended(record: JobRecord) -> bool:
+    """Nothing left to drive: terminal, and a completed job's video recorded."""
+    return record.status.is_terminal and (
+        record.video_path is not None or record.status is not JobStatus.COMPLETED
+    )

@@ -34,8 +34,9 @@ from .._service.retry import NothingSent, RateLimitHook
 from .._storage import parts
 from .._storage.cache import media_cache, playable
 from .._storage.records import JobRecord, clean_base_url
-from .._storage.store import Store
+from .._storage.store import LeaseLost, Store
 from .job import Job
+from .lease import Leases, ended_here, kernel_id
 from .lifecycle import Lifecycle, paused
 from .money.budget import record_within_budget
 from .poll.runtime import Runtime
@@ -75,9 +76,18 @@ class Session:
     and advanced users may make their own.
     """
 
-    def __init__(self, settings: Settings | None = None, *, runtime: Runtime | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        runtime: Runtime | None = None,
+        kernel: str | None = None,
+    ) -> None:
         self._fixed_settings = settings
         self.runtime = runtime or Runtime()
+        # Who drives this session's jobs: the process's id, unless a test plays two kernels.
+        self.kernel = kernel or kernel_id()
+        self._leases = Leases(self.kernel, lambda: self.settings)
         self._client: Client | None = None
         self._client_settings: Settings | None = None
         self._store: Store | None = None
@@ -291,6 +301,11 @@ class Session:
         looked for in the request history; one found is followed like the
         rest, the others are returned first (UNKNOWN, or FAILED if the service
         has no such request). Part files of killed downloads are removed.
+
+        A job whose lease another live kernel holds is left to it (a warning
+        names the kernel and how many; :meth:`driven_elsewhere` counts them);
+        one whose lease lapsed, or whose kernel ran on this machine and has
+        ended, is taken over.
         """
         store = self.store
         self._write_owed(store)  # then followed below, with the other unfinished jobs
@@ -299,17 +314,44 @@ class Session:
         )
         settled = [self.track(r, store) for r in found if r.request_id is None]
         self._revive_lost(store)
-        base_url = self.settings.base_url
-        records = store.unfinished(base_url=base_url) + [
-            r
-            for r in store.find(status=JobStatus.COMPLETED, video_path=None)
-            if r.output_url and r.base_url == clean_base_url(base_url)
-        ]
+        records = self._left_unfinished(store)
+        elsewhere = [r for r in store.leased(records, self.kernel) if not ended_here(r.kernel)]
+        for kernel, count in _by_kernel(elsewhere).items():
+            log.warning(
+                "%d job%s driven by kernel %s; %s taken over if it stops renewing %s lease",
+                count,
+                "s are" if count > 1 else " is",
+                kernel,
+                "they will be" if count > 1 else "it will be",
+                "their" if count > 1 else "its",
+            )
+        taken = {r.id for r in elsewhere}
         parts.remove_orphan_parts(self.settings.local_media)
         if media_cache(self.settings) is not None:
             # In the background: a bucket out of reach must not hold up the resume.
             self._retrying = self.runtime.submit(self._upload_pending_quietly())
-        return settled + [self.start(self.track(record, store)) for record in records]
+        return settled + [
+            self.start(self.track(record, store)) for record in records if record.id not in taken
+        ]
+
+    def _left_unfinished(self, store: Store) -> list[JobRecord]:
+        # Still running at the service, or completed with the video not yet on disk.
+        base_url = self.settings.base_url
+        return store.unfinished(base_url=base_url) + [
+            r
+            for r in store.find(status=JobStatus.COMPLETED, video_path=None)
+            if r.output_url and r.base_url == clean_base_url(base_url)
+        ]
+
+    def driven_elsewhere(self) -> dict[str, int]:
+        """How many of the jobs :meth:`resume` would follow another kernel drives now, by kernel.
+
+        Their leases are live: :meth:`resume` leaves them to that kernel, and
+        takes them over once a lease lapses (the kernel stopped renewing it).
+        """
+        store = self.store
+        leased = store.leased(self._left_unfinished(store), self.kernel)
+        return _by_kernel(r for r in leased if not ended_here(r.kernel))
 
     def _settle_interrupted_submits(self, store: Store, *, grace: bool = True) -> list[JobRecord]:
         """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
@@ -445,7 +487,26 @@ class Session:
         return await asyncio.to_thread(store.update, job_id, **fields)
 
     async def update(self, job: Job, **fields: Any) -> None:
-        job.set_record(await self._write(job.id, self.store_of(job), **fields))
+        store = self.store_of(job)
+        if not job.driven:
+            job.set_record(await self._write(job.id, store, **fields))
+            return
+        # A driver's write: only while this kernel holds the lease, checked in the write.
+        try:
+            record = await asyncio.to_thread(store.update, job.id, holder=self.kernel, **fields)
+        except LeaseLost:
+            self._leases.drop(store, job.id)
+            raise
+        job.set_record(record)
+
+    async def claim(self, job: Job) -> bool:
+        return await self._leases.claim(self.store_of(job), job.id, holder=job.record.kernel)
+
+    def holds(self, job: Job) -> bool:
+        return self._leases.holds(self.store_of(job), job.id)
+
+    async def release(self, job: Job) -> None:
+        await self._leases.release(self.store_of(job), job.id)
 
     def _schedule_for(self, params: Params) -> PollSchedule:
         spec = MODELS.get(params.model)
@@ -478,3 +539,10 @@ class Session:
         deadline = None if timeout is None else time.monotonic() + timeout
         for job in jobs:
             job.wait(None if deadline is None else max(0.0, deadline - time.monotonic()))
+
+
+def _by_kernel(records: Iterable[JobRecord]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        counts[record.kernel or ""] = counts.get(record.kernel or "", 0) + 1
+    return counts

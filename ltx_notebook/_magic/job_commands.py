@@ -123,7 +123,13 @@ def resume(host: Host) -> None:
         print(f"job {job.id}: {job.status.value}: {job.error}")
     jobs = [job for job in found if job not in settled]
     if not jobs:
-        print("nothing to resume: every recorded job has finished")
+        # The jobs another kernel drives were named (one line per kernel) by the resume.
+        others = host.session.driven_elsewhere()
+        print(
+            "nothing to resume here: the other unfinished jobs are driven by another kernel"
+            if others
+            else "nothing to resume: every recorded job has finished"
+        )
         return
     print(f"resuming {len(jobs)} job(s): " + ", ".join(j.request_id or str(j.id) for j in jobs))
     for job in jobs:

@@ -7,7 +7,7 @@ release has migrated (more columns) is read and written as it is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,9 +15,12 @@ import sqlalchemy as sa
 __all__ = [
     "bind",
     "by_id",
+    "claim",
     "delete",
     "insert",
     "reflect",
+    "release",
+    "renew",
     "select",
     "update",
     "where",
@@ -114,3 +117,53 @@ def update(conn: sa.Connection, table: sa.Table, id: int, values: Mapping[str, A
 
 def delete(conn: sa.Connection, table: sa.Table, id: int) -> bool:
     return conn.execute(sa.delete(table).where(table.c.id == id)).rowcount > 0
+
+
+# -- leases: which kernel drives a job (see Store.claim) ----------------------------------
+# Each is one UPDATE, then the rows read back in the same transaction (RETURNING needs
+# SQLite 3.35): the rows just written stay locked (PostgreSQL) or the file (SQLite) until
+# it commits, so what is read back is what the UPDATE did.
+
+
+def claim(
+    conn: sa.Connection,
+    table: sa.Table,
+    ids: Sequence[int],
+    kernel: str,
+    until: str,
+    now: str,
+    dead: Collection[str],
+) -> list[int]:
+    """Set *kernel* and *until* on the rows of *ids* no live lease of another kernel holds."""
+    if not ids:
+        return []
+    free = sa.or_(
+        table.c.kernel.is_(None),
+        table.c.kernel == kernel,
+        table.c.lease_until.is_(None),
+        table.c.lease_until < now,
+        table.c.kernel.in_(sorted(dead)) if dead else sa.false(),
+    )
+    conn.execute(
+        sa.update(table).where(by_id(table, ids), free).values(kernel=kernel, lease_until=until)
+    )
+    won = sa.select(table.c.id).where(
+        by_id(table, ids), table.c.kernel == kernel, table.c.lease_until == until
+    )
+    return sorted(int(r[0]) for r in conn.execute(won))
+
+
+def renew(
+    conn: sa.Connection, table: sa.Table, ids: Sequence[int], kernel: str, until: str
+) -> list[int]:
+    """Move *kernel*'s leases among *ids* to *until*; the ids it still holds."""
+    if not ids:
+        return []
+    mine = [by_id(table, ids), table.c.kernel == kernel]
+    conn.execute(sa.update(table).where(*mine).values(lease_until=until))
+    return sorted(int(r[0]) for r in conn.execute(sa.select(table.c.id).where(*mine)))
+
+
+def release(conn: sa.Connection, table: sa.Table, id: int, kernel: str) -> bool:
+    stmt = sa.update(table).where(table.c.id == id, table.c.kernel == kernel)
+    return conn.execute(stmt.values(lease_until=None)).rowcount > 0

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 
     from .database import Database
 
-__all__ = ["Store"]
+__all__ = ["LeaseLost", "Store"]
 
 T = TypeVar("T")
 
@@ -88,6 +88,21 @@ _JSON_COLUMNS: Final = ("params_json", "metrics_json")
 _ALIASES: Final = {"metrics": "metrics_json", "payload": "params_json"}
 # Set by the store itself; update() refuses them.
 _READ_ONLY: Final = frozenset({"id", "updated_at"})
+
+
+class LeaseLost(Exception):  # a signal between the store and the driver, not an error
+    """Another kernel took the job's lease over: this kernel no longer drives it.
+
+    Raised by ``Store.update(..., holder=...)`` instead of writing; not a failure of
+    the job, so it is no :class:`~ltx_notebook._core.errors.LtxError`.
+    """
+
+    def __init__(self, id: int, kernel: str | None = None) -> None:
+        super().__init__(
+            f"job {id} is driven by {f'kernel {kernel}' if kernel else 'another kernel'}"
+        )
+        self.id = id
+        self.kernel = kernel
 
 
 class Store:
@@ -409,8 +424,13 @@ class Store:
 
         return self.writing(run, doing="copying a job in", wait=BUSY_TIMEOUT_S, lock="copy")
 
-    def update(self, id: int, /, **changes: Any) -> JobRecord:
+    def update(self, id: int, /, *, holder: str | None = None, **changes: Any) -> JobRecord:
         """Change some fields of job *id*; return the row as it now is.
+
+        With *holder* (a kernel id) the write happens only while that kernel
+        holds the job (its ``kernel`` column), checked in the write's own
+        transaction: else :class:`LeaseLost` and nothing written, so a kernel
+        whose lease was taken over never records over the one driving now.
 
         Field names are checked against the schema (``ValueError``); dicts
         given for ``*_json`` fields are serialised (``metrics=`` and
@@ -434,6 +454,8 @@ class Store:
             row = self._fetch(conn, id, lock=True) if _fits(id) else None
             if row is None:
                 raise KeyError(f"no job with id {id} in {shown_location(self.path)}")
+            if holder is not None and row.kernel != holder:
+                raise LeaseLost(id, row.kernel)
             return self._change(conn, row, dict(changes))
 
         doing = f"recording job {id}"
@@ -495,6 +517,65 @@ class Store:
             return [self._change(conn, r, dict(change)) for r in rows if r.id not in keep]
 
         return self.writing(run, doing="settling submits a crash cut short", wait=BUSY_TIMEOUT_S)
+
+    # -- leases: which kernel drives a job -------------------------------------
+
+    def claim(
+        self, ids: Iterable[int], kernel: str, *, lease: float, dead: Collection[str] = ()
+    ) -> list[int]:
+        """Take the lease of each of *ids* for *kernel*, for *lease* seconds; the ids won.
+
+        A job is won when no kernel holds it, *kernel* already does, its driver
+        released it (a finished job), its lease lapsed (by this store's clock)
+        or its holder is among the *dead* (kernels known to have ended): one
+        conditional ``UPDATE``, so of two kernels claiming at once exactly one
+        wins each job. ``updated_at`` is left alone (a lease is not a change of
+        the job).
+        """
+        from . import jobs_sql
+
+        wanted = [int(i) for i in ids if _fits(int(i))]
+        now = self._clock()
+        until, now_iso = to_iso(now + float(lease)), to_iso(now)
+        return self.writing(
+            lambda conn: jobs_sql.claim(conn, self._table, wanted, kernel, until, now_iso, dead),
+            doing="claiming jobs to drive",
+        )
+
+    def renew(self, ids: Iterable[int], kernel: str, *, lease: float) -> list[int]:
+        """Extend *kernel*'s lease on each of *ids* it still holds; those ids.
+
+        One ``UPDATE`` for them all (a heartbeat); an id missing from the answer
+        was taken over by another kernel, or is gone.
+        """
+        from . import jobs_sql
+
+        wanted = [int(i) for i in ids if _fits(int(i))]
+        until = to_iso(self._clock() + float(lease))
+        return self.writing(
+            lambda conn: jobs_sql.renew(conn, self._table, wanted, kernel, until),
+            doing="renewing the leases of the jobs this kernel drives",
+        )
+
+    def release(self, id: int, kernel: str) -> bool:
+        """End *kernel*'s lease on job *id* (it stays named as the last to drive it)."""
+        from . import jobs_sql
+
+        if not _fits(id):
+            return False
+        return self.writing(
+            lambda conn: jobs_sql.release(conn, self._table, id, kernel),
+            doing=f"releasing job {id}",
+        )
+
+    def leased(self, records: Iterable[JobRecord], kernel: str) -> list[JobRecord]:
+        """Those of *records* whose lease another kernel holds now (not lapsed, not released)."""
+        now = to_datetime(self._clock())
+        return [
+            r
+            for r in records
+            if r.kernel not in (None, kernel) and r.lease_until is not None and r.lease_until > now
+        ]
 
     # -- reads ----------------------------------------------------------------
 

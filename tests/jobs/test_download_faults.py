@@ -164,9 +164,9 @@ s.store  # opened before the start, so both race on the job, not on imports
 go.with_name("ready-" + name).touch()
 while not go.exists():
     time.sleep(0.002)
-for job in s.resume():
-    job.wait(120)
-    print(job.status.value, job.video_path)
+s.resume()  # the job, unless the other process already drives it: then ...
+job = s.get(int(sys.argv[6])).wait(120)  # ... waiting follows its row until it ends
+print(job.status.value, job.video_path)
 """
 
 
@@ -176,11 +176,15 @@ def test_two_processes_resuming_one_job_download_it_once(
     first = Session(settings)
     job = first.submit(validate(prompt=PROMPT))
     first.runtime.stop()
+    # The first kernel is gone: its lease lapsed (as lease_seconds after its last heartbeat).
+    first.store.update(job.id, lease_until=0)
     emulator.engine.inject("media", delay=1.0, times=2)  # a slow download: they overlap
     go = tmp_path / "go"
     procs = start_together(
         RESUMER,
-        lambda name: [emulator.base_url, str(settings.media_dir), name, str(go), API_KEY],
+        lambda name: [
+            *(emulator.base_url, str(settings.media_dir), name, str(go), API_KEY, str(job.id))
+        ],
         ready=tmp_path,
         go=go,
         what="resumers",

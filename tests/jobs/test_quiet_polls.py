@@ -14,9 +14,11 @@ from pathlib import Path
 from ltx_notebook import JobStatus, Session, Settings, validate
 from tests.conftest import make_emulator
 
+# Every write of the job's state sets updated_at; a lease's claim and renewal do not
+# (they are the kernel's, not the job's), so they are not counted here.
 LOG_UPDATES = """
 CREATE TABLE updates (old_status TEXT, new_status TEXT);
-CREATE TRIGGER log_updates AFTER UPDATE ON jobs
+CREATE TRIGGER log_updates AFTER UPDATE OF updated_at ON jobs
 BEGIN INSERT INTO updates VALUES (old.status, new.status); END;
 """
 
