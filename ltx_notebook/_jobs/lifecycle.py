@@ -30,11 +30,10 @@ from typing import Any
 from .._core.errors import ApiError, LtxError, NotFound
 from .._core.params import Params
 from .._core.status import JobStatus
-from .._storage.records import JobRecord, clean_base_url
+from .._storage.records import clean_base_url
 from .._storage.store import LeaseLost
 from .download import download
 from .job import Driver, Job
-from .lease import ended_here
 from .poll.schedule import PollSchedule
 from .recovery.lookup import Recovery
 from .rules import (
@@ -51,9 +50,6 @@ from .upload import upload
 __all__ = ["Lifecycle", "paused"]
 
 log = logging.getLogger("ltx_notebook")
-
-# How often a job another kernel drives is read again here (its row: nothing is sent).
-WATCH_S = 1.0
 
 
 async def paused(job: Job) -> None:
@@ -93,8 +89,11 @@ class Lifecycle:
         try:
             while True:
                 try:
-                    if not await self._driver.claim(job) and await self._watch(job):
-                        break  # ended where another kernel drove it
+                    if not await self._driver.claim(job):
+                        # Another kernel drives it: its row is followed here (one read for
+                        # every such job), and the job driven again once that lease lapses.
+                        self._driver.watch_driven_elsewhere(job)
+                        return
                     if not await self._advance(job):
                         await self._driver.release(job)
                         job.notify()
@@ -122,27 +121,6 @@ class Lifecycle:
             job.notify()
             raise
         job.finish()
-
-    async def _watch(self, job: Job) -> bool:
-        """Follow *job*'s row while another kernel drives it, sending nothing to the service.
-
-        True once it ended there; False once that kernel's lease lapsed and this
-        one took the job over.
-        """
-        store = self._driver.store_of(job)
-        log.info("job %s: driven by kernel %s; following its row", job.id, job.record.kernel)
-        while True:
-            # A read, often enough for a live view; a claim (a write) only once it may win.
-            await self._driver.rest(job, min(self._driver.settings.heartbeat_seconds, WATCH_S))
-            record = await asyncio.to_thread(store.get, job.id)
-            if record is None:
-                return True  # a refused submit's row, deleted: nothing left to drive
-            job.set_record(record)
-            if _ended(record):
-                return True
-            live = store.leased([record], "") and not ended_here(record.kernel)
-            if not live and await self._driver.claim(job):
-                return False
 
     @staticmethod
     def _step(job: Job) -> str:
@@ -296,10 +274,3 @@ class Lifecycle:
                 await self._driver.note(job, f"fetching the result: {exc}")
             failures += 1
             await self._driver.rest(job, self._driver.backoff.delay(failures))
-
-
-def _ended(record: JobRecord) -> bool:
-    """Nothing left to drive: terminal, and a completed job's video recorded."""
-    return record.status.is_terminal and (
-        record.video_path is not None or record.status is not JobStatus.COMPLETED
-    )

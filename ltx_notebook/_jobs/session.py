@@ -481,6 +481,9 @@ class Session:
             return job
         return self.start(job)  # ours: driven here (a view's watch of it then stops)
 
+    def watch_driven_elsewhere(self, job: Job) -> None:
+        self.watch.add([job], self.store_of(job), take_over=self.start)
+
     # -- driving --------------------------------------------------------------
     async def _write(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:
         # SQLite may wait on another kernel's write: never block the runtime's loop on it.

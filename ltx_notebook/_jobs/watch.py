@@ -9,6 +9,11 @@ the job (the gallery, a sweep's panel and grid) redraws as for a job of ours. A
 job leaves the watch when its row is finished (its waiters are woken), when a
 driver of this process takes it, or when no view wants it any more; the watch
 ends when nothing is left to watch.
+
+A job of ours that another kernel drives (its lease, :mod:`.lease`) is watched
+the same way, with a *take_over*: once that kernel's lease lapses (it stopped
+renewing: killed, frozen, its machine gone) or its process is seen to have
+ended on this machine, the job is handed back to be driven here.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Final
 
 from .._core.status import JobStatus
 from .._storage.records import JobRecord
 from .._storage.store import Store
 from .job import Job
+from .lease import ended_here
 from .poll.runtime import Runtime
 
 __all__ = ["WATCH_EVERY", "StoreWatch", "finished"]
@@ -48,14 +54,26 @@ class StoreWatch:
         self._lock = threading.Lock()
         # Each watched job, the store its row lives in, and how many views (or waiters) want it.
         self._jobs: dict[Job, tuple[Store, int]] = {}
+        # Jobs of ours another kernel drives: how each is driven here once that lease lapses.
+        self._take_over: dict[Job, Callable[[Job], object]] = {}
         self._running = False
 
     def watching(self, job: Job) -> bool:
         with self._lock:
             return job in self._jobs
 
-    def add(self, jobs: Iterable[Job], store: Store) -> None:
-        """Follow *jobs* from *store* (each once more wanted); the finished are left alone."""
+    def add(
+        self,
+        jobs: Iterable[Job],
+        store: Store,
+        *,
+        take_over: Callable[[Job], object] | None = None,
+    ) -> None:
+        """Follow *jobs* from *store* (each once more wanted); the finished are left alone.
+
+        *take_over*: called with a job once the kernel driving it no longer holds its
+        lease (the job then leaves the watch, to be driven here).
+        """
         start = False
         with self._lock:
             for job in jobs:
@@ -63,6 +81,8 @@ class StoreWatch:
                     continue
                 held = self._jobs.get(job)
                 self._jobs[job] = (store, (held[1] if held else 0) + 1)
+                if take_over is not None:
+                    self._take_over[job] = take_over
             if self._jobs and not self._running:
                 self._running = start = True
         if start:
@@ -114,7 +134,13 @@ class StoreWatch:
             if finished(record):
                 self._forget(job)
                 job.finish()
+            elif (take_over := self._take_over.get(job)) is not None and not (
+                store.leased([record], "") and not ended_here(record.kernel)
+            ):
+                self._forget(job)
+                take_over(job)  # its kernel stopped renewing the lease: driven here now
 
     def _forget(self, job: Job) -> None:
         with self._lock:
             self._jobs.pop(job, None)
+            self._take_over.pop(job, None)
