@@ -21,6 +21,11 @@ from tests.conftest import API_KEY, make_emulator
 from tests.harness.processes import start_together
 
 KERNELS = ("a", "b", "c", "d")
+SPEED = 20.0  # the emulator's minute is 3 s; the sweeps are told so (benchmarks/team_kernel.py)
+# Runs `python -m benchmarks.team_kernel ...` (the module's name is the first argument).
+TEAM_KERNEL = (
+    "import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_module(sys.argv[0], run_name='__main__')"
+)
 PRO_6S = validate("ltx-2-pro", prompt="a lighthouse at dusk", duration=6)
 
 BUDGET_RACER = r"""
@@ -103,3 +108,51 @@ def test_four_kernels_racing_for_the_last_dollars_pass_a_team_budget_by_not_one_
     assert sum(r["accepted"] for r in results) == accepted == fits, results
     assert sum(r["refused"] for r in results) == 2 * len(KERNELS) - fits
     assert spent <= budget
+
+
+@pytest.mark.slow
+@pytest.mark.serial  # four sweeps' pace against one window: timing is not to share the cores
+def test_four_kernels_sweeping_share_one_pace_under_the_accounts_limit(
+    postgres_url: str, render_cache: Path, tmp_path: Path
+) -> None:
+    """Four sweeps of five jobs under one 5-a-minute limit: the pace any kernel learns from
+    a 429 holds every kernel's submits, and taking a submit's place is one transaction."""
+    limit, jobs, concurrency = 5, 5, 2
+    with make_emulator(render_cache, speed=SPEED, rate_limit=limit) as emu:
+        go = tmp_path / "go"
+        procs = start_together(
+            TEAM_KERNEL,
+            lambda name: [
+                "benchmarks.team_kernel",
+                emu.base_url,
+                postgres_url,
+                str(tmp_path / "media"),
+                name,
+                str(go),
+                API_KEY,
+                "--jobs",
+                str(jobs),
+                "--speed",
+                str(SPEED),
+                "--concurrency",
+                str(concurrency),
+            ],
+            ready=tmp_path,
+            go=go,
+            what="kernels",
+            names=KERNELS,
+        )
+        results = _finish(procs)
+        log = [e for e in emu.engine.log if e.kind == "submit"]
+    total = jobs * len(KERNELS)
+    for r in results:
+        assert r["counts"] == {"COMPLETED": jobs}, r
+    accepted = [e for e in log if e.status in (200, 201, 202)]
+    assert len(accepted) == len({e.request_id for e in accepted}) == total  # nothing twice
+    refused = [e for e in log if e.status == 429]
+    # Only while it is learnt: the first burst (every kernel's submits at once, past the
+    # limit), a probe of the kind of limit, a climb; where four kernels each pacing itself
+    # would learn a share of the limit each and knock on the full window again and again.
+    assert len(refused) <= 2 * len(KERNELS), [(round(e.time, 2), e.status) for e in log]
+    for r in results:  # each kernel's pace is the account's: the limit learnt is the whole 5
+        assert r["kind"] in ("unknown", "rate") and r["limit"] in (limit, limit + 1), r
