@@ -20,6 +20,7 @@ from . import (
     bench_memory,
     bench_polling,
     bench_sweep,
+    bench_team_sweep,
     report,
 )
 
@@ -38,11 +39,13 @@ def main(argv: list[str] | None = None) -> Path:
     download_args = ("2k", 10)
     kernel_args = ["--jobs", "100", "--speed", "1", "--seconds", "70", "--window", "40"]
     sweep_args = ["--speed", "20"]
+    team_args = ["--speed", "20"]
     gallery_args = ["--rows", "1000", "5000"]
     if args.quick:
         kernel_args = ["--jobs", "20", "--speed", "1", "--seconds", "8", "--window", "4"]
         kernel_args += ["--repeat", "1"]
         sweep_args = ["--speed", "60"]
+        team_args = ["--speed", "60", "--jobs", "3"]
         gallery_args = ["--rows", "20", "60"]
         speed = 100.0
         polling_args = ["--speed", "100", "--jobs", "4", "--histories", "1", "--probes", "2"]
@@ -62,6 +65,8 @@ def main(argv: list[str] | None = None) -> Path:
     print()
     sweep = bench_sweep.main(sweep_args)
     print()
+    team_sweep = bench_team_sweep.main(team_args)
+    print()
     galleries = bench_gallery.main(gallery_args)
     page = report.write(
         args.docs,
@@ -73,6 +78,7 @@ def main(argv: list[str] | None = None) -> Path:
         minutes=(time.monotonic() - started) / 60,
         kernel=kernel,
         sweep=sweep,
+        team_sweep=team_sweep,
         galleries=galleries,
         imports=imports,
     )

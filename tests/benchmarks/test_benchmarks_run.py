@@ -25,7 +25,12 @@ def test_make_bench_writes_the_page_and_its_chart(tmp_path: Path) -> None:
             for earlier in bench_polling.EARLIER:  # the cold-start rows
                 assert f"| {shape.name} | {metrics} | {earlier} |" in text
     assert "## Memory" in text and "## Download" in text
-    for section in ("## A kernel with", "## A sweep under a submit limit", "## Galleries"):
+    for section in (
+        "## A kernel with",
+        "## A sweep under a submit limit",
+        "## Four kernels sweeping under one account's limit",
+        "## Galleries",
+    ):
         assert section in text
     assert (tmp_path / "images" / "bench-polling.png").stat().st_size > 10_000
 

@@ -11,7 +11,9 @@ and charges each accepted job.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -60,7 +62,7 @@ def _accepted(emu: Emulator) -> int:
     return sum(emu.engine.count("submit", status=c) for c in (200, 201, 202))
 
 
-def _finish(procs: list) -> list[dict[str, int]]:  # type: ignore[type-arg]
+def _finish(procs: list[subprocess.Popen[str]]) -> list[dict[str, Any]]:
     out = []
     for proc in procs:
         stdout, stderr = proc.communicate(timeout=240)
