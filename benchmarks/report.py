@@ -457,7 +457,15 @@ def team_sweep_section(r: dict[str, Any]) -> list[str]:
         "",
         "### Goals",
         "",
-        f"- At most {team.GOAL:g}x the bound: {_yes(ok)} ({r['ratio']:.3f}x).",
+        f"- At most {team.GOAL:g}x the bound: {_yes(ok)} ({r['ratio']:.3f}x)."
+        + (
+            ""
+            if ok
+            else " A window's place is taken again a window after the submit that held it "
+            "was answered and recorded, later than the service counted it by a store write "
+            "that four processes contend for: on a busy machine, at a 3 s emulated minute, "
+            "that lag is a large share of the window, and it adds up over the windows."
+        ),
         f"- 429s only while the pace is learnt: {r['refused']} in all (the first burst, every "
         "kernel's submits at once past the limit; perhaps a probe of the kind of limit; the "
         f"climbs that look for a raised limit), against at most {learning} for that.",
