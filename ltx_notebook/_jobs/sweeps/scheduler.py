@@ -4,9 +4,12 @@
   download included), so a sweep never floods the account;
 - a submit refused with 429 is never a failure. The client tells the
   scheduler of the first 429 at once (a hook passed down with the submit),
-  and the sweep's :class:`~.pace.SubmitPace` learns the rate from it and
-  holds every later submit until the service's window has room, so the
-  client does not knock on a full window again and again. A 429 the pace
+  and the sweep's pace (:class:`~.pace.SubmitPace`, the account's: see
+  :mod:`.account_pace`) learns the rate from it and holds every later submit,
+  this kernel's and every other's on the store, until the service's window
+  has room, so the client does not knock on a full window again and again.
+  A submit whose place another kernel took first is held back before
+  anything is written or sent (:class:`~.account_pace.PaceHold`). A 429 the pace
   cannot explain (or a concurrency limit) is retried by the client, and when
   its retries are exhausted (:class:`RateLimited`) the scheduler lowers its
   effective concurrency to what the service is currently accepting, backs off
