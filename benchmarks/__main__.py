@@ -21,6 +21,7 @@ from . import (
     bench_polling,
     bench_store,
     bench_sweep,
+    bench_team_sweep,
     report,
 )
 
@@ -39,12 +40,14 @@ def main(argv: list[str] | None = None) -> Path:
     download_args = ("2k", 10)
     kernel_args = ["--jobs", "100", "--speed", "1", "--seconds", "70", "--window", "40"]
     sweep_args = ["--speed", "20"]
+    team_args = ["--speed", "20"]
     gallery_args = ["--rows", "1000", "5000"]
     store_args: list[str] = []
     if args.quick:
         kernel_args = ["--jobs", "20", "--speed", "1", "--seconds", "8", "--window", "4"]
         kernel_args += ["--repeat", "1"]
         sweep_args = ["--speed", "60"]
+        team_args = ["--speed", "60", "--jobs", "3"]
         gallery_args = ["--rows", "20", "60"]
         store_args = ["--rows", "200", "--reads", "2", "--writes", "50"]
         speed = 100.0
@@ -65,6 +68,8 @@ def main(argv: list[str] | None = None) -> Path:
     print()
     sweep = bench_sweep.main(sweep_args)
     print()
+    team_sweep = bench_team_sweep.main(team_args)
+    print()
     galleries = bench_gallery.main(gallery_args)
     print()
     store = bench_store.main(store_args)
@@ -78,6 +83,7 @@ def main(argv: list[str] | None = None) -> Path:
         minutes=(time.monotonic() - started) / 60,
         kernel=kernel,
         sweep=sweep,
+        team_sweep=team_sweep,
         galleries=galleries,
         imports=imports,
         store=store,

@@ -20,10 +20,10 @@ import concurrent.futures
 import logging
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._core.config import Settings, get_settings
 from .._core.errors import InvalidParams, LtxError, NotFound, StoreError, SubmitUnknown
@@ -52,6 +52,9 @@ from .rules import (
 )
 from .upload import upload_pending
 from .watch import StoreWatch
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 __all__ = ["Session", "not_found_is_final"]
 
@@ -151,14 +154,21 @@ class Session:
     async def submit_async(
         self, params: Params, *, tag: str | None = None, sweep_id: str | None = None,
         on_429: RateLimitHook | None = None,
+        admit: Callable[[sa.Connection], None] | None = None,
     ) -> Job:  # fmt: skip
-        """Coroutine form of :meth:`submit`, on the runtime loop; *on_429* goes to the client."""
+        """Coroutine form of :meth:`submit`, on the runtime loop; *on_429* goes to the client.
+
+        *admit* is checked with the budget in the transaction that writes the row (a
+        sweep's account-wide pace); what it raises leaves with nothing written or sent.
+        """
         store = self.store
         settings = self.settings
 
         def create() -> JobRecord:
             # Priced from past charges, and refused here if it would pass the budget.
-            made = record_within_budget(store, settings, params, tag=tag, sweep_id=sweep_id)
+            made = record_within_budget(
+                store, settings, params, tag=tag, sweep_id=sweep_id, admit=admit
+            )
             with _SUBMITTING_LOCK:  # at once, in this thread: resume() must not settle it
                 _SUBMITTING.add((store.path, made.id))
             return made
@@ -211,6 +221,9 @@ class Session:
                 status=JobStatus.QUEUED,
                 status_url=submission.status_url,
                 response_url=submission.response_url,
+                # Stamped again once accepted: the service counted it by then, and the
+                # account's pace dates its submits by this (never earlier than the service).
+                submitted_at=datetime.now(UTC),
             )
         finally:
             with _SUBMITTING_LOCK:

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from .records import clean_base_url, to_iso
 from .store import Store
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
 
 __all__ = ["Outlay", "charges", "outlay"]
 
@@ -47,7 +50,7 @@ def charges(
 
 @dataclass(frozen=True)
 class Outlay:
-    """What this store's own jobs cost since a time: billed, and estimated where not yet billed."""
+    """What jobs (one person's, or everyone's) cost since a time: billed, and estimated."""
 
     charged: float
     estimated: float
@@ -58,16 +61,26 @@ class Outlay:
         return round(self.charged + self.estimated, 4)
 
 
-def outlay(store: Store, since: datetime | None) -> Outlay:
+def outlay(
+    store: Store,
+    since: datetime | None,
+    *,
+    owner: str | None = None,
+    conn: sa.Connection | None = None,
+) -> Outlay:
     """Jobs submitted from this store since *since* (None: ever); imported rows not counted.
 
     A job with no known charge counts at its estimate whatever its state: a
     completed one was billed, a running one will be, and an UNKNOWN submit may
-    have been. Refused submits leave no row, so they count nothing.
+    have been. Refused submits leave no row, so they count nothing. With
+    *owner*, only that person's rows and rows that name no owner (written
+    before rows had one); else everyone's. With *conn*, read in that
+    connection's transaction (the budget's check, under the lock its new row
+    is written under); else in a read of its own.
     """
     import sqlalchemy as sa
 
-    jobs = store._table
+    jobs = store.table
     unbilled = sa.case((jobs.c.cost.is_(None), jobs.c.cost_estimate))
     stmt = sa.select(
         sa.func.coalesce(sa.func.sum(jobs.c.cost), 0),
@@ -76,5 +89,10 @@ def outlay(store: Store, since: datetime | None) -> Outlay:
     ).where(jobs.c.origin.is_(None))
     if since is not None:
         stmt = stmt.where(jobs.c.submitted_at >= to_iso(since))
-    row = store._select(stmt)[0]
+    if owner is not None:
+        stmt = stmt.where(sa.or_(jobs.c.owner == owner, jobs.c.owner.is_(None)))
+    if conn is None:
+        row = store.reading(lambda c: c.execute(stmt).one(), doing="reading its spend")
+    else:
+        row = conn.execute(stmt).one()
     return Outlay(charged=round(float(row[0]), 4), estimated=round(float(row[1]), 4), jobs=row[2])

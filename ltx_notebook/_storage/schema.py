@@ -22,7 +22,7 @@ from typing import Final
 __all__ = ["HEAD", "LEGACY_USER_VERSION", "MIGRATIONS_DIR", "REVISIONS"]
 
 # Oldest first. Never edit a released revision; add one.
-REVISIONS: Final[tuple[str, ...]] = ("0001", "0002", "0003", "0004", "0005", "0006")
+REVISIONS: Final[tuple[str, ...]] = ("0001", "0002", "0003", "0004", "0005", "0006", "0007")
 HEAD: Final = REVISIONS[-1]
 # The migrations the last release before Alembic counted (its SCHEMA_VERSION).
 LEGACY_USER_VERSION: Final = 4

@@ -69,7 +69,7 @@ if TYPE_CHECKING:
 
     from .database import Database
 
-__all__ = ["LeaseLost", "Store"]
+__all__ = ["ADMIT_LOCK", "LeaseLost", "Store"]
 
 T = TypeVar("T")
 
@@ -82,6 +82,10 @@ QUICK_TIMEOUT_S: Final = 5.0
 BUSY_TIMEOUT_S: Final = 30.0
 SQLITE_INT_MIN: Final = -(2**63)
 SQLITE_INT_MAX: Final = 2**63 - 1
+
+# The lock every admitted create takes (Store.create's admit): the budget's and the
+# shared pace's checks and the row they let in, one at a time across processes.
+ADMIT_LOCK: Final = "submit"
 
 _JSON_COLUMNS: Final = ("params_json", "metrics_json")
 # Friendlier names update() also takes: the dict, stored as its JSON column.
@@ -241,6 +245,12 @@ class Store:
         return schema.REVISIONS.index(revision) + 1 if revision in schema.REVISIONS else -1
 
     @property
+    def table(self) -> sa.Table:
+        """The ``jobs`` table, for the statements of the store's sibling modules (the ledger,
+        the shared pace) that read through a transaction of their own."""
+        return self._table
+
+    @property
     def columns(self) -> tuple[str, ...]:
         return tuple(c.name for c in self._table.columns)
 
@@ -326,14 +336,21 @@ class Store:
         sweep_id: str | None = None,
         payload: Mapping[str, Any] | None = None,
         fields: Mapping[str, Any] | None = None,
+        admit: Callable[[sa.Connection], None] | None = None,
     ) -> JobRecord:
         """Record a job about to be submitted (status ``SUBMITTING``) and return it.
 
         *payload* is the exact body to be sent when it differs from
         ``params.payload()`` (a local image replaced by its uploaded URL);
         *fields* are more columns written with the row (an imported job's state).
+        *admit* runs first in the same transaction, serialised with every other
+        admitted create of every process (the ``submit`` lock): it reads what it
+        must through the connection it is given and raises to refuse the row, so
+        no other process can slip a row between its check and this insert.
         """
-        created = self._insert(params, cost_estimate, base_url, tag, sweep_id, payload, fields)
+        created = self._insert(
+            params, cost_estimate, base_url, tag, sweep_id, payload, fields, admit=admit
+        )
         assert created is not None  # a row without a request id conflicts with none
         return created
 
@@ -363,6 +380,7 @@ class Store:
         fields: Mapping[str, Any] | None,
         *,
         if_new: bool = False,
+        admit: Callable[[sa.Connection], None] | None = None,
     ) -> JobRecord | None:
         from . import jobs_sql
 
@@ -386,12 +404,18 @@ class Store:
         row = self._values(values)
 
         def run(conn: sa.Connection) -> JobRecord | None:
+            if admit is not None:
+                admit(conn)
             # if_new: one check-and-insert, so two processes cannot both add the request.
             id = jobs_sql.insert(conn, self._table, row, unless_known=if_new)
             return None if id is None else self._fetch(conn, id)
 
         # Quick: nothing has been sent yet, so failing here costs nothing.
-        return self.writing(run, doing="recording a new job; nothing was sent")
+        return self.writing(
+            run,
+            doing="recording a new job; nothing was sent",
+            lock=None if admit is None else ADMIT_LOCK,
+        )
 
     def add_copy(self, values: Mapping[str, Any]) -> JobRecord | None:
         """Add a row another store holds (``Store.rows()``), every column as it is but its id.

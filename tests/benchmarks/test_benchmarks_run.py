@@ -28,6 +28,7 @@ def test_make_bench_writes_the_page_and_its_chart(tmp_path: Path) -> None:
     for section in (
         "## A kernel with",
         "## A sweep under a submit limit",
+        "## Four kernels sweeping under one account's limit",
         "## Galleries",
         "## The store on PostgreSQL",
     ):

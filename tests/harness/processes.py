@@ -1,6 +1,7 @@
-"""Two Python processes started so that their work overlaps: both ready, then both go.
+"""Python processes started so that their work overlaps: all ready, then all go.
 
-Each runs *script* with its name (``a``, ``b``) among its arguments; the script
+Each runs *script* with its name (``a``, ``b``, or the *names* given) among its
+arguments; the script
 touches ``ready-<name>`` in the ready folder, then waits for the *go* file. A
 process that dies before it is ready fails the test with its stderr.
 """
@@ -18,7 +19,13 @@ NAMES = ("a", "b")
 
 
 def start_together(
-    script: str, args: Callable[[str], Sequence[str]], *, ready: Path, go: Path, what: str
+    script: str,
+    args: Callable[[str], Sequence[str]],
+    *,
+    ready: Path,
+    go: Path,
+    what: str,
+    names: Sequence[str] = NAMES,
 ) -> list[subprocess.Popen[str]]:
     procs = [
         subprocess.Popen(
@@ -27,12 +34,12 @@ def start_together(
             stderr=subprocess.PIPE,
             text=True,
         )
-        for name in NAMES
+        for name in names
     ]
 
     def all_ready() -> bool:
         assert all(p.poll() is None for p in procs), [p.stderr.read() for p in procs if p.stderr]
-        return all((ready / f"ready-{n}").exists() for n in NAMES)
+        return all((ready / f"ready-{n}").exists() for n in names)
 
     until(all_ready, f"the {what} started", timeout=120)
     go.touch()

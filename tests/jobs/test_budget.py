@@ -155,3 +155,20 @@ def test_a_sweep_stops_where_charges_above_the_estimates_spend_the_budget(
         assert run.costs() == (pytest.approx(0.72), 0.0)
     finally:
         capped.runtime.stop()
+
+
+def test_the_budget_counts_my_jobs_or_the_teams(settings: Settings, emulator: Emulator) -> None:
+    charged(Store(settings.store_path), PRO_6S, 0.40, owner="bob")  # a teammate's job
+    capped = dataclasses.replace(settings, budget=0.5, budget_period="all", user="ann")
+    mine = Session(capped)
+    try:
+        mine.submit(PRO_6S)  # ~$0.36 of ann's $0.50: bob's charge is his own
+    finally:
+        mine.runtime.stop()
+    team = Session(dataclasses.replace(capped, budget_scope="team"))
+    try:
+        with pytest.raises(BudgetExceeded, match=r"\$0\.40 charged"):
+            team.submit(PRO_6S)  # the team's: bob's $0.40 and ann's ~$0.36 in flight
+    finally:
+        team.runtime.stop()
+    assert emulator.engine.count("submit") == 1

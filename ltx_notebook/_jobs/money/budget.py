@@ -8,18 +8,26 @@ sweep is checked whole before its first submit. The period is the kernel
 session by default (since this process loaded ltx-notebook), or the local
 day, the local month, all time, or a rolling ``timedelta``.
 
-The check and the row it admits are made under one lock, so two submits of
-this process cannot both squeeze under the cap. Other processes sharing the
-store are not serialised with it: two kernels can overshoot by one job each.
+Whose spend: ``budget_scope="mine"`` (the default) counts the rows whose
+``owner`` is this user (and rows that name none, written before rows had an
+owner); ``"team"`` counts everyone's in the store, so a team's kernels share
+one cap.
+
+The check and the row it admits are one transaction of the store, under its
+``submit`` lock (:data:`~.._storage.store.ADMIT_LOCK`: SQLite's write lock on
+the file, a PostgreSQL advisory lock): the spend is read through that
+transaction, and the new row (counted at its estimate from then on) is
+written before the lock is let go. So no two submits, of this kernel or of
+any other sharing the store, on this machine or another, can both squeeze
+under the cap: N kernels racing for the last dollars pass it by not one job.
 """
 
 from __future__ import annotations
 
 import contextlib
-import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from ..._core.config import Settings, check_period
 from ..._core.errors import BudgetExceeded, InvalidParams
@@ -29,10 +37,14 @@ from ..._storage.records import JobRecord
 from ..._storage.store import Store
 from .costs import learn
 
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+
 __all__ = [
     "SESSION_START",
     "check",
     "check_credits",
+    "owner",
     "period_name",
     "period_start",
     "record_within_budget",
@@ -42,7 +54,6 @@ __all__ = [
 
 # "This kernel session": the process, from when it loaded ltx-notebook.
 SESSION_START: Final = datetime.now(UTC)
-_ADMIT = threading.Lock()
 HOW_TO_RAISE: Final = "raise it with configure(budget=...) or %config LtxMagics.budget"
 
 
@@ -90,17 +101,32 @@ def period_name(period: str | timedelta) -> str:
     return {"session": "this session", "day": "today", "month": "this month"}.get(period, "ever")
 
 
-def spent(store: Store, settings: Settings) -> Outlay:
-    """This store's spend over the settings' budget period."""
-    return outlay(store, period_start(settings.budget_period))
+def owner(settings: Settings) -> str | None:
+    """Whose rows the budget counts: this user's (``mine``), or everyone's (None)."""
+    return None if settings.budget_scope == "team" else settings.user
 
 
-def check(store: Store, settings: Settings, requested: float, *, what: str) -> None:
+def spent(store: Store, settings: Settings, *, conn: sa.Connection | None = None) -> Outlay:
+    """The spend the budget counts over the settings' period (see :func:`owner`).
+
+    With *conn*, read in that transaction (the admitting one).
+    """
+    return outlay(store, period_start(settings.budget_period), owner=owner(settings), conn=conn)
+
+
+def check(
+    store: Store,
+    settings: Settings,
+    requested: float,
+    *,
+    what: str,
+    conn: sa.Connection | None = None,
+) -> None:
     """Raise :class:`BudgetExceeded` if *requested* more would pass the budget; else nothing."""
     limit = settings.budget
     if limit is None:
         return
-    so_far = spent(store, settings)
+    so_far = spent(store, settings, conn=conn)
     if so_far.total + requested <= limit + 1e-9:
         return
     name = period_name(settings.budget_period)
@@ -125,22 +151,31 @@ def record_within_budget(
     *,
     tag: str | None = None,
     sweep_id: str | None = None,
+    admit: Callable[[sa.Connection], None] | None = None,
 ) -> JobRecord:
     """The new SUBMITTING row for *params*, priced by what was charged before, if in budget.
 
-    Blocking (SQLite): run it in a worker thread from the event loop.
+    The budget is checked in the transaction that writes the row, under the
+    store's submit lock (see the module); *admit*, another check of that
+    transaction (a sweep's shared pace), runs there too, and may refuse the row
+    by raising. Blocking: run it in a worker thread from the event loop.
     """
-    with _ADMIT:
-        estimate = learn(store, base_url=settings.base_url).estimate(params)
-        check(store, settings, estimate, what=f"this {params.model} job")
-        return store.create(
-            params,
-            cost_estimate=estimate,
-            base_url=settings.base_url,
-            tag=tag,
-            sweep_id=sweep_id,
-            fields={"owner": settings.user},
-        )
+    estimate = learn(store, base_url=settings.base_url).estimate(params)
+
+    def within(conn: sa.Connection) -> None:
+        check(store, settings, estimate, what=f"this {params.model} job", conn=conn)
+        if admit is not None:
+            admit(conn)
+
+    return store.create(
+        params,
+        cost_estimate=estimate,
+        base_url=settings.base_url,
+        tag=tag,
+        sweep_id=sweep_id,
+        admit=within,
+        fields={"owner": settings.user},
+    )
 
 
 def check_credits(balance: Mapping[str, float | None], requested: float, *, jobs: int) -> None:

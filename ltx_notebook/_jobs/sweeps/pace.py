@@ -23,16 +23,21 @@ that calls :meth:`SubmitPace.refused`, and the pace takes the 429 over:
 
 Pure bookkeeping on an injectable clock: ``tests/jobs/test_pace.py`` drives it
 with a fake one, and ``benchmarks/bench_sweep.py`` measures a sweep under a
-3-a-minute limit against the bound that limit sets.
+3-a-minute limit against the bound that limit sets. What it learns is the
+account's, not the sweep's: :mod:`.account_pace` loads the account's submits
+and what any kernel learned into it (:meth:`SubmitPace.restore`) before each
+decision, and keeps what it learns (:meth:`SubmitPace.learned`) in the store.
 """
 
 from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Final, Literal
+from typing import Final, Literal, cast
+
+from ..._storage.pace import Learned
 
 __all__ = ["RATE_WINDOW", "SubmitPace"]
 
@@ -43,6 +48,8 @@ MARGIN: Final = 0.005
 # A probe proves a concurrency limit only if accepted this share of the window early:
 # our clock stamps a submit when its answer is recorded, after the service counted it.
 PROBE_SLACK: Final = 0.1
+# Share of the window the submits a 429 learns from may reach further back (see refused()).
+LEARN_SLACK: Final = 0.1
 # Accepted submits remembered: more than any per-minute limit the service has.
 REMEMBERED: Final = 512
 
@@ -64,10 +71,34 @@ class SubmitPace:
     _climbs_refused: int = 0
     _probing: bool = False
 
-    def recent(self, now: float | None = None) -> list[float]:
-        """This sweep's submits accepted within the last window, oldest first."""
+    def learned(self) -> Learned:
+        """What this pace knows of the limit, as the account's kernels share it."""
+        return Learned(
+            limit=self.limit,
+            kind=self.kind,
+            hint_until=self._hint_until,
+            quiet_since=self._quiet_since,
+            climbs_refused=self._climbs_refused,
+        )
+
+    def restore(self, learned: Learned | None, accepted: Iterable[float]) -> None:
+        """Take what the account knows: *learned* (None: nothing yet) and the times of its
+        submits (on this pace's clock), in place of this pace's own. A probe under way and
+        the count of 429s stay this sweep's."""
+        state = learned or Learned()
+        self.limit = state.limit
+        self.kind = cast("Kind | None", state.kind)
+        self._hint_until = state.hint_until
+        self._quiet_since = state.quiet_since
+        self._climbs_refused = state.climbs_refused
+        self._accepted.clear()
+        self._accepted.extend(accepted)
+
+    def recent(self, now: float | None = None, span: float | None = None) -> list[float]:
+        """This sweep's submits accepted within the last window (or *span*), oldest first."""
         now = self.clock() if now is None else now
-        return [t for t in self._accepted if t > now - self.window]
+        span = self.window if span is None else span
+        return [t for t in self._accepted if t > now - span]
 
     def wait(self) -> float:
         """Seconds until the next submit may go (0: now)."""
@@ -112,7 +143,12 @@ class SubmitPace:
         """The client met a 429 on a submit: True when the pace takes it over (see the module)."""
         now = self.clock()
         self.refusals += 1
-        recent = self.recent(now)
+        # While the kind is not known, a hair more than the window: the service counted
+        # its window's submits before it answered and we hear of it, so the oldest may
+        # just have left ours. A limit learned one too high costs one 429; one too low
+        # lets a probe pass early, taken for a limit on concurrency: the rate forgotten.
+        span = self.window * (1 if self.kind == "rate" else 1 + LEARN_SLACK)
+        recent = self.recent(now, span)
         if not recent or self.kind == "concurrency":
             self._probing = False
             return False

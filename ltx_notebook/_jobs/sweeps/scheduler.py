@@ -4,9 +4,12 @@
   download included), so a sweep never floods the account;
 - a submit refused with 429 is never a failure. The client tells the
   scheduler of the first 429 at once (a hook passed down with the submit),
-  and the sweep's :class:`~.pace.SubmitPace` learns the rate from it and
-  holds every later submit until the service's window has room, so the
-  client does not knock on a full window again and again. A 429 the pace
+  and the sweep's pace (:class:`~.pace.SubmitPace`, the account's: see
+  :mod:`.account_pace`) learns the rate from it and holds every later submit,
+  this kernel's and every other's on the store, until the service's window
+  has room, so the client does not knock on a full window again and again.
+  A submit whose place another kernel took first is held back before
+  anything is written or sent (:class:`~.account_pace.PaceHold`). A 429 the pace
   cannot explain (or a concurrency limit) is retried by the client, and when
   its retries are exhausted (:class:`RateLimited`) the scheduler lowers its
   effective concurrency to what the service is currently accepting, backs off
@@ -57,7 +60,7 @@ from ..._core.status import (
 )
 from ..job import Job
 from ..session import Session
-from .pace import SubmitPace
+from .account_pace import AccountPace, PaceHold
 
 __all__ = ["Scheduler", "SweepItem"]
 
@@ -131,7 +134,10 @@ class Scheduler:
         self._on_change = on_change
         self._on_job = on_job
         self.rate_limited = 0  # 429s that got past the client's retries to the scheduler
-        self.pace = SubmitPace(window=RATE_WINDOW)
+        # The account's pace, shared through the store with every kernel of the account.
+        self.pace = AccountPace(
+            lambda: session.store, session.settings.base_url, window=RATE_WINDOW
+        )
         self.note: str | None = None
         self.error: LtxError | None = None
         self.jobs: list[Job] = []
@@ -239,7 +245,7 @@ class Scheduler:
             if item.reused:
                 continue  # adopted by run(): nothing is sent for it
             await self._slot()
-            if (wait := self.pace.wait()) > 0:
+            if (wait := await asyncio.to_thread(self.pace.wait)) > 0:
                 await self._hold(wait)
             if self._stop.is_set():
                 return
@@ -263,15 +269,28 @@ class Scheduler:
         while True:
             try:
                 job = await session.submit_async(
-                    item.params, tag=self._tag, sweep_id=self._sweep_id, on_429=self.pace.refused
+                    item.params,
+                    tag=self._tag,
+                    sweep_id=self._sweep_id,
+                    on_429=self.pace.refused,
+                    admit=self.pace.admit,
                 )
+            except PaceHold as hold:
+                # Another kernel of the account took the window's last place: nothing was
+                # written or sent; wait for the place the account's pace names.
+                await self._hold(hold.wait)
+                await self._slot()
+                if self._stop.is_set():
+                    item.state = SKIPPED
+                    return "stop"
+                continue
             except RateLimited as exc:
                 # Refused outright: nothing exists, nothing billed, the same combination may go
                 # again. Slow down: the service accepts no more than what is running now.
                 streak += 1
                 self.rate_limited += 1
                 self._last_429 = time.monotonic()
-                paced = self.pace.wait()
+                paced = await asyncio.to_thread(self.pace.wait)
                 if self.pace.kind in (None, "concurrency"):
                     # Not a rate the pace learned: the service takes no more than is running.
                     self.effective_concurrency = max(
@@ -316,7 +335,7 @@ class Scheduler:
                 item.state, item.error = REFUSED, str(exc)
                 self._on_change()
                 return "refused"
-            self.pace.accepted()
+            await asyncio.to_thread(self.pace.accepted, job.id)
             self.note = None
             self._adopt(item, job)
             return "ok"
