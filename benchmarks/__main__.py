@@ -40,7 +40,7 @@ def main(argv: list[str] | None = None) -> Path:
     download_args = ("2k", 10)
     kernel_args = ["--jobs", "100", "--speed", "1", "--seconds", "70", "--window", "40"]
     sweep_args = ["--speed", "20"]
-    team_args = ["--speed", "20"]
+    team_args = ["--speed", "20", "--postgres"]
     gallery_args = ["--rows", "1000", "5000"]
     store_args: list[str] = []
     if args.quick:

@@ -11,11 +11,12 @@ its course. Reported: the team's wall time (the slowest kernel's, go to its
 last job done) over that bound, and the 429s the emulator answered.
 
 The store is a SQLite file the four processes share (kernels on one machine),
-or with ``--store`` any store URL (a PostgreSQL database: kernels anywhere).
+with ``--postgres`` a PostgreSQL server started for the run (what ``make bench``
+uses: a team's store), or with ``--store`` any store URL.
 Time is scaled as in ``bench_sweep``: the emulator runs at ``--speed``, and
 every wait of the clients and the sweeps is divided by the same factor.
 
-    python -m benchmarks.bench_team_sweep --speed 20
+    python -m benchmarks.bench_team_sweep --speed 20 --postgres
 """
 
 from __future__ import annotations
@@ -120,9 +121,21 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--speed", type=float, default=20.0)
     parser.add_argument("--jobs", type=int, default=JOBS, help="per kernel")
-    parser.add_argument("--store", help="a store URL the kernels share (default: a SQLite file)")
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument("--store", help="a store URL the kernels share (default: a SQLite file)")
+    where.add_argument(
+        "--postgres",
+        action="store_true",
+        help="a PostgreSQL server of its own, started for the run (the tests' starter)",
+    )
     args = parser.parse_args(argv)
-    r = run(args.speed, jobs=args.jobs, store=args.store)
+    if args.postgres:
+        from tests.harness.postgres import fresh_database, running_postgres
+
+        with running_postgres() as server, fresh_database(server) as url:
+            r = run(args.speed, jobs=args.jobs, store=url)
+    else:
+        r = run(args.speed, jobs=args.jobs, store=args.store)
     print(
         f"{r['kernels']} kernels x {r['jobs'] // r['kernels']}-job sweeps, {LIMIT}/min, on "
         f"{r['store']}: {r['wall_s'] / 60:.1f} min against a bound of "

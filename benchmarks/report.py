@@ -730,7 +730,7 @@ def write(
 
 
 def rerun(docs: Path, name: str, argv: Sequence[str]) -> Path:
-    """Run one benchmark alone (``polling`` or ``kernel``, with *argv*), splice its section in.
+    """Run one benchmark alone (``polling``, ``kernel`` or ``team``, with *argv*), splice it in.
 
     The section then says it was re-run alone, when, and on what load; the rest of
     the page stays from the run it names at its top.
@@ -745,8 +745,11 @@ def rerun(docs: Path, name: str, argv: Sequence[str]) -> Path:
         chart(results, image)
         section = polling_section(results, speed, "images/bench-polling.png")
         also = "this section and its chart only"
-    else:
+    elif name == "kernel":
         section = kernel_section(bench_kernel.main(list(argv)))
+        also = "this section only"
+    else:
+        section = team_sweep_section(team.main(list(argv)))
         also = "this section only"
     command = " ".join(["python -m benchmarks.report", name, *argv]).strip()
     section += [
@@ -765,12 +768,12 @@ def _speed(argv: Sequence[str]) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    """``python -m benchmarks.report polling|kernel [the benchmark's arguments]``: one again."""
+    """``python -m benchmarks.report polling|kernel|team [its arguments]``: one section again."""
     import sys
 
     args = list(sys.argv[1:] if argv is None else argv)
-    if not args or args[0] not in ("polling", "kernel"):
-        raise SystemExit("usage: python -m benchmarks.report polling|kernel [its arguments]")
+    if not args or args[0] not in ("polling", "kernel", "team"):
+        raise SystemExit("usage: python -m benchmarks.report polling|kernel|team [its arguments]")
     docs = Path(__file__).resolve().parent.parent / "docs"
     print(f"wrote {rerun(docs, args[0], args[1:])}")
 

@@ -7,7 +7,7 @@ row's ``error`` and tried again after a backoff. A 404 ends a job only when
 its record can no longer exist (:func:`~.rules.not_found_is_final`); one that
 lasts costs a read of the request history.
 
-Exactly one kernel drives a job (:mod:`.lease`): the driver claims the job's
+Exactly one kernel drives a job (:mod:`.team.lease`): the driver claims the job's
 lease first; while another kernel holds it, it follows the row instead (so
 ``wait()`` still ends), and takes the job over if that lease lapses. A lease
 lost midway (a heartbeat finds it taken over, or a write is refused) stops

@@ -36,7 +36,6 @@ from .._storage.cache import media_cache, playable
 from .._storage.records import JobRecord, clean_base_url
 from .._storage.store import LeaseLost, Store
 from .job import Job
-from .lease import Leases, ended_here, kernel_id
 from .lifecycle import Lifecycle, paused
 from .money.budget import record_within_budget
 from .poll.runtime import Runtime
@@ -50,8 +49,9 @@ from .rules import (
     not_found_is_final,
     same_service,
 )
+from .team.lease import Leases, ended_here, kernel_id
+from .team.watch import StoreWatch
 from .upload import upload_pending
-from .watch import StoreWatch
 
 if TYPE_CHECKING:
     import sqlalchemy as sa

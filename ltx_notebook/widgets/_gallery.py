@@ -54,7 +54,7 @@ from .._core.params import format_param
 from .._jobs.job import Job
 from .._jobs.session import Session
 from .._jobs.sweeps.sweep import Sweep
-from .._jobs.watch import finished
+from .._jobs.team.watch import finished
 from .._storage import media
 from .._storage.records import JobRecord
 from .._storage.store import Store

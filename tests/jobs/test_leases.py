@@ -22,7 +22,7 @@ from ltx_notebook import Session, Settings
 from ltx_notebook._core.params import validate
 from ltx_notebook._core.status import JobStatus
 from ltx_notebook._jobs.job import Job
-from ltx_notebook._jobs.lease import ended_here, kernel_id
+from ltx_notebook._jobs.team.lease import ended_here, kernel_id
 from ltx_notebook.emulator import Emulator
 from tests.conftest import API_KEY
 from tests.harness.waiting import until

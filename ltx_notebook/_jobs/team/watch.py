@@ -24,12 +24,12 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Final
 
-from .._core.status import JobStatus
-from .._storage.records import JobRecord
-from .._storage.store import Store
-from .job import Job
+from ..._core.status import JobStatus
+from ..._storage.records import JobRecord
+from ..._storage.store import Store
+from ..job import Job
+from ..poll.runtime import Runtime
 from .lease import ended_here
-from .poll.runtime import Runtime
 
 __all__ = ["WATCH_EVERY", "StoreWatch", "finished"]
 

@@ -25,8 +25,8 @@ import secrets
 import socket
 from collections.abc import Callable
 
-from .._core.config import Settings
-from .._storage.store import Store
+from ..._core.config import Settings
+from ..._storage.store import Store
 
 __all__ = ["Leases", "ended_here", "kernel_id"]
 
