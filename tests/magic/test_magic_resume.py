@@ -76,6 +76,7 @@ def test_resume_after_a_kernel_restart_completes_the_job_with_its_video(
     assert_no_key(slow_kernel)
 
 
+@pytest.mark.slow
 def test_a_kernel_killed_mid_sweep_then_resume_brings_every_job_to_its_video(
     slow_kernel: Kernel, slow_emulator: Emulator, root: Path
 ) -> None:

@@ -47,6 +47,7 @@ def said(kernel: Kernel, code: str, timeout: float = 60) -> Any:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+@pytest.mark.slow  # a whole notebook, Run All, its sweep to the end: about 90 s
 def test_run_all_views_hold_the_whole_plan_and_fill_in(lab_kernel: Kernel) -> None:
     k = lab_kernel
     k.ok(SWEEP, timeout=60)
