@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml uv.lock | $(UV)
 demo: $(STAMP)
 	$(VENV)/bin/ltx-notebook demo
 
-# make test: what a contributor runs while working, about 8 minutes on two cores: every
+# make test: what a contributor runs while working, about 6 minutes on two cores: every
 # test but the `slow` ones (tens of seconds each: the benchmarks' smoke run, a notebook
 # run whole, many kernels on one store) and the browser pass, on TEST_WORKERS processes,
 # one file per process at a time (--dist loadfile, so a module's kernel and emulator
@@ -38,7 +38,9 @@ demo: $(STAMP)
 # failure in either fails the target. CI runs this one (.ci/run). Exit code 5 (nothing
 # selected, e.g. PYTEST_ARGS names one file) is only an error when neither pass ran
 # anything.
-TEST_WORKERS ?= 2
+# Three: most tests wait (on the emulator's clock, a kernel, a server), so three
+# processes keep two cores busy; TEST_WORKERS=2 on a slower machine.
+TEST_WORKERS ?= 3
 PARALLEL_PASS = $(VENV)/bin/python -m pytest --group=parallel -n $(TEST_WORKERS) \
 	--dist loadfile --no-loadscope-reorder
 
