@@ -96,6 +96,29 @@ def test_waiting_on_a_job_another_kernel_drives_follows_its_row_and_sends_nothin
     assert row is not None and row.kernel == "kernel-a"
 
 
+def test_a_teammates_job_whose_kernel_died_is_driven_by_the_kernel_waiting_on_it(
+    settings: Settings, emulator: Emulator
+) -> None:
+    bo = Session(replace(settings, user="bo"), kernel="kernel-bo")
+    ana = Session(replace(settings, user="ana"), kernel="kernel-ana")
+    try:
+        job = bo.submit(validate(prompt=PROMPT))
+        until(lambda: (bo.store.get(job.id) or job.record).kernel == "kernel-bo", "bo claimed it")
+        bo.runtime.stop()  # bo's kernel dies: nobody renews the lease
+        bo.store.update(job.id, lease_until=0)  # ...which lapses
+        seen = ana.get(job.id)
+        assert ana.teammates(seen.record)
+        seen.wait(60)  # watched, then driven here once the lease is seen to have lapsed
+        row = ana.store.get(job.id)
+        assert row is not None and row.status is JobStatus.COMPLETED and row.video_path
+        assert row.kernel == "kernel-ana" and row.owner == "bo"  # still bo's job
+        assert emulator.engine.count("submit") == 1
+        assert emulator.engine.count("media", method="GET") == 1
+    finally:
+        bo.runtime.stop()
+        ana.runtime.stop()
+
+
 def test_a_kernel_whose_lease_was_taken_over_stops_and_records_nothing(
     settings: Settings, emulator: Emulator
 ) -> None:
