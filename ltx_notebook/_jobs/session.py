@@ -485,12 +485,14 @@ class Session:
         """Follow *job* to its end: drive it if it is ours, else watch its row (no polls).
 
         A teammate's job is their kernel's to drive; polling it here too would be a
-        second driver on one job, so its row is re-read from the store instead.
+        second driver on one job, so its row is re-read from the store instead, and
+        the job is driven here only if their kernel stops renewing its lease (it
+        died): a job someone waits on is never left behind.
         """
         if job.done:
             return job
         if self.teammates(job.record):
-            self.watch.add([job], self.store_of(job))
+            self.watch_driven_elsewhere(job)
             return job
         return self.start(job)  # ours: driven here (a view's watch of it then stops)
 

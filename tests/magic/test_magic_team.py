@@ -38,11 +38,18 @@ def ana(module_emulator: Emulator, root: Path) -> Iterator[Kernel]:
     k.shutdown()
 
 
-def test_reuse_team_shows_a_teammates_job_and_mine_sends_anew(
-    ana: Kernel, module_emulator: Emulator
-) -> None:
+@pytest.fixture(scope="module")
+def bo_job(ana: Kernel) -> str:
+    """bo's finished job in the store, made once: its id."""
     bo_id, status, owner = ana.ok(BO, timeout=120).stdout.split()
     assert (status, owner) == ("COMPLETED", "bo")
+    return bo_id
+
+
+def test_reuse_team_shows_a_teammates_job_and_mine_sends_anew(
+    ana: Kernel, bo_job: str, module_emulator: Emulator
+) -> None:
+    bo_id = bo_job
     before = submits(module_emulator)
 
     ana.ok('%config LtxMagics.reuse = "team"')
@@ -62,7 +69,8 @@ def test_reuse_team_shows_a_teammates_job_and_mine_sends_anew(
     assert submits(module_emulator) == before + 1
 
 
-def test_history_mine_keeps_the_users_own_jobs(ana: Kernel) -> None:
+def test_history_mine_keeps_the_users_own_jobs(ana: Kernel, bo_job: str) -> None:
+    ana.ok("%%ltx --again --wait\nana's own lighthouse at noon", timeout=120)
     ana.ok("every = %ltx history")
     ana.ok("mine = %ltx history --mine")
     owners = ana.ok("print(sorted(set(every.owner)), sorted(set(mine.owner)))").stdout.strip()

@@ -45,6 +45,16 @@ def finished(record: JobRecord) -> bool:
     )
 
 
+def _left(record: JobRecord, store: Store) -> bool:
+    """Nobody drives the job any more: sent (its submit is over), and no live lease on it.
+
+    A row still SUBMITTING is its sending kernel's, which claims it once answered.
+    """
+    if record.request_id is None or record.status is JobStatus.SUBMITTING:
+        return False
+    return not store.leased([record], "") or ended_here(record.kernel)
+
+
 class StoreWatch:
     """The jobs this process follows from the store only, and the one task re-reading them."""
 
@@ -134,9 +144,7 @@ class StoreWatch:
             if finished(record):
                 self._forget(job)
                 job.finish()
-            elif (take_over := self._take_over.get(job)) is not None and not (
-                store.leased([record], "") and not ended_here(record.kernel)
-            ):
+            elif (take_over := self._take_over.get(job)) is not None and _left(record, store):
                 self._forget(job)
                 take_over(job)  # its kernel stopped renewing the lease: driven here now
 
