@@ -20,6 +20,7 @@ import concurrent.futures
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -33,7 +34,7 @@ from .._service.client import Client
 from .._service.retry import NothingSent, RateLimitHook
 from .._storage import parts
 from .._storage.cache import media_cache, playable
-from .._storage.records import JobRecord, clean_base_url
+from .._storage.records import JobRecord, clean_base_url, owned_by
 from .._storage.store import LeaseLost, Store
 from .job import Job
 from .lifecycle import Lifecycle, paused
@@ -49,7 +50,7 @@ from .rules import (
     not_found_is_final,
     same_service,
 )
-from .team.lease import Leases, ended_here, kernel_id
+from .team.lease import Leases, driven_elsewhere, kernel_id
 from .team.watch import StoreWatch
 from .upload import upload_pending
 
@@ -328,7 +329,7 @@ class Session:
         settled = [self.track(r, store) for r in found if r.request_id is None]
         self._revive_lost(store)
         records = self._left_unfinished(store)
-        elsewhere = [r for r in store.leased(records, self.kernel) if not ended_here(r.kernel)]
+        elsewhere = driven_elsewhere(store, records, self.kernel)
         for kernel, count in _by_kernel(elsewhere).items():
             log.warning(
                 "%d job%s driven by kernel %s; %s taken over if it stops renewing %s lease",
@@ -363,8 +364,7 @@ class Session:
         takes them over once a lease lapses (the kernel stopped renewing it).
         """
         store = self.store
-        leased = store.leased(self._left_unfinished(store), self.kernel)
-        return _by_kernel(r for r in leased if not ended_here(r.kernel))
+        return _by_kernel(driven_elsewhere(store, self._left_unfinished(store), self.kernel))
 
     def _settle_interrupted_submits(self, store: Store, *, grace: bool = True) -> list[JobRecord]:
         """SUBMITTING rows no submit will ever finish: UNKNOWN, with how to check.
@@ -479,7 +479,7 @@ class Session:
 
     def teammates(self, record: JobRecord) -> bool:
         """The row is another user's (a row from before owners counts as this user's)."""
-        return record.owner is not None and record.owner != self.settings.user
+        return record.owner not in owned_by(self.settings.user)
 
     def follow(self, job: Job) -> Job:
         """Follow *job* to its end: drive it if it is ours, else watch its row (no polls).
@@ -500,18 +500,18 @@ class Session:
         self.watch.add([job], self.store_of(job), take_over=self.start)
 
     # -- driving --------------------------------------------------------------
-    async def _write(self, job_id: int, store: Store, /, **fields: Any) -> JobRecord:
+    async def _write(
+        self, job_id: int, store: Store, /, holder: str | None = None, **fields: Any
+    ) -> JobRecord:
         # SQLite may wait on another kernel's write: never block the runtime's loop on it.
-        return await asyncio.to_thread(store.update, job_id, **fields)
+        return await asyncio.to_thread(store.update, job_id, holder=holder, **fields)
 
     async def update(self, job: Job, **fields: Any) -> None:
         store = self.store_of(job)
-        if not job.driven:
-            job.set_record(await self._write(job.id, store, **fields))
-            return
-        # A driver's write: only while this kernel holds the lease, checked in the write.
+        # A driver's write goes only while this kernel holds the lease, checked in the write.
+        holder = self.kernel if job.driven else None
         try:
-            record = await asyncio.to_thread(store.update, job.id, holder=self.kernel, **fields)
+            record = await self._write(job.id, store, holder=holder, **fields)
         except LeaseLost:
             self._leases.drop(store, job.id)
             raise
@@ -560,7 +560,4 @@ class Session:
 
 
 def _by_kernel(records: Iterable[JobRecord]) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for record in records:
-        counts[record.kernel or ""] = counts.get(record.kernel or "", 0) + 1
-    return counts
+    return dict(Counter(record.kernel or "" for record in records))

@@ -23,12 +23,13 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from ..._core.config import Settings
+from ..._storage.records import JobRecord
 from ..._storage.store import Store
 
-__all__ = ["Leases", "ended_here", "kernel_id"]
+__all__ = ["Leases", "driven_elsewhere", "ended_here", "kernel_id"]
 
 log = logging.getLogger("ltx_notebook")
 
@@ -67,6 +68,11 @@ def ended_here(kernel: str | None) -> bool:
     except OSError:  # it exists, as another user's
         return False
     return False
+
+
+def driven_elsewhere(store: Store, records: Iterable[JobRecord], kernel: str) -> list[JobRecord]:
+    """Those of *records* another kernel drives now: its lease live, its process not seen gone."""
+    return [r for r in store.leased(records, kernel) if not ended_here(r.kernel)]
 
 
 class Leases:

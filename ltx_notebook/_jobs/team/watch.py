@@ -29,7 +29,7 @@ from ..._storage.records import JobRecord
 from ..._storage.store import Store
 from ..job import Job
 from ..poll.runtime import Runtime
-from .lease import ended_here
+from .lease import driven_elsewhere
 
 __all__ = ["WATCH_EVERY", "StoreWatch", "finished"]
 
@@ -52,7 +52,7 @@ def _left(record: JobRecord, store: Store) -> bool:
     """
     if record.request_id is None or record.status is JobStatus.SUBMITTING:
         return False
-    return not store.leased([record], "") or ended_here(record.kernel)
+    return not driven_elsewhere(store, [record], "")
 
 
 class StoreWatch:
