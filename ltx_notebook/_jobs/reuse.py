@@ -30,7 +30,7 @@ from .._core.errors import InvalidParams, SubmitUnknown
 from .._core.params import Params
 from .._core.request_key import request_key
 from .._core.status import JobStatus
-from .._storage.records import JobRecord, clean_base_url
+from .._storage.records import JobRecord, clean_base_url, owned_by
 from .._storage.store import Store
 from .job import Job
 from .session import Session
@@ -79,9 +79,8 @@ def reuse_scope(reuse: object, *, name: str = "reuse") -> Scope | None:
 
 
 def _owners(session: Session, scope: Scope) -> list[str | None] | None:
-    # "mine": this user's rows and those made before owners were recorded (a personal
-    # store upgraded in place stays its owner's); "team": no filter.
-    return [session.settings.user, None] if scope == "mine" else None
+    # "mine": this user's rows (see owned_by); "team": no filter.
+    return owned_by(session.settings.user) if scope == "mine" else None
 
 
 def find_same(

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Final
 
-from .records import clean_base_url, to_iso
+from .records import clean_base_url, owned_by, to_iso
 from .store import Store
 
 if TYPE_CHECKING:
@@ -90,7 +90,9 @@ def outlay(
     if since is not None:
         stmt = stmt.where(jobs.c.submitted_at >= to_iso(since))
     if owner is not None:
-        stmt = stmt.where(sa.or_(jobs.c.owner == owner, jobs.c.owner.is_(None)))
+        from . import jobs_sql  # SQLAlchemy's, loaded with the store, never at import
+
+        stmt = stmt.where(*jobs_sql.where(jobs, {"owner": owned_by(owner)}))
     if conn is None:
         row = store.reading(lambda c: c.execute(stmt).one(), doing="reading its spend")
     else:

@@ -25,6 +25,7 @@ __all__ = [
     "TIME_COLUMNS",
     "JobRecord",
     "clean_base_url",
+    "owned_by",
     "to_datetime",
     "to_iso",
 ]
@@ -137,6 +138,12 @@ TIME_COLUMNS: Final = (
     "updated_at",
     "lease_until",
 )
+
+
+def owned_by(user: str) -> list[str | None]:
+    """The ``owner`` values of *user*'s rows: theirs, and rows made before owners were
+    recorded (a personal store upgraded in place stays its owner's)."""
+    return [user, None]
 
 
 def clean_base_url(url: str | None) -> str | None:

@@ -31,6 +31,7 @@ from typing import Any, ClassVar, Final
 import pandas as pd
 
 from .._core.config import get_settings
+from .._storage.records import owned_by
 from .._storage.store import Store
 from .._storage.tables import LEADING, frame_of_rows
 from .differ import payload_of
@@ -84,7 +85,7 @@ def history_view(
     owner's). One store query: the frame and the payloads come from the same rows.
     """
     if filters.get("owner") == ME:
-        filters["owner"] = [user or get_settings().user, None]
+        filters["owner"] = owned_by(user or get_settings().user)
     rows = store.rows(**filters)
     frame = HistoryFrame(frame_of_rows(rows, store.columns))
     frame._ltx_payloads = {
