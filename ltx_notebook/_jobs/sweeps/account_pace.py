@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from ..._core.errors import StoreError
 from ..._storage import pace as shared
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = ["AccountPace", "PaceHold"]
 
 log = logging.getLogger("ltx_notebook")
+T = TypeVar("T")
 
 
 class PaceHold(Exception):
@@ -143,22 +144,21 @@ class AccountPace:
         costs a 429 that teaches it again, where one too low could pass a probe
         early and be taken for a limit on concurrency.
         """
-        taken: list[bool] = []
 
-        def run(conn: sa.Connection) -> None:
+        def run(conn: sa.Connection) -> bool:
             self._load(conn, own=True)
-            taken.append(self.local.refused(hint))
-            if taken[-1]:
+            taken = self.local.refused(hint)
+            if taken:
                 self._keep(conn)
+            return taken
 
-        self._shared(run, fallback=lambda: taken.append(self.local.refused(hint)))
-        return taken[-1]
+        return self._shared(run, fallback=lambda: self.local.refused(hint))
 
-    def _shared(
-        self, run: Callable[[sa.Connection], None], *, fallback: Callable[[], object]
-    ) -> None:
+    def _shared(self, run: Callable[[sa.Connection], T], *, fallback: Callable[[], T]) -> T:
         try:
-            self._store().writing(run, doing="keeping the account's submit pace", lock=ADMIT_LOCK)
+            return self._store().writing(
+                run, doing="keeping the account's submit pace", lock=ADMIT_LOCK
+            )
         except StoreError as exc:
             log.warning("submit pace: %s; this sweep paces itself meanwhile", exc)
-            fallback()
+            return fallback()
